@@ -96,9 +96,8 @@ block
   ;
 
 stmt
-  : LET IDENT (COLON type)? ASSIGN expr                                   # letStmt
-  | LET LPAREN IDENT (COMMA IDENT)+ COMMA? RPAREN ASSIGN expr             # letTupleStmt
-  | VAR IDENT (COLON type)? ASSIGN expr                                   # varStmt
+  : kw=(LET | VAR) IDENT (COLON type)? ASSIGN expr                        # letStmt
+  | kw=(LET | VAR) LPAREN IDENT (COMMA IDENT)+ COMMA? RPAREN ASSIGN expr  # letTupleStmt
   | IDENT op=(ASSIGN | PLUS_ASSIGN | MINUS_ASSIGN | STAR_ASSIGN | SLASH_ASSIGN) expr # assignStmt
   | LPAREN IDENT (COMMA IDENT)+ COMMA? RPAREN ASSIGN expr                 # tupleAssignStmt
   | IDENT TILDE expr                                                      # drawStmt
@@ -137,8 +136,9 @@ primary
   | FALSE                                                    # falseLit
   | IDENT                                                    # nameRef
   | elemType LPAREN expr RPAREN                              # castExpr
-  | LPAREN expr RPAREN                                       # parenExpr
-  | LPAREN expr COMMA (expr (COMMA expr)* COMMA?)? RPAREN    # tupleLit
+  // One alternative for `(e)` and tuples `(a, b)`, `(a,)`: choosing between
+  // two would need lookahead to the closing parenthesis.
+  | LPAREN expr (COMMA (expr (COMMA expr)* COMMA?)?)? RPAREN  # parenOrTuple
   | LBRACK (expr (COMMA expr)* COMMA?)? RBRACK               # listLit
   ;
 

@@ -27,8 +27,11 @@ private:
     Dumper &d;
   };
 
+  /// One "| " per level: the structure survives FileCheck's whitespace
+  /// folding.
   llvm::raw_ostream &line() {
-    os.indent(2 * level);
+    for (unsigned i = 0; i < level; ++i)
+      os << "| ";
     return os;
   }
   void end(SourceRange r) {
@@ -266,7 +269,7 @@ private:
     switch (s.getKind()) {
     case Stmt::Kind::Let: {
       auto &l = llvm::cast<LetStmt>(s);
-      line() << "Let ";
+      line() << (l.isVar ? "Var " : "Let ");
       if (l.isTuple)
         os << "(";
       names(l.names);
@@ -277,16 +280,6 @@ private:
       if (l.type)
         dump(*l.type);
       dump(*l.init);
-      return;
-    }
-    case Stmt::Kind::Var: {
-      auto &v = llvm::cast<VarStmt>(s);
-      line() << "Var " << v.name.name;
-      end(v.range);
-      Indent in(*this);
-      if (v.type)
-        dump(*v.type);
-      dump(*v.init);
       return;
     }
     case Stmt::Kind::Assign: {

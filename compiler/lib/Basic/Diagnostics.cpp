@@ -93,12 +93,15 @@ std::vector<const Diagnostic *> DiagnosticEngine::getSorted() const {
   std::vector<const Diagnostic *> sorted;
   for (const Diagnostic &d : diags)
     sorted.push_back(&d);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Diagnostic *a, const Diagnostic *b) {
-                     if (a->severity != b->severity)
-                       return a->severity < b->severity;
-                     return a->range.begin < b->range.begin;
-                   });
+  // Emission order breaks ties (the pointers follow it: diags is a vector).
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Diagnostic *a, const Diagnostic *b) {
+              if (a->severity != b->severity)
+                return a->severity < b->severity;
+              if (!(a->range.begin == b->range.begin))
+                return a->range.begin < b->range.begin;
+              return a < b;
+            });
   return sorted;
 }
 

@@ -22,7 +22,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <unordered_map>
 
 using namespace ade;
 using namespace ade::ast;
@@ -186,42 +185,35 @@ struct NestingTooDeep {
   antlr4::Token *token;
 };
 
+/// The generated parser, stopped before deeply nested input exhausts the
+/// stack. Depth is measured as stack use: rule contexts are replaced while
+/// parsing left-recursive rules, so counting them is unreliable.
 class DepthLimitedParser : public AdeParser {
 public:
-  DepthLimitedParser(antlr4::TokenStream *input, unsigned maxDepth)
-      : AdeParser(input), maxDepth(maxDepth) {}
+  DepthLimitedParser(antlr4::TokenStream *input, size_t maxStackBytes)
+      : AdeParser(input), maxStackBytes(maxStackBytes),
+        base(reinterpret_cast<uintptr_t>(__builtin_frame_address(0))) {}
 
   void enterRule(antlr4::ParserRuleContext *localctx, size_t state,
                  size_t ruleIndex) override {
-    enterChild(localctx);
+    checkStack();
     AdeParser::enterRule(localctx, state, ruleIndex);
   }
   void enterRecursionRule(antlr4::ParserRuleContext *localctx, size_t state,
                           size_t ruleIndex, int precedence) override {
-    enterChild(localctx);
+    checkStack();
     AdeParser::enterRecursionRule(localctx, state, ruleIndex, precedence);
-  }
-  void pushNewRecursionContext(antlr4::ParserRuleContext *localctx,
-                               size_t state, size_t ruleIndex) override {
-    // The new context replaces the current one at the same call depth.
-    depth[localctx] = depthOf(_ctx);
-    AdeParser::pushNewRecursionContext(localctx, state, ruleIndex);
   }
 
 private:
-  unsigned depthOf(antlr4::ParserRuleContext *ctx) const {
-    auto it = depth.find(ctx);
-    return it == depth.end() ? 0 : it->second;
-  }
-  void enterChild(antlr4::ParserRuleContext *localctx) {
-    unsigned d = depthOf(_ctx) + 1;
-    if (d > maxDepth)
+  void checkStack() {
+    auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    if (here < base && base - here > maxStackBytes)
       throw NestingTooDeep{getCurrentToken()};
-    depth[localctx] = d;
   }
 
-  unsigned maxDepth;
-  std::unordered_map<antlr4::ParserRuleContext *, unsigned> depth;
+  size_t maxStackBytes;
+  uintptr_t base;
 };
 
 //===----------------------------------------------------------------------===//
@@ -259,6 +251,38 @@ std::string describeToken(const antlr4::Token *t) {
   return "'" + text + "'";
 }
 
+/// What the parser wanted, in words: a category ("an expression") when the
+/// set is one, else up to six tokens; empty if too many to be useful.
+std::string describeExpected(const antlr4::misc::IntervalSet &expected,
+                             const antlr4::dfa::Vocabulary &vocab) {
+  auto has = [&](size_t t) { return expected.contains(t); };
+  if (has(AdeLexer::MODEL) && has(AdeLexer::SAMPLER))
+    return "a declaration (import, const, fn, component, model or sampler)";
+  if (has(AdeLexer::PARAM))
+    return "a member (param, const, fn, for, if, or name = Component(...))";
+  if (has(AdeLexer::LET) && has(AdeLexer::RETURN))
+    return "a statement (let, var, return, for, if, an assignment or a "
+           "draw)";
+  if (has(AdeLexer::IDENT) && has(AdeLexer::INT_LIT) &&
+      has(AdeLexer::LPAREN))
+    return "an expression";
+  if (has(AdeLexer::F32) && has(AdeLexer::REAL) && has(AdeLexer::FN))
+    return "a type (like real[2])";
+  std::vector<std::string> names;
+  for (ssize_t type : expected.toList())
+    if (type != AdeLexer::SEMI || expected.size() == 1)
+      names.push_back(describeTokenType(vocab, type));
+  if (names.empty() || names.size() > 6)
+    return {};
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i)
+      text += i + 1 == names.size() ? " or " : ", ";
+    text += names[i];
+  }
+  return text;
+}
+
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
 public:
   SyntaxErrorListener(uint32_t file, DiagnosticEngine &diags)
@@ -267,7 +291,7 @@ public:
   void syntaxError(antlr4::Recognizer *recognizer,
                    antlr4::Token *offendingSymbol, size_t line,
                    size_t charPositionInLine, const std::string &msg,
-                   std::exception_ptr) override {
+                   std::exception_ptr error) override {
     auto *parser = dynamic_cast<antlr4::Parser *>(recognizer);
     SourceRange range;
     std::string found;
@@ -280,25 +304,26 @@ public:
       range = {loc, loc};
       found = "input";
     }
-    std::string message;
-    if (parser) {
-      antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
-      std::vector<std::string> names;
-      for (ssize_t type : expected.toList())
-        if (type != AdeLexer::SEMI || expected.size() == 1)
-          names.push_back(describeTokenType(parser->getVocabulary(), type));
-      if (!names.empty() && names.size() <= 6) {
-        message = "expected ";
-        for (size_t i = 0; i < names.size(); ++i) {
-          if (i)
-            message += i + 1 == names.size() ? " or " : ", ";
-          message += names[i];
-        }
-        message += ", found " + found;
+    // When no alternative fit after some tokens (e.g. `let = 3`), the
+    // expected set describes the construct's start, not this token.
+    bool midConstruct = false;
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const antlr4::NoViableAltException &e) {
+        midConstruct = e.getStartToken() != offendingSymbol;
+      } catch (...) {
       }
     }
+    std::string message;
+    if (parser && !midConstruct) {
+      antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
+      std::string wanted = describeExpected(expected, parser->getVocabulary());
+      if (!wanted.empty())
+        message = "expected " + wanted + ", found " + found;
+    }
     if (message.empty())
-      message = "unexpected " + found;
+      message = "unexpected " + found + (midConstruct ? " here" : "");
     (void)msg;
     diags.error(DiagCode::E004, range, "syntax error: " + message);
     if (diags.limitReached())
@@ -580,17 +605,14 @@ private:
     if (auto *c = dynamic_cast<AdeParser::LetStmtContext *>(ctx)) {
       std::vector<Ident> names{ident(c->IDENT())};
       return std::make_unique<LetStmt>(
-          r, std::move(names), /*isTuple=*/false,
-          c->type() ? buildType(c->type()) : nullptr, buildExpr(c->expr()));
+          r, c->kw->getType() == AdeLexer::VAR, std::move(names),
+          /*isTuple=*/false, c->type() ? buildType(c->type()) : nullptr,
+          buildExpr(c->expr()));
     }
     if (auto *c = dynamic_cast<AdeParser::LetTupleStmtContext *>(ctx))
-      return std::make_unique<LetStmt>(r, identList(c->IDENT()),
-                                       /*isTuple=*/true, nullptr,
-                                       buildExpr(c->expr()));
-    if (auto *c = dynamic_cast<AdeParser::VarStmtContext *>(ctx))
-      return std::make_unique<VarStmt>(
-          r, ident(c->IDENT()), c->type() ? buildType(c->type()) : nullptr,
-          buildExpr(c->expr()));
+      return std::make_unique<LetStmt>(
+          r, c->kw->getType() == AdeLexer::VAR, identList(c->IDENT()),
+          /*isTuple=*/true, nullptr, buildExpr(c->expr()));
     if (auto *c = dynamic_cast<AdeParser::AssignStmtContext *>(ctx)) {
       AssignOp op = AssignOp::Assign;
       switch (c->op->getType()) {
@@ -793,9 +815,9 @@ private:
     if (auto *c = dynamic_cast<AdeParser::CastExprContext *>(ctx))
       return std::make_unique<CastExpr>(r, elemKind(c->elemType()),
                                         buildExpr(c->expr()));
-    if (auto *c = dynamic_cast<AdeParser::ParenExprContext *>(ctx))
-      return buildExpr(c->expr());
-    if (auto *c = dynamic_cast<AdeParser::TupleLitContext *>(ctx)) {
+    if (auto *c = dynamic_cast<AdeParser::ParenOrTupleContext *>(ctx)) {
+      if (c->COMMA().empty())
+        return buildExpr(c->expr(0));
       std::vector<ExprPtr> elems;
       for (auto *e : c->expr())
         elems.push_back(buildExpr(e));
@@ -845,7 +867,7 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
     lexer.removeErrorListeners();
     StatementSeparatorFilter filter(lexer, file, diags);
     antlr4::CommonTokenStream tokens(&filter);
-    DepthLimitedParser parser(&tokens, limits.maxRuleDepth);
+    DepthLimitedParser parser(&tokens, limits.maxParserStackBytes);
     parser.removeErrorListeners();
     SyntaxErrorListener listener(file, diags);
     parser.addErrorListener(&listener);
@@ -854,9 +876,8 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
       tree = parser.file();
     } catch (const NestingTooDeep &e) {
       diags.error(DiagCode::E005, tokenRange(file, e.token),
-                  "nesting too deep: the parser gave up at more than " +
-                      std::to_string(limits.maxRuleDepth) +
-                      " nested constructs");
+                  "nesting too deep: the parser gave up here; split the "
+                  "construct with 'let' bindings or functions");
       return nullptr;
     }
     if (diags.getNumErrors() != errorsBefore)

@@ -215,7 +215,7 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
     if (!inserted) {
       diags
           .error(DiagCode::E021, name.range,
-                 "member '" + name.name + "' is defined twice")
+                 "redefinition of member '" + name.name + "'")
           .note(it->second.range, "previous definition is here");
       return nullptr;
     }
@@ -330,7 +330,7 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
     } else if (it->second.kind != Instance::MemberEntry::Kind::Array) {
       diags
           .error(DiagCode::E021, i.name.range,
-                 "member '" + i.name.name + "' is defined twice")
+                 "redefinition of member '" + i.name.name + "'")
           .note(it->second.range, "previous definition is here");
       return;
     }

@@ -1166,13 +1166,16 @@ void Checker::bindValue(const ast::Ident &name, Value v, Frame &frame,
 void Checker::execBlock(const ast::Block &block, Frame &frame,
                         bool tailPosition) {
   for (size_t i = 0; i < block.stmts.size(); ++i) {
-    if (frame.returned) {
-      diags.error(DiagCode::E041, block.stmts[i]->range,
+    bool last = i + 1 == block.stmts.size();
+    if (!last && llvm::isa<ast::ReturnStmt>(block.stmts[i].get())) {
+      diags.error(DiagCode::E041, block.stmts[i + 1]->range,
                   "code after 'return' is unreachable");
+      frame.returned = Value::error();
       return;
     }
-    execStmt(*block.stmts[i], frame,
-             tailPosition && i + 1 == block.stmts.size());
+    execStmt(*block.stmts[i], frame, tailPosition && last);
+    if (frame.returned)
+      return;
   }
 }
 
@@ -1234,30 +1237,6 @@ void Checker::execStmt(const ast::Stmt &s, Frame &frame, bool tailPosition) {
       }
       bindValue(l.names[i], std::move(part), frame, s.range);
     }
-    return;
-  }
-  case ast::Stmt::Kind::Var: {
-    auto &v = llvm::cast<ast::VarStmt>(s);
-    Value value = eval(*v.init, frame);
-    if (v.type && !value.isError()) {
-      std::optional<tir::Type> declared = evalType(*v.type, frame);
-      const tir::Expr *x =
-          declared ? toRuntime(value, v.init->range, frame,
-                               declared->isTuple
-                                   ? std::nullopt
-                                   : std::optional(declared->elem))
-                   : nullptr;
-      if (x && x->type != *declared) {
-        diags
-            .error(DiagCode::E053, v.init->range,
-                   "'" + v.name.name + "' is declared as " + declared->str() +
-                       " but the value has type " + x->type.str())
-            .note(v.type->range, "declared type");
-        x = nullptr;
-      }
-      value = x ? Value::ofRuntime(x) : Value::error();
-    }
-    bindValue(v.name, std::move(value), frame, s.range);
     return;
   }
   case ast::Stmt::Kind::Assign: {
@@ -1324,7 +1303,6 @@ void Checker::execStmt(const ast::Stmt &s, Frame &frame, bool tailPosition) {
                  "'return' must be the last statement of the function")
           .help("inside 'if', return in every branch at the end of the "
                 "function; loops cannot return");
-      frame.returned = Value::error();
       return;
     }
     frame.returned = eval(*r.value, frame);
@@ -1628,11 +1606,7 @@ tir::Function *Checker::instantiate(const FnRef &fn,
   std::string prefix =
       fn.self ? fn.self->qualifiedName : decl.module ? decl.module->name : "";
   f->name = (prefix.empty() ? "" : prefix + ".") + decl.name.name;
-  unsigned sameName = 0;
-  for (const auto &existing : program->functions)
-    if (llvm::StringRef(existing->name).split('#').first == f->name)
-      ++sameName;
-  if (sameName)
+  if (unsigned sameName = functionNameCount[f->name]++)
     f->name += "#" + std::to_string(sameName);
   f->range = decl.range;
   program->functions.push_back(std::move(function));

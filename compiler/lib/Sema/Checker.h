@@ -319,6 +319,8 @@ public:
   std::vector<std::unique_ptr<Instance>> instances;
 
   std::map<std::string, tir::Function *> instantiated;
+  /// Instances per function name, to number the specializations.
+  std::map<std::string, unsigned> functionNameCount;
   std::vector<const ast::FnDecl *> callStack;
   std::vector<const ast::ComponentDecl *> componentStack;
   std::vector<SourceRange> componentCallSites;

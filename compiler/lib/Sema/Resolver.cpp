@@ -76,6 +76,7 @@ private:
 
   struct ModuleScope {
     std::map<std::string, const Decl *> decls;
+    std::vector<const ImportDecl *> imports;
   };
 
   //===--------------------------------------------------------------------===//
@@ -85,8 +86,11 @@ private:
   void collectModuleScope(Module &m) {
     ModuleScope &scope = moduleScopes[&m];
     for (DeclPtr &d : m.decls) {
-      if (llvm::isa<ImportDecl>(d.get()))
+      if (auto *import = llvm::dyn_cast<ImportDecl>(d.get())) {
+        if (import->imported)
+          scope.imports.push_back(import);
         continue;
+      }
       auto [it, inserted] = scope.decls.emplace(d->name.name, d.get());
       if (!inserted)
         diags
@@ -360,15 +364,7 @@ private:
         resolveType(*l.type);
       resolveExpr(*l.init);
       for (Ident &n : l.names)
-        declare(n, BindingKind::Let);
-      return;
-    }
-    case Stmt::Kind::Var: {
-      auto &v = llvm::cast<VarStmt>(s);
-      if (v.type)
-        resolveType(*v.type);
-      resolveExpr(*v.init);
-      declare(v.name, BindingKind::Var);
+        declare(n, l.isVar ? BindingKind::Var : BindingKind::Let);
       return;
     }
     case Stmt::Kind::Assign: {
@@ -586,10 +582,7 @@ private:
       return {it->second, false};
     const Decl *found = nullptr;
     const ImportDecl *foundVia = nullptr;
-    for (DeclPtr &d : current->decls) {
-      auto *import = llvm::dyn_cast<ImportDecl>(d.get());
-      if (!import || !import->imported)
-        continue;
+    for (const ImportDecl *import : own.imports) {
       auto &scope = moduleScopes[import->imported];
       auto hit = scope.decls.find(name);
       if (hit == scope.decls.end())
@@ -604,6 +597,8 @@ private:
             .note(hit->second->name.range, "another candidate is declared here")
             .help("define '" + name +
                   "' in this file to choose, or import only one module");
+        usedImports.insert(foundVia);
+        usedImports.insert(import);
         return {nullptr, true};
       }
       found = hit->second;

@@ -205,6 +205,26 @@ int run(const Options &opts) {
     llvm::errs() << "adec: error: no such file: '" << opts.file << "'\n";
     return ExitNoInput;
   }
+  bool color = opts.color == "always" ||
+               (opts.color == "auto" && !opts.noColor &&
+                !std::getenv("NO_COLOR") && isatty(STDERR_FILENO));
+  if (opts.noColor || opts.color == "never")
+    color = false;
+
+  uint64_t size = 0;
+  if (!llvm::sys::fs::file_size(opts.file, size) &&
+      size > kMaxSourceFileBytes) {
+    // The program's fault, not a missing input: a diagnostic and exit 1.
+    SourceManager sm;
+    DiagnosticEngine diags;
+    uint32_t id = sm.addBuffer(opts.file, "");
+    diags.error(DiagCode::E008, {{id, 1, 1}, {id, 1, 1}},
+                "source file is too large (" + std::to_string(size) +
+                    " bytes; the limit is " +
+                    std::to_string(kMaxSourceFileBytes) + ")");
+    printDiagnosticsText(diags, sm, llvm::errs(), color);
+    return ExitCompileError;
+  }
   SourceManager reader;
   std::string error;
   uint32_t id = reader.addFile(opts.file, error);
@@ -213,12 +233,6 @@ int run(const Options &opts) {
     return ExitNoInput;
   }
   std::string contents = reader.getContents(id).str();
-
-  bool color = opts.color == "always" ||
-               (opts.color == "auto" && !opts.noColor &&
-                !std::getenv("NO_COLOR") && isatty(STDERR_FILENO));
-  if (opts.noColor || opts.color == "never")
-    color = false;
 
   if (!opts.splitInputFile)
     return compileBuffer(opts, opts.file, std::move(contents), color,
@@ -241,7 +255,7 @@ int run(const Options &opts) {
   chunks.push_back({start, line});
   int result = ExitOk;
   for (size_t i = 0; i < chunks.size(); ++i) {
-    if (i)
+    if (i && !opts.verify)
       llvm::outs() << "// -----\n";
     int r = compileBuffer(
         opts, opts.file,

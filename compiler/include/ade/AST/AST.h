@@ -325,7 +325,7 @@ struct Block {
 
 class Stmt {
 public:
-  enum class Kind { Let, Var, Assign, Draw, Return, For, If };
+  enum class Kind { Let, Assign, Draw, Return, For, If };
   virtual ~Stmt();
   Kind getKind() const { return kind; }
   SourceRange range;
@@ -337,28 +337,18 @@ private:
   Kind kind;
 };
 
-/// `let x = e`, `let x: T = e`, `let (a, b) = e`.
+/// `let x = e`, `let x: T = e`, `let (a, b) = e`, and the same with `var`
+/// (mutable variables).
 class LetStmt : public Stmt {
 public:
-  LetStmt(SourceRange range, std::vector<Ident> names, bool isTuple,
-          TypeExprPtr type, ExprPtr init)
-      : Stmt(Kind::Let, range), names(std::move(names)), isTuple(isTuple),
-        type(std::move(type)), init(std::move(init)) {}
+  LetStmt(SourceRange range, bool isVar, std::vector<Ident> names,
+          bool isTuple, TypeExprPtr type, ExprPtr init)
+      : Stmt(Kind::Let, range), isVar(isVar), names(std::move(names)),
+        isTuple(isTuple), type(std::move(type)), init(std::move(init)) {}
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Let; }
+  bool isVar;
   std::vector<Ident> names;
   bool isTuple;
-  TypeExprPtr type;
-  ExprPtr init;
-};
-
-/// `var x = e`: a mutable variable.
-class VarStmt : public Stmt {
-public:
-  VarStmt(SourceRange range, Ident name, TypeExprPtr type, ExprPtr init)
-      : Stmt(Kind::Var, range), name(std::move(name)), type(std::move(type)),
-        init(std::move(init)) {}
-  static bool classof(const Stmt *s) { return s->getKind() == Kind::Var; }
-  Ident name;
   TypeExprPtr type;
   ExprPtr init;
 };

@@ -1,7 +1,8 @@
 //===- ASTDumper.h - Textual dump of the AST --------------------*- C++ -*-===//
 //
-// `adec --emit=ast`: one node per line, indented by depth, each with its
-// source range as <line:col-line:col>. Stable output for FileCheck tests.
+// `adec --emit=ast`: one node per line, prefixed by one "| " per level of
+// depth, each with its source range as <line:col-line:col>. Stable output
+// for FileCheck tests.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ADE_AST_ASTDUMPER_H

@@ -52,9 +52,10 @@ struct SourceRange {
   }
 };
 
-/// Largest source file accepted (bytes); larger ones are rejected with a
-/// diagnostic rather than risking memory blow-up in the parser.
-constexpr size_t kMaxSourceFileBytes = 64u << 20;
+/// Largest source file accepted (bytes). Larger ones are rejected with a
+/// diagnostic (E008): the parser handles about 1 MiB/s, so this keeps any
+/// input to a few seconds.
+constexpr size_t kMaxSourceFileBytes = 4u << 20;
 
 class SourceManager {
 public:

@@ -18,8 +18,9 @@ namespace ade {
 
 /// Limits that keep hostile input from exhausting the stack.
 struct ParseLimits {
-  /// Maximum nesting of grammar rules while parsing.
-  unsigned maxRuleDepth = 1500;
+  /// Stack the parser may use before nesting counts as too deep (it parses
+  /// by recursive descent).
+  size_t maxParserStackBytes = size_t(2) << 20;
   /// Maximum nesting of expressions (a chain `a + b + ...` counts each
   /// operator) and of statements/members in the AST.
   unsigned maxAstDepth = 500;

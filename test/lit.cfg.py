@@ -1,0 +1,26 @@
+# test/lit.cfg.py - the ADE lit suite (run with `ninja check-ade`).
+import os
+
+import lit.formats
+
+config.name = "ADE"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".ade", ".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ade_obj_root, "test")
+# Inputs/ holds files that tests import or read; Unit/ is its own suite
+# (GoogleTest), passed to lit separately.
+config.excludes = ["Inputs", "Unit", "fuzz", "tools", "CMakeLists.txt", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.ade_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+config.environment["NO_COLOR"] = "1"
+config.environment.pop("ADE_STDLIB", None)
+config.substitutions.append(("%stdlib", os.path.join(config.ade_src_root, "stdlib")))
+config.substitutions.append(("%examples", os.path.join(config.ade_src_root, "examples")))
+config.substitutions.append(("%srcroot", config.ade_src_root))
+tools = os.path.join(config.ade_src_root, "test", "tools")
+config.substitutions.append(("%expect-exit", "python3 " + os.path.join(tools, "expect-exit.py")))
+config.substitutions.append(("%gen-bad-input", "python3 " + os.path.join(tools, "gen-bad-input.py")))
