@@ -15,6 +15,7 @@ public:
 
   void dump(const Module &m) {
     os << "Module " << m.name << "\n";
+    doc(m.doc);
     Indent in(*this);
     for (const DeclPtr &d : m.decls)
       dump(*d);

@@ -389,12 +389,24 @@ private:
     return {node->getText(), range(node)};
   }
 
-  /// The `///` lines directly before `ctx`, without the slashes.
+  /// The block of `///` lines directly above `ctx` (no blank line between
+  /// them or before `ctx`), without the slashes.
   std::string docFor(antlr4::ParserRuleContext *ctx) {
+    std::vector<antlr4::Token *> hidden =
+        tokens.getHiddenTokensToLeft(ctx->getStart()->getTokenIndex(), 2);
+    size_t expectedLine = ctx->getStart()->getLine() - 1;
+    size_t first = hidden.size();
+    while (first > 0 && hidden[first - 1]->getLine() == expectedLine) {
+      --first;
+      --expectedLine;
+    }
+    return joinDoc(hidden.begin() + first, hidden.end());
+  }
+
+  template <typename It> static std::string joinDoc(It begin, It end) {
     std::string doc;
-    for (antlr4::Token *t :
-         tokens.getHiddenTokensToLeft(ctx->getStart()->getTokenIndex(), 2)) {
-      std::string text = t->getText();
+    for (It it = begin; it != end; ++it) {
+      std::string text = (*it)->getText();
       llvm::StringRef line(text);
       line.consume_front("///");
       line.consume_front(" ");
@@ -404,6 +416,36 @@ private:
     return doc;
   }
 
+public:
+  /// The first `///` block of the file when a blank line separates it from
+  /// what follows: the module's documentation.
+  std::string moduleDoc() {
+    std::vector<antlr4::Token *> docs;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      antlr4::Token *t = tokens.get(i);
+      if (t->getChannel() == 0 && t->getType() != AdeLexer::SEMI)
+        break;
+      if (t->getChannel() != 2)
+        continue;
+      if (!docs.empty() && t->getLine() != docs.back()->getLine() + 1)
+        break;
+      docs.push_back(t);
+    }
+    if (docs.empty())
+      return {};
+    // Attached to a declaration if the next line holds code.
+    size_t after = docs.back()->getLine() + 1;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      antlr4::Token *t = tokens.get(i);
+      if (t->getChannel() == 0 && t->getType() != AdeLexer::SEMI &&
+          t->getType() != antlr4::Token::EOF)
+        if (t->getLine() == after)
+          return {};
+    }
+    return joinDoc(docs.begin(), docs.end());
+  }
+
+private:
   //===--------------------------------------------------------------------===//
   // Declarations
   //===--------------------------------------------------------------------===//
@@ -884,6 +926,7 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
       return nullptr;
     AstBuilder builder(file, diags, tokens, module.get(), limits.maxAstDepth);
     builder.buildFile(tree, *module);
+    module->doc = builder.moduleDoc();
   } catch (const ParseAbort &) {
     return nullptr;
   }

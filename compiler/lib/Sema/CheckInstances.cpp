@@ -34,8 +34,26 @@ const char *describeKind(ast::CtKind kind) {
   return "?";
 }
 
-/// Converts `v` to compile-time kind `kind` if it is one.
-std::optional<Value> coerce(const Value &v, ast::CtKind kind) {
+/// Whether a function (or anything it calls or differentiates) reads a
+/// learnable parameter.
+bool usesParams(const tir::Function &f,
+                std::set<const tir::Function *> &visited) {
+  if (!visited.insert(&f).second)
+    return false;
+  bool uses = false;
+  tir::forEachExpr(f, [&](const tir::Expr &e) {
+    if (llvm::isa<tir::ParamRefExpr>(e))
+      uses = true;
+    else if (auto *c = llvm::dyn_cast<tir::CallExpr>(&e))
+      uses |= usesParams(*c->callee, visited);
+    else if (auto *d = llvm::dyn_cast<tir::DerivativeExpr>(&e))
+      uses |= usesParams(*d->target, visited);
+  });
+  return uses;
+}
+} // namespace
+
+std::optional<Value> sema::coerceKind(const Value &v, ast::CtKind kind) {
   switch (kind) {
   case ast::CtKind::Int:
     if (v.kind == Value::Kind::Int)
@@ -61,25 +79,6 @@ std::optional<Value> coerce(const Value &v, ast::CtKind kind) {
   return std::nullopt;
 }
 
-/// Whether a function (or anything it calls or differentiates) reads a
-/// learnable parameter.
-bool usesParams(const tir::Function &f,
-                std::set<const tir::Function *> &visited) {
-  if (!visited.insert(&f).second)
-    return false;
-  bool uses = false;
-  tir::forEachExpr(f, [&](const tir::Expr &e) {
-    if (llvm::isa<tir::ParamRefExpr>(e))
-      uses = true;
-    else if (auto *c = llvm::dyn_cast<tir::CallExpr>(&e))
-      uses |= usesParams(*c->callee, visited);
-    else if (auto *d = llvm::dyn_cast<tir::DerivativeExpr>(&e))
-      uses |= usesParams(*d->target, visited);
-  });
-  return uses;
-}
-} // namespace
-
 //===----------------------------------------------------------------------===//
 // Components
 //===----------------------------------------------------------------------===//
@@ -90,6 +89,12 @@ Instance *Checker::instantiateComponent(const ast::ComponentDecl &decl,
                                         const std::string &memberPath,
                                         SourceRange callRange, Frame &frame) {
   std::string name = "component '" + decl.name.name + "'";
+  if (componentStack.size() >= kMaxCallDepth) {
+    diags.error(DiagCode::E061, callRange,
+                "components nested too deeply (more than " +
+                    std::to_string(kMaxCallDepth) + " levels)");
+    return nullptr;
+  }
   if (llvm::is_contained(componentStack, &decl)) {
     auto d = diags.error(DiagCode::E061, callRange,
                          "instantiation cycle: " + name +
@@ -165,7 +170,7 @@ Instance *Checker::instantiateComponent(const ast::ComponentDecl &decl,
           .note(p.range, "argument declared here");
       return nullptr;
     }
-    std::optional<Value> coerced = coerce(v, p.kind);
+    std::optional<Value> coerced = coerceKind(v, p.kind);
     if (!coerced) {
       diags
           .error(DiagCode::E060, where,
@@ -361,7 +366,7 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
       return;
     }
     if (c.ctKind) {
-      std::optional<Value> coerced = coerce(v, *c.ctKind);
+      std::optional<Value> coerced = coerceKind(v, *c.ctKind);
       if (!coerced) {
         diags.error(DiagCode::E053, c.init->range,
                     "'" + c.name.name + "' is declared as " +

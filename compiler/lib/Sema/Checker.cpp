@@ -6,6 +6,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace ade;
 using namespace ade::sema;
@@ -391,22 +392,8 @@ Value Checker::evalName(const ast::NameExpr &e, Frame &frame) {
   case Symbol::Kind::Global: {
     const ast::Decl *d = e.symbol.decl;
     switch (d->getKind()) {
-    case ast::Decl::Kind::Const: {
-      auto *c = llvm::cast<ast::ConstDecl>(d);
-      if (c->module == root) {
-        auto it = options.defines.find(c->name.name);
-        if (it != options.defines.end())
-          return *parseDefine(it->second);
-      }
-      Frame ctFrame;
-      Value v = eval(*c->init, ctFrame);
-      if (v.kind == Value::Kind::Runtime) {
-        diags.error(DiagCode::E038, c->init->range,
-                    "a 'const' must be a compile-time value");
-        return Value::error();
-      }
-      return v;
-    }
+    case ast::Decl::Kind::Const:
+      return evalConst(*llvm::cast<ast::ConstDecl>(d), e.range);
     case ast::Decl::Kind::Fn: {
       auto ref = std::make_shared<FnRef>();
       ref->decl = llvm::cast<ast::FnDecl>(d);
@@ -432,6 +419,10 @@ Value Checker::evalName(const ast::NameExpr &e, Frame &frame) {
   case Symbol::Kind::Builtin: {
     std::optional<Builtin> b = lookupBuiltin(e.name);
     BuiltinKind kind = getBuiltinKind(*b);
+    if (kind == BuiltinKind::Constant)
+      return Value::ofReal(*b == Builtin::Pi
+                               ? 3.14159265358979323846
+                               : std::numeric_limits<double>::infinity());
     if (kind == BuiltinKind::Distribution) {
       diags.error(DiagCode::E070, e.range,
                   "'" + e.name + "' can only be used on the right of '~' "
@@ -451,6 +442,46 @@ Value Checker::evalName(const ast::NameExpr &e, Frame &frame) {
   }
   }
   return Value::error();
+}
+
+Value Checker::evalConst(const ast::ConstDecl &c, SourceRange use) {
+  if (c.module == root) {
+    auto it = options.defines.find(c.name.name);
+    if (it != options.defines.end())
+      return *parseDefine(it->second);
+  }
+  auto memo = constValues.find(&c);
+  if (memo != constValues.end())
+    return memo->second;
+  if (!evaluatingConsts.insert(&c).second) {
+    diags
+        .error(DiagCode::E050, use,
+               "constant '" + c.name.name + "' is defined in terms of itself")
+        .note(c.name.range, "'" + c.name.name + "' is declared here");
+    return Value::error();
+  }
+  Frame ctFrame;
+  Value v = eval(*c.init, ctFrame);
+  evaluatingConsts.erase(&c);
+  if (v.kind == Value::Kind::Runtime || v.kind == Value::Kind::Tuple) {
+    diags.error(DiagCode::E038, c.init->range,
+                "a 'const' must be a compile-time value, found " +
+                    describe(v));
+    v = Value::error();
+  } else if (c.ctKind && !v.isError()) {
+    std::optional<Value> coerced = coerceKind(v, *c.ctKind);
+    if (!coerced) {
+      diags.error(DiagCode::E053, c.init->range,
+                  "'" + c.name.name + "' is declared as " +
+                      ast::toString(*c.ctKind) + " but the value is " +
+                      describe(v));
+      v = Value::error();
+    } else {
+      v = *coerced;
+    }
+  }
+  constValues[&c] = v;
+  return v;
 }
 
 Value Checker::evalMember(Instance &inst, const std::string &name,
@@ -615,10 +646,15 @@ Value Checker::foldBinary(ast::BinaryOp op, const Value &lhs, const Value &rhs,
     case BinaryOp::Pow: {
       if (b < 0)
         return Value::ofReal(std::pow(double(a), double(b)));
+      // Exponentiation by squaring: O(log b) even for 1 ^ huge.
       r = 1;
-      for (int64_t k = 0; k < b; ++k)
-        if (mulOverflow(r, a, r))
+      int64_t base = a;
+      for (int64_t e = b; e > 0; e >>= 1) {
+        if ((e & 1) && mulOverflow(r, base, r))
           return overflow();
+        if (e > 1 && mulOverflow(base, base, base))
+          return overflow();
+      }
       return Value::ofInt(r);
     }
     case BinaryOp::Lt:
@@ -1542,6 +1578,12 @@ tir::Function *Checker::instantiate(const FnRef &fn,
   if (memo != instantiated.end())
     return memo->second;
 
+  if (callStack.size() >= kMaxCallDepth) {
+    diags.error(DiagCode::E050, callRange,
+                "calls nested too deeply (more than " +
+                    std::to_string(kMaxCallDepth) + " functions)");
+    return nullptr;
+  }
   if (llvm::is_contained(callStack, &decl)) {
     diags
         .error(DiagCode::E050, callRange,
@@ -1900,13 +1942,8 @@ std::unique_ptr<tir::Program> Checker::run(const ast::Module &rootModule) {
         checkSampler(*s);
       else if (auto *f = llvm::dyn_cast<ast::FnDecl>(d.get()))
         checkClosedFunction(*f);
-      else if (auto *c = llvm::dyn_cast<ast::ConstDecl>(d.get())) {
-        Frame ctFrame;
-        Value v = eval(*c->init, ctFrame);
-        if (v.kind == Value::Kind::Runtime || v.kind == Value::Kind::Tuple)
-          diags.error(DiagCode::E038, c->init->range,
-                      "a 'const' must be a compile-time value");
-      }
+      else if (auto *c = llvm::dyn_cast<ast::ConstDecl>(d.get()))
+        evalConst(*c, c->name.range);
     }
   } catch (const CheckAbort &) {
     return nullptr;

@@ -160,6 +160,12 @@ struct Frame {
   std::optional<Value> returned;
 };
 
+/// Deepest chain of function instantiations (and of nested components).
+constexpr size_t kMaxCallDepth = 256;
+
+/// Converts `v` to compile-time kind `kind` if it is one.
+std::optional<Value> coerceKind(const Value &v, ast::CtKind kind);
+
 /// A `-D NAME=VALUE` value: an integer, real or boolean literal.
 std::optional<Value> parseDefine(llvm::StringRef text);
 
@@ -192,6 +198,9 @@ public:
   //===--------------------------------------------------------------------===//
   Value eval(const ast::Expr &e, Frame &frame);
   Value evalName(const ast::NameExpr &e, Frame &frame);
+  /// A top-level constant, evaluated once (`-D` overrides apply to the
+  /// root module's).
+  Value evalConst(const ast::ConstDecl &c, SourceRange use);
   Value evalMember(Instance &inst, const std::string &name,
                    SourceRange where, Frame &frame);
   Value evalUnary(const ast::UnaryExpr &e, Frame &frame);
@@ -326,6 +335,8 @@ public:
   std::vector<SourceRange> componentCallSites;
   std::map<const ast::ModelDecl *, unsigned> checkedModels;
   std::map<const ast::ModelDecl *, Instance *> modelInstances;
+  std::map<const ast::ConstDecl *, Value> constValues;
+  std::set<const ast::ConstDecl *> evaluatingConsts;
   uint64_t bindingBudgetUsed = 0;
   unsigned thunkCounter = 0;
 };

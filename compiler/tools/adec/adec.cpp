@@ -121,6 +121,8 @@ void printDocs(const ast::Module &m, const SourceManager &sm,
     }
   };
   os << "module " << m.name << " (" << sm.getPath(m.file) << ")\n";
+  if (!m.doc.empty())
+    printDoc(m.doc, 4);
   for (const ast::DeclPtr &d : m.decls) {
     if (llvm::isa<ast::ImportDecl>(d.get()))
       continue;

@@ -641,6 +641,9 @@ struct Module {
   std::string name;
   uint32_t file = 0;
   std::vector<DeclPtr> decls;
+  /// The file's leading `///` block, when a blank line separates it from
+  /// the first declaration.
+  std::string doc;
 };
 
 } // namespace ade::ast

@@ -1,7 +1,8 @@
 //===- Builtins.h - Names the language predefines ---------------*- C++ -*-===//
 //
 // The surface builtins: elementwise math, reductions, shape functions,
-// derivative builtins, distributions, initializers and compile-time helpers.
+// derivative builtins, distributions, initializers, compile-time helpers
+// and constants.
 // Sema gives each its typing rule; docs/language.md lists them all.
 //
 //===----------------------------------------------------------------------===//
@@ -31,6 +32,8 @@ enum class BuiltinKind {
   Distribution,
   /// `glorot_uniform`, ...: only as a parameter initializer.
   Initializer,
+  /// `pi`, `inf`: compile-time reals.
+  Constant,
 };
 
 std::optional<Builtin> lookupBuiltin(llvm::StringRef name);
