@@ -1,9 +1,11 @@
 //===- ade-opt.cpp - MLIR test driver for ADE -----------------------------===//
 //
-// mlir-opt with the dialects ADE lowers through; the `ade` dialect and its
-// passes are registered here as they land (compiler-core issue).
+// mlir-opt with the ade dialect and the dialects ADE lowers through; ADE's
+// passes are registered here as they land.
 //
 //===----------------------------------------------------------------------===//
+
+#include "ade/Dialect/Ade/IR/AdeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,8 +17,8 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::DialectRegistry registry;
-  registry.insert<mlir::arith::ArithDialect, mlir::func::FuncDialect,
-                  mlir::math::MathDialect>();
+  registry.insert<ade::AdeDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::math::MathDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "ADE optimizer driver\n", registry));
 }

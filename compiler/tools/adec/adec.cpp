@@ -10,6 +10,10 @@
 #include "ade/Basic/Diagnostics.h"
 #include "ade/Sema/ModuleLoader.h"
 #include "ade/Sema/Sema.h"
+#include "ade/MLIRGen/MLIRGen.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/FileSystem.h"
@@ -56,6 +60,7 @@ struct Options {
   unsigned errorLimit = 50;
   bool verify = false;
   bool splitInputFile = false;
+  bool printDebugInfo = false;
   std::map<std::string, std::string> defines;
 };
 
@@ -197,6 +202,21 @@ int compileBuffer(const Options &opts, const std::string &path,
     ast::dumpModule(*root, out);
   else if (opts.emit == "sema")
     tir::dumpProgram(*program, out);
+  else if (opts.emit == "mlir") {
+    mlir::MLIRContext context;
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        generateModule(context, *program, sm);
+    if (mlir::failed(mlir::verify(*module))) {
+      llvm::errs() << "adec: internal compiler error: the generated MLIR "
+                      "does not verify\n";
+      return ExitInternal;
+    }
+    mlir::OpPrintingFlags flags;
+    if (opts.printDebugInfo)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+          .useLocalScope();
+    module->print(out, flags);
+  }
   else if (opts.doc)
     printDocs(*root, sm, out);
   return ExitOk;
@@ -301,9 +321,9 @@ int main(int argc, char **argv) {
   app.add_flag("--check", opts.check,
                "Parse and check only (the default when nothing is emitted)");
   app.add_option("--emit", opts.emit,
-                 "Print a compiler stage: ast (syntax tree) or sema (the "
-                 "checked, instantiated program)")
-      ->check(CLI::IsMember({"ast", "sema"}));
+                 "Print a compiler stage: ast (syntax tree), sema (the "
+                 "checked, instantiated program) or mlir (the ade dialect)")
+      ->check(CLI::IsMember({"ast", "sema", "mlir"}));
   app.add_flag("--doc", opts.doc,
                "Print the documentation comments of the file's declarations");
   app.add_option("-I,--include", opts.includeDirs,
@@ -334,6 +354,8 @@ int main(int argc, char **argv) {
   app.add_flag("--verify-diagnostics", opts.verify,
                "Check diagnostics against '// expected-error' comments "
                "(for tests)");
+  app.add_flag("--mlir-print-debuginfo", opts.printDebugInfo,
+               "Print source locations in --emit=mlir");
   app.add_flag("--split-input-file", opts.splitInputFile,
                "Treat '// -----' lines as separators of independent inputs");
 

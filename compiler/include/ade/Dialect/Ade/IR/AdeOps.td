@@ -1,0 +1,444 @@
+//===- AdeOps.td - Operations of the ade dialect -----------*- tablegen -*-===//
+
+#ifndef ADE_DIALECT_ADE_IR_ADEOPS_TD
+#define ADE_DIALECT_ADE_IR_ADEOPS_TD
+
+include "ade/Dialect/Ade/IR/AdeDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Ade_ParameterOp : Ade_Op<"parameter", [Symbol]> {
+  let summary = "declares a learnable parameter";
+  let description = [{
+    A learnable parameter of a model or sampler (the `owner`), stored at
+    element `offset` of the owner's flat parameter buffer (row-major).
+
+    ```mlir
+    ade.parameter @"Moons/net.layer.0.W" : tensor<128x2xf32> of "Moons" at 0
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttrOf<Ade_FloatTensor>:$type,
+                       StrAttr:$owner, I64Attr:$offset);
+  let assemblyFormat = "$sym_name `:` $type `of` $owner `at` $offset attr-dict";
+  let hasVerifier = 1;
+}
+
+def Ade_ParamOp : Ade_Op<"param",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads a learnable parameter";
+  let description = [{
+    The current value of an `ade.parameter`; uniform across particles.
+
+    ```mlir
+    %w = ade.param @"Moons/net.layer.0.W" : tensor<128x2xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise operations
+//===----------------------------------------------------------------------===//
+
+class Ade_UnaryOp<string mnemonic, string math, list<Trait> traits = []>
+    : Ade_Op<mnemonic, !listconcat(traits, [Pure, Elementwise,
+                                            SameOperandsAndResultType])> {
+  let summary = "elementwise " # math;
+  let description = [{
+    Applies }] # math # [{ to every element.
+
+    ```mlir
+    %y = ade.}] # mnemonic # [{ %x : tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Ade_NegOp : Ade_UnaryOp<"neg", "-x"> { let hasFolder = 1; }
+def Ade_ExpOp : Ade_UnaryOp<"exp", "exp(x)">;
+def Ade_LogOp : Ade_UnaryOp<"log", "log(x)">;
+def Ade_Log1pOp : Ade_UnaryOp<"log1p", "log(1 + x)">;
+def Ade_Expm1Op : Ade_UnaryOp<"expm1", "exp(x) - 1">;
+def Ade_TanhOp : Ade_UnaryOp<"tanh", "tanh(x)">;
+def Ade_SigmoidOp : Ade_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Ade_SoftplusOp : Ade_UnaryOp<"softplus", "log(1 + exp(x))">;
+def Ade_ReluOp : Ade_UnaryOp<"relu", "max(x, 0)">;
+def Ade_EluOp : Ade_UnaryOp<"elu", "x if x > 0 else exp(x) - 1">;
+def Ade_SwishOp : Ade_UnaryOp<"swish", "x * sigmoid(x)">;
+def Ade_SinOp : Ade_UnaryOp<"sin", "sin(x)">;
+def Ade_CosOp : Ade_UnaryOp<"cos", "cos(x)">;
+def Ade_SqrtOp : Ade_UnaryOp<"sqrt", "sqrt(x)">;
+def Ade_AbsOp : Ade_UnaryOp<"abs", "|x|">;
+def Ade_SquareOp : Ade_UnaryOp<"square", "x * x">;
+def Ade_StopGradientOp : Ade_UnaryOp<"stop_gradient",
+    "the identity, with a zero derivative">;
+
+def Ade_LeakyReluOp : Ade_Op<"leaky_relu",
+    [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise leaky ReLU";
+  let description = [{
+    x if x > 0 else alpha * x.
+
+    ```mlir
+    %y = ade.leaky_relu %x alpha 0.2 : tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input, F64Attr:$alpha);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input `alpha` $alpha attr-dict `:` type($result)";
+}
+
+def Ade_NotOp : Ade_Op<"not", [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise logical not";
+  let description = [{
+    ```mlir
+    %m = ade.not %c : tensor<2xi1>
+    ```
+  }];
+  let arguments = (ins Ade_BoolTensor:$input);
+  let results = (outs Ade_BoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Ade_CastOp : Ade_Op<"cast", [Pure, Elementwise]> {
+  let summary = "elementwise conversion between element types";
+  let description = [{
+    Converts f32 <-> f64, and i1 to 0/1 floats.
+
+    ```mlir
+    %y = ade.cast %x : tensor<2xf32> -> tensor<2xf64>
+    ```
+  }];
+  let arguments = (ins Ade_AnyTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+/// Binary elementwise operations broadcast their operands (NumPy rules).
+class Ade_BroadcastOp<string mnemonic, string math,
+                      list<Trait> traits = []>
+    : Ade_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let summary = "elementwise " # math # " with broadcasting";
+  let description = [{
+    Computes }] # math # [{ elementwise after broadcasting both operands to
+    the result shape (shapes align from the right; each pair of dimensions
+    is equal or 1).
+
+    ```mlir
+    %y = ade.}] # mnemonic # [{ %a, %b : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$lhs, Ade_FloatTensor:$rhs);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_AddOp : Ade_BroadcastOp<"add", "a + b", [Commutative]> {
+  let hasFolder = 1;
+}
+def Ade_SubOp : Ade_BroadcastOp<"sub", "a - b"> { let hasFolder = 1; }
+def Ade_MulOp : Ade_BroadcastOp<"mul", "a * b", [Commutative]> {
+  let hasFolder = 1;
+}
+def Ade_DivOp : Ade_BroadcastOp<"div", "a / b"> { let hasFolder = 1; }
+def Ade_PowOp : Ade_BroadcastOp<"pow", "a ^ b">;
+def Ade_MinimumOp : Ade_BroadcastOp<"minimum", "min(a, b)", [Commutative]>;
+def Ade_MaximumOp : Ade_BroadcastOp<"maximum", "max(a, b)", [Commutative]>;
+
+def Ade_CmpOp : Ade_Op<"cmp", [Pure]> {
+  let summary = "elementwise comparison with broadcasting";
+  let description = [{
+    ```mlir
+    %m = ade.cmp gt, %a, %b : tensor<2xf32>, tensor<f32> -> tensor<2xi1>
+    ```
+  }];
+  let arguments = (ins Ade_CmpPredicate:$predicate, Ade_FloatTensor:$lhs,
+                       Ade_FloatTensor:$rhs);
+  let results = (outs Ade_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Ade_LogicalOp<string mnemonic, string math>
+    : Ade_Op<mnemonic, [Pure, Commutative]> {
+  let summary = "elementwise logical " # math # " with broadcasting";
+  let description = [{
+    ```mlir
+    %m = ade.}] # mnemonic # [{ %a, %b : tensor<2xi1>, tensor<2xi1> -> tensor<2xi1>
+    ```
+  }];
+  let arguments = (ins Ade_BoolTensor:$lhs, Ade_BoolTensor:$rhs);
+  let results = (outs Ade_BoolTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+def Ade_AndOp : Ade_LogicalOp<"and", "and">;
+def Ade_OrOp : Ade_LogicalOp<"or", "or">;
+
+def Ade_SelectOp : Ade_Op<"select", [Pure]> {
+  let summary = "elementwise choice with broadcasting";
+  let description = [{
+    `cond ? a : b` elementwise, all three broadcast to the result.
+
+    ```mlir
+    %y = ade.select %c, %a, %b : tensor<2xi1>, tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_BoolTensor:$cond, Ade_FloatTensor:$a,
+                       Ade_FloatTensor:$b);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $a `,` $b attr-dict `:` type($cond) `,` type($a) `,` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_ClipOp : Ade_Op<"clip", [Pure]> {
+  let summary = "elementwise clamp to [lo, hi] with broadcasting";
+  let description = [{
+    ```mlir
+    %y = ade.clip %x, %lo, %hi : tensor<2xf32>, tensor<f32>, tensor<f32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input, Ade_FloatTensor:$lo,
+                       Ade_FloatTensor:$hi);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $lo `,` $hi attr-dict `:` type($input) `,` type($lo) `,` type($hi) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Products and reductions
+//===----------------------------------------------------------------------===//
+
+def Ade_MatmulOp : Ade_Op<"matmul", [Pure]> {
+  let summary = "matrix product of ranks 1 and 2";
+  let description = [{
+    `[m, n] @ [n] -> [m]`, `[n] @ [n, k] -> [k]`, `[m, n] @ [n, k] -> [m, k]`,
+    `[n] @ [n] -> []`.
+
+    ```mlir
+    %h = ade.matmul %W, %x : tensor<128x2xf32>, tensor<2xf32> -> tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$lhs, Ade_FloatTensor:$rhs);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_ReduceOp : Ade_Op<"reduce", [Pure]> {
+  let summary = "reduction over one axis or all elements";
+  let description = [{
+    sum, mean, max, min, logsumexp or norm (L2) over `axis`, or over all
+    elements when `axis` is -1.
+
+    ```mlir
+    %s = ade.reduce sum %x axis -1 : tensor<4x3xf32> -> tensor<f32>
+    %r = ade.reduce max %x axis 0 : tensor<4x3xf32> -> tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins Ade_ReduceKind:$kind, Ade_FloatTensor:$input,
+                       I64Attr:$axis);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `axis` $axis attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape operations
+//===----------------------------------------------------------------------===//
+
+def Ade_SliceOp : Ade_Op<"slice", [Pure]> {
+  let summary = "static slice, dropping indexed dimensions";
+  let description = [{
+    For each leading dimension d < size(starts): elements [starts[d],
+    stops[d]); dimensions with `squeeze[d]` set are dropped (an index
+    `x[i]`), the others kept (a slice `x[a:b]`). Trailing dimensions are kept
+    whole.
+
+    ```mlir
+    %e = ade.slice %x starts [0] stops [1] squeeze [true] : tensor<2xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Ade_AnyTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$stops, DenseBoolArrayAttr:$squeeze);
+  let results = (outs Ade_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `starts` $starts `stops` $stops `squeeze` $squeeze attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Ade_ReshapeOp : Ade_Op<"reshape", [Pure]> {
+  let summary = "row-major reshape to the result type";
+  let description = [{
+    ```mlir
+    %img = ade.reshape %x : tensor<784xf32> -> tensor<1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Ade_AnyTensor:$input);
+  let results = (outs Ade_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Ade_TransposeOp : Ade_Op<"transpose", [Pure]> {
+  let summary = "matrix transpose";
+  let description = [{
+    ```mlir
+    %t = ade.transpose %m : tensor<2x3xf32> -> tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Ade_ConcatOp : Ade_Op<"concat", [Pure]> {
+  let summary = "concatenation along an axis";
+  let description = [{
+    ```mlir
+    %h = ade.concat %a, %b axis 0 : tensor<2xf32>, tensor<2xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Ade_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` $axis attr-dict `:` type($inputs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_StackOp : Ade_Op<"stack", [Pure, SameTypeOperands]> {
+  let summary = "stacks equal-typed values along a new leading dimension";
+  let description = [{
+    ```mlir
+    %v = ade.stack %a, %b : tensor<f32>, tensor<f32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Ade_FloatTensor>:$inputs);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Images
+//===----------------------------------------------------------------------===//
+
+def Ade_Conv2dOp : Ade_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution of one image [c, h, w]";
+  let description = [{
+    Cross-correlation of an image `[c, h, w]` with kernels `[o, c, kh, kw]`
+    and an optional bias `[o]`, with zero padding and a stride.
+
+    ```mlir
+    %y = ade.conv2d %x, %w bias %b stride 1 padding 0
+        : tensor<1x28x28xf32>, tensor<16x1x3x3xf32>, tensor<16xf32> -> tensor<16x26x26xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input, Ade_FloatTensor:$weight,
+                       Optional<Ade_FloatTensor>:$bias, I64Attr:$stride,
+                       I64Attr:$padding);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? `stride` $stride `padding` $padding
+    attr-dict `:` type($input) `,` type($weight) (`,` type($bias)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_Pool2dOp : Ade_Op<"pool2d", [Pure]> {
+  let summary = "2-D average or max pooling of one image [c, h, w]";
+  let description = [{
+    ```mlir
+    %y = ade.pool2d avg %x window 2 stride 2 : tensor<16x26x26xf32> -> tensor<16x13x13xf32>
+    ```
+  }];
+  let arguments = (ins Ade_PoolKind:$kind, Ade_FloatTensor:$input,
+                       I64Attr:$window, I64Attr:$stride);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `window` $window `stride` $stride attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Randomness and derivatives
+//===----------------------------------------------------------------------===//
+
+def Ade_DrawOp : Ade_Op<"draw"> {
+  let summary = "a random draw of a sampler";
+  let description = [{
+    Draws a tensor of the result shape from `normal(a = mean, b = std)` or
+    `uniform(a = low, b = high)`, the parameters broadcast to the result.
+    `name` is the variable's source name. A later pass turns draws into
+    reads of noise given to the entry (so entries are deterministic) and
+    adds their log-densities to the sampler's log q.
+
+    ```mlir
+    %z = ade.draw normal(%zero, %one) "z" : tensor<f32>, tensor<f32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_Distribution:$distribution, Ade_FloatTensor:$a,
+                       Ade_FloatTensor:$b, StrAttr:$name);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $distribution `(` $a `,` $b `)` $name attr-dict `:` type($a) `,` type($b)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_DerivativeOp : Ade_Op<"derivative",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a derivative of a function, applied at a point";
+  let description = [{
+    `grad(f)(x)`, `vjp(g)(x, u)`, `jvp(g)(x, v)`, `hvp(f)(x, v)`,
+    `hessian_trace(f)(x[, e])`, `jacobian(g)(x)` for a function `callee` of
+    one tensor argument. Expanded by the reverse-mode AD pass.
+
+    ```mlir
+    %g = ade.derivative grad @Moons.f(%x) : (tensor<2xf32>) -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_DerivativeKind:$kind, FlatSymbolRefAttr:$callee,
+                       Variadic<Ade_FloatTensor>:$args);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $callee `(` $args `)` attr-dict `:` functional-type($args, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // ADE_DIALECT_ADE_IR_ADEOPS_TD
