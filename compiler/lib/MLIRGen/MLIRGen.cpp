@@ -22,20 +22,13 @@ struct ParameterLayout {
   std::vector<int64_t> offset;
 
   explicit ParameterLayout(const tir::Program &p)
-      : owner(p.params.size()), offset(p.params.size()) {
-    auto assign = [&](const std::string &name,
-                      const std::vector<unsigned> &params) {
-      int64_t at = 0;
-      for (unsigned i : params) {
-        owner[i] = name;
-        offset[i] = at;
-        at += p.params[i].type.numElements();
-      }
-    };
+      : owner(p.params.size()), offset(tir::computeParamOffsets(p)) {
     for (const tir::Model &m : p.models)
-      assign(m.name, m.params);
+      for (unsigned i : m.params)
+        owner[i] = m.name;
     for (const tir::Sampler &s : p.samplers)
-      assign(s.name, s.params);
+      for (unsigned i : s.params)
+        owner[i] = s.name;
   }
 };
 
@@ -60,12 +53,18 @@ public:
       declare(*f);
     for (const auto &f : program.functions)
       define(*f);
-    for (const tir::Model &m : program.models)
-      functions[m.logDensity]->setAttr("ade.log_density",
-                                       builder.getStringAttr(m.name));
-    for (const tir::Sampler &s : program.samplers)
-      functions[s.sample]->setAttr("ade.sample",
-                                   builder.getStringAttr(s.name));
+    // Log-densities and samplers are the roots: public, so that inlining
+    // (which deletes unused private functions) keeps them.
+    for (const tir::Model &m : program.models) {
+      func::FuncOp f = functions[m.logDensity];
+      f->setAttr("ade.log_density", builder.getStringAttr(m.name));
+      f.setPublic();
+    }
+    for (const tir::Sampler &s : program.samplers) {
+      func::FuncOp f = functions[s.sample];
+      f->setAttr("ade.sample", builder.getStringAttr(s.name));
+      f.setPublic();
+    }
     return std::move(module);
   }
 

@@ -107,6 +107,30 @@ std::string Initializer::str() const {
   return "?";
 }
 
+std::vector<int64_t> tir::computeParamOffsets(const Program &program) {
+  std::vector<int64_t> offsets(program.params.size(), 0);
+  auto assign = [&](const std::vector<unsigned> &params) {
+    int64_t at = 0;
+    for (unsigned i : params) {
+      offsets[i] = at;
+      at += program.params[i].type.numElements();
+    }
+  };
+  for (const Model &m : program.models)
+    assign(m.params);
+  for (const Sampler &s : program.samplers)
+    assign(s.params);
+  return offsets;
+}
+
+int64_t tir::paramBufferSize(const Program &program,
+                             const std::vector<unsigned> &params) {
+  int64_t n = 0;
+  for (unsigned i : params)
+    n += program.params[i].type.numElements();
+  return n;
+}
+
 void tir::forEachExpr(const Function &f,
                       llvm::function_ref<void(const Expr &)> visit) {
   std::vector<const Expr *> work;

@@ -5,20 +5,23 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ade/Conversion/Passes.h"
 #include "ade/Dialect/Ade/IR/AdeDialect.h"
+#include "ade/Dialect/Ade/Transforms/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
-  mlir::registerTransformsPasses();
+  mlir::registerAllPasses();
+  ade::registerAdeConversionPasses();
+  ade::registerAdePasses();
   mlir::DialectRegistry registry;
-  registry.insert<ade::AdeDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::math::MathDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<ade::AdeDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "ADE optimizer driver\n", registry));
 }

@@ -9,11 +9,18 @@
 #include "ade/AST/ASTDumper.h"
 #include "ade/Basic/Diagnostics.h"
 #include "ade/Sema/ModuleLoader.h"
-#include "ade/Sema/Sema.h"
 #include "ade/MLIRGen/MLIRGen.h"
+#include "ade/Pipelines/Pipelines.h"
+#include "ade/Sema/Sema.h"
+#include "ade/Target/Codegen.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileUtilities.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/FileSystem.h"
@@ -37,6 +44,7 @@ enum ExitCode {
   ExitUsage = 2,
   ExitNoInput = 66,
   ExitInternal = 70,
+  ExitIOError = 74,
 };
 
 const char *kExitCodes = R"(Exit codes:
@@ -44,10 +52,16 @@ const char *kExitCodes = R"(Exit codes:
   1   the program has errors (diagnostics on stderr)
   2   command-line misuse
   66  the input file does not exist or cannot be read
-  70  internal compiler error (a bug: please report it))";
+  70  internal compiler error (a bug: please report it)
+  74  the output cannot be written)";
 
 struct Options {
   std::string file;
+  std::string output;
+  unsigned optLevel = 3;
+  std::string target = "cpu";
+  std::string cpu = "native";
+  int64_t tileSize = 32;
   bool check = false;
   std::string emit;
   bool doc = false;
@@ -159,6 +173,151 @@ void printDocs(const ast::Module &m, const SourceManager &sm,
   }
 }
 
+/// The innermost file location of `loc` and, for inlined code, the call
+/// sites leading to it (outermost last).
+void splitLocation(mlir::Location loc, std::vector<mlir::FileLineColLoc> &out) {
+  if (auto f = mlir::dyn_cast<mlir::FileLineColLoc>(loc)) {
+    out.push_back(f);
+  } else if (auto c = mlir::dyn_cast<mlir::CallSiteLoc>(loc)) {
+    splitLocation(c.getCallee(), out);
+    splitLocation(c.getCaller(), out);
+  } else if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc)) {
+    if (!fused.getLocations().empty())
+      splitLocation(fused.getLocations().front(), out);
+  } else if (auto n = mlir::dyn_cast<mlir::NameLoc>(loc)) {
+    splitLocation(n.getChildLoc(), out);
+  }
+}
+
+/// Routes MLIR diagnostics from the code generator into `diags`, at their
+/// .ade locations (E080), the inlined call chain as notes.
+class CodegenDiagnostics {
+public:
+  CodegenDiagnostics(mlir::MLIRContext &context, const SourceManager &sm,
+                     DiagnosticEngine &diags)
+      : handler(&context, [&sm, &diags](mlir::Diagnostic &d) {
+          if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
+            return mlir::success();
+          std::vector<mlir::FileLineColLoc> locs;
+          splitLocation(d.getLocation(), locs);
+          auto range = [&](mlir::FileLineColLoc l) {
+            uint32_t file = sm.findFile(l.getFilename().getValue());
+            SourceLoc begin{file, l.getLine(), l.getColumn()};
+            return SourceRange(begin, begin);
+          };
+          SourceRange where = locs.empty() ? SourceRange() : range(locs[0]);
+          auto builder = diags.error(DiagCode::E080, where, d.str());
+          for (size_t i = 1; i < locs.size(); ++i)
+            builder.note(range(locs[i]), "called from here");
+          return mlir::success();
+        }) {}
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+/// Writes `data` to `path` atomically (temporary file, then rename).
+bool writeAtomically(llvm::StringRef path, llvm::StringRef data) {
+  llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    os << data;
+    return llvm::Error::success();
+  });
+  if (e) {
+    llvm::errs() << "adec: error: cannot write '" << path
+                 << "': " << llvm::toString(std::move(e)) << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// Lowers the checked program to the requested stage: --emit=mlir,
+/// mlir-lowered, llvm or obj, or (with -o and no --emit) a model.so.
+int generateCode(const Options &opts, const tir::Program &program,
+                 const SourceManager &sm, DiagnosticEngine &diags, bool color,
+                 llvm::raw_ostream &out) {
+  auto report = [&]() {
+    if (opts.diagnosticsFormat == "json")
+      printDiagnosticsJson(diags, sm, llvm::errs());
+    else
+      printDiagnosticsText(diags, sm, llvm::errs(), color);
+    return ExitCompileError;
+  };
+  mlir::DialectRegistry registry;
+  registerPipelineDialects(registry);
+  registerPipelinePasses();
+  mlir::MLIRContext context(registry);
+  context.disableMultithreading();
+  CodegenDiagnostics bridge(context, sm, diags);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      generateModule(context, program, sm);
+  if (mlir::failed(mlir::verify(*module))) {
+    llvm::errs() << "adec: internal compiler error: the generated MLIR "
+                    "does not verify\n";
+    return ExitInternal;
+  }
+  mlir::OpPrintingFlags flags;
+  if (opts.printDebugInfo)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+        .useLocalScope();
+  auto emitText = [&](llvm::function_ref<void(llvm::raw_ostream &)> print) {
+    if (opts.output.empty()) {
+      print(out);
+      return ExitOk;
+    }
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    print(os);
+    return writeAtomically(opts.output, text) ? ExitOk : ExitIOError;
+  };
+  if (opts.emit == "mlir")
+    return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
+
+  CPUPipelineOptions pipeline;
+  pipeline.tileSize = opts.tileSize;
+  mlir::PassManager pm(&context);
+  if (mlir::failed(buildCPUPipeline(pm, pipeline)))
+    return ExitInternal;
+  if (mlir::failed(pm.run(*module))) {
+    if (!diags.hasErrors())
+      diags.error(DiagCode::E081, {}, "lowering to the LLVM dialect failed");
+    return report();
+  }
+  if (opts.emit == "mlir-lowered")
+    return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
+
+  CodegenOptions codegen;
+  codegen.optLevel = opts.optLevel;
+  codegen.cpu = opts.cpu;
+  codegen.sourcePath = opts.file;
+  codegen.compilerVersion = std::string("adec ") + ADE_VERSION;
+  codegen.tileSize = opts.tileSize;
+  llvm::LLVMContext llvmContext;
+  std::string error;
+  std::unique_ptr<llvm::Module> llvmModule =
+      buildLLVMModule(*module, llvmContext, program, codegen, error);
+  if (!llvmModule || !optimizeModule(*llvmModule, codegen, error)) {
+    diags.error(DiagCode::E081, {}, error);
+    return report();
+  }
+  if (opts.emit == "llvm")
+    return emitText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+  llvm::SmallVector<char, 0> object;
+  if (!emitObject(*llvmModule, codegen, object, error)) {
+    diags.error(DiagCode::E081, {}, error);
+    return report();
+  }
+  if (opts.emit == "obj")
+    return writeAtomically(opts.output,
+                           llvm::StringRef(object.data(), object.size()))
+               ? ExitOk
+               : ExitIOError;
+  if (!linkSharedLibrary(object, opts.output, error)) {
+    diags.error(DiagCode::E081, {}, error);
+    return report();
+  }
+  return ExitOk;
+}
+
 /// Compiles one buffer (a whole file or one `// -----` chunk). Returns the
 /// exit code.
 int compileBuffer(const Options &opts, const std::string &path,
@@ -202,21 +361,8 @@ int compileBuffer(const Options &opts, const std::string &path,
     ast::dumpModule(*root, out);
   else if (opts.emit == "sema")
     tir::dumpProgram(*program, out);
-  else if (opts.emit == "mlir") {
-    mlir::MLIRContext context;
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        generateModule(context, *program, sm);
-    if (mlir::failed(mlir::verify(*module))) {
-      llvm::errs() << "adec: internal compiler error: the generated MLIR "
-                      "does not verify\n";
-      return ExitInternal;
-    }
-    mlir::OpPrintingFlags flags;
-    if (opts.printDebugInfo)
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
-          .useLocalScope();
-    module->print(out, flags);
-  }
+  else if (!opts.emit.empty() || !opts.output.empty())
+    return generateCode(opts, *program, sm, diags, color, out);
   else if (opts.doc)
     printDocs(*root, sm, out);
   return ExitOk;
@@ -320,10 +466,29 @@ int main(int argc, char **argv) {
       ->required();
   app.add_flag("--check", opts.check,
                "Parse and check only (the default when nothing is emitted)");
+  app.add_option("-o,--output", opts.output,
+                 "Write the compiled model.so (or, with --emit, the stage) "
+                 "here");
   app.add_option("--emit", opts.emit,
-                 "Print a compiler stage: ast (syntax tree), sema (the "
-                 "checked, instantiated program) or mlir (the ade dialect)")
-      ->check(CLI::IsMember({"ast", "sema", "mlir"}));
+                 "Print (or write with -o) a compiler stage: ast (syntax "
+                 "tree), sema (the checked, instantiated program), mlir (the "
+                 "ade dialect), mlir-lowered (the LLVM dialect), llvm "
+                 "(optimized LLVM IR) or obj (an object file; needs -o)")
+      ->check(CLI::IsMember(
+          {"ast", "sema", "mlir", "mlir-lowered", "llvm", "obj"}));
+  app.add_option("--target", opts.target,
+                 "Code generation target (cpu; cuda comes with the GPU "
+                 "backend)")
+      ->check(CLI::IsMember({"cpu"}));
+  app.add_option("--cpu", opts.cpu,
+                 "CPU to generate code for: native (this machine, the "
+                 "default) or an LLVM CPU name such as x86-64-v3");
+  app.add_option("--tile-size", opts.tileSize,
+                 "Particles per tile of the compiled kernels (default 32)")
+      ->check(CLI::Range(int64_t(1), int64_t(4096)));
+  app.add_option("-O", opts.optLevel,
+                 "LLVM optimization level: -O0 to -O3 (default -O3)")
+      ->check(CLI::Range(0u, 3u));
   app.add_flag("--doc", opts.doc,
                "Print the documentation comments of the file's declarations");
   app.add_option("-I,--include", opts.includeDirs,
@@ -384,6 +549,15 @@ int main(int argc, char **argv) {
       return ExitUsage;
     }
     opts.defines[name.trim().str()] = value.trim().str();
+  }
+  if (opts.emit == "obj" && opts.output.empty()) {
+    llvm::errs() << "adec: error: --emit=obj needs -o FILE\n";
+    return ExitUsage;
+  }
+  if ((opts.emit == "ast" || opts.emit == "sema") && !opts.output.empty()) {
+    llvm::errs() << "adec: error: -o is not supported with --emit=" << opts.emit
+                 << "; redirect standard output instead\n";
+    return ExitUsage;
   }
   if (opts.stdlibDir.empty())
     opts.stdlibDir = defaultStdlibDir(argv[0]);

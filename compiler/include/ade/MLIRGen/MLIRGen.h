@@ -3,9 +3,9 @@
 // Emits one func.func per instantiated function (tuples flattened into
 // several arguments/results), ade.parameter declarations with each owner's
 // flat-buffer offsets, and ade/arith ops for the bodies, with FileLineColLoc
-// locations from the .ade sources. Functions are private; each model's
-// log-density carries `ade.log_density = "<Model>"` and each sampler's
-// `sample` carries `ade.sample = "<Sampler>"`.
+// locations from the .ade sources. Functions are private except the roots:
+// each model's log-density (public, `ade.log_density = "<Model>"`) and each
+// sampler's `sample` (public, `ade.sample = "<Sampler>"`).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ADE_MLIRGEN_MLIRGEN_H

@@ -400,6 +400,14 @@ struct Program {
   std::vector<Sampler> samplers;
 };
 
+/// The offset (in elements) of every parameter in its owner's flat buffer:
+/// parameters are packed in the owner's declaration order.
+std::vector<int64_t> computeParamOffsets(const Program &program);
+
+/// Elements of an owner's flat parameter buffer.
+int64_t paramBufferSize(const Program &program,
+                        const std::vector<unsigned> &params);
+
 /// Calls `visit` on every expression of `f` (bindings, draw parameters and
 /// the result, with all their operands), each node once.
 void forEachExpr(const Function &f,

@@ -1,0 +1,50 @@
+//===- Passes.td - ADE conversions -------------------------*- tablegen -*-===//
+
+#ifndef ADE_CONVERSION_PASSES_TD
+#define ADE_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Batch every model's log-density into a tile function on "
+                "linalg/tensor";
+  let description = [{
+    For every function marked `ade.log_density = "M"` (calls already
+    inlined), creates `@M.energy.tile(%params: tensor<NxE>,
+    %x: tensor<S x T x E>) -> tensor<T x E>`: the same computation for a tile
+    of T particles. Values become feature-major with the batch dimension
+    LAST, so a layer `W @ x` is one `linalg.matmul` of W [m, n] by the tile
+    X [n, T] (the layout measured fastest in design/codegen-recipe.md).
+    Values that do not depend on the particle (parameters, constants and
+    everything computed only from them) stay un-batched and broadcast where
+    they meet batched ones. `ade.param` becomes a slice of `%params` at the
+    parameter's offset.
+
+    Before (per particle):
+    ```mlir
+    %w = ade.param @"M/W" : tensor<3x2xf32>
+    %h = ade.matmul %w, %x : tensor<3x2xf32>, tensor<2xf32> -> tensor<3xf32>
+    %r = ade.relu %h : tensor<3xf32>
+    ```
+    After (T = 32):
+    ```mlir
+    %w = tensor.expand_shape (tensor.extract_slice %params[0] [6] [1]) ...
+    %h = linalg.matmul ins(%w, %x : tensor<3x2xf32>, tensor<2x32xf32>) ...
+    %r = linalg.generic {iterator_types = ["parallel", "parallel"]} ...
+    ```
+    Afterwards the module holds only the tile functions (the per-particle
+    functions and parameter declarations are erased). Draws and derivatives
+    are not lowered yet: they are reported as errors at their `.ade`
+    location.
+  }];
+  let options = [
+    Option<"tileSize", "tile-size", "int64_t", /*default=*/"32",
+           "Particles per tile (the batch dimension of tile functions)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+#endif // ADE_CONVERSION_PASSES_TD

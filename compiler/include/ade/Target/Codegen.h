@@ -1,0 +1,67 @@
+//===- Codegen.h - LLVM IR, object code and model.so ------------*- C++ -*-===//
+//
+// From the LLVM dialect to a loadable model.so: translation to LLVM IR, the
+// C ABI of runtime/include/ade/abi.h (metadata and checked entry wrappers,
+// generated as LLVM IR), optimization and object emission for the host CPU,
+// and linking with the system compiler driver.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ADE_TARGET_CODEGEN_H
+#define ADE_TARGET_CODEGEN_H
+
+#include "ade/Sema/TypedIR.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace ade {
+
+struct CodegenOptions {
+  /// LLVM optimization level 0-3.
+  unsigned optLevel = 3;
+  /// Target CPU: "native" (the compiling machine) or an LLVM CPU name.
+  std::string cpu = "native";
+  /// Recorded in the library metadata.
+  std::string sourcePath;
+  std::string compilerVersion;
+  /// Particles per tile of the kernels (recorded in the metadata).
+  int64_t tileSize = 32;
+};
+
+/// Translates the lowered module to LLVM IR and adds the library metadata
+/// and entry wrappers; every other symbol gets internal linkage. Returns
+/// null and sets `error` on failure.
+std::unique_ptr<llvm::Module>
+buildLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
+                const tir::Program &program, const CodegenOptions &options,
+                std::string &error);
+
+/// Sets the target triple and data layout of the host (or `options.cpu`)
+/// and runs LLVM's optimization pipeline at `options.optLevel`.
+bool optimizeModule(llvm::Module &module, const CodegenOptions &options,
+                    std::string &error);
+
+/// Emits an ELF object for an optimized module.
+bool emitObject(llvm::Module &module, const CodegenOptions &options,
+                llvm::SmallVectorImpl<char> &object, std::string &error);
+
+/// Links `object` into the shared library `output` (written to a temporary
+/// file next to it, then renamed: no partial outputs).
+bool linkSharedLibrary(llvm::ArrayRef<char> object, llvm::StringRef output,
+                       std::string &error);
+
+} // namespace ade
+
+#endif // ADE_TARGET_CODEGEN_H

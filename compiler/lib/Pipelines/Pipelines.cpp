@@ -1,0 +1,72 @@
+//===- Pipelines.cpp - The lowering pipelines -----------------------------===//
+
+#include "ade/Pipelines/Pipelines.h"
+
+#include "ade/Conversion/Passes.h"
+#include "ade/Dialect/Ade/IR/AdeDialect.h"
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
+  std::string tile = std::to_string(options.tileSize);
+  return
+      // Per-particle functions, fully inlined, batched into tile functions
+      // (batch dimension last) on linalg/tensor.
+      "inline,"
+      "convert-ade-to-linalg{tile-size=" + tile + "},"
+      "canonicalize,cse,"
+      // Tile functions take and fill caller buffers.
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-results-to-out-params{modify-public-functions=1},"
+      "canonicalize,"
+      // Entries: a parallel loop over tiles plus a zero-padded last tile.
+      "ade-build-entries,"
+      // Tile intermediates on the stack (no malloc per call) up to 256 KiB.
+      "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=262144}),"
+      "buffer-deallocation-pipeline,"
+      "convert-linalg-to-loops,"
+      "scf-forall-to-parallel,convert-scf-to-openmp,ade-set-entry-threads,"
+      "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+      "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+      "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+      "convert-func-to-llvm,convert-openmp-to-llvm,"
+      "reconcile-unrealized-casts";
+}
+
+LogicalResult ade::buildCPUPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline(getCPUPipeline(options), pm, os))) {
+    llvm::errs() << "internal: bad CPU pipeline: " << error << "\n";
+    return failure();
+  }
+  return success();
+}
+
+void ade::registerPipelinePasses() {
+  static bool registered = [] {
+    registerAllPasses();
+    registerAdeConversionPasses();
+    registerAdePasses();
+    return true;
+  }();
+  (void)registered;
+}
+
+void ade::registerPipelineDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<AdeDialect>();
+}

@@ -1,0 +1,121 @@
+/*===- abi.h - The C ABI of a compiled ADE model (model.so) --------------===*\
+|*                                                                          *|
+|* `adec model.ade -o model.so` produces a shared library that exports two *|
+|* functions, ade_abi_version() and ade_library(); everything else is      *|
+|* reached through the metadata ade_library() returns. Loaders dlopen the  *|
+|* library, compare ade_abi_version() with ADE_ABI_VERSION, then read the  *|
+|* models and samplers.                                                    *|
+|*                                                                          *|
+|* Conventions:                                                             *|
+|*  - Every buffer is a dense row-major array of the model's element type  *|
+|*    (`dtype`: float or double).                                           *|
+|*  - Parameters of a model (or sampler) are packed in ONE flat buffer of  *|
+|*    `params_size` elements; parameter i occupies                          *|
+|*    [params[i].offset, params[i].offset + params[i].size), row-major in  *|
+|*    its shape. The library never initializes parameters: `init` tells    *|
+|*    the caller how (the runtime draws them with its own seeded RNG).     *|
+|*  - Batched entries take the batch size explicitly; data are             *|
+|*    (batch, data_shape...) row-major, one particle per row.              *|
+|*  - Entries are pure and reentrant: no global state, the same inputs     *|
+|*    give bit-identical outputs for any batch split and thread count      *|
+|*    (each particle is computed independently, in the same order).        *|
+|*  - `threads` <= 0 uses the OpenMP default; > 0 uses that many threads   *|
+|*    for this call only.                                                   *|
+|*  - Entries return ADE_OK or an ade_status error code; on error nothing  *|
+|*    is written.                                                           *|
+\*===----------------------------------------------------------------------===*/
+#ifndef ADE_ABI_H
+#define ADE_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a struct below or an entry signature changes. */
+#define ADE_ABI_VERSION 1u
+
+typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
+
+typedef enum ade_status {
+  ADE_OK = 0,
+  ADE_ERROR_NULL_POINTER = 1, /* a required buffer is NULL */
+  ADE_ERROR_BAD_BATCH = 2,    /* batch <= 0 */
+} ade_status;
+
+typedef enum ade_init_kind {
+  ADE_INIT_CONSTANT = 0,       /* every element = init_a */
+  ADE_INIT_NORMAL = 1,         /* N(init_a, init_b^2) */
+  ADE_INIT_UNIFORM = 2,        /* U[init_a, init_b) */
+  ADE_INIT_GLOROT_UNIFORM = 3, /* gain init_a, fans fan_in / fan_out */
+  ADE_INIT_GLOROT_NORMAL = 4,  /* gain init_a, fans fan_in / fan_out */
+  ADE_INIT_ORTHOGONAL = 5,     /* gain init_a, a matrix */
+} ade_init_kind;
+
+typedef struct ade_param_info {
+  const char *name; /* dotted path from the model/sampler: "net.layer.0.W" */
+  int32_t rank;
+  const int64_t *shape;
+  int64_t offset; /* in elements, in the owner's flat buffer */
+  int64_t size;   /* elements */
+  int32_t init;   /* ade_init_kind */
+  double init_a, init_b;
+  int64_t fan_in, fan_out;
+  const char *init_text; /* e.g. "glorot_uniform(gain=1, fan_in=2, fan_out=128)" */
+  const char *doc;       /* the parameter's doc comment, or "" */
+} ade_param_info;
+
+/* f[b] = f(params, x[b]) for 0 <= b < batch: the log-density up to a
+   constant (without the base measure). */
+typedef int32_t (*ade_energy_fn)(const void *params, const void *x, void *f,
+                                 int64_t batch, int32_t threads);
+
+typedef struct ade_model_info {
+  const char *name;
+  const char *doc;
+  int32_t dtype; /* ade_dtype */
+  int32_t data_rank;
+  const int64_t *data_shape;
+  int64_t data_size; /* elements per particle */
+  int32_t num_params;
+  const ade_param_info *params;
+  int64_t params_size; /* elements of the flat parameter buffer */
+  int32_t tile_size;   /* particles per tile of the compiled kernels */
+  ade_energy_fn energy;
+} ade_model_info;
+
+typedef struct ade_sampler_info {
+  const char *name;
+  const char *doc;
+  int32_t model; /* index into ade_library_info.models */
+  int32_t dtype;
+  int32_t num_params;
+  const ade_param_info *params;
+  int64_t params_size;
+  int32_t takes_initial_state; /* sample(x0) rather than sample() */
+  int32_t returns_momentum;    /* sample returns (x, v) */
+  /* Sampler entries (sample, log q, gradients) arrive with the autodiff
+     milestone; NULL until then. */
+  const void *sample;
+} ade_sampler_info;
+
+typedef struct ade_library_info {
+  uint32_t abi_version;
+  const char *compiler; /* "adec 0.1.0" */
+  const char *source;   /* the .ade file it was compiled from */
+  int32_t num_models;
+  const ade_model_info *models;
+  int32_t num_samplers;
+  const ade_sampler_info *samplers;
+} ade_library_info;
+
+/* The two exported functions. */
+uint32_t ade_abi_version(void);
+const ade_library_info *ade_library(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ADE_ABI_H */

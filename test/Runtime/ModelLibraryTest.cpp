@@ -1,0 +1,351 @@
+//===- ModelLibraryTest.cpp - Compiled model.so against LibTorch ----------===//
+//
+// Compiles every example with adec (f32 and f64), loads the libraries
+// through the C ABI, and checks the energy entries against independent
+// LibTorch implementations of the same models, built here from the
+// libraries' metadata: random parameters and points, several batch sizes
+// (odd ones catch tiling bugs) and thread counts. Also checks purity
+// (bit-identical results across calls, batch splits and thread counts),
+// argument checking and the metadata itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/abi.h"
+
+#include <torch/torch.h>
+
+#include "gtest/gtest.h"
+
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// A loaded model library.
+struct Library {
+  void *handle = nullptr;
+  const ade_library_info *info = nullptr;
+  ~Library() {
+    if (handle)
+      dlclose(handle);
+  }
+  const ade_model_info *model(const std::string &name) const {
+    for (int32_t i = 0; i < info->num_models; ++i)
+      if (name == info->models[i].name)
+        return &info->models[i];
+    return nullptr;
+  }
+};
+
+std::string tempDir() {
+  static std::string dir = [] {
+    char pattern[] = "/tmp/ade-model-test-XXXXXX";
+    const char *d = mkdtemp(pattern);
+    return std::string(d ? d : "/tmp");
+  }();
+  return dir;
+}
+
+/// Compiles examples/<name>.ade (once per precision) and loads it.
+std::shared_ptr<Library> load(const std::string &example,
+                              const std::string &precision) {
+  static std::map<std::string, std::shared_ptr<Library>> cache;
+  std::string key = example + "." + precision;
+  if (auto it = cache.find(key); it != cache.end())
+    return it->second;
+  std::string so = tempDir() + "/" + key + ".so";
+  std::string command = std::string(ADE_ADEC) + " " + ADE_SOURCE_DIR +
+                        "/examples/" + example + ".ade --precision=" +
+                        precision + " -o " + so;
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  auto lib = std::make_shared<Library>();
+  lib->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  EXPECT_NE(lib->handle, nullptr) << dlerror();
+  if (!lib->handle)
+    return nullptr;
+  auto version = reinterpret_cast<uint32_t (*)()>(
+      dlsym(lib->handle, "ade_abi_version"));
+  auto library = reinterpret_cast<const ade_library_info *(*)()>(
+      dlsym(lib->handle, "ade_library"));
+  EXPECT_NE(version, nullptr);
+  EXPECT_NE(library, nullptr);
+  EXPECT_EQ(version(), ADE_ABI_VERSION);
+  lib->info = library();
+  cache[key] = lib;
+  return lib;
+}
+
+/// Parameters and data in the model's element type, kept also as f64
+/// tensors for the reference.
+struct Inputs {
+  std::vector<float> params32, x32;
+  std::vector<double> params64, x64;
+  bool isF64 = false;
+  const void *params() const {
+    return isF64 ? static_cast<const void *>(params64.data())
+                 : static_cast<const void *>(params32.data());
+  }
+  const void *x() const {
+    return isF64 ? static_cast<const void *>(x64.data())
+                 : static_cast<const void *>(x32.data());
+  }
+  /// The values the library sees, in f64.
+  torch::Tensor paramsTensor() const {
+    std::vector<double> v = isF64 ? params64
+                                  : std::vector<double>(params32.begin(),
+                                                        params32.end());
+    return torch::tensor(v, torch::kFloat64);
+  }
+  torch::Tensor xTensor(int64_t batch, int64_t dim) const {
+    std::vector<double> v =
+        isF64 ? x64 : std::vector<double>(x32.begin(), x32.end());
+    return torch::tensor(v, torch::kFloat64).view({batch, dim});
+  }
+};
+
+Inputs randomInputs(const ade_model_info &model, int64_t batch,
+                    unsigned seed) {
+  std::mt19937_64 rng(seed);
+  Inputs in;
+  in.isF64 = model.dtype == ADE_F64;
+  std::vector<double> params(model.params_size + 1);
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    const ade_param_info &p = model.params[i];
+    // Scaled like a Glorot init so activations stay O(1).
+    double fanIn = p.rank >= 2 ? double(p.size) / double(p.shape[0]) : 4.0;
+    std::uniform_real_distribution<double> u(-1.0 / std::sqrt(fanIn),
+                                             1.0 / std::sqrt(fanIn));
+    for (int64_t k = 0; k < p.size; ++k)
+      params[p.offset + k] = u(rng);
+  }
+  std::uniform_real_distribution<double> ux(-2.0, 2.0);
+  std::vector<double> x(batch * model.data_size);
+  for (double &v : x)
+    v = ux(rng);
+  in.params64 = params;
+  in.x64 = x;
+  in.params32.assign(params.begin(), params.end());
+  in.x32.assign(x.begin(), x.end());
+  return in;
+}
+
+/// Parameter `name` of `model` as an f64 tensor of its shape.
+torch::Tensor param(const ade_model_info &model, const torch::Tensor &flat,
+                    const std::string &name) {
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    const ade_param_info &p = model.params[i];
+    if (name != p.name)
+      continue;
+    std::vector<int64_t> shape(p.shape, p.shape + p.rank);
+    return flat.slice(0, p.offset, p.offset + p.size).view(shape);
+  }
+  ADD_FAILURE() << "no parameter " << name << " in " << model.name;
+  return torch::zeros({1}, torch::kFloat64);
+}
+
+torch::Tensor swish(const torch::Tensor &x) { return x * torch::sigmoid(x); }
+
+torch::Tensor mlp(const ade_model_info &m, const torch::Tensor &p,
+                  torch::Tensor h, int layers,
+                  torch::Tensor (*act)(const torch::Tensor &)) {
+  for (int i = 0; i < layers; ++i) {
+    std::string prefix = "net.layer." + std::to_string(i);
+    if (i > 0)
+      h = act(h);
+    h = torch::matmul(h, param(m, p, prefix + ".W").t()) +
+        param(m, p, prefix + ".b");
+  }
+  return h;
+}
+
+torch::Tensor relu(const torch::Tensor &x) { return torch::relu(x); }
+
+/// The independent reference of each example model: f(x) for x [B, d].
+torch::Tensor reference(const ade_model_info &m, const torch::Tensor &p,
+                        const torch::Tensor &x) {
+  std::string name = m.name;
+  if (name == "Moons")
+    return -mlp(m, p, x, 4, relu).select(1, 0);
+  if (name == "MnistMLP")
+    return -mlp(m, p, x, 3, swish).select(1, 0);
+  if (name == "Gaussian") {
+    torch::Tensor mu = param(m, p, "mu");
+    torch::Tensor s = torch::exp(param(m, p, "log_sigma"));
+    return -(0.5 * ((x - mu) / s).pow(2) + torch::log(s)).sum(1) -
+           0.5 * double(m.data_size) * std::log(2 * M_PI);
+  }
+  if (name == "MnistConv") {
+    torch::Tensor img = x.view({x.size(0), 1, 28, 28});
+    torch::Tensor h = torch::conv2d(img, param(m, p, "conv1.W"),
+                                    param(m, p, "conv1.b"));
+    h = torch::avg_pool2d(swish(h), 2);
+    h = torch::conv2d(h, param(m, p, "conv2.W"), param(m, p, "conv2.b"));
+    h = torch::avg_pool2d(swish(h), 2).flatten(1);
+    return -(torch::matmul(h, param(m, p, "head.W").t()) +
+             param(m, p, "head.b"))
+                .select(1, 0);
+  }
+  ADD_FAILURE() << "no reference for model " << name;
+  return torch::zeros({x.size(0)}, torch::kFloat64);
+}
+
+/// Runs the energy entry; returns f as f64.
+std::vector<double> energy(const ade_model_info &m, const Inputs &in,
+                           int64_t batch, int32_t threads,
+                           int64_t first = 0) {
+  std::vector<float> f32(batch);
+  std::vector<double> f64(batch);
+  const char *x = static_cast<const char *>(in.x()) +
+                  first * m.data_size * (in.isF64 ? 8 : 4);
+  void *out = in.isF64 ? static_cast<void *>(f64.data())
+                       : static_cast<void *>(f32.data());
+  EXPECT_EQ(m.energy(in.params(), x, out, batch, threads), ADE_OK);
+  if (!in.isF64)
+    f64.assign(f32.begin(), f32.end());
+  return f64;
+}
+
+struct Case {
+  const char *example;
+  const char *model;
+  bool bigBatch;
+};
+
+const Case kCases[] = {
+    {"moons", "Moons", true},
+    {"gaussian", "Gaussian", true},
+    {"generalized_hmc", "Moons", true},
+    {"mnist_mlp", "MnistMLP", false},
+    {"mnist_mlp", "MnistConv", false},
+};
+
+class ModelLibrary
+    : public ::testing::TestWithParam<std::tuple<Case, const char *>> {};
+
+TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
+  auto [c, precision] = GetParam();
+  std::shared_ptr<Library> lib = load(c.example, precision);
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model(c.model);
+  ASSERT_NE(m, nullptr);
+  bool f64 = std::string(precision) == "f64";
+  ASSERT_EQ(m->dtype, f64 ? ADE_F64 : ADE_F32);
+  double tolerance = f64 ? 1e-12 : 1e-5;
+  std::vector<int64_t> batches{1, 7, 100};
+  batches.push_back(c.bigBatch ? 10000 : 257);
+  for (int64_t batch : batches) {
+    Inputs in = randomInputs(*m, batch, 1000 + batch);
+    std::vector<double> want = [&] {
+      torch::Tensor r = reference(*m, in.paramsTensor(),
+                                  in.xTensor(batch, m->data_size));
+      return std::vector<double>(r.data_ptr<double>(),
+                                 r.data_ptr<double>() + batch);
+    }();
+    double scale = 0;
+    for (double w : want)
+      scale = std::max(scale, std::fabs(w));
+    for (int32_t threads : {1, 2}) {
+      std::vector<double> got = energy(*m, in, batch, threads);
+      double worst = 0;
+      for (int64_t b = 0; b < batch; ++b)
+        worst = std::max(worst, std::fabs(got[b] - want[b]));
+      EXPECT_LE(worst / std::max(scale, 1e-30), tolerance)
+          << c.example << "/" << c.model << " " << precision << " batch "
+          << batch << " threads " << threads << ": max error " << worst
+          << " for values up to " << scale;
+    }
+  }
+}
+
+TEST_P(ModelLibrary, EntriesArePure) {
+  auto [c, precision] = GetParam();
+  std::shared_ptr<Library> lib = load(c.example, precision);
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model(c.model);
+  ASSERT_NE(m, nullptr);
+  const int64_t batch = 203;
+  Inputs in = randomInputs(*m, batch, 7);
+  std::vector<double> once = energy(*m, in, batch, 1);
+  EXPECT_EQ(energy(*m, in, batch, 1), once) << "repeated call";
+  EXPECT_EQ(energy(*m, in, batch, 2), once) << "two threads";
+  // Two calls on a split of the batch give the same values.
+  std::vector<double> head = energy(*m, in, 37, 2);
+  std::vector<double> tail = energy(*m, in, batch - 37, 1, 37);
+  head.insert(head.end(), tail.begin(), tail.end());
+  EXPECT_EQ(head, once) << "batch split 37 + 166";
+}
+
+TEST_P(ModelLibrary, RejectsBadArguments) {
+  auto [c, precision] = GetParam();
+  std::shared_ptr<Library> lib = load(c.example, precision);
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model(c.model);
+  ASSERT_NE(m, nullptr);
+  Inputs in = randomInputs(*m, 4, 3);
+  std::vector<double> out(4);
+  EXPECT_EQ(m->energy(in.params(), nullptr, out.data(), 4, 0),
+            ADE_ERROR_NULL_POINTER);
+  EXPECT_EQ(m->energy(in.params(), in.x(), nullptr, 4, 0),
+            ADE_ERROR_NULL_POINTER);
+  EXPECT_EQ(m->energy(nullptr, in.x(), out.data(), 4, 0),
+            ADE_ERROR_NULL_POINTER);
+  EXPECT_EQ(m->energy(in.params(), in.x(), out.data(), 0, 0),
+            ADE_ERROR_BAD_BATCH);
+  EXPECT_EQ(m->energy(in.params(), in.x(), out.data(), -5, 0),
+            ADE_ERROR_BAD_BATCH);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, ModelLibrary,
+    ::testing::Combine(::testing::ValuesIn(kCases),
+                       ::testing::Values("f32", "f64")),
+    [](const auto &info) {
+      Case c = std::get<0>(info.param);
+      return std::string(c.example) + "_" + c.model + "_" +
+             std::get<1>(info.param);
+    });
+
+TEST(ModelLibraryMetadata, DescribesMoons) {
+  std::shared_ptr<Library> lib = load("moons", "f32");
+  ASSERT_TRUE(lib && lib->info);
+  const ade_library_info &info = *lib->info;
+  EXPECT_EQ(info.abi_version, ADE_ABI_VERSION);
+  ASSERT_EQ(info.num_models, 1);
+  const ade_model_info &m = info.models[0];
+  EXPECT_STREQ(m.name, "Moons");
+  EXPECT_EQ(m.data_rank, 1);
+  EXPECT_EQ(m.data_shape[0], 2);
+  EXPECT_EQ(m.num_params, 8);
+  EXPECT_EQ(m.params_size, 2 * 128 + 128 + 2 * (128 * 128 + 128) + 128 + 1);
+  EXPECT_STREQ(m.params[0].name, "net.layer.0.W");
+  EXPECT_EQ(m.params[0].rank, 2);
+  EXPECT_EQ(m.params[0].shape[0], 128);
+  EXPECT_EQ(m.params[0].shape[1], 2);
+  EXPECT_EQ(m.params[0].init, ADE_INIT_GLOROT_UNIFORM);
+  EXPECT_EQ(m.params[0].fan_in, 2);
+  EXPECT_EQ(m.params[0].fan_out, 128);
+  EXPECT_EQ(m.params[1].offset, 256);
+  EXPECT_EQ(m.params[7].offset, m.params_size - 1);
+  EXPECT_NE(std::string(m.doc).find("MLP 2-128-128-128-1"), std::string::npos);
+  ASSERT_EQ(info.num_samplers, 1);
+  const ade_sampler_info &s = info.samplers[0];
+  EXPECT_STREQ(s.name, "Langevin5");
+  EXPECT_EQ(s.model, 0);
+  EXPECT_EQ(s.num_params, 31);
+  EXPECT_EQ(s.params_size, 10 * 5 + 10);
+  EXPECT_STREQ(s.params[30].name, "eps");
+  EXPECT_EQ(s.params[30].init, ADE_INIT_CONSTANT);
+  EXPECT_DOUBLE_EQ(s.params[30].init_a, 0.01);
+  EXPECT_EQ(s.takes_initial_state, 0);
+  EXPECT_EQ(s.returns_momentum, 0);
+  EXPECT_EQ(s.sample, nullptr);
+}
+
+} // namespace
