@@ -12,4 +12,6 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
     "$@" >/dev/null
 fi
-ninja -C "$build" "${NINJA_TARGETS:-all}"
+# NINJA_TARGETS may list several targets.
+# shellcheck disable=SC2086
+ninja -C "$build" ${NINJA_TARGETS:-all}

@@ -18,8 +18,8 @@ PACKAGES=(
   # Runtime: tensors/optimizers, CLI, JSON, formatting, TOML.
   libtorch-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev
-  # Tests.
-  libgtest-dev
+  # Tests and benchmarks (OpenBLAS: a fair BLAS for the LibTorch reference).
+  libgtest-dev libopenblas0-openmp
 )
 
 missing=()

@@ -53,17 +53,19 @@ std::string tempDir() {
   return dir;
 }
 
-/// Compiles examples/<name>.ade (once per precision) and loads it.
+/// Compiles examples/<name>.ade (once per precision and tile size) and
+/// loads it.
 std::shared_ptr<Library> load(const std::string &example,
-                              const std::string &precision) {
+                              const std::string &precision, int tile = 32) {
   static std::map<std::string, std::shared_ptr<Library>> cache;
-  std::string key = example + "." + precision;
+  std::string key = example + "." + precision + "." + std::to_string(tile);
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
   std::string so = tempDir() + "/" + key + ".so";
   std::string command = std::string(ADE_ADEC) + " " + ADE_SOURCE_DIR +
                         "/examples/" + example + ".ade --precision=" +
-                        precision + " -o " + so;
+                        precision + " --tile-size=" + std::to_string(tile) +
+                        " -o " + so;
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   auto lib = std::make_shared<Library>();
   lib->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -226,20 +228,14 @@ const Case kCases[] = {
     {"mnist_mlp", "MnistConv", false},
 };
 
-class ModelLibrary
-    : public ::testing::TestWithParam<std::tuple<Case, const char *>> {};
-
-TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
-  auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.example, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
-  ASSERT_NE(m, nullptr);
-  bool f64 = std::string(precision) == "f64";
+/// Compares the energy entry with the LibTorch reference for each batch
+/// size, on 1 and 2 threads: max |error| / max |f| within the tolerance
+/// (1e-5 in f32, 1e-12 in f64).
+void expectMatchesReference(const ade_model_info *m, bool f64,
+                            const std::vector<int64_t> &batches,
+                            const std::string &what) {
   ASSERT_EQ(m->dtype, f64 ? ADE_F64 : ADE_F32);
   double tolerance = f64 ? 1e-12 : 1e-5;
-  std::vector<int64_t> batches{1, 7, 100};
-  batches.push_back(c.bigBatch ? 10000 : 257);
   for (int64_t batch : batches) {
     Inputs in = randomInputs(*m, batch, 1000 + batch);
     std::vector<double> want = [&] {
@@ -257,11 +253,36 @@ TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
       for (int64_t b = 0; b < batch; ++b)
         worst = std::max(worst, std::fabs(got[b] - want[b]));
       EXPECT_LE(worst / std::max(scale, 1e-30), tolerance)
-          << c.example << "/" << c.model << " " << precision << " batch "
-          << batch << " threads " << threads << ": max error " << worst
-          << " for values up to " << scale;
+          << what << " batch " << batch << " threads " << threads
+          << ": max error " << worst << " for values up to " << scale;
     }
   }
+}
+
+class ModelLibrary
+    : public ::testing::TestWithParam<std::tuple<Case, const char *>> {};
+
+TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
+  auto [c, precision] = GetParam();
+  std::shared_ptr<Library> lib = load(c.example, precision);
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model(c.model);
+  ASSERT_NE(m, nullptr);
+  std::vector<int64_t> batches{1, 7, 100};
+  batches.push_back(c.bigBatch ? 10000 : 257);
+  expectMatchesReference(m, std::string(precision) == "f64", batches,
+                         std::string(c.example) + "/" + c.model + " " +
+                             precision);
+}
+
+// Tiles of 7 particles: every batch size leaves a different remainder.
+TEST(ModelLibraryTiles, OddTileSizeMatchesLibTorch) {
+  std::shared_ptr<Library> lib = load("moons", "f32", 7);
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model("Moons");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->tile_size, 7);
+  expectMatchesReference(m, false, {1, 6, 7, 8, 100, 1001}, "moons tile 7");
 }
 
 TEST_P(ModelLibrary, EntriesArePure) {

@@ -24,6 +24,9 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       "inline,"
       "convert-ade-to-linalg{tile-size=" + tile + "},"
       "canonicalize,cse,"
+      // Register blocks for layers, vectors along the batch elsewhere.
+      "linalg-fuse-elementwise-ops,"
+      "ade-tile-and-vectorize,canonicalize,cse,"
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
@@ -31,15 +34,17 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       "canonicalize,"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
+      "ade-lower-vectors,canonicalize,cse,"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB.
       "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=262144}),"
       "buffer-deallocation-pipeline,"
       "convert-linalg-to-loops,"
       "scf-forall-to-parallel,convert-scf-to-openmp,ade-set-entry-threads,"
-      "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+      "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
+      "expand-strided-metadata,lower-affine,"
       "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
       "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
-      "convert-func-to-llvm,convert-openmp-to-llvm,"
+      "convert-func-to-llvm,convert-openmp-to-llvm,convert-ub-to-llvm,"
       "reconcile-unrealized-casts";
 }
 

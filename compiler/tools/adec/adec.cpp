@@ -232,16 +232,11 @@ bool writeAtomically(llvm::StringRef path, llvm::StringRef data) {
 
 /// Lowers the checked program to the requested stage: --emit=mlir,
 /// mlir-lowered, llvm or obj, or (with -o and no --emit) a model.so.
+/// Errors go to `diags` (the caller prints them).
 int generateCode(const Options &opts, const tir::Program &program,
-                 const SourceManager &sm, DiagnosticEngine &diags, bool color,
+                 const SourceManager &sm, DiagnosticEngine &diags,
                  llvm::raw_ostream &out) {
-  auto report = [&]() {
-    if (opts.diagnosticsFormat == "json")
-      printDiagnosticsJson(diags, sm, llvm::errs());
-    else
-      printDiagnosticsText(diags, sm, llvm::errs(), color);
-    return ExitCompileError;
-  };
+  auto report = [] { return ExitCompileError; };
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   registerPipelinePasses();
@@ -347,6 +342,12 @@ int compileBuffer(const Options &opts, const std::string &path,
     program = analyze(loader, *root, diags, semaOptions);
   }
 
+  int result = diags.hasErrors() ? ExitCompileError : ExitOk;
+  bool codegen = opts.emit != "ast" && opts.emit != "sema" &&
+                 (!opts.emit.empty() || !opts.output.empty());
+  if (result == ExitOk && codegen)
+    result = generateCode(opts, *program, sm, diags, out);
+
   if (opts.verify)
     return verifyDiagnostics(diags, sm, llvm::errs()) ? ExitOk
                                                      : ExitCompileError;
@@ -354,15 +355,13 @@ int compileBuffer(const Options &opts, const std::string &path,
     printDiagnosticsJson(diags, sm, llvm::errs());
   else
     printDiagnosticsText(diags, sm, llvm::errs(), color);
-  if (diags.hasErrors())
-    return ExitCompileError;
+  if (result != ExitOk || codegen)
+    return result;
 
   if (opts.emit == "ast")
     ast::dumpModule(*root, out);
   else if (opts.emit == "sema")
     tir::dumpProgram(*program, out);
-  else if (!opts.emit.empty() || !opts.output.empty())
-    return generateCode(opts, *program, sm, diags, color, out);
   else if (opts.doc)
     printDocs(*root, sm, out);
   return ExitOk;

@@ -28,6 +28,45 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::ModuleOp"> {
+  let summary = "Register-tiles and vectorizes tile functions";
+  let description = [{
+    On tile functions (tensors, before bufferization), per
+    design/codegen-recipe.md: each layer `act(W @ X + b)` - a linalg.matmul
+    [m, T] and the elementwise generic that consumes it - is tiled into
+    MR x NR blocks with the matmul and its zero fill fused into the block
+    and the contraction tiled by 1 (each step an outer product of a column
+    of W and a row of X); every other linalg op is tiled to NR along the
+    batch dimension and 1 elsewhere. Then all linalg ops are vectorized and
+    loop-invariant subsets (the accumulators) hoisted out of loops, so an
+    MR x NR block lives in registers across the contraction.
+  }];
+  let options = [
+    Option<"mrPreferred", "mr", "int64_t", /*default=*/"4",
+           "Rows of a register block (a divisor of the layer width is used)">,
+    Option<"nrPreferred", "nr", "int64_t", /*default=*/"16",
+           "Particles of a register block (a divisor of the tile size)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def AdeLowerVectors : Pass<"ade-lower-vectors"> {
+  let summary = "Lowers vector contractions, transfers and shuffles";
+  let description = [{
+    After bufferization, in three separate greedy stages (one set with all
+    of them does not terminate): vector.contract to outer products (FMA of a
+    broadcast scalar and a row), transfer permutations and multi-reductions;
+    transfers to 1-D loads/stores; transposes and shape casts to shuffles.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def AdeSetEntryThreads : Pass<"ade-set-entry-threads", "mlir::ModuleOp"> {
   let summary = "Gives every omp.parallel of an entry the entry's thread "
                 "count";

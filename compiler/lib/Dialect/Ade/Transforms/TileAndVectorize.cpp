@@ -1,0 +1,236 @@
+//===- TileAndVectorize.cpp - Register tiling of tile functions -----------===//
+//
+// The schedule of design/codegen-recipe.md (c), written against the APIs:
+//  1. each layer `act(W @ X + b)` (a linalg.matmul and the elementwise
+//     generic consuming it) is tiled into MR x NR register blocks, the
+//     matmul and its zero fill fused into the block, and the matmul's
+//     contraction tiled by 1 so that each step is an outer product;
+//  2. every other linalg op is tiled to 1 x ... x NR along the batch
+//     dimension (the SIMD axis: particles are independent) and 1 elsewhere;
+//  3. everything is vectorized, and accumulators are hoisted out of the
+//     contraction loops so they live in registers.
+// Vector ops are lowered after bufferization (ade-lower-vectors).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace ade {
+#define GEN_PASS_DEF_ADETILEANDVECTORIZE
+#include "ade/Dialect/Ade/Transforms/Passes.h.inc"
+} // namespace ade
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `n` not above `preferred`.
+int64_t divisorAtMost(int64_t n, int64_t preferred) {
+  for (int64_t d = std::min(n, preferred); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// The loop that indexes the batch dimension (the output's last dimension
+/// when it has the tile's size), if any.
+std::optional<unsigned> batchLoop(linalg::LinalgOp op, int64_t tile) {
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto type = dyn_cast<ShapedType>(init->get().getType());
+  if (!type || type.getRank() == 0 || type.getShape().back() != tile)
+    return std::nullopt;
+  AffineMap map = op.getMatchingIndexingMap(init);
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+struct AdeTileAndVectorizePass
+    : public ade::impl::AdeTileAndVectorizeBase<AdeTileAndVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    for (auto f : llvm::to_vector(getOperation().getOps<func::FuncOp>()))
+      if (auto info = f->getAttrOfType<DictionaryAttr>("ade.tile"))
+        if (failed(schedule(f, cast<IntegerAttr>(info.get("size")).getInt())))
+          return signalPassFailure();
+  }
+
+  LogicalResult schedule(func::FuncOp f, int64_t tile) {
+    MLIRContext *ctx = f.getContext();
+    IRRewriter rewriter(ctx);
+    int64_t nr = divisorAtMost(tile, nrPreferred);
+
+    // 1. Layers: matmul + its elementwise consumer in register blocks.
+    SmallVector<linalg::MatmulOp> matmuls;
+    f.walk([&](linalg::MatmulOp m) { matmuls.push_back(m); });
+    for (linalg::MatmulOp mm : matmuls)
+      if (failed(tileLayer(rewriter, mm, tile, nr)))
+        return failure();
+
+    // 2. Everything else: vectors along the batch dimension.
+    SmallVector<linalg::LinalgOp> rest;
+    f.walk([&](linalg::LinalgOp op) {
+      if (!op->getParentOfType<scf::ForOp>())
+        rest.push_back(op);
+    });
+    for (linalg::LinalgOp op : rest)
+      if (failed(tileAlongBatch(rewriter, op, tile, nr)))
+        return failure();
+
+    // 3. Vectorize, then keep accumulators in registers across loops.
+    SmallVector<linalg::LinalgOp> all;
+    f.walk([&](linalg::LinalgOp op) { all.push_back(op); });
+    for (linalg::LinalgOp op : all) {
+      if (!op.hasPureTensorSemantics() || !op.getStaticLoopRanges().size())
+        continue;
+      rewriter.setInsertionPoint(op);
+      // Contractions straight to vector.contract with their own maps (not
+      // broadcast to the iteration space): they lower to outer products.
+      FailureOr<linalg::VectorizationResult> v = linalg::vectorize(
+          rewriter, op, {}, {}, false, false, false,
+          /*createNamedContraction=*/isa<linalg::MatmulOp>(op));
+      if (succeeded(v)) {
+        if (op->getNumResults())
+          rewriter.replaceOp(op, v->replacements);
+        else
+          rewriter.eraseOp(op);
+      }
+    }
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
+    scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(f, std::move(patterns))))
+      return f.emitError("internal: vector cleanup did not converge");
+    // Innermost loops (a contraction step, a reduction step) carry their
+    // accumulator in a register rather than through memory. Outer loops
+    // are left alone: hoisting through nested reductions is not needed
+    // and not reliable upstream.
+    SmallVector<scf::ForOp> innermost;
+    f.walk([&](scf::ForOp loop) {
+      bool nested = false;
+      loop.getBody()->walk([&](scf::ForOp) { nested = true; });
+      if (!nested)
+        innermost.push_back(loop);
+    });
+    for (scf::ForOp loop : innermost)
+      hoistLoopInvariantSubsets(rewriter, loop);
+    return success();
+  }
+
+  /// Tiles `act(mm + ...)` (or `mm` alone) into MR x NR blocks with the
+  /// matmul and its fill fused, then the contraction into steps of 1.
+  LogicalResult tileLayer(IRRewriter &rewriter, linalg::MatmulOp mm,
+                          int64_t tile, int64_t nr) {
+    auto resultType = cast<RankedTensorType>(mm.getResult(0).getType());
+    if (!resultType.hasStaticShape() || resultType.getShape().back() != tile)
+      return success(); // Not a layer over the batch: handled generically.
+    int64_t m = resultType.getDimSize(0);
+    int64_t mr = divisorAtMost(m, mrPreferred);
+
+    Operation *consumer = mm;
+    if (mm->hasOneUse())
+      if (auto g = dyn_cast<linalg::GenericOp>(*mm->getUsers().begin()))
+        if (g.getNumLoops() == 2 &&
+            g.getNumParallelLoops() == g.getNumLoops() &&
+            g.getNumDpsInits() == 1 &&
+            g.getDpsInits()[0].getType() == resultType &&
+            batchLoop(g, tile) == 1u)
+          consumer = g;
+
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(mr),
+                                    rewriter.getIndexAttr(nr)};
+    if (consumer == mm.getOperation())
+      sizes.push_back(rewriter.getIndexAttr(0));
+    scf::SCFTileAndFuseOptions options;
+    options.tilingOptions.setTileSizes(sizes);
+    Operation *fill = mm.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer,
+            bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          Operation *p = producer.getOwner();
+          if (p == mm.getOperation() || (fill && p == fill))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(consumer);
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(consumer), options);
+    if (failed(fused))
+      return consumer->emitError("internal: tiling a layer failed");
+    for (OpResult r : consumer->getResults())
+      rewriter.replaceAllUsesWith(r, fused->replacements.lookup(r));
+
+    linalg::MatmulOp tiledMatmul;
+    for (Operation *op : fused->tiledAndFusedOps)
+      if (auto t = dyn_cast<linalg::MatmulOp>(op))
+        tiledMatmul = t;
+    if (!tiledMatmul)
+      return success();
+    scf::SCFTilingOptions kOptions;
+    kOptions.setTileSizes({rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                           rewriter.getIndexAttr(1)});
+    rewriter.setInsertionPoint(tiledMatmul);
+    FailureOr<scf::SCFTilingResult> k = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(tiledMatmul.getOperation()), kOptions);
+    if (failed(k))
+      return tiledMatmul.emitError("internal: tiling a contraction failed");
+    rewriter.replaceOp(tiledMatmul, k->replacements);
+    return success();
+  }
+
+  /// Tiles every loop to 1 except the batch loop (NR).
+  LogicalResult tileAlongBatch(IRRewriter &rewriter, linalg::LinalgOp op,
+                               int64_t tile, int64_t nr) {
+    if (!op.hasPureTensorSemantics())
+      return success();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return success();
+    std::optional<unsigned> batch = batchLoop(op, tile);
+    SmallVector<OpFoldResult> sizes;
+    bool needed = false;
+    for (unsigned i = 0; i < ranges.size(); ++i) {
+      int64_t size = batch && *batch == i ? nr : 1;
+      needed |= ranges[i] > size;
+      sizes.push_back(rewriter.getIndexAttr(size));
+    }
+    if (!needed)
+      return success();
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op->emitError("internal: tiling failed");
+    rewriter.replaceOp(op, tiled->replacements);
+    return success();
+  }
+};
+
+} // namespace

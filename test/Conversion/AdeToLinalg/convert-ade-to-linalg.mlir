@@ -1,0 +1,93 @@
+// RUN: ade-opt %s --convert-ade-to-linalg=tile-size=4 --split-input-file | FileCheck %s
+
+// Each log-density becomes a tile function on 4 particles, batch last;
+// parameters are slices of the flat buffer, uniform values stay un-batched.
+
+ade.parameter @"M/W" : tensor<3x2xf32> of "M" at 0
+ade.parameter @"M/b" : tensor<3xf32> of "M" at 6
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+  %w = ade.param @"M/W" : tensor<3x2xf32>
+  %h = ade.matmul %w, %x : tensor<3x2xf32>, tensor<2xf32> -> tensor<3xf32>
+  %b = ade.param @"M/b" : tensor<3xf32>
+  %a = ade.add %h, %b : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  %r = ade.relu %a : tensor<3xf32>
+  %s = ade.reduce sum %r axis -1 : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// CHECK-NOT: ade.parameter
+// CHECK-LABEL: func.func @M.energy.tile
+// CHECK-SAME: (%[[P:arg[0-9]+]]: tensor<9xf32>, %[[X:arg[0-9]+]]: tensor<2x4xf32>) -> tensor<4xf32>
+// CHECK-SAME: ade.tile = {kind = "energy", owner = "M", size = 4 : i64}
+// CHECK: %[[WS:.*]] = tensor.extract_slice %[[P]][0] [6] [1]
+// CHECK: %[[W:.*]] = tensor.expand_shape %[[WS]] {{\[\[}}0, 1]] output_shape [3, 2]
+// CHECK: %[[H:.*]] = linalg.matmul ins(%[[W]], %[[X]] : tensor<3x2xf32>, tensor<2x4xf32>)
+// CHECK: %[[B:.*]] = tensor.extract_slice %[[P]][6] [3] [1]
+// The bias is read without the batch dimension.
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[BMAP:.*]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%[[H]], %[[B]] : tensor<3x4xf32>, tensor<3xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// The sum reduces the feature dimension and keeps the batch.
+// CHECK: iterator_types = ["reduction", "parallel"]
+// CHECK: return %{{.*}} : tensor<4xf32>
+// CHECK-NOT: func.func @f
+
+// -----
+
+// Broadcasting a batched matrix with a uniform row, comparisons and selects,
+// slicing and reshapes.
+func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "N"} {
+  %c = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
+  %m = ade.mul %x, %c : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %pos = ade.cmp gt, %m, %zero : tensor<2x3xf32>, tensor<f32> -> tensor<2x3xi1>
+  %sel = ade.select %pos, %m, %zero : tensor<2x3xi1>, tensor<2x3xf32>, tensor<f32> -> tensor<2x3xf32>
+  %row = ade.slice %sel starts [1, 0] stops [2, 2] squeeze [true, false] : tensor<2x3xf32> -> tensor<2xf32>
+  %flat = ade.reshape %sel : tensor<2x3xf32> -> tensor<6xf32>
+  %all = ade.reduce logsumexp %flat axis -1 : tensor<6xf32> -> tensor<f32>
+  %d = ade.matmul %row, %row : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  %s = ade.add %all, %d : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// CHECK-LABEL: func.func @N.energy.tile
+// CHECK-SAME: %[[X:arg[0-9]+]]: tensor<2x3x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID:.*]], #[[ROW:.*]], #[[ID]]]
+// CHECK-SAME: ins(%[[X]], %{{.*}} : tensor<2x3x4xf32>, tensor<3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+// CHECK: tensor.extract_slice %{{.*}}[1, 0, 0] [1, 2, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<2x4xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// logsumexp: a max, then a sum of exp(x - max), then log + max.
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: math.log
+// The per-particle dot product reduces over the feature dimension.
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: return %{{.*}} : tensor<4xf32>
+
+// -----
+
+// Images: convolution with padding, pooling, a parameter matrix applied from
+// the right of a batched vector.
+ade.parameter @"I/K" : tensor<2x1x3x3xf32> of "I" at 0
+ade.parameter @"I/V" : tensor<8x2xf32> of "I" at 18
+func.func @f(%x: tensor<16xf32>) -> tensor<f32> attributes {ade.log_density = "I"} {
+  %img = ade.reshape %x : tensor<16xf32> -> tensor<1x4x4xf32>
+  %k = ade.param @"I/K" : tensor<2x1x3x3xf32>
+  %c = ade.conv2d %img, %k stride 1 padding 1 : tensor<1x4x4xf32>, tensor<2x1x3x3xf32> -> tensor<2x4x4xf32>
+  %p = ade.pool2d max %c window 2 stride 2 : tensor<2x4x4xf32> -> tensor<2x2x2xf32>
+  %f = ade.reshape %p : tensor<2x2x2xf32> -> tensor<8xf32>
+  %v = ade.param @"I/V" : tensor<8x2xf32>
+  %y = ade.matmul %f, %v : tensor<8xf32>, tensor<8x2xf32> -> tensor<2xf32>
+  %s = ade.reduce max %y axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// CHECK-LABEL: func.func @I.energy.tile
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [1, 4, 4, 4] : tensor<16x4xf32> into tensor<1x4x4x4xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// The pooling window is a shape-only operand.
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[WIN]] : tensor<2x4x4x4xf32>, tensor<2x2xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: tensor<8x4xf32>, tensor<8x2xf32>

@@ -1,0 +1,58 @@
+// RUN: ade-opt %s --ade-tile-and-vectorize --split-input-file | FileCheck %s
+
+// A layer relu(W @ X + b) over a tile of 32 particles becomes 4 x 16
+// register blocks: the matmul and its fill fused into the block, the
+// contraction a loop of outer products with the accumulator in a vector.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @M.energy.tile(%w: tensor<8x3xf32>, %b: tensor<8xf32>, %x: tensor<3x32xf32>) -> tensor<8x32xf32>
+    attributes {ade.tile = {kind = "energy", owner = "M", size = 32 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %mm = linalg.matmul ins(%w, %x : tensor<8x3xf32>, tensor<3x32xf32>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<8x32xf32>, tensor<8xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%m: f32, %bias: f32, %out: f32):
+    %s = arith.addf %m, %bias : f32
+    %y = arith.maximumf %s, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+// CHECK-LABEL: func.func @M.energy.tile
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C4]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[K:.*]] = {{.*}} iter_args({{.*}}, %[[V:.*]] = %{{.*}}) -> (tensor<4x16xf32>, vector<4x16xf32>)
+// CHECK: %[[A:.*]] = vector.transfer_read %{{.*}}[%[[I]], %[[K]]]{{.*}} : tensor<8x3xf32>, vector<4x1xf32>
+// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%[[K]], %[[J]]]{{.*}} : tensor<3x32xf32>, vector<1x16xf32>
+// CHECK: vector.contract {{.*}} %[[A]], %[[B]], %[[V]] : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK: arith.addf %{{.*}} : vector<4x16xf32>
+// CHECK: arith.maximumf %{{.*}} : vector<4x16xf32>
+// CHECK: vector.transfer_write %{{.*}}[%[[I]], %[[J]]]
+
+// -----
+
+// Other ops are vectorized along the batch dimension, 16 particles at a
+// time, reductions over features one step at a time.
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#out = affine_map<(d0, d1) -> (d1)>
+func.func @N.energy.tile(%x: tensor<5x32xf32>) -> tensor<32xf32>
+    attributes {ade.tile = {kind = "energy", owner = "N", size = 32 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<32xf32>) -> tensor<32xf32>
+  %s = linalg.generic {indexing_maps = [#in, #out], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<5x32xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %t = math.tanh %v : f32
+    %a = arith.addf %acc, %t : f32
+    linalg.yield %a : f32
+  } -> tensor<32xf32>
+  return %s : tensor<32xf32>
+}
+// CHECK-LABEL: func.func @N.energy.tile
+// CHECK: math.tanh %{{.*}} : vector<1x16xf32>
