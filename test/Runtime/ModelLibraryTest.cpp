@@ -1,6 +1,7 @@
 //===- ModelLibraryTest.cpp - Compiled model.so against LibTorch ----------===//
 //
-// Compiles every example with adec (f32 and f64), loads the libraries
+// Compiles every example and test/Runtime/Inputs/ops.ade (which uses
+// every operation) with adec (f32 and f64), loads the libraries
 // through the C ABI, and checks the energy entries against independent
 // LibTorch implementations of the same models, built here from the
 // libraries' metadata: random parameters and points, several batch sizes
@@ -53,17 +54,18 @@ std::string tempDir() {
   return dir;
 }
 
-/// Compiles examples/<name>.ade (once per precision and tile size) and
-/// loads it.
-std::shared_ptr<Library> load(const std::string &example,
+/// Compiles <source dir>/<source>.ade (once per precision and tile size)
+/// and loads it.
+std::shared_ptr<Library> load(const std::string &source,
                               const std::string &precision, int tile = 32) {
   static std::map<std::string, std::shared_ptr<Library>> cache;
-  std::string key = example + "." + precision + "." + std::to_string(tile);
+  std::string stem = source.substr(source.rfind('/') + 1);
+  std::string key = stem + "." + precision + "." + std::to_string(tile);
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
   std::string so = tempDir() + "/" + key + ".so";
-  std::string command = std::string(ADE_ADEC) + " " + ADE_SOURCE_DIR +
-                        "/examples/" + example + ".ade --precision=" +
+  std::string command = std::string(ADE_ADEC) + " " + ADE_SOURCE_DIR + "/" +
+                        source + ".ade --precision=" +
                         precision + " --tile-size=" + std::to_string(tile) +
                         " -o " + so;
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
@@ -169,10 +171,81 @@ torch::Tensor mlp(const ade_model_info &m, const torch::Tensor &p,
 
 torch::Tensor relu(const torch::Tensor &x) { return torch::relu(x); }
 
-/// The independent reference of each example model: f(x) for x [B, d].
+/// test/Runtime/Inputs/ops.ade, model Elementwise.
+torch::Tensor elementwise(const ade_model_info &m, const torch::Tensor &p,
+                          const torch::Tensor &x) {
+  using namespace torch;
+  Tensor a = exp(0.1 * x) + log(1 + x * x) + log1p(abs(x)) + expm1(0.2 * x);
+  Tensor b = tanh(x) + sigmoid(x) + softplus(3 * x) + torch::relu(x) + elu(x) +
+             swish(x) + sin(x) + cos(x) + sqrt(1 + x.pow(2));
+  Tensor c = leaky_relu(x, 0.3) + minimum(x, torch::full_like(x, 0.5)) +
+             maximum(x, torch::full_like(x, -0.5)) + clamp(x, -1, 1) +
+             pow(abs(x) + 1, param(m, p, "s"));
+  Tensor cond = logical_or(logical_or(logical_and(x > 0, x < 1), x == 2),
+                           logical_not(x >= -1));
+  Tensor d = where(cond, x, -x) +
+             where(logical_and(x <= 0.5, x != 0.25), torch::ones_like(x),
+                   torch::full_like(x, 2.0));
+  return (a * b - c / (1 + d * d)).sum(1) + x.sum(1);
+}
+
+/// test/Runtime/Inputs/ops.ade, model Reductions (x [B, 2, 3]).
+torch::Tensor reductions(const ade_model_info &m, const torch::Tensor &p,
+                         const torch::Tensor &flat) {
+  using namespace torch;
+  Tensor x = flat.view({flat.size(0), 2, 3});
+  Tensor all = flat;
+  Tensor w = param(m, p, "w");
+  return all.sum(1) + all.mean(1) + std::get<0>(all.max(1)) +
+         std::get<0>(x.min(1)).select(1, 1) +
+         logsumexp(x, 2).select(1, 0) + all.norm(2, 1) +
+         (x.select(1, 0) * x.select(1, 1)).sum(1) + matmul(x, w).sum(1) +
+         x.mean(1).select(1, 2) + std::get<0>(x.max(2)).select(1, 1) +
+         std::get<0>(all.min(1)) + x.select(1, 0).norm(2, 1);
+}
+
+/// test/Runtime/Inputs/ops.ade, model Shapes (x [B, 6]).
+torch::Tensor shapes(const ade_model_info &m, const torch::Tensor &p,
+                     const torch::Tensor &x) {
+  using namespace torch;
+  Tensor M = param(m, p, "M");
+  Tensor mat = x.view({x.size(0), 2, 3});
+  Tensor t = mat.transpose(1, 2);
+  Tensor c = cat({x.slice(1, 0, 2), x.slice(1, 4, 6)}, 1);
+  Tensor s = stack({x.select(1, 0), 2 * x.select(1, 1), x.sum(1)}, 1);
+  Tensor q = x.slice(1, 1, 5);
+  Tensor n = cat({mat, mat}, 2);
+  Tensor row = mat.select(1, 0).slice(1, 0, 2);
+  return (t * M).sum({1, 2}) + c.sum(1) * s.select(1, 2) + (q * q).sum(1) +
+         matmul(row, M.t()).sum(1) + n.flatten(1).slice(1, 2, 4).sum(1) +
+         x.select(1, 5) + mat.select(1, 1).sum(1) * s.sum(1);
+}
+
+/// test/Runtime/Inputs/ops.ade, model Images (x [B, 2, 6, 6]).
+torch::Tensor images(const ade_model_info &m, const torch::Tensor &p,
+                     const torch::Tensor &flat) {
+  using namespace torch;
+  Tensor x = flat.view({flat.size(0), 2, 6, 6});
+  Tensor K = param(m, p, "K");
+  Tensor c = conv2d(x, K, param(m, p, "B"), 1, 1);
+  Tensor pooled = max_pool2d(c, 2);
+  Tensor a = avg_pool2d(c, 3, 3);
+  Tensor s = conv2d(x, K, {}, 2);
+  return pooled.sum({1, 2, 3}) + (a * s).sum({1, 2, 3});
+}
+
+/// The independent reference of each model: f(x) for x [B, d].
 torch::Tensor reference(const ade_model_info &m, const torch::Tensor &p,
                         const torch::Tensor &x) {
   std::string name = m.name;
+  if (name == "Elementwise")
+    return elementwise(m, p, x);
+  if (name == "Reductions")
+    return reductions(m, p, x);
+  if (name == "Shapes")
+    return shapes(m, p, x);
+  if (name == "Images")
+    return images(m, p, x);
   if (name == "Moons")
     return -mlp(m, p, x, 4, relu).select(1, 0);
   if (name == "MnistMLP")
@@ -215,17 +288,21 @@ std::vector<double> energy(const ade_model_info &m, const Inputs &in,
 }
 
 struct Case {
-  const char *example;
+  const char *source;
   const char *model;
   bool bigBatch;
 };
 
 const Case kCases[] = {
-    {"moons", "Moons", true},
-    {"gaussian", "Gaussian", true},
-    {"generalized_hmc", "Moons", true},
-    {"mnist_mlp", "MnistMLP", false},
-    {"mnist_mlp", "MnistConv", false},
+    {"examples/moons", "Moons", true},
+    {"examples/gaussian", "Gaussian", true},
+    {"examples/generalized_hmc", "Moons", true},
+    {"examples/mnist_mlp", "MnistMLP", false},
+    {"examples/mnist_mlp", "MnistConv", false},
+    {"test/Runtime/Inputs/ops", "Elementwise", true},
+    {"test/Runtime/Inputs/ops", "Reductions", true},
+    {"test/Runtime/Inputs/ops", "Shapes", true},
+    {"test/Runtime/Inputs/ops", "Images", false},
 };
 
 /// Compares the energy entry with the LibTorch reference for each batch
@@ -264,20 +341,20 @@ class ModelLibrary
 
 TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
   auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.example, precision);
+  std::shared_ptr<Library> lib = load(c.source, precision);
   ASSERT_TRUE(lib && lib->info);
   const ade_model_info *m = lib->model(c.model);
   ASSERT_NE(m, nullptr);
   std::vector<int64_t> batches{1, 7, 100};
   batches.push_back(c.bigBatch ? 10000 : 257);
   expectMatchesReference(m, std::string(precision) == "f64", batches,
-                         std::string(c.example) + "/" + c.model + " " +
+                         std::string(c.source) + "/" + c.model + " " +
                              precision);
 }
 
 // Tiles of 7 particles: every batch size leaves a different remainder.
 TEST(ModelLibraryTiles, OddTileSizeMatchesLibTorch) {
-  std::shared_ptr<Library> lib = load("moons", "f32", 7);
+  std::shared_ptr<Library> lib = load("examples/moons", "f32", 7);
   ASSERT_TRUE(lib && lib->info);
   const ade_model_info *m = lib->model("Moons");
   ASSERT_NE(m, nullptr);
@@ -287,7 +364,7 @@ TEST(ModelLibraryTiles, OddTileSizeMatchesLibTorch) {
 
 TEST_P(ModelLibrary, EntriesArePure) {
   auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.example, precision);
+  std::shared_ptr<Library> lib = load(c.source, precision);
   ASSERT_TRUE(lib && lib->info);
   const ade_model_info *m = lib->model(c.model);
   ASSERT_NE(m, nullptr);
@@ -305,7 +382,7 @@ TEST_P(ModelLibrary, EntriesArePure) {
 
 TEST_P(ModelLibrary, RejectsBadArguments) {
   auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.example, precision);
+  std::shared_ptr<Library> lib = load(c.source, precision);
   ASSERT_TRUE(lib && lib->info);
   const ade_model_info *m = lib->model(c.model);
   ASSERT_NE(m, nullptr);
@@ -329,12 +406,13 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values("f32", "f64")),
     [](const auto &info) {
       Case c = std::get<0>(info.param);
-      return std::string(c.example) + "_" + c.model + "_" +
+      std::string source = c.source;
+      return source.substr(source.rfind('/') + 1) + "_" + c.model + "_" +
              std::get<1>(info.param);
     });
 
 TEST(ModelLibraryMetadata, DescribesMoons) {
-  std::shared_ptr<Library> lib = load("moons", "f32");
+  std::shared_ptr<Library> lib = load("examples/moons", "f32");
   ASSERT_TRUE(lib && lib->info);
   const ade_library_info &info = *lib->info;
   EXPECT_EQ(info.abi_version, ADE_ABI_VERSION);

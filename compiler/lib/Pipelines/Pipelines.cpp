@@ -34,7 +34,7 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       "canonicalize,"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
-      "ade-lower-vectors,canonicalize,cse,"
+      "ade-lower-vectors,ade-lower-memref-copies,canonicalize,cse,"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB.
       "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=262144}),"
       "buffer-deallocation-pipeline,"

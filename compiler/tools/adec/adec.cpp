@@ -310,6 +310,12 @@ int generateCode(const Options &opts, const tir::Program &program,
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
+  // Say so rather than let a user discover a null entry at run time.
+  for (const tir::Sampler &sampler : program.samplers)
+    llvm::errs() << "adec: note: sampler '" << sampler.name
+                 << "' is described in " << opts.output
+                 << " but has no sampling entry yet: samplers are compiled "
+                    "once automatic differentiation lands\n";
   return ExitOk;
 }
 

@@ -67,6 +67,22 @@ def AdeLowerVectors : Pass<"ade-lower-vectors"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def AdeLowerMemRefCopies : Pass<"ade-lower-memref-copies"> {
+  let summary = "Rewrites memref.copy as linalg.copy";
+  let description = [{
+    Bufferization copies strided views with memref.copy, whose LLVM
+    lowering calls `memrefCopy` from MLIR's runtime support library; a
+    model.so must not depend on it. linalg.copy lowers to plain loops.
+
+    ```mlir
+    memref.copy %a, %b : memref<2xf32, strided<[1], offset: ?>> to memref<2xf32>
+    // becomes
+    linalg.copy ins(%a : ...) outs(%b : memref<2xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def AdeSetEntryThreads : Pass<"ade-set-entry-threads", "mlir::ModuleOp"> {
   let summary = "Gives every omp.parallel of an entry the entry's thread "
                 "count";
