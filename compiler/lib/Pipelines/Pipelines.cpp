@@ -38,6 +38,8 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB.
       "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=262144}),"
       "buffer-deallocation-pipeline,"
+      // Larger buffers from per-thread workspaces: no malloc per call.
+      "ade-thread-workspaces,"
       "convert-linalg-to-loops,"
       "scf-forall-to-parallel,convert-scf-to-openmp,ade-set-entry-threads,"
       "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"

@@ -9,6 +9,8 @@
 
 #include "ade/Target/Codegen.h"
 
+#include "RuntimeSupport.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -270,6 +272,7 @@ ade::buildLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
   for (llvm::Function &f : m->functions())
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  defineThreadWorkspace(*m);
   MetadataBuilder builder(*m, program, options);
   if (!builder.build(error))
     return nullptr;

@@ -44,3 +44,26 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "C"
   %s = func.call @g(%x) : (tensor<2xf32>) -> tensor<f32>
   return %s : tensor<f32>
 }
+
+// -----
+
+// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
+func.func @f(%x: tensor<2xf32>, %y: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "Two"} {
+  %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
+func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {ade.log_density = "Vector"} {
+  return %x : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = 3 : i32} {
+  %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}

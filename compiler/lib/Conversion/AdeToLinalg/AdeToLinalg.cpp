@@ -948,7 +948,19 @@ struct ConvertAdeToLinalgPass
   LogicalResult buildEnergyTile(ModuleOp module, func::FuncOp f,
                                 SymbolTableCollection &symbols) {
     auto owner = f->getAttrOfType<StringAttr>("ade.log_density");
-    auto xType = cast<RankedTensorType>(f.getArgumentTypes()[0]);
+    FunctionType type = f.getFunctionType();
+    auto xType = type.getNumInputs() == 1
+                     ? dyn_cast<RankedTensorType>(type.getInput(0))
+                     : RankedTensorType();
+    auto resultType = type.getNumResults() == 1
+                          ? dyn_cast<RankedTensorType>(type.getResult(0))
+                          : RankedTensorType();
+    if (!owner || f.isExternal() || !xType ||
+        !isa<FloatType>(xType.getElementType()) || !resultType ||
+        resultType.getRank() != 0 ||
+        resultType.getElementType() != xType.getElementType())
+      return f.emitError("a log-density must take one data point (a float "
+                         "tensor) and return a scalar of its element type");
     Type elem = xType.getElementType();
     int64_t numParams = 0;
     for (auto p : module.getOps<ParameterOp>())

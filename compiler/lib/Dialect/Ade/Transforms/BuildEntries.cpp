@@ -18,6 +18,12 @@ using namespace mlir;
 
 namespace {
 
+/// A tile buffer: promote-buffers-to-stack keeps small ones on the stack,
+/// ade-thread-workspaces serves the others.
+Value allocate(OpBuilder &b, Location loc, MemRefType type) {
+  return memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+}
+
 struct AdeBuildEntriesPass
     : public ade::impl::AdeBuildEntriesBase<AdeBuildEntriesPass> {
   void runOnOperation() override {
@@ -91,8 +97,7 @@ struct AdeBuildEntriesPass
         // tile function's arithmetic finite; their results are dropped.
         SmallVector<int64_t> paddedShape{t};
         paddedShape.append(data.begin(), data.end());
-        Value pad =
-            memref::AllocaOp::create(ob, loc, MemRefType::get(paddedShape, elem));
+        Value pad = allocate(ob, loc, MemRefType::get(paddedShape, elem));
         Value zero = arith::ConstantOp::create(ob, loc, ob.getFloatAttr(elem, 0));
         linalg::FillOp::create(ob, loc, ValueRange{zero}, ValueRange{pad});
         SmallVector<OpFoldResult> zeros(k + 1, ob.getIndexAttr(0));
@@ -101,13 +106,13 @@ struct AdeBuildEntriesPass
         linalg::CopyOp::create(ob, loc, slice, head);
         particleMajor = pad;
       }
-      Value xTile = memref::AllocaOp::create(ob, loc, xTileType);
+      Value xTile = allocate(ob, loc, xTileType);
       SmallVector<int64_t> perm;
       for (int64_t d = 1; d <= k; ++d)
         perm.push_back(d);
       perm.push_back(0);
       linalg::TransposeOp::create(ob, loc, particleMajor, xTile, perm);
-      Value outTile = memref::AllocaOp::create(ob, loc, outTileType);
+      Value outTile = allocate(ob, loc, outTileType);
       func::CallOp::create(ob, loc, tile, ValueRange{p, xTile, outTile});
       Value head = outTile;
       if (padded)

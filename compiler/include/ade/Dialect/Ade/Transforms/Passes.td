@@ -18,7 +18,7 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
     ```
 
     which runs an `scf.forall` over the B / T full tiles (each transposes
-    its particle-major slice of x into a feature-major tile on the stack and
+    its particle-major slice of x into a feature-major tile buffer and
     calls the tile function), then one zero-padded tile for the B mod T
     remaining particles. `%threads` is kept for ade-set-entry-threads.
   }];
@@ -81,6 +81,34 @@ def AdeLowerMemRefCopies : Pass<"ade-lower-memref-copies"> {
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def AdeThreadWorkspaces : Pass<"ade-thread-workspaces", "mlir::ModuleOp"> {
+  let summary = "Takes heap buffers from per-thread workspaces cached "
+                "across calls";
+  let description = [{
+    After buffer deallocation, every static `memref.alloc` outside loops
+    (those too large for promote-buffers-to-stack) becomes a
+    `memref.view` into one workspace per function, and its `memref.dealloc`
+    disappears: entries allocate nothing per call. The workspace comes from
+    `llvm.call @ade.thread_workspace(slot, bytes)`, which returns a buffer
+    cached in the thread-local `slot` (grown when too small, freed when the
+    thread exits); adec's LLVM IR stage defines it. The slot is the
+    function's call depth (0 for functions calling nothing), so a caller
+    and its callees never share one.
+
+    ```mlir
+    %a = memref.alloc() {alignment = 64 : i64} : memref<16x26x26x32xf32>
+    ...
+    memref.dealloc %a : memref<16x26x26x32xf32>
+    // becomes
+    %ws = ... llvm.call @ade.thread_workspace(%slot, %bytes) ...
+    %a = memref.view %ws[%c0][] : memref<1384448xi8> to memref<16x26x26x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def AdeSetEntryThreads : Pass<"ade-set-entry-threads", "mlir::ModuleOp"> {
