@@ -27,3 +27,4 @@ config.substitutions.append(("%expect-exit", "python3 " + os.path.join(tools, "e
 config.substitutions.append(("%gen-bad-input", "python3 " + os.path.join(tools, "gen-bad-input.py")))
 # A C compiler for the C ABI examples: the toolchain adec itself links with.
 config.substitutions.append(("%cc", shutil.which("clang-22") or "cc"))
+config.substitutions.append(("%builddir", config.ade_obj_root))
