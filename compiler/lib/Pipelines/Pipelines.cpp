@@ -22,6 +22,10 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       // Per-particle functions, fully inlined, batched into tile functions
       // (batch dimension last) on linalg/tensor.
       "inline,"
+      // Derivatives expanded, then the kernels of every entry.
+      "ade-autodiff{dense-limit=" + std::to_string(options.denseLimit) + "},"
+      "canonicalize,cse,"
+      "ade-build-kernels,canonicalize,cse,"
       "convert-ade-to-linalg{tile-size=" + tile + "},"
       "canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.

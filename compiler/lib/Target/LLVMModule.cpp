@@ -24,7 +24,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 1;
+constexpr uint32_t kAbiVersion = 2;
 
 class MetadataBuilder {
 public:
@@ -41,7 +41,7 @@ public:
         {ptr, i32, ptr, i64, i64, i32, f64, f64, i64, i64, ptr, ptr},
         "ade_param_info");
     modelInfo = llvm::StructType::create(
-        ctx, {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64, i32, ptr},
+        ctx, {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64, i32, ptr, ptr, ptr},
         "ade_model_info");
     samplerInfo = llvm::StructType::create(
         ctx, {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, ptr},
@@ -53,10 +53,10 @@ public:
   bool build(std::string &error) {
     std::vector<llvm::Constant *> models;
     for (const tir::Model &model : program.models) {
-      llvm::Function *wrapper = energyWrapper(model, error);
-      if (!wrapper)
+      std::vector<llvm::Constant *> entries;
+      if (!modelEntries(model, entries, error))
         return false;
-      models.push_back(modelConstant(model, wrapper));
+      models.push_back(modelConstant(model, entries));
     }
     std::vector<llvm::Constant *> samplers;
     for (const tir::Sampler &s : program.samplers)
@@ -141,7 +141,7 @@ private:
   }
 
   llvm::Constant *modelConstant(const tir::Model &model,
-                                llvm::Function *energy) {
+                                llvm::ArrayRef<llvm::Constant *> entries) {
     return llvm::ConstantStruct::get(
         modelInfo,
         {str(model.name), str(llvm::StringRef(model.doc).rtrim("\n")),
@@ -153,7 +153,8 @@ private:
          paramsArray(model.params),
          llvm::ConstantInt::get(i64,
                                 tir::paramBufferSize(program, model.params)),
-         llvm::ConstantInt::get(i32, options.tileSize), energy});
+         llvm::ConstantInt::get(i32, options.tileSize), entries[0], entries[1],
+         entries[2]});
   }
 
   llvm::Constant *samplerConstant(const tir::Sampler &s) {
@@ -171,60 +172,77 @@ private:
          llvm::ConstantPointerNull::get(ptr)});
   }
 
-  /// int32_t energy(const void *params, const void *x, void *f,
-  ///                int64_t batch, int32_t threads): checks the arguments,
-  /// then calls the MLIR entry with memref descriptors.
-  llvm::Function *energyWrapper(const tir::Model &model, std::string &error) {
-    std::string entryName = "ade_" + model.name + "_energy";
-    llvm::Function *entry = m.getFunction(entryName);
+  /// A buffer argument of an entry: flat (`shape` = {size}) or batched
+  /// (`shape` = one particle's shape; the buffer is [batch, shape...]).
+  struct Buffer {
+    bool batched;
+    std::vector<int64_t> shape;
+    bool optional = false; // may be null (an empty parameter buffer)
+    bool unused = false;   // not passed on (an empty gradient buffer)
+  };
+
+  /// int32_t name(void *buffers..., int64_t batch, int32_t threads):
+  /// checks the arguments (ADE_ERROR_NULL_POINTER, ADE_ERROR_BAD_BATCH),
+  /// then calls the MLIR entry `name` with memref descriptors.
+  llvm::Function *checkedEntry(const std::string &name,
+                               llvm::ArrayRef<Buffer> buffers,
+                               std::string &error) {
+    llvm::Function *entry = m.getFunction(name);
     if (!entry) {
-      error = "internal: no entry '" + entryName + "' was generated";
+      error = "internal: no entry '" + name + "' was generated";
       return nullptr;
     }
-    auto *type =
-        llvm::FunctionType::get(i32, {ptr, ptr, ptr, i64, i32}, false);
+    std::vector<llvm::Type *> argTypes(buffers.size(), ptr);
+    argTypes.push_back(i64);
+    argTypes.push_back(i32);
+    auto *type = llvm::FunctionType::get(i32, argTypes, false);
     auto *fn = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
-                                      entryName + ".checked", m);
-    llvm::Value *params = fn->getArg(0), *x = fn->getArg(1),
-                *f = fn->getArg(2), *batch = fn->getArg(3),
-                *threads = fn->getArg(4);
+                                      name + ".checked", m);
+    llvm::Value *batch = fn->getArg(buffers.size()),
+                *threads = fn->getArg(buffers.size() + 1);
     auto *start = llvm::BasicBlock::Create(ctx, "start", fn);
     auto *checkBatch = llvm::BasicBlock::Create(ctx, "check_batch", fn);
     auto *call = llvm::BasicBlock::Create(ctx, "call", fn);
     auto *nullError = llvm::BasicBlock::Create(ctx, "null_pointer", fn);
     auto *batchError = llvm::BasicBlock::Create(ctx, "bad_batch", fn);
     llvm::IRBuilder<> b(start);
-    int64_t paramsSize = tir::paramBufferSize(program, model.params);
-    llvm::Value *anyNull = b.CreateOr(b.CreateIsNull(x), b.CreateIsNull(f));
-    if (paramsSize > 0)
-      anyNull = b.CreateOr(anyNull, b.CreateIsNull(params));
+    llvm::Value *anyNull = b.getFalse();
+    for (auto [i, buffer] : llvm::enumerate(buffers))
+      if (!buffer.optional)
+        anyNull = b.CreateOr(anyNull, b.CreateIsNull(fn->getArg(i)));
     b.CreateCondBr(anyNull, nullError, checkBatch);
     b.SetInsertPoint(checkBatch);
     b.CreateCondBr(b.CreateICmpSLE(batch, llvm::ConstantInt::get(i64, 0)),
                    batchError, call);
 
     b.SetInsertPoint(call);
-    auto c64 = [&](int64_t v) { return llvm::ConstantInt::get(i64, v); };
-    // memref<?xE> params, memref<?xdata...xE> x, memref<?xE> f: (allocated,
-    // aligned, offset, sizes..., strides...) each.
-    std::vector<llvm::Value *> args{params, params, c64(0), c64(paramsSize),
-                                    c64(1), x, x, c64(0), batch};
-    const std::vector<int64_t> &data = model.dataType.shape;
-    for (int64_t d : data)
-      args.push_back(c64(d));
-    // Row-major strides of [batch, data...].
-    std::vector<int64_t> strides(data.size() + 1, 1);
-    for (size_t i = data.size(); i-- > 0;)
-      strides[i] = strides[i + 1] * data[i];
-    for (int64_t s : strides)
-      args.push_back(c64(s));
-    for (llvm::Value *v : {f, f, (llvm::Value *)c64(0), batch,
-                           (llvm::Value *)c64(1)})
-      args.push_back(v);
+    auto c64 = [&](int64_t v) -> llvm::Value * {
+      return llvm::ConstantInt::get(i64, v);
+    };
+    // Each buffer as a memref descriptor: allocated, aligned, offset,
+    // sizes..., strides... (row-major).
+    std::vector<llvm::Value *> args;
+    for (auto [i, buffer] : llvm::enumerate(buffers)) {
+      if (buffer.unused)
+        continue;
+      llvm::Value *p = fn->getArg(i);
+      args.insert(args.end(), {p, p, c64(0)});
+      std::vector<llvm::Value *> sizes;
+      std::vector<int64_t> dims = buffer.shape;
+      if (buffer.batched)
+        sizes.push_back(batch);
+      for (int64_t d : dims)
+        sizes.push_back(c64(d));
+      std::vector<int64_t> strides(dims.size() + 1, 1);
+      for (size_t d = dims.size(); d-- > 0;)
+        strides[d] = strides[d + 1] * dims[d];
+      args.insert(args.end(), sizes.begin(), sizes.end());
+      for (size_t d = buffer.batched ? 0 : 1; d < strides.size(); ++d)
+        args.push_back(c64(strides[d]));
+    }
     args.push_back(threads);
     if (entry->getFunctionType()->getNumParams() != args.size()) {
-      error = "internal: entry '" + entryName + "' has an unexpected "
-              "signature";
+      error = "internal: entry '" + name + "' has an unexpected signature";
       return nullptr;
     }
     b.CreateCall(entry, args);
@@ -234,6 +252,30 @@ private:
     b.SetInsertPoint(batchError);
     b.CreateRet(llvm::ConstantInt::get(i32, 2));
     return fn;
+  }
+
+  /// The checked entries of a model, in ade_model_info order: energy,
+  /// grad_energy, energy_vjp.
+  bool modelEntries(const tir::Model &model,
+                    std::vector<llvm::Constant *> &entries,
+                    std::string &error) {
+    int64_t size = tir::paramBufferSize(program, model.params);
+    Buffer params{false, {size}, size == 0};
+    Buffer x{true, model.dataType.shape};
+    Buffer scalar{true, {}};
+    std::string prefix = "ade_" + model.name + "_";
+    for (auto &[kind, buffers] :
+         std::vector<std::pair<std::string, std::vector<Buffer>>>{
+             {"energy", {params, x, scalar}},
+             {"grad_energy", {params, x, scalar, x}},
+             {"energy_vjp",
+              {params, x, scalar, Buffer{false, {size}, size == 0, size == 0}}}}) {
+      llvm::Function *fn = checkedEntry(prefix + kind, buffers, error);
+      if (!fn)
+        return false;
+      entries.push_back(fn);
+    }
+    return true;
   }
 
   void exportedFunction(llvm::StringRef name, llvm::Type *result,

@@ -62,6 +62,7 @@ struct Options {
   std::string target = "cpu";
   std::string cpu = "native";
   int64_t tileSize = 32;
+  unsigned denseLimit = 64;
   bool check = false;
   std::string emit;
   bool doc = false;
@@ -269,6 +270,7 @@ int generateCode(const Options &opts, const tir::Program &program,
 
   CPUPipelineOptions pipeline;
   pipeline.tileSize = opts.tileSize;
+  pipeline.denseLimit = opts.denseLimit;
   mlir::PassManager pm(&context);
   if (mlir::failed(buildCPUPipeline(pm, pipeline)))
     return ExitInternal;
@@ -491,6 +493,10 @@ int main(int argc, char **argv) {
   app.add_option("--tile-size", opts.tileSize,
                  "Particles per tile of the compiled kernels (default 32)")
       ->check(CLI::Range(int64_t(1), int64_t(4096)));
+  app.add_option("--dense-limit", opts.denseLimit,
+                 "Largest dimension for exact Hessian traces and dense "
+                 "Jacobians (default 64)")
+      ->check(CLI::Range(1u, 1024u));
   app.add_option("-O", opts.optLevel,
                  "LLVM optimization level: -O0 to -O3 (default -O3)")
       ->check(CLI::Range(0u, 3u));

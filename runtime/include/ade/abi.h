@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 1u
+#define ADE_ABI_VERSION 2u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -71,6 +71,22 @@ typedef struct ade_param_info {
 typedef int32_t (*ade_energy_fn)(const void *params, const void *x, void *f,
                                  int64_t batch, int32_t threads);
 
+/* f[b] as above and grad_x[b] = the gradient of f in x at x[b] (grad_x has
+   the layout of x). */
+typedef int32_t (*ade_grad_energy_fn)(const void *params, const void *x,
+                                      void *f, void *grad_x, int64_t batch,
+                                      int32_t threads);
+
+/* grad_params = sum_b w[b] * (gradient of f(params, x[b]) in params), laid
+   out like params (overwritten, not accumulated). With w = 1/B this is the
+   data term of the maximum-likelihood gradient. The sum is taken per
+   thread, then across threads in a fixed order: results are deterministic
+   for a given thread count, and may differ in rounding between thread
+   counts or batch sizes. */
+typedef int32_t (*ade_energy_vjp_fn)(const void *params, const void *x,
+                                     const void *w, void *grad_params,
+                                     int64_t batch, int32_t threads);
+
 typedef struct ade_model_info {
   const char *name;
   const char *doc;
@@ -83,6 +99,8 @@ typedef struct ade_model_info {
   int64_t params_size; /* elements of the flat parameter buffer */
   int32_t tile_size;   /* particles per tile of the compiled kernels */
   ade_energy_fn energy;
+  ade_grad_energy_fn grad_energy;
+  ade_energy_vjp_fn energy_vjp;
 } ade_model_info;
 
 typedef struct ade_sampler_info {

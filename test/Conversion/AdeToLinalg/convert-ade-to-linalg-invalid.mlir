@@ -3,7 +3,7 @@
 // What the CPU backend cannot compile yet is reported at the op.
 
 ade.parameter @"D/W" : tensor<2xf64> of "D" at 0
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "D"} {
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "D", owners = ["D"]}} {
   // expected-error @+1 {{parameter 'D/W' has element type 'f64' but its model's data has 'f32'}}
   %w = ade.param @"D/W" : tensor<2xf64>
   %c = ade.cast %w : tensor<2xf64> -> tensor<2xf32>
@@ -17,7 +17,7 @@ func.func @g(%x: tensor<2xf32>) -> tensor<f32> {
   %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "G"} {
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "G", owners = ["G"]}} {
   // expected-error @+1 {{derivatives are not supported by the CPU backend yet}}
   %d = ade.derivative grad @g(%x) : (tensor<2xf32>) -> tensor<2xf32>
   %s = ade.reduce sum %d axis -1 : tensor<2xf32> -> tensor<f32>
@@ -26,7 +26,7 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "G"
 
 // -----
 
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "R"} {
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "R", owners = ["R"]}} {
   // expected-error @+1 {{random draws are not supported by the CPU backend yet}}
   %z = ade.draw normal(%x, %x) "z" : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
   %s = ade.reduce sum %z axis -1 : tensor<2xf32> -> tensor<f32>
@@ -39,7 +39,7 @@ func.func @g(%x: tensor<2xf32>) -> tensor<f32> {
   %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "C"} {
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "C", owners = ["C"]}} {
   // expected-error @+1 {{internal: calls must be inlined before batching}}
   %s = func.call @g(%x) : (tensor<2xf32>) -> tensor<f32>
   return %s : tensor<f32>
@@ -47,23 +47,25 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "C"
 
 // -----
 
-// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
-func.func @f(%x: tensor<2xf32>, %y: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "Two"} {
+// expected-error @+1 {{a kernel must take per-particle float tensors of one element type and carry ade.kernel = {kind, owner, owners}}}
+func.func @f(%x: tensor<2xf32>, %m: tensor<2xi1>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "Mask", owners = ["Mask"]}} {
   %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
 
 // -----
 
-// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
-func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {ade.log_density = "Vector"} {
-  return %x : tensor<2xf32>
+// expected-error @+1 {{a kernel must take per-particle float tensors of one element type and carry ade.kernel = {kind, owner, owners}}}
+func.func @f(%x: tensor<2xf32>) -> tensor<f64> attributes {ade.kernel = {kind = "energy", owner = "Mixed", owners = ["Mixed"]}} {
+  %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
+  %d = ade.cast %s : tensor<f32> -> tensor<f64>
+  return %d : tensor<f64>
 }
 
 // -----
 
-// expected-error @+1 {{a log-density must take one data point (a float tensor) and return a scalar of its element type}}
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = 3 : i32} {
+// expected-error @+1 {{a kernel must take per-particle float tensors of one element type and carry ade.kernel = {kind, owner, owners}}}
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy"}} {
   %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }

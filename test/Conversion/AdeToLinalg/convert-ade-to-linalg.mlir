@@ -5,7 +5,7 @@
 
 ade.parameter @"M/W" : tensor<3x2xf32> of "M" at 0
 ade.parameter @"M/b" : tensor<3xf32> of "M" at 6
-func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "M", owners = ["M"]}} {
   %w = ade.param @"M/W" : tensor<3x2xf32>
   %h = ade.matmul %w, %x : tensor<3x2xf32>, tensor<2xf32> -> tensor<3xf32>
   %b = ade.param @"M/b" : tensor<3xf32>
@@ -17,7 +17,7 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"
 // CHECK-NOT: ade.parameter
 // CHECK-LABEL: func.func @M.energy.tile
 // CHECK-SAME: (%[[P:arg[0-9]+]]: tensor<9xf32>, %[[X:arg[0-9]+]]: tensor<2x4xf32>) -> tensor<4xf32>
-// CHECK-SAME: ade.tile = {kind = "energy", owner = "M", size = 4 : i64}
+// CHECK-SAME: ade.tile = {cotangents = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}
 // CHECK: %[[WS:.*]] = tensor.extract_slice %[[P]][0] [6] [1]
 // CHECK: %[[W:.*]] = tensor.expand_shape %[[WS]] {{\[\[}}0, 1]] output_shape [3, 2]
 // CHECK: %[[H:.*]] = linalg.matmul ins(%[[W]], %[[X]] : tensor<3x2xf32>, tensor<2x4xf32>)
@@ -35,7 +35,7 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"
 
 // Broadcasting a batched matrix with a uniform row, comparisons and selects,
 // slicing and reshapes.
-func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "N"} {
+func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "N", owners = ["N"]}} {
   %c = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
   %m = ade.mul %x, %c : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
   %zero = arith.constant dense<0.0> : tensor<f32>
@@ -71,7 +71,7 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "
 // the right of a batched vector.
 ade.parameter @"I/K" : tensor<2x1x3x3xf32> of "I" at 0
 ade.parameter @"I/V" : tensor<8x2xf32> of "I" at 18
-func.func @f(%x: tensor<16xf32>) -> tensor<f32> attributes {ade.log_density = "I"} {
+func.func @f(%x: tensor<16xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "I", owners = ["I"]}} {
   %img = ade.reshape %x : tensor<16xf32> -> tensor<1x4x4xf32>
   %k = ade.param @"I/K" : tensor<2x1x3x3xf32>
   %c = ade.conv2d %img, %k stride 1 padding 1 : tensor<1x4x4xf32>, tensor<2x1x3x3xf32> -> tensor<2x4x4xf32>

@@ -4,7 +4,7 @@
 // each becomes a linalg.generic over the tile (batch last) whose body is
 // the scalar formula, in order.
 
-func.func @f(%x: tensor<3xf32>) -> tensor<f32> attributes {ade.log_density = "U"} {
+func.func @f(%x: tensor<3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "U", owners = ["U"]}} {
   %u0 = ade.neg %x : tensor<3xf32>
   %u1 = ade.exp %u0 : tensor<3xf32>
   %u2 = ade.log %u1 : tensor<3xf32>
@@ -78,7 +78,7 @@ func.func @f(%x: tensor<3xf32>) -> tensor<f32> attributes {ade.log_density = "U"
 
 // Binary ops broadcast uniform operands (the constant row) without a batch
 // dimension; comparisons and logic work on i1; casts convert elementwise.
-func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "B"} {
+func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "B", owners = ["B"]}} {
   %y = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
   %s = ade.sub %x, %y : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
   %q = ade.div %s, %x : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
@@ -128,7 +128,7 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "
 // -----
 
 // Reductions along an axis keep the batch; shape ops move whole tiles.
-func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.log_density = "S"} {
+func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "S", owners = ["S"]}} {
   %mean = ade.reduce mean %x axis 0 : tensor<2x3xf32> -> tensor<3xf32>
   %max = ade.reduce max %x axis 1 : tensor<2x3xf32> -> tensor<2xf32>
   %min = ade.reduce min %x axis -1 : tensor<2x3xf32> -> tensor<f32>

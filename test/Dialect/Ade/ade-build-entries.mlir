@@ -1,38 +1,75 @@
-// RUN: ade-opt %s --ade-build-entries | FileCheck %s
+// RUN: ade-opt %s --ade-build-entries --split-input-file | FileCheck %s
 
 // A bufferized tile function (4 particles of 2-d data) gets a batched entry:
-// full tiles in parallel through a step function, then a zero-padded tile.
+// full tiles in parallel through a step function, then a padded tile.
 
 func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4xf32>)
-    attributes {ade.tile = {kind = "energy", owner = "M", size = 4 : i64}} {
+    attributes {ade.tile = {cotangents = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   return
 }
 
-// CHECK-LABEL: func.func private @M.energy.tile
+// The step: one full tile, transposed to feature-major.
+// CHECK-LABEL: func.func private @ade_M_energy.step
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [4, 2] [1, 1] : memref<?x2xf32> to memref<4x2xf32, strided<[2, 1], offset: ?>>
+// CHECK: linalg.transpose
+// CHECK: call @M.energy.tile
+// CHECK: linalg.copy
+
 // CHECK-LABEL: func.func @ade_M_energy
 // CHECK-SAME: (%[[P:arg[0-9]+]]: memref<?xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %[[F:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32)
-// CHECK-SAME: ade.entry = {kind = "energy", owner = "M", size = 4 : i64}
+// CHECK-SAME: ade.entry = {{{.*}}kind = "energy"{{.*}}}
+// CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xf32> to memref<5xf32>
 // CHECK: %[[C4:.*]] = arith.constant 4 : index
 // CHECK: %[[B:.*]] = memref.dim %[[X]]
 // CHECK: %[[FULL:.*]] = arith.divui %[[B]], %[[C4]]
 // CHECK: %[[REM:.*]] = arith.remui %[[B]], %[[C4]]
-// CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xf32> to memref<5xf32>
 // CHECK: scf.forall (%[[I:.*]]) in (%[[FULL]])
 // CHECK: %[[START:.*]] = arith.muli %[[I]], %[[C4]]
 // CHECK: func.call @ade_M_energy.step(%[[PS]], %[[X]], %[[F]], %[[START]])
+// The last tile is padded with copies of its first particle.
 // CHECK: scf.if
 // CHECK: %[[PAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xf32>
-// CHECK: linalg.fill
+// CHECK: %[[FIRST:.*]] = memref.subview %[[X]][%{{.*}}, 0] [1, 2] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[FIRST]] : {{.*}}) outs(%[[PAD]] : memref<4x2xf32>)
 // CHECK: linalg.copy
 // CHECK: linalg.transpose ins(%[[PAD]] : memref<4x2xf32>) outs(%{{.*}} : memref<2x4xf32>) permutation = [1, 0]
 // CHECK: call @M.energy.tile
 // CHECK: memref.subview %{{.*}}[0] [%[[REM]]] [1]
 // CHECK: linalg.copy
 
-// The step: one full tile, transposed to feature-major into a buffer
-// (promote-buffers-to-stack or ade-thread-workspaces place it later).
-// CHECK-LABEL: func.func private @ade_M_energy.step
-// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [4, 2] [1, 1] : memref<?x2xf32> to memref<4x2xf32, strided<[2, 1], offset: ?>>
-// CHECK: linalg.transpose
-// CHECK: call @M.energy.tile
-// CHECK: linalg.copy
+// -----
+
+// With parameter gradients, each thread sums a run of tiles into its own
+// row of a partial-sum buffer; the rows are added in order. The cotangent
+// input w is padded with zeros.
+
+func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<4xf32>, %g: memref<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64: 1>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+  return
+}
+// CHECK-LABEL: func.func private @ade_M_energy_vjp.step
+// CHECK-SAME: %[[ACC:arg[0-9]+]]: memref<5xf32, strided<[1], offset: ?>>
+// CHECK: %[[SUM:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
+// CHECK: call @M.energy_vjp.tile(%{{.*}}, %{{.*}}, %{{.*}}, %[[SUM]])
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : memref<5xf32>) outs(%[[ACC]] : {{.*}})
+// CHECK: arith.addf
+
+// CHECK-LABEL: func.func @ade_M_energy_vjp
+// CHECK-SAME: %[[W:arg[0-9]+]]: memref<?xf32>, %[[G:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32
+// CHECK: %[[MAX:.*]] = call @omp_get_max_threads()
+// CHECK: %[[CHUNKS:.*]] = arith.maxui
+// CHECK: %[[PARTIALS:.*]] = memref.alloc(%[[CHUNKS]]) {alignment = 64 : i64} : memref<?x5xf32>
+// CHECK: scf.forall (%[[C:.*]]) in (%[[CHUNKS]])
+// CHECK: func.call @ade_M_energy_vjp.chunk({{.*}}, %[[PARTIALS]], %[[C]], %[[CHUNKS]], %{{.*}})
+// CHECK: linalg.fill {{.*}} outs(%[[GS:.*]] : memref<5xf32>)
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %[[CHUNKS]]
+// CHECK: memref.subview %[[PARTIALS]][%[[R]], 0] [1, 5] [1, 1]
+// CHECK: scf.if
+// CHECK: %[[WPAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.0
+// CHECK-NEXT: linalg.fill ins(%[[ZERO]] : f32) outs(%[[WPAD]] : memref<4xf32>)
+
+// CHECK-LABEL: func.func private @ade_M_energy_vjp.chunk
+// CHECK: linalg.fill
+// CHECK: scf.for
+// CHECK: func.call @ade_M_energy_vjp.step

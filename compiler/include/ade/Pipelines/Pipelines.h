@@ -20,6 +20,8 @@ namespace ade {
 struct CPUPipelineOptions {
   /// Particles per tile.
   int64_t tileSize = 32;
+  /// Largest dimension for exact Hessian traces and dense Jacobians.
+  unsigned denseLimit = 64;
 };
 
 /// The CPU pipeline as a textual list of module passes (what `adec` runs;

@@ -45,27 +45,138 @@ using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 class TileBuilder {
 public:
-  TileBuilder(OpBuilder &b, int64_t tile, Value params,
+  TileBuilder(OpBuilder &b, int64_t tile, llvm::StringMap<Value> params,
               SymbolTableCollection &symbols)
-      : b(b), tile(tile), params(params), symbols(symbols) {}
+      : b(b), tile(tile), params(std::move(params)), symbols(symbols) {}
 
-  /// Converts the body of `source` (one block, calls inlined) into the
-  /// current insertion block, the source's arguments being `args`.
+  /// Converts the body of kernel `source` (one block, calls inlined) into
+  /// the current insertion block, the source's arguments being `args`.
+  /// Returns the batched outputs, then the tile sums of the parameter
+  /// gradients (results with `ade.param_grad`), flattened.
   FailureOr<SmallVector<Value>> run(func::FuncOp source,
                                     ArrayRef<BValue> args) {
     Block &block = source.getBody().front();
     for (auto [arg, value] : llvm::zip(block.getArguments(), args))
       map[arg] = value;
+    Operation *terminator = block.getTerminator();
+    for (auto [i, v] : llvm::enumerate(terminator->getOperands()))
+      if (source.getResultAttr(i, "ade.param_grad"))
+        deferSums(v);
     for (Operation &op : block.without_terminator())
-      if (failed(convert(&op)))
+      if (!deferred.contains(&op) && failed(convert(&op)))
         return failure();
     SmallVector<Value> results;
-    for (Value v : block.getTerminator()->getOperands())
-      results.push_back(toBatched(v.getLoc(), map.at(v)));
+    for (auto [i, v] : llvm::enumerate(terminator->getOperands())) {
+      if (!source.getResultAttr(i, "ade.param_grad")) {
+        results.push_back(toBatched(v.getLoc(), map.at(v)));
+        continue;
+      }
+      FailureOr<Value> sum = batchSum(v);
+      if (failed(sum))
+        return failure();
+      int64_t n = cast<RankedTensorType>(v.getType()).getNumElements();
+      results.push_back(reshapeFeatures(v.getLoc(), *sum, shapeOf(v), {n},
+                                        false, elementOf(v)));
+    }
     return results;
   }
 
 private:
+  //===--------------------------------------------------------------------===//
+  // Sums over the tile
+  //===--------------------------------------------------------------------===//
+
+  /// Marks the outer products and sums that only feed the batch sum `v`:
+  /// they are not built per particle, batchSum contracts them directly (an
+  /// outer product summed over particles is a matrix product).
+  void deferSums(Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || !v.hasOneUse())
+      return;
+    if (isa<OuterOp>(def)) {
+      deferred.insert(def);
+    } else if (auto add = dyn_cast<AddOp>(def);
+               add && add.getLhs().getType() == add.getType() &&
+               add.getRhs().getType() == add.getType()) {
+      deferred.insert(def);
+      deferSums(add.getLhs());
+      deferSums(add.getRhs());
+    }
+  }
+
+  /// The sum over the tile's particles of per-particle value `v`.
+  FailureOr<Value> batchSum(Value v) {
+    Location loc = v.getLoc();
+    Type elem = elementOf(v);
+    ArrayRef<int64_t> shape = shapeOf(v);
+    Operation *def = v.getDefiningOp();
+    if (def && deferred.contains(def)) {
+      if (auto add = dyn_cast<AddOp>(def)) {
+        FailureOr<Value> l = batchSum(add.getLhs()), r = batchSum(add.getRhs());
+        if (failed(l) || failed(r))
+          return failure();
+        return elementwise(loc, {{v, BValue{*l, false}}, {v, BValue{*r, false}}},
+                           shape, elem,
+                           [](OpBuilder &ob, Location l2, ValueRange a) {
+                             return arith::AddFOp::create(ob, l2, a[0], a[1])
+                                 .getResult();
+                           })
+            .value;
+      }
+      auto outer = cast<OuterOp>(def);
+      BValue a = map.at(outer.getLhs()), c = map.at(outer.getRhs());
+      if (a.batched && c.batched) {
+        // sum_t a[i, t] c[j, t]
+        auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+        Value init = filled(loc, shape, elem, 0.0);
+        return linalg::GenericOp::create(
+                   b, loc, TypeRange{init.getType()},
+                   ValueRange{a.value, c.value}, ValueRange{init},
+                   {AffineMap::get(3, 0, {d(0), d(2)}, b.getContext()),
+                    AffineMap::get(3, 0, {d(1), d(2)}, b.getContext()),
+                    AffineMap::get(3, 0, {d(0), d(1)}, b.getContext())},
+                   {utils::IteratorType::parallel,
+                    utils::IteratorType::parallel,
+                    utils::IteratorType::reduction},
+                   "", "",
+                   [](OpBuilder &ob, Location l2, ValueRange args) {
+                     Value p = arith::MulFOp::create(ob, l2, args[0], args[1]);
+                     linalg::YieldOp::create(
+                         ob, l2,
+                         ValueRange{arith::AddFOp::create(ob, l2, args[2], p)});
+                   })
+            .getResult(0);
+      }
+      if (failed(convert(outer)))
+        return failure();
+    }
+    BValue bv = map.at(v);
+    if (!bv.batched)
+      return emitError(loc, "internal: a parameter gradient that does not "
+                            "depend on the particle");
+    // Reduce the trailing batch dimension.
+    unsigned k = shape.size();
+    SmallVector<utils::IteratorType> iterators(k + 1,
+                                               utils::IteratorType::parallel);
+    iterators[k] = utils::IteratorType::reduction;
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned i = 0; i < k; ++i)
+      outExprs.push_back(b.getAffineDimExpr(i));
+    Value init = filled(loc, shape, elem, 0.0);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{bv.value},
+               ValueRange{init},
+               {b.getMultiDimIdentityMap(k + 1),
+                AffineMap::get(k + 1, 0, outExprs, b.getContext())},
+               iterators, "", "",
+               [](OpBuilder &ob, Location l2, ValueRange args) {
+                 linalg::YieldOp::create(
+                     ob, l2,
+                     ValueRange{arith::AddFOp::create(ob, l2, args[1], args[0])});
+               })
+        .getResult(0);
+  }
+
   //===--------------------------------------------------------------------===//
   // Helpers
   //===--------------------------------------------------------------------===//
@@ -112,17 +223,29 @@ private:
     return AffineMap::get(numDims, 0, exprs, b.getContext());
   }
 
-  /// An elementwise linalg.generic over the broadcast of `operands`.
+  /// An elementwise linalg.generic over the broadcast of `operands`, each
+  /// given with its per-particle value (for its shape).
   BValue elementwise(Location loc, ArrayRef<std::pair<Value, BValue>> operands,
                      ArrayRef<int64_t> shape, Type elem, ScalarFn fn) {
+    SmallVector<std::pair<ArrayRef<int64_t>, BValue>> shaped;
+    for (auto &[original, converted] : operands)
+      shaped.push_back({shapeOf(original), converted});
+    return elementwiseShaped(loc, shaped, shape, elem, fn);
+  }
+
+  /// An elementwise linalg.generic over the broadcast of `operands`, each
+  /// given with its per-particle shape.
+  BValue elementwiseShaped(
+      Location loc, ArrayRef<std::pair<ArrayRef<int64_t>, BValue>> operands,
+      ArrayRef<int64_t> shape, Type elem, ScalarFn fn) {
     bool batched = llvm::any_of(
         operands, [](const auto &o) { return o.second.batched; });
     unsigned numDims = shape.size() + (batched ? 1 : 0);
     SmallVector<AffineMap> maps;
     SmallVector<Value> inputs;
-    for (auto &[original, converted] : operands) {
-      maps.push_back(broadcastMap(shapeOf(original), converted.batched, shape,
-                                  numDims));
+    for (auto &[operandShape, converted] : operands) {
+      maps.push_back(
+          broadcastMap(operandShape, converted.batched, shape, numDims));
       inputs.push_back(converted.value);
     }
     maps.push_back(b.getMultiDimIdentityMap(numDims));
@@ -425,6 +548,13 @@ private:
                 return arith::MinimumFOp::create(ob, l, lo, a[2]).getResult();
               });
             })
+            .Case<BroadcastToOp>([&](BroadcastToOp o) {
+              return nary(o, [](OpBuilder &, Location, ValueRange a) {
+                return a[0];
+              });
+            })
+            .Case<OuterOp>([&](OuterOp o) { return outer(o); })
+            .Case<EmbedOp>([&](EmbedOp e) { return embed(e); })
             .Case<MatmulOp>([&](MatmulOp m) { return matmul(m); })
             .Case<ReduceOp>([&](ReduceOp r) { return reduce(r); })
             .Case<SliceOp>([&](SliceOp s) { return slice(s); })
@@ -454,6 +584,11 @@ private:
             .Case<StackOp>([&](StackOp s) { return stack(s); })
             .Case<Conv2dOp>([&](Conv2dOp c) { return conv2d(c); })
             .Case<Pool2dOp>([&](Pool2dOp p) { return pool2d(p); })
+            .Case<Conv2dInputGradOp>(
+                [&](Conv2dInputGradOp c) { return conv2dInputGrad(c); })
+            .Case<Conv2dFilterGradOp>(
+                [&](Conv2dFilterGradOp c) { return conv2dFilterGrad(c); })
+            .Case<Pool2dGradOp>([&](Pool2dGradOp g) { return pool2dGrad(g); })
             .Default([&](Operation *o) -> std::optional<BValue> {
               unsupported(o);
               return std::nullopt;
@@ -508,7 +643,14 @@ private:
   Value param(ParamOp p) {
     auto decl = symbols.lookupNearestSymbolFrom<ParameterOp>(p, p.getNameAttr());
     auto type = cast<RankedTensorType>(decl.getType());
-    Type bufferElem = cast<RankedTensorType>(params.getType()).getElementType();
+    Value buffer = params.lookup(decl.getOwner());
+    if (!buffer) {
+      p.emitError("internal: parameter '")
+          << decl.getSymName() << "' of '" << decl.getOwner()
+          << "' read by a kernel that does not take its owner's parameters";
+      return {};
+    }
+    Type bufferElem = cast<RankedTensorType>(buffer.getType()).getElementType();
     if (type.getElementType() != bufferElem) {
       p.emitError("parameter '")
           << decl.getSymName() << "' has element type "
@@ -520,7 +662,7 @@ private:
     Location loc = p.getLoc();
     int64_t n = type.getNumElements();
     Value slice = tensor::ExtractSliceOp::create(
-        b, loc, params,
+        b, loc, buffer,
         ArrayRef<OpFoldResult>{b.getIndexAttr(
             static_cast<int64_t>(decl.getOffset()))},
         ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
@@ -725,23 +867,78 @@ private:
     return {};
   }
 
+  /// The offsets, sizes and strides of an ade.slice region of a tensor of
+  /// per-particle `shape`.
+  void sliceRegion(ArrayRef<int64_t> shape, ArrayRef<int64_t> starts,
+                   ArrayRef<int64_t> stops, bool batched,
+                   SmallVectorImpl<OpFoldResult> &offsets,
+                   SmallVectorImpl<OpFoldResult> &sizes,
+                   SmallVectorImpl<OpFoldResult> &strides) {
+    for (unsigned d = 0; d < shape.size(); ++d) {
+      bool sliced = d < starts.size();
+      offsets.push_back(b.getIndexAttr(sliced ? starts[d] : 0));
+      sizes.push_back(
+          b.getIndexAttr(sliced ? stops[d] - starts[d] : shape[d]));
+      strides.push_back(b.getIndexAttr(1));
+    }
+    if (batched) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(tile));
+      strides.push_back(b.getIndexAttr(1));
+    }
+  }
+
+  BValue embed(EmbedOp e) {
+    Location loc = e.getLoc();
+    BValue in = map.at(e.getInput());
+    ArrayRef<int64_t> shape = shapeOf(e.getResult());
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    sliceRegion(shape, e.getStarts(), e.getStops(), in.batched, offsets,
+                sizes, strides);
+    Value zeros = filled(loc, withBatch(shape, in.batched),
+                         elementOf(e.getResult()), 0.0);
+    return {tensor::InsertSliceOp::create(b, loc, in.value, zeros, offsets,
+                                          sizes, strides),
+            in.batched};
+  }
+
+  BValue outer(OuterOp o) {
+    Location loc = o.getLoc();
+    BValue a = map.at(o.getLhs()), c = map.at(o.getRhs());
+    bool batched = a.batched || c.batched;
+    unsigned numDims = batched ? 3 : 2;
+    auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+    SmallVector<AffineExpr> ae{d(0)}, ce{d(1)}, oe{d(0), d(1)};
+    if (a.batched)
+      ae.push_back(d(2));
+    if (c.batched)
+      ce.push_back(d(2));
+    if (batched)
+      oe.push_back(d(2));
+    Type elem = elementOf(o.getResult());
+    SmallVector<int64_t> out = withBatch(shapeOf(o.getResult()), batched);
+    SmallVector<utils::IteratorType> iterators(numDims,
+                                               utils::IteratorType::parallel);
+    auto g = linalg::GenericOp::create(
+        b, loc, TypeRange{RankedTensorType::get(out, elem)},
+        ValueRange{a.value, c.value}, ValueRange{empty(loc, out, elem)},
+        {AffineMap::get(numDims, 0, ae, b.getContext()),
+         AffineMap::get(numDims, 0, ce, b.getContext()),
+         AffineMap::get(numDims, 0, oe, b.getContext())},
+        iterators, "", "", [](OpBuilder &ob, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              ob, l, ValueRange{arith::MulFOp::create(ob, l, args[0], args[1])});
+        });
+    return {g.getResult(0), batched};
+  }
+
   BValue slice(SliceOp s) {
     Location loc = s.getLoc();
     BValue in = map.at(s.getInput());
     ArrayRef<int64_t> shape = shapeOf(s.getInput());
     SmallVector<OpFoldResult> offsets, sizes, strides;
-    for (unsigned d = 0; d < shape.size(); ++d) {
-      bool sliced = d < s.getStarts().size();
-      offsets.push_back(b.getIndexAttr(sliced ? s.getStarts()[d] : 0));
-      sizes.push_back(b.getIndexAttr(
-          sliced ? s.getStops()[d] - s.getStarts()[d] : shape[d]));
-      strides.push_back(b.getIndexAttr(1));
-    }
-    if (in.batched) {
-      offsets.push_back(b.getIndexAttr(0));
-      sizes.push_back(b.getIndexAttr(tile));
-      strides.push_back(b.getIndexAttr(1));
-    }
+    sliceRegion(shape, s.getStarts(), s.getStops(), in.batched, offsets,
+                sizes, strides);
     // Squeezed dimensions have size 1: dropping them with a rank-reducing
     // slice keeps the element order whichever unit dimensions it drops.
     auto resultType = RankedTensorType::get(
@@ -786,24 +983,7 @@ private:
     ArrayRef<int64_t> os = shapeOf(c.getResult());
     int64_t s = c.getStride(), p = c.getPadding();
     bool batched = x.batched || w.batched;
-    Value input = x.value;
-    if (p > 0) {
-      SmallVector<int64_t> low{0, p, p}, high{0, p, p};
-      SmallVector<int64_t> padded{xs[0], xs[1] + 2 * p, xs[2] + 2 * p};
-      if (x.batched) {
-        low.push_back(0);
-        high.push_back(0);
-        padded.push_back(tile);
-      }
-      SmallVector<OpFoldResult> lo, hi;
-      for (int64_t v : low)
-        lo.push_back(b.getIndexAttr(v));
-      for (int64_t v : high)
-        hi.push_back(b.getIndexAttr(v));
-      input = tensor::PadOp::create(b, loc,
-                                    RankedTensorType::get(padded, elem),
-                                    input, lo, hi, floatConst(b, loc, elem, 0));
-    }
+    Value input = padImage(loc, x, xs, p, elem);
     // Iteration: (o, i, j, [t], ci, kh, kw).
     unsigned t = 3, ci = batched ? 4 : 3, kh = ci + 1, kw = ci + 2;
     unsigned numDims = kw + 1;
@@ -863,12 +1043,248 @@ private:
     return {sum, batched || bias.batched};
   }
 
+  /// An image [c, h, w, (T)] with p zeros around its spatial dimensions.
+  Value padImage(Location loc, BValue x, ArrayRef<int64_t> xs, int64_t p,
+                 Type elem) {
+    if (p == 0)
+      return x.value;
+    SmallVector<int64_t> low{0, p, p}, high{0, p, p};
+    SmallVector<int64_t> padded{xs[0], xs[1] + 2 * p, xs[2] + 2 * p};
+    if (x.batched) {
+      low.push_back(0);
+      high.push_back(0);
+      padded.push_back(tile);
+    }
+    SmallVector<OpFoldResult> lo, hi;
+    for (int64_t v : low)
+      lo.push_back(b.getIndexAttr(v));
+    for (int64_t v : high)
+      hi.push_back(b.getIndexAttr(v));
+    return tensor::PadOp::create(b, loc, RankedTensorType::get(padded, elem),
+                                 x.value, lo, hi, floatConst(b, loc, elem, 0));
+  }
+
+  /// The strided window [c, kh + s i, kw + s j, (t)] of an image, i < ho,
+  /// j < wo: where window offset (kh, kw) of output (i, j) falls.
+  void windowRegion(ArrayRef<int64_t> channelsOut, int64_t kh, int64_t kw,
+                    int64_t s, bool batched,
+                    SmallVectorImpl<OpFoldResult> &offsets,
+                    SmallVectorImpl<OpFoldResult> &sizes,
+                    SmallVectorImpl<OpFoldResult> &strides) {
+    offsets.assign({b.getIndexAttr(0), b.getIndexAttr(kh), b.getIndexAttr(kw)});
+    for (int64_t d : channelsOut)
+      sizes.push_back(b.getIndexAttr(d));
+    strides.assign({b.getIndexAttr(1), b.getIndexAttr(s), b.getIndexAttr(s)});
+    if (batched) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(tile));
+      strides.push_back(b.getIndexAttr(1));
+    }
+  }
+
+  /// acc[c, kh + s i, kw + s j, (t)] += v[c, i, j, (t)].
+  Value scatterAdd(Location loc, Value acc, Value v, ArrayRef<int64_t> vs,
+                   int64_t kh, int64_t kw, int64_t s, bool batched,
+                   Type elem) {
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    windowRegion(vs, kh, kw, s, batched, offsets, sizes, strides);
+    auto vType = RankedTensorType::get(withBatch(vs, batched), elem);
+    Value window = tensor::ExtractSliceOp::create(b, loc, vType, acc, offsets,
+                                                  sizes, strides);
+    unsigned n = vs.size() + (batched ? 1 : 0);
+    AffineMap id = b.getMultiDimIdentityMap(n);
+    Value sum =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{vType}, ValueRange{window, v},
+            ValueRange{empty(loc, vType.getShape(), elem)},
+            ArrayRef<AffineMap>{id, id, id},
+            SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel),
+            "", "",
+            [](OpBuilder &ob, Location l, ValueRange a) {
+              linalg::YieldOp::create(
+                  ob, l, ValueRange{arith::AddFOp::create(ob, l, a[0], a[1])});
+            })
+            .getResult(0);
+    return tensor::InsertSliceOp::create(b, loc, sum, acc, offsets, sizes,
+                                         strides);
+  }
+
+  /// The unpadded image [c, h, w, (T)] inside a padded one.
+  Value cropImage(Location loc, Value padded, ArrayRef<int64_t> xs, int64_t p,
+                  bool batched, Type elem) {
+    if (p == 0)
+      return padded;
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(p),
+                                      b.getIndexAttr(p)},
+        sizes, strides(3, b.getIndexAttr(1));
+    for (int64_t d : xs)
+      sizes.push_back(b.getIndexAttr(d));
+    if (batched) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(tile));
+      strides.push_back(b.getIndexAttr(1));
+    }
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(withBatch(xs, batched), elem), padded,
+        offsets, sizes, strides);
+  }
+
+  /// dx[c, s i + kh - p, ...] += sum_o u[o, i, j] w[o, c, kh, kw]: one
+  /// contraction over o per kernel offset, accumulated into the padded
+  /// image.
+  BValue conv2dInputGrad(Conv2dInputGradOp c) {
+    Location loc = c.getLoc();
+    BValue u = map.at(c.getCotangent()), w = map.at(c.getWeight());
+    Type elem = elementOf(c.getResult());
+    ArrayRef<int64_t> xs = shapeOf(c.getResult()), ws = shapeOf(c.getWeight()),
+                      us = shapeOf(c.getCotangent());
+    int64_t s = c.getStride(), p = c.getPadding();
+    bool batched = u.batched || w.batched;
+    SmallVector<int64_t> padded{xs[0], xs[1] + 2 * p, xs[2] + 2 * p};
+    Value acc = filled(loc, withBatch(padded, batched), elem, 0.0);
+    SmallVector<int64_t> vs{xs[0], us[1], us[2]};
+    auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+    // Iteration (c, i, j, [t], o).
+    unsigned t = 3, o = batched ? 4 : 3, numDims = o + 1;
+    for (int64_t kh = 0; kh < ws[2]; ++kh)
+      for (int64_t kw = 0; kw < ws[3]; ++kw) {
+        SmallVector<AffineExpr> ue{d(o), d(1), d(2)};
+        if (u.batched)
+          ue.push_back(d(t));
+        SmallVector<AffineExpr> we{d(o), d(0), b.getAffineConstantExpr(kh),
+                                   b.getAffineConstantExpr(kw)};
+        if (w.batched)
+          we.push_back(d(t));
+        SmallVector<AffineExpr> ve{d(0), d(1), d(2)};
+        if (batched)
+          ve.push_back(d(t));
+        SmallVector<utils::IteratorType> iterators(
+            numDims, utils::IteratorType::parallel);
+        iterators[o] = utils::IteratorType::reduction;
+        Value init = filled(loc, withBatch(vs, batched), elem, 0.0);
+        Value v =
+            linalg::GenericOp::create(
+                b, loc, TypeRange{init.getType()},
+                ValueRange{u.value, w.value}, ValueRange{init},
+                {AffineMap::get(numDims, 0, ue, b.getContext()),
+                 AffineMap::get(numDims, 0, we, b.getContext()),
+                 AffineMap::get(numDims, 0, ve, b.getContext())},
+                iterators, "", "",
+                [](OpBuilder &ob, Location l, ValueRange a) {
+                  Value prod = arith::MulFOp::create(ob, l, a[0], a[1]);
+                  linalg::YieldOp::create(
+                      ob, l,
+                      ValueRange{arith::AddFOp::create(ob, l, a[2], prod)});
+                })
+                .getResult(0);
+        acc = scatterAdd(loc, acc, v, vs, kh, kw, s, batched, elem);
+      }
+    return {cropImage(loc, acc, xs, p, batched, elem), batched};
+  }
+
+  /// dw[o, c, kh, kw] = sum_{i, j} u[o, i, j] xpad[c, s i + kh, s j + kw].
+  BValue conv2dFilterGrad(Conv2dFilterGradOp c) {
+    Location loc = c.getLoc();
+    BValue x = map.at(c.getInput()), u = map.at(c.getCotangent());
+    Type elem = elementOf(c.getResult());
+    ArrayRef<int64_t> xs = shapeOf(c.getInput()), ws = shapeOf(c.getResult());
+    int64_t s = c.getStride(), p = c.getPadding();
+    bool batched = x.batched || u.batched;
+    Value input = padImage(loc, x, xs, p, elem);
+    // Iteration (o, c, kh, kw, [t], i, j).
+    unsigned t = 4, i = batched ? 5 : 4, j = i + 1, numDims = j + 1;
+    auto d = [&](unsigned k) { return b.getAffineDimExpr(k); };
+    SmallVector<AffineExpr> xe{d(1), d(i) * s + d(2), d(j) * s + d(3)};
+    if (x.batched)
+      xe.push_back(d(t));
+    SmallVector<AffineExpr> ue{d(0), d(i), d(j)};
+    if (u.batched)
+      ue.push_back(d(t));
+    SmallVector<AffineExpr> oe{d(0), d(1), d(2), d(3)};
+    if (batched)
+      oe.push_back(d(t));
+    SmallVector<utils::IteratorType> iterators(numDims,
+                                               utils::IteratorType::parallel);
+    iterators[i] = iterators[j] = utils::IteratorType::reduction;
+    Value init = filled(loc, withBatch(ws, batched), elem, 0.0);
+    Value r = linalg::GenericOp::create(
+                  b, loc, TypeRange{init.getType()},
+                  ValueRange{input, u.value}, ValueRange{init},
+                  {AffineMap::get(numDims, 0, xe, b.getContext()),
+                   AffineMap::get(numDims, 0, ue, b.getContext()),
+                   AffineMap::get(numDims, 0, oe, b.getContext())},
+                  iterators, "", "",
+                  [](OpBuilder &ob, Location l, ValueRange a) {
+                    Value prod = arith::MulFOp::create(ob, l, a[0], a[1]);
+                    linalg::YieldOp::create(
+                        ob, l,
+                        ValueRange{arith::AddFOp::create(ob, l, a[2], prod)});
+                  })
+                  .getResult(0);
+    return {r, batched};
+  }
+
+  /// Each window's cotangent back onto its elements: u / k^2 (avg), or u
+  /// where the element equals the window's maximum (max).
+  BValue pool2dGrad(Pool2dGradOp g) {
+    Location loc = g.getLoc();
+    BValue x = map.at(g.getInput()), u = map.at(g.getCotangent());
+    Type elem = elementOf(g.getResult());
+    ArrayRef<int64_t> xs = shapeOf(g.getInput()), us = shapeOf(g.getCotangent());
+    int64_t k = g.getWindow(), s = g.getStride();
+    bool isMax = g.getKind() == PoolKind::max;
+    bool batched = u.batched || (isMax && x.batched);
+    Value acc = filled(loc, withBatch(xs, batched), elem, 0.0);
+    BValue y;
+    if (isMax)
+      y = pool(loc, x, us, k, s, /*isMax=*/true, elem);
+    for (int64_t kh = 0; kh < k; ++kh)
+      for (int64_t kw = 0; kw < k; ++kw) {
+        BValue v;
+        if (isMax) {
+          SmallVector<OpFoldResult> offsets, sizes, strides;
+          windowRegion(us, kh, kw, s, x.batched, offsets, sizes, strides);
+          Value at = tensor::ExtractSliceOp::create(
+              b, loc, RankedTensorType::get(withBatch(us, x.batched), elem),
+              x.value, offsets, sizes, strides);
+          v = elementwiseShaped(
+              loc, {{us, BValue{at, x.batched}}, {us, y}, {us, u}}, us, elem, [](OpBuilder &ob, Location l, ValueRange a) {
+                Value hit = arith::CmpFOp::create(
+                    ob, l, arith::CmpFPredicate::OEQ, a[0], a[1]);
+                Value zero = arith::ConstantOp::create(
+                    ob, l, ob.getFloatAttr(a[2].getType(), 0.0));
+                return arith::SelectOp::create(ob, l, hit, a[2], zero)
+                    .getResult();
+              });
+        } else {
+          double scale = 1.0 / static_cast<double>(k * k);
+          v = elementwise(loc, {{g.getCotangent(), u}}, us, elem,
+                          [&](OpBuilder &ob, Location l, ValueRange a) {
+                            return arith::MulFOp::create(
+                                       ob, l, a[0],
+                                       floatConst(ob, l, elem, scale))
+                                .getResult();
+                          });
+        }
+        acc = scatterAdd(loc, acc, toBatchedIf(loc, v, batched), us, kh, kw,
+                         s, batched, elem);
+      }
+    return {acc, batched};
+  }
+
+  Value toBatchedIf(Location loc, BValue v, bool batched) {
+    return batched ? toBatched(loc, v) : v.value;
+  }
+
   BValue pool2d(Pool2dOp p) {
-    Location loc = p.getLoc();
     BValue x = map.at(p.getInput());
     Type elem = elementOf(p.getResult());
-    int64_t k = p.getWindow(), s = p.getStride();
-    bool isMax = p.getKind() == PoolKind::max;
+    return pool(p.getLoc(), x, shapeOf(p.getResult()), p.getWindow(),
+                p.getStride(), p.getKind() == PoolKind::max, elem);
+  }
+
+  BValue pool(Location loc, BValue x, ArrayRef<int64_t> outShape, int64_t k,
+              int64_t s, bool isMax, Type elem) {
     // Iteration: (c, i, j, [t], kh, kw).
     unsigned t = 3, kh = x.batched ? 4 : 3, kw = kh + 1, numDims = kw + 1;
     auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
@@ -878,7 +1294,7 @@ private:
       xe.push_back(d(t));
       oe.push_back(d(t));
     }
-    SmallVector<int64_t> out = withBatch(shapeOf(p.getResult()), x.batched);
+    SmallVector<int64_t> out = withBatch(outShape, x.batched);
     Value init = filled(loc, out, elem,
                         isMax ? -std::numeric_limits<double>::infinity() : 0.0);
     SmallVector<utils::IteratorType> iterators(numDims,
@@ -905,8 +1321,8 @@ private:
             .getResult(0);
     if (isMax)
       return {pooled, x.batched};
-    return elementwise(loc, {{p.getResult(), BValue{pooled, x.batched}}},
-                       shapeOf(p.getResult()), elem,
+    return elementwiseShaped(loc, {{outShape, BValue{pooled, x.batched}}},
+                       outShape, elem,
                        [&](OpBuilder &ob, Location l, ValueRange a) {
                          return arith::MulFOp::create(
                                     ob, l, a[0],
@@ -917,9 +1333,10 @@ private:
 
   OpBuilder &b;
   int64_t tile;
-  Value params;
+  llvm::StringMap<Value> params;
   SymbolTableCollection &symbols;
   DenseMap<Value, BValue> map;
+  llvm::SmallPtrSet<Operation *, 16> deferred;
 };
 
 struct ConvertAdeToLinalgPass
@@ -929,13 +1346,13 @@ struct ConvertAdeToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTableCollection symbols;
-    SmallVector<func::FuncOp> densities;
+    SmallVector<func::FuncOp> kernels;
     module.walk([&](func::FuncOp f) {
-      if (f->hasAttr("ade.log_density"))
-        densities.push_back(f);
+      if (f->hasAttr("ade.kernel"))
+        kernels.push_back(f);
     });
-    for (func::FuncOp f : densities)
-      if (failed(buildEnergyTile(module, f, symbols)))
+    for (func::FuncOp f : kernels)
+      if (failed(buildTile(module, f, symbols)))
         return signalPassFailure();
     // The tile functions are self-contained: drop the per-particle
     // functions and the parameter declarations.
@@ -945,55 +1362,152 @@ struct ConvertAdeToLinalgPass
         op.erase();
   }
 
-  LogicalResult buildEnergyTile(ModuleOp module, func::FuncOp f,
-                                SymbolTableCollection &symbols) {
-    auto owner = f->getAttrOfType<StringAttr>("ade.log_density");
-    FunctionType type = f.getFunctionType();
-    auto xType = type.getNumInputs() == 1
-                     ? dyn_cast<RankedTensorType>(type.getInput(0))
-                     : RankedTensorType();
-    auto resultType = type.getNumResults() == 1
-                          ? dyn_cast<RankedTensorType>(type.getResult(0))
-                          : RankedTensorType();
-    if (!owner || f.isExternal() || !xType ||
-        !isa<FloatType>(xType.getElementType()) || !resultType ||
-        resultType.getRank() != 0 ||
-        resultType.getElementType() != xType.getElementType())
-      return f.emitError("a log-density must take one data point (a float "
-                         "tensor) and return a scalar of its element type");
-    Type elem = xType.getElementType();
-    int64_t numParams = 0;
+  /// Checks the kernel convention (see ade-build-kernels).
+  LogicalResult verifyKernel(func::FuncOp f, DictionaryAttr info,
+                             Type &elem) {
+    auto fail = [&] {
+      return f.emitError("a kernel must take per-particle float tensors of "
+                         "one element type and carry ade.kernel = {kind, "
+                         "owner, owners}");
+    };
+    if (!info || !info.getAs<StringAttr>("kind") ||
+        !info.getAs<StringAttr>("owner") || !info.getAs<ArrayAttr>("owners") ||
+        f.isExternal() || f.getNumArguments() == 0)
+      return fail();
+    for (Type t : llvm::concat<const Type>(f.getArgumentTypes(),
+                                           f.getResultTypes())) {
+      auto rt = dyn_cast<RankedTensorType>(t);
+      if (!rt || !isa<FloatType>(rt.getElementType()))
+        return fail();
+      if (!elem)
+        elem = rt.getElementType();
+      if (rt.getElementType() != elem)
+        return fail();
+    }
+    return success();
+  }
+
+  /// The tile function of a kernel:
+  ///   @<owner>.<kind>.tile(params per owner, inputs [S.., T])
+  ///       -> (outputs [R.., T], parameter-gradient sums per owner)
+  LogicalResult buildTile(ModuleOp module, func::FuncOp f,
+                          SymbolTableCollection &symbols) {
+    auto info = f->getAttrOfType<DictionaryAttr>("ade.kernel");
+    Type elem;
+    if (failed(verifyKernel(f, info, elem)))
+      return failure();
+    auto owners = info.getAs<ArrayAttr>("owners");
+    llvm::StringMap<int64_t> sizes;
     for (auto p : module.getOps<ParameterOp>())
-      if (p.getOwner() == owner.getValue())
-        numParams += cast<RankedTensorType>(p.getType()).getNumElements();
+      sizes[p.getOwner()] +=
+          cast<RankedTensorType>(p.getType()).getNumElements();
 
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
-    SmallVector<int64_t> xShape(xType.getShape());
-    xShape.push_back(tileSize);
-    auto paramsType = RankedTensorType::get({numParams}, elem);
-    auto tileType = b.getFunctionType(
-        {paramsType, RankedTensorType::get(xShape, elem)},
-        {RankedTensorType::get({tileSize}, elem)});
-    auto tileFn = func::FuncOp::create(
-        b, f.getLoc(), (owner.getValue() + ".energy.tile").str(), tileType);
-    tileFn->setAttr("ade.tile", b.getDictionaryAttr({
-                                    b.getNamedAttr("kind",
-                                                   b.getStringAttr("energy")),
-                                    b.getNamedAttr("owner", owner),
-                                    b.getNamedAttr("size",
-                                                   b.getI64IntegerAttr(tileSize)),
-                                }));
+    SmallVector<Type> inputs, results;
+    for (Attribute o : owners)
+      inputs.push_back(RankedTensorType::get(
+          {sizes.lookup(cast<StringAttr>(o).getValue())}, elem));
+    SmallVector<int64_t> cotangents;
+    for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
+      SmallVector<int64_t> shape(cast<RankedTensorType>(t).getShape());
+      shape.push_back(tileSize);
+      inputs.push_back(RankedTensorType::get(shape, elem));
+      if (f.getArgAttr(i, "ade.cotangent"))
+        cotangents.push_back(i);
+    }
+    // Gradients go to the buffer of their parameter's owner.
+    SmallVector<std::pair<unsigned, ParameterOp>> grads;
+    for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
+      auto sym = f.getResultAttrOfType<FlatSymbolRefAttr>(i, "ade.param_grad");
+      if (!sym) {
+        SmallVector<int64_t> shape(cast<RankedTensorType>(t).getShape());
+        shape.push_back(tileSize);
+        results.push_back(RankedTensorType::get(shape, elem));
+        continue;
+      }
+      auto decl = symbols.lookupNearestSymbolFrom<ParameterOp>(f, sym);
+      if (!decl || decl.getType() != t ||
+          !llvm::is_contained(owners, decl.getOwnerAttr()))
+        return f.emitError("internal: gradient result ")
+               << i << " does not match a parameter of the kernel's owners";
+      grads.push_back({static_cast<unsigned>(i), decl});
+    }
+    unsigned numOutputs = results.size();
+    // Gradient sums per owner (none when no owner has parameters).
+    bool hasGrads =
+        (!grads.empty() || info.get("grads")) &&
+        llvm::any_of(owners, [&](Attribute o) {
+          return sizes.lookup(cast<StringAttr>(o).getValue()) > 0;
+        });
+    if (hasGrads)
+      for (Attribute o : owners)
+        results.push_back(RankedTensorType::get(
+            {sizes.lookup(cast<StringAttr>(o).getValue())}, elem));
+
+    std::string name = (info.getAs<StringAttr>("owner").getValue() + "." +
+                        info.getAs<StringAttr>("kind").getValue() + ".tile")
+                           .str();
+    auto tileFn = func::FuncOp::create(b, f.getLoc(), name,
+                                       b.getFunctionType(inputs, results));
+    tileFn->setAttr(
+        "ade.tile",
+        b.getDictionaryAttr({
+            b.getNamedAttr("kind", info.get("kind")),
+            b.getNamedAttr("owner", info.get("owner")),
+            b.getNamedAttr("owners", owners),
+            b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+            b.getNamedAttr("inputs",
+                           b.getI64IntegerAttr(f.getNumArguments())),
+            b.getNamedAttr("outputs", b.getI64IntegerAttr(numOutputs)),
+            b.getNamedAttr("grads", b.getBoolAttr(hasGrads)),
+            b.getNamedAttr("cotangents", b.getDenseI64ArrayAttr(cotangents)),
+        }));
     Block *entry = tileFn.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    TileBuilder builder(b, tileSize, entry->getArgument(0), symbols);
-    FailureOr<SmallVector<Value>> results =
-        builder.run(f, {BValue{entry->getArgument(1), true}});
-    if (failed(results)) {
+    llvm::StringMap<Value> params;
+    for (auto [i, o] : llvm::enumerate(owners))
+      params[cast<StringAttr>(o).getValue()] = entry->getArgument(i);
+    TileBuilder builder(b, tileSize, params, symbols);
+    SmallVector<BValue> args;
+    for (unsigned i = 0; i < f.getNumArguments(); ++i)
+      args.push_back({entry->getArgument(owners.size() + i), true});
+    FailureOr<SmallVector<Value>> converted = builder.run(f, args);
+    if (failed(converted)) {
       tileFn.erase();
       return failure();
     }
-    func::ReturnOp::create(b, f.getLoc(), *results);
+    SmallVector<Value> returned;
+    for (unsigned i = 0; i < f.getNumResults(); ++i)
+      if (!f.getResultAttr(i, "ade.param_grad"))
+        returned.push_back((*converted)[i]);
+    if (hasGrads) {
+      // One flat sum per owner: zeros, with each gradient at its offset.
+      Location loc = f.getLoc();
+      for (auto [k, o] : llvm::enumerate(owners)) {
+        StringRef owner = cast<StringAttr>(o).getValue();
+        Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
+        Value sum = linalg::FillOp::create(
+                        b, loc, ValueRange{zero},
+                        ValueRange{tensor::EmptyOp::create(
+                            b, loc, ArrayRef<int64_t>{sizes.lookup(owner)},
+                            elem)})
+                        .getResult(0);
+        for (auto [i, decl] : grads) {
+          if (decl.getOwner() != owner)
+            continue;
+          int64_t n = cast<RankedTensorType>(decl.getType()).getNumElements();
+          sum = tensor::InsertSliceOp::create(
+              b, loc, (*converted)[i], sum,
+              ArrayRef<OpFoldResult>{b.getIndexAttr(
+                  static_cast<int64_t>(decl.getOffset()))},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+        }
+        returned.push_back(sum);
+      }
+    }
+    func::ReturnOp::create(b, f.getLoc(), returned);
     return success();
   }
 };

@@ -30,3 +30,12 @@ void AdeDialect::initialize() {
       >();
   addInterfaces<AdeInlinerInterface>();
 }
+
+Operation *AdeDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  auto typed = dyn_cast<TypedAttr>(value);
+  if (!typed || typed.getType() != type ||
+      !arith::ConstantOp::isBuildableWith(typed, type))
+    return nullptr;
+  return arith::ConstantOp::create(builder, loc, type, typed);
+}

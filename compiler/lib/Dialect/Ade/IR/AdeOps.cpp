@@ -13,6 +13,7 @@ using namespace mlir;
 using namespace ade;
 
 #include "ade/Dialect/Ade/IR/AdeOpsEnums.cpp.inc"
+#include "ade/Dialect/Ade/IR/AdeInterfaces.cpp.inc"
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -211,32 +212,52 @@ LogicalResult ReduceOp::verify() {
 // Shape operations
 //===----------------------------------------------------------------------===//
 
-LogicalResult SliceOp::verify() {
-  auto in = tensorType(getInput());
-  ArrayRef<int64_t> starts = getStarts(), stops = getStops();
-  ArrayRef<bool> squeeze = getSqueeze();
-  if (starts.size() != stops.size() || starts.size() != squeeze.size())
-    return emitOpError("starts, stops and squeeze must have one entry per "
-                       "sliced dimension");
-  if (starts.size() > static_cast<size_t>(in.getRank()))
-    return emitOpError("more sliced dimensions than the input's rank");
+/// The shape `ade.slice` with these starts, stops and squeeze takes from a
+/// tensor of shape `in`, or failure with a message in `error`.
+static FailureOr<SmallVector<int64_t>>
+slicedShape(ArrayRef<int64_t> in, ArrayRef<int64_t> starts,
+            ArrayRef<int64_t> stops, ArrayRef<bool> squeeze,
+            std::string &error) {
+  llvm::raw_string_ostream os(error);
+  if (starts.size() != stops.size() || starts.size() != squeeze.size()) {
+    os << "starts, stops and squeeze must have one entry per sliced "
+          "dimension";
+    return failure();
+  }
+  if (starts.size() > in.size()) {
+    os << "more sliced dimensions than the input's rank";
+    return failure();
+  }
   SmallVector<int64_t> shape;
   for (size_t d = 0; d < starts.size(); ++d) {
-    if (starts[d] < 0 || stops[d] > in.getDimSize(d) || starts[d] >= stops[d])
-      return emitOpError("slice ")
-             << starts[d] << ":" << stops[d] << " out of range for dimension "
-             << d << " of size " << in.getDimSize(d);
-    if (squeeze[d] && stops[d] != starts[d] + 1)
-      return emitOpError("a squeezed dimension must select one element");
+    if (starts[d] < 0 || stops[d] > in[d] || starts[d] >= stops[d]) {
+      os << "slice " << starts[d] << ":" << stops[d]
+         << " out of range for dimension " << d << " of size " << in[d];
+      return failure();
+    }
+    if (squeeze[d] && stops[d] != starts[d] + 1) {
+      os << "a squeezed dimension must select one element";
+      return failure();
+    }
     if (!squeeze[d])
       shape.push_back(stops[d] - starts[d]);
   }
-  shape.append(in.getShape().begin() + starts.size(), in.getShape().end());
+  shape.append(in.begin() + starts.size(), in.end());
+  return shape;
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = tensorType(getInput());
+  std::string error;
+  FailureOr<SmallVector<int64_t>> shape = slicedShape(
+      in.getShape(), getStarts(), getStops(), getSqueeze(), error);
+  if (failed(shape))
+    return emitOpError(error);
   auto out = tensorType(getResult());
-  if (out.getShape() != ArrayRef<int64_t>(shape) ||
+  if (out.getShape() != ArrayRef<int64_t>(*shape) ||
       out.getElementType() != in.getElementType())
     return emitOpError("result type must be ")
-           << RankedTensorType::get(shape, in.getElementType());
+           << RankedTensorType::get(*shape, in.getElementType());
   return success();
 }
 
@@ -255,9 +276,11 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getResult().getType())
     return getInput();
+  if (auto constant = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return constant.reshape(cast<ShapedType>(getResult().getType()));
   // reshape(reshape(x)) = reshape(x)
   if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
     getInputMutable().assign(inner.getInput());
@@ -311,42 +334,139 @@ LogicalResult StackOp::verify() {
   return success();
 }
 
+LogicalResult BroadcastToOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(in.getShape(), out.getShape());
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != out.getShape() ||
+      in.getElementType() != out.getElementType())
+    return emitOpError("input ") << in << " does not broadcast to " << out;
+  return success();
+}
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  if (auto constant =
+          dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return SplatElementsAttr::get(cast<ShapedType>(getResult().getType()),
+                                  constant.getSplatValue<Attribute>());
+  return {};
+}
+
+LogicalResult OuterOp::verify() {
+  auto a = tensorType(getLhs()), b = tensorType(getRhs());
+  auto out = tensorType(getResult());
+  if (a.getRank() != 1 || b.getRank() != 1)
+    return emitOpError("operands must be vectors");
+  if (out.getShape() != ArrayRef<int64_t>{a.getDimSize(0), b.getDimSize(0)} ||
+      a.getElementType() != out.getElementType() ||
+      b.getElementType() != out.getElementType())
+    return emitOpError("result type must be ")
+           << RankedTensorType::get({a.getDimSize(0), b.getDimSize(0)},
+                                    a.getElementType());
+  return success();
+}
+
+LogicalResult EmbedOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  std::string error;
+  FailureOr<SmallVector<int64_t>> shape = slicedShape(
+      out.getShape(), getStarts(), getStops(), getSqueeze(), error);
+  if (failed(shape))
+    return emitOpError(error);
+  if (ArrayRef<int64_t>(*shape) != in.getShape() ||
+      in.getElementType() != out.getElementType())
+    return emitOpError("the slice of the result type is ")
+           << RankedTensorType::get(*shape, out.getElementType())
+           << ", not the input type";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Images
 //===----------------------------------------------------------------------===//
+
+/// The output shape of conv2d(image [c, h, w], kernels [o, c, kh, kw]).
+static FailureOr<SmallVector<int64_t>>
+convShape(ArrayRef<int64_t> x, ArrayRef<int64_t> w, int64_t s, int64_t p) {
+  if (x.size() != 3 || w.size() != 4 || w[1] != x[0] || s < 1 || p < 0)
+    return failure();
+  int64_t h = x[1] + 2 * p - w[2], wd = x[2] + 2 * p - w[3];
+  if (h < 0 || wd < 0)
+    return failure();
+  return SmallVector<int64_t>{w[0], h / s + 1, wd / s + 1};
+}
+
+/// The output shape of a k x k pooling with stride s of an image [c, h, w].
+static FailureOr<SmallVector<int64_t>>
+poolShape(ArrayRef<int64_t> x, int64_t k, int64_t s) {
+  if (x.size() != 3 || k < 1 || s < 1 || x[1] < k || x[2] < k)
+    return failure();
+  return SmallVector<int64_t>{x[0], (x[1] - k) / s + 1, (x[2] - k) / s + 1};
+}
 
 LogicalResult Conv2dOp::verify() {
   auto x = tensorType(getInput()), w = tensorType(getWeight());
   if (x.getRank() != 3 || w.getRank() != 4 ||
       w.getDimSize(1) != x.getDimSize(0))
     return emitOpError("needs an image [c, h, w] and kernels [o, c, kh, kw]");
-  int64_t s = getStride(), p = getPadding();
-  if (s < 1 || p < 0)
+  if (getStride() < 1 || getPadding() < 0)
     return emitOpError("stride must be >= 1 and padding >= 0");
-  int64_t h = x.getDimSize(1) + 2 * p - w.getDimSize(2);
-  int64_t wd = x.getDimSize(2) + 2 * p - w.getDimSize(3);
-  if (h < 0 || wd < 0)
+  FailureOr<SmallVector<int64_t>> shape =
+      convShape(x.getShape(), w.getShape(), getStride(), getPadding());
+  if (failed(shape))
     return emitOpError("kernel larger than the padded image");
-  SmallVector<int64_t> shape{w.getDimSize(0), h / s + 1, wd / s + 1};
-  if (tensorType(getResult()).getShape() != ArrayRef<int64_t>(shape))
-    return emitOpError("result shape must be [") << shape << "]";
+  if (tensorType(getResult()).getShape() != ArrayRef<int64_t>(*shape))
+    return emitOpError("result shape must be [") << *shape << "]";
   if (getBias() &&
       tensorType(getBias()).getShape() != ArrayRef<int64_t>{w.getDimSize(0)})
     return emitOpError("bias must have one element per output channel");
   return success();
 }
 
+LogicalResult Conv2dInputGradOp::verify() {
+  auto u = tensorType(getCotangent()), w = tensorType(getWeight());
+  auto x = tensorType(getResult());
+  FailureOr<SmallVector<int64_t>> shape =
+      convShape(x.getShape(), w.getShape(), getStride(), getPadding());
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != u.getShape())
+    return emitOpError("the convolution of the result type with the kernels "
+                       "must have the cotangent's shape");
+  return success();
+}
+
+LogicalResult Conv2dFilterGradOp::verify() {
+  auto x = tensorType(getInput()), u = tensorType(getCotangent());
+  auto w = tensorType(getResult());
+  FailureOr<SmallVector<int64_t>> shape =
+      convShape(x.getShape(), w.getShape(), getStride(), getPadding());
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != u.getShape())
+    return emitOpError("the convolution of the image with the result type "
+                       "must have the cotangent's shape");
+  return success();
+}
+
+LogicalResult Pool2dGradOp::verify() {
+  auto x = tensorType(getInput()), u = tensorType(getCotangent());
+  FailureOr<SmallVector<int64_t>> shape =
+      poolShape(x.getShape(), getWindow(), getStride());
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != u.getShape() ||
+      getResult().getType() != x)
+    return emitOpError("the cotangent must have the pooled image's shape "
+                       "and the result the image's type");
+  return success();
+}
+
 LogicalResult Pool2dOp::verify() {
   auto x = tensorType(getInput());
-  int64_t k = getWindow(), s = getStride();
-  if (x.getRank() != 3 || k < 1 || s < 1 || x.getDimSize(1) < k ||
-      x.getDimSize(2) < k)
+  FailureOr<SmallVector<int64_t>> shape =
+      poolShape(x.getShape(), getWindow(), getStride());
+  if (failed(shape))
     return emitOpError("needs an image [c, h, w] at least as large as the "
                        "window");
-  SmallVector<int64_t> shape{x.getDimSize(0), (x.getDimSize(1) - k) / s + 1,
-                             (x.getDimSize(2) - k) / s + 1};
-  if (tensorType(getResult()).getShape() != ArrayRef<int64_t>(shape))
-    return emitOpError("result shape must be [") << shape << "]";
+  if (tensorType(getResult()).getShape() != ArrayRef<int64_t>(*shape))
+    return emitOpError("result shape must be [") << *shape << "]";
   return success();
 }
 

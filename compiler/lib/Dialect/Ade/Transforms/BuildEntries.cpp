@@ -20,9 +20,33 @@ namespace {
 
 /// A tile buffer: promote-buffers-to-stack keeps small ones on the stack,
 /// ade-thread-workspaces serves the others.
-Value allocate(OpBuilder &b, Location loc, MemRefType type) {
-  return memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+Value allocate(OpBuilder &b, Location loc, MemRefType type,
+               ValueRange dynamicSizes = {}) {
+  return memref::AllocOp::create(b, loc, type, dynamicSizes,
+                                 b.getI64IntegerAttr(64));
 }
+
+/// The shapes of a bufferized tile function
+///   (params per owner, inputs [S.., T], outputs [R.., T], grads per owner)
+/// and of the entry built around it.
+struct TileSignature {
+  mutable func::FuncOp fn;
+  std::string name; // ade_<owner>_<kind>
+  int64_t tile = 0;
+  SmallVector<MemRefType> params, inputs, outputs, grads;
+  SmallVector<bool> cotangent; // per input: zero-padded, not replicated
+  Type elem;
+
+  /// [?, S...] from a feature-major tile type [S..., T].
+  static MemRefType particleMajor(MemRefType tileType) {
+    SmallVector<int64_t> shape{ShapedType::kDynamic};
+    llvm::append_range(shape, tileType.getShape().drop_back());
+    return MemRefType::get(shape, tileType.getElementType());
+  }
+  MemRefType flat() const {
+    return MemRefType::get({ShapedType::kDynamic}, elem);
+  }
+};
 
 struct AdeBuildEntriesPass
     : public ade::impl::AdeBuildEntriesBase<AdeBuildEntriesPass> {
@@ -32,145 +56,402 @@ struct AdeBuildEntriesPass
     for (auto f : module.getOps<func::FuncOp>())
       if (f->hasAttr("ade.tile"))
         tiles.push_back(f);
-    for (func::FuncOp tile : tiles)
-      if (failed(buildEnergyEntry(module, tile)))
+    for (func::FuncOp tile : tiles) {
+      FailureOr<TileSignature> sig = signature(tile);
+      if (failed(sig))
         return signalPassFailure();
+      buildEntry(module, *sig);
+      tile.setPrivate();
+    }
   }
 
-  LogicalResult buildEnergyEntry(ModuleOp module, func::FuncOp tile) {
-    auto info = tile->getAttrOfType<DictionaryAttr>("ade.tile");
-    FunctionType type = tile.getFunctionType();
-    if (type.getNumInputs() != 3 || type.getNumResults() != 0)
-      return tile.emitError("internal: a tile function must be bufferized "
-                            "to (params, x, out) before ade-build-entries");
-    auto paramsType = cast<MemRefType>(type.getInput(0));
-    auto xTileType = cast<MemRefType>(type.getInput(1));
-    auto outTileType = cast<MemRefType>(type.getInput(2));
-    Type elem = paramsType.getElementType();
-    int64_t t = cast<IntegerAttr>(info.get("size")).getInt();
-    // Data dims: the tile's dims without the trailing batch dimension.
-    ArrayRef<int64_t> data = xTileType.getShape().drop_back();
-    int64_t k = data.size();
+  FailureOr<TileSignature> signature(func::FuncOp fn) {
+    auto info = fn->getAttrOfType<DictionaryAttr>("ade.tile");
+    auto owners = info.getAs<ArrayAttr>("owners");
+    auto size = info.getAs<IntegerAttr>("size");
+    auto numInputs = info.getAs<IntegerAttr>("inputs");
+    auto numOutputs = info.getAs<IntegerAttr>("outputs");
+    auto grads = info.getAs<BoolAttr>("grads");
+    auto cotangents = info.getAs<DenseI64ArrayAttr>("cotangents");
+    auto owner = info.getAs<StringAttr>("owner");
+    auto kind = info.getAs<StringAttr>("kind");
+    if (!owners || !size || !numInputs || !numOutputs || !grads ||
+        !cotangents || !owner || !kind)
+      return fn.emitError("internal: incomplete ade.tile attribute");
+    TileSignature s;
+    s.fn = fn;
+    s.name = ("ade_" + owner.getValue() + "_" + kind.getValue()).str();
+    s.tile = size.getInt();
+    size_t k = owners.size(), n = numInputs.getInt(), m = numOutputs.getInt();
+    FunctionType type = fn.getFunctionType();
+    if (type.getNumResults() != 0 ||
+        type.getNumInputs() != k + n + m + (grads.getValue() ? k : 0))
+      return fn.emitError("internal: a tile function must be bufferized to "
+                          "(params, inputs, outputs, grads) before "
+                          "ade-build-entries");
+    SmallVector<MemRefType> all;
+    for (Type t : type.getInputs())
+      all.push_back(cast<MemRefType>(t));
+    ArrayRef<MemRefType> rest(all);
+    s.params.assign(rest.begin(), rest.begin() + k);
+    s.inputs.assign(rest.begin() + k, rest.begin() + k + n);
+    s.outputs.assign(rest.begin() + k + n, rest.begin() + k + n + m);
+    s.grads.assign(rest.begin() + k + n + m, rest.end());
+    s.elem = s.params.empty() ? s.inputs[0].getElementType()
+                              : s.params[0].getElementType();
+    s.cotangent.assign(n, false);
+    for (int64_t i : cotangents.asArrayRef())
+      s.cotangent[i] = true;
+    return s;
+  }
 
-    OpBuilder b(module.getContext());
-    b.setInsertionPointToEnd(module.getBody());
-    Location loc = tile.getLoc();
-    SmallVector<int64_t> xShape{ShapedType::kDynamic};
-    xShape.append(data.begin(), data.end());
-    auto entryType = b.getFunctionType(
-        {MemRefType::get({ShapedType::kDynamic}, elem),
-         MemRefType::get(xShape, elem),
-         MemRefType::get({ShapedType::kDynamic}, elem), b.getI32Type()},
-        {});
-    std::string owner = cast<StringAttr>(info.get("owner")).str();
-    auto entry = func::FuncOp::create(b, loc, "ade_" + owner + "_energy",
-                                      entryType);
-    entry->setAttr("ade.entry", info);
-    Block *body = entry.addEntryBlock();
-    b.setInsertionPointToStart(body);
-    Value params = body->getArgument(0), x = body->getArgument(1),
-          out = body->getArgument(2);
+  /// Entry arguments: params per owner (flat), inputs and outputs
+  /// particle-major, grads per owner (flat), the thread count.
+  FunctionType entryType(OpBuilder &b, const TileSignature &s) {
+    SmallVector<Type> args;
+    for (size_t i = 0; i < s.params.size(); ++i)
+      args.push_back(s.flat());
+    for (MemRefType t : s.inputs)
+      args.push_back(TileSignature::particleMajor(t));
+    for (MemRefType t : s.outputs)
+      args.push_back(TileSignature::particleMajor(t));
+    for (size_t i = 0; i < s.grads.size(); ++i)
+      args.push_back(s.flat());
+    args.push_back(b.getI32Type());
+    return b.getFunctionType(args, {});
+  }
 
-    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value cT = arith::ConstantIndexOp::create(b, loc, t);
-    Value batch = memref::DimOp::create(b, loc, x, 0);
-    Value full = arith::DivUIOp::create(b, loc, batch, cT);
-    Value rem = arith::RemUIOp::create(b, loc, batch, cT);
-    Value p = memref::CastOp::create(b, loc, paramsType, params);
-
-    // Transposes a particle-major [rows, data...] slice into a zero-padded
-    // feature-major tile, calls the tile function, and copies `rows`
-    // results to out[start:].
-    auto runTile = [&](OpBuilder &ob, Value start, OpFoldResult rows,
-                       bool padded) {
-      SmallVector<OpFoldResult> offsets{start}, sizes{rows}, strides;
-      for (int64_t d : data) {
-        offsets.push_back(ob.getIndexAttr(0));
-        sizes.push_back(ob.getIndexAttr(d));
-      }
-      strides.assign(k + 1, ob.getIndexAttr(1));
-      Value slice =
-          memref::SubViewOp::create(ob, loc, x, offsets, sizes, strides);
-      Value particleMajor = slice;
-      if (padded) {
-        // The last, partial tile: zero rows beyond the batch keep the
-        // tile function's arithmetic finite; their results are dropped.
-        SmallVector<int64_t> paddedShape{t};
-        paddedShape.append(data.begin(), data.end());
-        Value pad = allocate(ob, loc, MemRefType::get(paddedShape, elem));
-        Value zero = arith::ConstantOp::create(ob, loc, ob.getFloatAttr(elem, 0));
-        linalg::FillOp::create(ob, loc, ValueRange{zero}, ValueRange{pad});
-        SmallVector<OpFoldResult> zeros(k + 1, ob.getIndexAttr(0));
-        Value head =
-            memref::SubViewOp::create(ob, loc, pad, zeros, sizes, strides);
-        linalg::CopyOp::create(ob, loc, slice, head);
-        particleMajor = pad;
-      }
-      Value xTile = allocate(ob, loc, xTileType);
+  /// Runs one tile: transposes `rows` particles from `start` of each input
+  /// into a feature-major tile (padding the last, partial tile: cotangent
+  /// inputs with zeros, the others with copies of the first particle, so
+  /// the padding stays finite and contributes nothing), calls the tile
+  /// function, copies `rows` results back, and adds its gradient sums into
+  /// `accumulators`.
+  void runTile(OpBuilder &b, Location loc, const TileSignature &s,
+               ValueRange params, ValueRange inputs, ValueRange outputs,
+               ValueRange accumulators, Value start, OpFoldResult rows,
+               bool padded) {
+    Type elem = s.elem;
+    auto feature = [](int64_t rank) {
       SmallVector<int64_t> perm;
-      for (int64_t d = 1; d <= k; ++d)
+      for (int64_t d = 1; d <= rank; ++d)
         perm.push_back(d);
       perm.push_back(0);
-      linalg::TransposeOp::create(ob, loc, particleMajor, xTile, perm);
-      Value outTile = allocate(ob, loc, outTileType);
-      func::CallOp::create(ob, loc, tile, ValueRange{p, xTile, outTile});
-      Value head = outTile;
-      if (padded)
-        head = memref::SubViewOp::create(
-            ob, loc, outTile, ArrayRef<OpFoldResult>{ob.getIndexAttr(0)},
-            ArrayRef<OpFoldResult>{rows},
-            ArrayRef<OpFoldResult>{ob.getIndexAttr(1)});
-      Value dst = memref::SubViewOp::create(
-          ob, loc, out, ArrayRef<OpFoldResult>{start},
-          ArrayRef<OpFoldResult>{rows},
-          ArrayRef<OpFoldResult>{ob.getIndexAttr(1)});
-      linalg::CopyOp::create(ob, loc, head, dst);
+      return perm;
+    };
+    auto region = [&](MemRefType tileType, Value at, OpFoldResult count,
+                      SmallVectorImpl<OpFoldResult> &offsets,
+                      SmallVectorImpl<OpFoldResult> &sizes,
+                      SmallVectorImpl<OpFoldResult> &strides) {
+      offsets.push_back(at);
+      sizes.push_back(count);
+      for (int64_t d : tileType.getShape().drop_back()) {
+        offsets.push_back(b.getIndexAttr(0));
+        sizes.push_back(b.getIndexAttr(d));
+      }
+      strides.assign(tileType.getRank(), b.getIndexAttr(1));
     };
 
-    // The parallel body only calls a step function: convert-scf-to-openmp
-    // wraps it in a memref.alloca_scope, whose region must stay one block
-    // after the loops inside have been lowered to branches.
-    OpBuilder::InsertPoint bodyPoint = b.saveInsertionPoint();
-    b.setInsertionPointToEnd(module.getBody());
-    auto step = func::FuncOp::create(
-        b, loc, ("ade_" + owner + "_energy.step"),
-        b.getFunctionType({paramsType, entryType.getInput(1),
-                           entryType.getInput(2), b.getIndexType()},
-                          {}));
-    step.setPrivate();
-    Block *stepBody = step.addEntryBlock();
-    b.setInsertionPointToStart(stepBody);
-    {
-      // runTile reads these three: rebind them to the step's arguments.
-      Value entryP = p, entryX = x, entryOut = out;
-      p = stepBody->getArgument(0);
-      x = stepBody->getArgument(1);
-      out = stepBody->getArgument(2);
-      runTile(b, stepBody->getArgument(3), b.getIndexAttr(t),
-              /*padded=*/false);
-      func::ReturnOp::create(b, loc);
-      p = entryP;
-      x = entryX;
-      out = entryOut;
+    SmallVector<Value> callArgs(params.begin(), params.end());
+    for (auto [i, input] : llvm::enumerate(inputs)) {
+      MemRefType tileType = s.inputs[i];
+      int64_t rank = tileType.getRank() - 1;
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      region(tileType, start, rows, offsets, sizes, strides);
+      Value particleMajor =
+          memref::SubViewOp::create(b, loc, input, offsets, sizes, strides);
+      if (padded) {
+        SmallVector<int64_t> shape{s.tile};
+        llvm::append_range(shape, tileType.getShape().drop_back());
+        Value pad = allocate(b, loc, MemRefType::get(shape, elem));
+        if (s.cotangent[i]) {
+          Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
+          linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{pad});
+        } else {
+          SmallVector<OpFoldResult> o, one, st;
+          region(tileType, start, b.getIndexAttr(1), o, one, st);
+          Value first =
+              memref::SubViewOp::create(b, loc, input, o, one, st);
+          // pad[t, s..] = first[0, s..]
+          SmallVector<AffineExpr> firstExprs{b.getAffineConstantExpr(0)};
+          for (int64_t d = 1; d <= rank; ++d)
+            firstExprs.push_back(b.getAffineDimExpr(d));
+          linalg::GenericOp::create(
+              b, loc, ValueRange{first}, ValueRange{pad},
+              ArrayRef<AffineMap>{
+                  AffineMap::get(rank + 1, 0, firstExprs, b.getContext()),
+                  b.getMultiDimIdentityMap(rank + 1)},
+              SmallVector<utils::IteratorType>(rank + 1,
+                                               utils::IteratorType::parallel),
+              [](OpBuilder &ob, Location l, ValueRange v) {
+                linalg::YieldOp::create(ob, l, ValueRange{v[0]});
+              });
+        }
+        SmallVector<OpFoldResult> zeros(rank + 1, b.getIndexAttr(0));
+        Value head = memref::SubViewOp::create(b, loc, pad, zeros, sizes,
+                                               strides);
+        linalg::CopyOp::create(b, loc, particleMajor, head);
+        particleMajor = pad;
+      }
+      Value t = allocate(b, loc, tileType);
+      linalg::TransposeOp::create(b, loc, particleMajor, t, feature(rank));
+      callArgs.push_back(t);
     }
-    b.restoreInsertionPoint(bodyPoint);
-    scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{full}, ValueRange{}, std::nullopt,
-        [&](OpBuilder &ob, Location l, ValueRange ivs) {
-          Value start = arith::MulIOp::create(ob, l, ivs[0], cT);
-          func::CallOp::create(ob, l, step, ValueRange{p, x, out, start});
-          scf::InParallelOp::create(ob, l);
+    SmallVector<Value> outTiles, gradTiles;
+    for (MemRefType t : s.outputs)
+      outTiles.push_back(allocate(b, loc, t));
+    for (MemRefType t : s.grads)
+      gradTiles.push_back(allocate(b, loc, t));
+    llvm::append_range(callArgs, outTiles);
+    llvm::append_range(callArgs, gradTiles);
+    func::CallOp::create(b, loc, s.fn, callArgs);
+
+    for (auto [i, output] : llvm::enumerate(outputs)) {
+      MemRefType tileType = s.outputs[i];
+      int64_t rank = tileType.getRank() - 1;
+      // Feature-major [R.., T] back to particle-major [T, R..] (one value
+      // per particle needs no transpose).
+      Value back = outTiles[i];
+      if (rank > 0) {
+        SmallVector<int64_t> shape{s.tile};
+        llvm::append_range(shape, tileType.getShape().drop_back());
+        back = allocate(b, loc, MemRefType::get(shape, elem));
+        SmallVector<int64_t> perm{rank};
+        for (int64_t d = 0; d < rank; ++d)
+          perm.push_back(d);
+        linalg::TransposeOp::create(b, loc, outTiles[i], back, perm);
+      }
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      region(tileType, start, rows, offsets, sizes, strides);
+      SmallVector<OpFoldResult> zeros(rank + 1, b.getIndexAttr(0));
+      Value head = memref::SubViewOp::create(b, loc, back, zeros, sizes,
+                                             strides);
+      Value dst =
+          memref::SubViewOp::create(b, loc, output, offsets, sizes, strides);
+      linalg::CopyOp::create(b, loc, head, dst);
+    }
+    for (auto [acc, sum] : llvm::zip(accumulators, gradTiles))
+      addInto(b, loc, acc, sum);
+  }
+
+  /// acc += v, elementwise over 1-D memrefs.
+  static void addInto(OpBuilder &b, Location loc, Value acc, Value v) {
+    AffineMap id = b.getMultiDimIdentityMap(1);
+    linalg::GenericOp::create(
+        b, loc, ValueRange{v}, ValueRange{acc}, ArrayRef<AffineMap>{id, id},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+        [](OpBuilder &ob, Location l, ValueRange a) {
+          linalg::YieldOp::create(
+              ob, l, ValueRange{arith::AddFOp::create(ob, l, a[1], a[0])});
         });
+  }
+
+  /// A private helper function `name` with `types` arguments whose body
+  /// `build` fills (given the block arguments).
+  func::FuncOp helper(ModuleOp module, Location loc, StringRef name,
+                      ArrayRef<Type> types,
+                      function_ref<void(OpBuilder &, ValueRange)> build) {
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToEnd(module.getBody());
+    auto fn = func::FuncOp::create(b, loc, name, b.getFunctionType(types, {}));
+    fn.setPrivate();
+    Block *body = fn.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    build(b, body->getArguments());
+    func::ReturnOp::create(b, loc);
+    return fn;
+  }
+
+  void buildEntry(ModuleOp module, const TileSignature &s) {
+    MLIRContext *ctx = module.getContext();
+    OpBuilder b(ctx);
+    Location loc = s.fn.getLoc();
+    FunctionType type = entryType(b, s);
+    size_t k = s.params.size(), n = s.inputs.size(), m = s.outputs.size();
+    bool hasGrads = !s.grads.empty();
+
+    // Static views of the flat parameter and gradient buffers.
+    SmallVector<Type> stepTypes;
+    for (MemRefType t : s.params)
+      stepTypes.push_back(t);
+    for (size_t i = 0; i < n + m; ++i)
+      stepTypes.push_back(type.getInput(k + i));
+    SmallVector<Type> accTypes;
+    for (MemRefType t : s.grads)
+      accTypes.push_back(MemRefType::get(
+          t.getShape(), s.elem,
+          StridedLayoutAttr::get(ctx, ShapedType::kDynamic, {1})));
+    llvm::append_range(stepTypes, accTypes);
+    stepTypes.push_back(b.getIndexType());
+    // step(params, inputs, outputs, accumulators, start): one full tile.
+    func::FuncOp step = helper(
+        module, loc, s.name + ".step", stepTypes,
+        [&](OpBuilder &sb, ValueRange a) {
+          runTile(sb, loc, s, a.take_front(k), a.slice(k, n), a.slice(k + n, m),
+                  a.slice(k + n + m, s.grads.size()), a.back(),
+                  sb.getIndexAttr(s.tile), /*padded=*/false);
+        });
+
+    b.setInsertionPointToEnd(module.getBody());
+    auto entry = func::FuncOp::create(b, loc, s.name, type);
+    entry->setAttr("ade.entry", s.fn->getAttr("ade.tile"));
+    Block *body = entry.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    ValueRange args = body->getArguments();
+    SmallVector<Value> params;
+    for (size_t i = 0; i < k; ++i)
+      params.push_back(memref::CastOp::create(b, loc, s.params[i], args[i]));
+    ValueRange inputs = args.slice(k, n), outputs = args.slice(k + n, m);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value cT = arith::ConstantIndexOp::create(b, loc, s.tile);
+    Value batch = memref::DimOp::create(b, loc, inputs[0], 0);
+    Value full = arith::DivUIOp::create(b, loc, batch, cT);
+    Value rem = arith::RemUIOp::create(b, loc, batch, cT);
+    SmallVector<Value> stepPrefix(params);
+    llvm::append_range(stepPrefix, inputs);
+    llvm::append_range(stepPrefix, outputs);
+
+    SmallVector<Value> grads;
+    if (!hasGrads) {
+      // The parallel body only calls a function: convert-scf-to-openmp
+      // wraps it in a memref.alloca_scope, whose region must stay one block
+      // after the loops inside have been lowered to branches.
+      scf::ForallOp::create(
+          b, loc, ArrayRef<OpFoldResult>{full}, ValueRange{}, std::nullopt,
+          [&](OpBuilder &ob, Location l, ValueRange ivs) {
+            SmallVector<Value> callArgs(stepPrefix);
+            callArgs.push_back(arith::MulIOp::create(ob, l, ivs[0], cT));
+            func::CallOp::create(ob, l, step, callArgs);
+            scf::InParallelOp::create(ob, l);
+          });
+    } else {
+      // Parameter gradients: each of `chunks` contiguous runs of tiles
+      // sums into its own row of `partials`; the rows are then added in
+      // order, so the result depends on the thread count only through
+      // rounding.
+      Value threads = args.back();
+      Value requested = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                                   threads);
+      func::FuncOp maxThreads = ompMaxThreads(module);
+      Value available = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          func::CallOp::create(b, loc, maxThreads, ValueRange{}).getResult(0));
+      Value positive = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             requested, c0);
+      Value chunks = arith::SelectOp::create(b, loc, positive, requested,
+                                             available);
+      chunks = arith::MinUIOp::create(b, loc, chunks, full);
+      chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
+      SmallVector<Value> partials;
+      for (size_t i = 0; i < k; ++i) {
+        int64_t size = s.grads[i].getDimSize(0);
+        partials.push_back(allocate(
+            b, loc, MemRefType::get({ShapedType::kDynamic, size}, s.elem),
+            ValueRange{chunks}));
+        grads.push_back(memref::CastOp::create(b, loc, s.grads[i],
+                                               args[k + n + m + i]));
+      }
+      // chunk(params, inputs, outputs, partials, c, chunks, full)
+      SmallVector<Type> chunkTypes(stepTypes.begin(),
+                                   stepTypes.begin() + k + n + m);
+      for (Value p : partials)
+        chunkTypes.push_back(p.getType());
+      chunkTypes.append(3, b.getIndexType());
+      func::FuncOp chunk = helper(
+          module, loc, s.name + ".chunk", chunkTypes,
+          [&](OpBuilder &cb, ValueRange a) {
+            Value c = a[a.size() - 3], count = a[a.size() - 2],
+                  tiles = a.back();
+            Value lo = arith::DivUIOp::create(
+                cb, loc, arith::MulIOp::create(cb, loc, c, tiles), count);
+            Value next = arith::AddIOp::create(
+                cb, loc, c, arith::ConstantIndexOp::create(cb, loc, 1));
+            Value hi = arith::DivUIOp::create(
+                cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
+            SmallVector<Value> accs;
+            for (size_t i = 0; i < k; ++i) {
+              int64_t size = s.grads[i].getDimSize(0);
+              Value row = memref::SubViewOp::create(
+                  cb, loc, cast<MemRefType>(accTypes[i]), a[k + n + m + i],
+                  ArrayRef<OpFoldResult>{c, cb.getIndexAttr(0)},
+                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                         cb.getIndexAttr(size)},
+                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                         cb.getIndexAttr(1)});
+              Value zero =
+                  arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
+              linalg::FillOp::create(cb, loc, ValueRange{zero}, ValueRange{row});
+              accs.push_back(row);
+            }
+            scf::ForOp::create(
+                cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
+                ValueRange{},
+                [&](OpBuilder &fb, Location l, Value t, ValueRange) {
+                  SmallVector<Value> callArgs(a.take_front(k + n + m));
+                  llvm::append_range(callArgs, accs);
+                  callArgs.push_back(arith::MulIOp::create(
+                      fb, l, t,
+                      arith::ConstantIndexOp::create(fb, l, s.tile)));
+                  func::CallOp::create(fb, l, step, callArgs);
+                  scf::YieldOp::create(fb, l);
+                });
+          });
+      scf::ForallOp::create(
+          b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{}, std::nullopt,
+          [&](OpBuilder &ob, Location l, ValueRange ivs) {
+            SmallVector<Value> callArgs(stepPrefix);
+            llvm::append_range(callArgs, partials);
+            callArgs.push_back(ivs[0]);
+            callArgs.push_back(chunks);
+            callArgs.push_back(full);
+            func::CallOp::create(ob, l, chunk, callArgs);
+            scf::InParallelOp::create(ob, l);
+          });
+      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(s.elem, 0));
+      for (size_t i = 0; i < k; ++i) {
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
+        int64_t size = s.grads[i].getDimSize(0);
+        scf::ForOp::create(
+            b, loc, c0, chunks, c1, ValueRange{},
+            [&](OpBuilder &fb, Location l, Value c, ValueRange) {
+              Value row = memref::SubViewOp::create(
+                  fb, l, cast<MemRefType>(accTypes[i]), partials[i],
+                  ArrayRef<OpFoldResult>{c, fb.getIndexAttr(0)},
+                  ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
+                                         fb.getIndexAttr(size)},
+                  ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
+                                         fb.getIndexAttr(1)});
+              addInto(fb, l, grads[i], row);
+              scf::YieldOp::create(fb, l);
+            });
+      }
+    }
     Value hasRest =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem, c0);
     scf::IfOp::create(b, loc, hasRest, [&](OpBuilder &ob, Location l) {
       Value start = arith::MulIOp::create(ob, l, full, cT);
-      runTile(ob, start, rem, /*padded=*/true);
+      SmallVector<Value> accs;
+      for (Value g : grads)
+        accs.push_back(memref::CastOp::create(
+            ob, l, cast<MemRefType>(accTypes[accs.size()]), g));
+      runTile(ob, l, s, params, inputs, outputs, accs, start, rem,
+              /*padded=*/true);
       scf::YieldOp::create(ob, l);
     });
     func::ReturnOp::create(b, loc);
-    tile.setPrivate();
-    return success();
+  }
+
+  func::FuncOp ompMaxThreads(ModuleOp module) {
+    constexpr llvm::StringLiteral name = "omp_get_max_threads";
+    if (auto f = module.lookupSymbol<func::FuncOp>(name))
+      return f;
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToStart(module.getBody());
+    auto f = func::FuncOp::create(b, module.getLoc(), name,
+                                  b.getFunctionType({}, {b.getI32Type()}));
+    f.setPrivate();
+    return f;
   }
 };
 

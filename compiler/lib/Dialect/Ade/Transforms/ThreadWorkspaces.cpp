@@ -33,9 +33,9 @@ namespace {
 constexpr llvm::StringLiteral kAcquire = "ade.thread_workspace";
 constexpr int64_t kAlignment = 64;
 
-/// Static, identity-layout allocations outside loops, whose only
-/// deallocations are direct; empty when any deallocation in `f` frees a
-/// value that is not such an allocation (then nothing is safe to move).
+/// Identity-layout allocations outside loops whose only deallocations are
+/// direct; empty when any deallocation in `f` frees a value that is not
+/// such an allocation (then nothing is safe to move).
 SmallVector<memref::AllocOp> movableAllocations(func::FuncOp f) {
   SmallVector<memref::AllocOp> allocs;
   bool indirectFree = false;
@@ -43,9 +43,8 @@ SmallVector<memref::AllocOp> movableAllocations(func::FuncOp f) {
     if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
       indirectFree |= !dealloc.getMemref().getDefiningOp<memref::AllocOp>();
     auto alloc = dyn_cast<memref::AllocOp>(op);
-    if (!alloc || !alloc.getType().hasStaticShape() ||
-        !alloc.getType().getLayout().isIdentity() ||
-        alloc.getType().getMemorySpace())
+    if (!alloc || !alloc.getType().getLayout().isIdentity() ||
+        alloc.getType().getMemorySpace() || !alloc.getSymbolOperands().empty())
       return;
     for (Operation *p = op->getParentOp(); p != f; p = p->getParentOp())
       if (isa<LoopLikeOpInterface>(p))
@@ -55,6 +54,10 @@ SmallVector<memref::AllocOp> movableAllocations(func::FuncOp f) {
   if (indirectFree)
     return {};
   return allocs;
+}
+
+int64_t elementBytes(MemRefType type) {
+  return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
 
 struct AdeThreadWorkspacesPass
@@ -67,11 +70,28 @@ struct AdeThreadWorkspacesPass
       SmallVector<memref::AllocOp> allocs = movableAllocations(f);
       if (allocs.empty())
         continue;
-      FailureOr<int64_t> slot = callDepth(f);
-      if (failed(slot))
+      FailureOr<int64_t> depth = callDepth(f);
+      if (failed(depth))
         return signalPassFailure();
-      rewrite(f, allocs, *slot);
+      // Static buffers share the first workspace, taken at the function's
+      // start; each dynamic one gets its own, taken where it is allocated.
+      SmallVector<memref::AllocOp> fixed;
+      unsigned next = 1;
+      for (memref::AllocOp alloc : allocs) {
+        if (alloc.getType().hasStaticShape())
+          fixed.push_back(alloc);
+        else
+          serveDynamic(alloc, slotName(*depth, next++));
+      }
+      if (!fixed.empty())
+        serveStatic(f, fixed, slotName(*depth, 0));
     }
+  }
+
+  /// Workspaces of functions at one call depth are never live together on
+  /// a thread, so they can share thread-local slots.
+  static std::string slotName(int64_t depth, unsigned index) {
+    return (kAcquire + ".slot" + Twine(depth) + "." + Twine(index)).str();
   }
 
   /// 0 for functions that call nothing, else one more than the deepest
@@ -102,35 +122,19 @@ struct AdeThreadWorkspacesPass
     return depth;
   }
 
-  void rewrite(func::FuncOp f, MutableArrayRef<memref::AllocOp> allocs,
-               int64_t slot) {
+  /// A memref<?xi8> of `bytes` (an i64 value) from `slot`, built at `b`.
+  Value acquire(OpBuilder &b, Location loc, StringRef slot, Value bytes) {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
-    OpBuilder b(ctx);
-    Location loc = f.getLoc();
     auto ptrType = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
-
-    SmallVector<int64_t> offsets;
-    int64_t total = 0;
-    for (memref::AllocOp alloc : allocs) {
-      int64_t align =
-          std::max<int64_t>(kAlignment, alloc.getAlignment().value_or(1));
-      total = llvm::alignTo(total, align);
-      offsets.push_back(total);
-      MemRefType type = alloc.getType();
-      total += type.getNumElements() *
-               llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    }
-    total = llvm::alignTo(total, kAlignment);
-
-    std::string slotName = (kAcquire + ".slot" + Twine(slot)).str();
     auto slotType = LLVM::LLVMStructType::getLiteral(ctx, {ptrType, i64});
-    if (!module.lookupSymbol(slotName)) {
+    if (!module.lookupSymbol(slot)) {
+      OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(module.getBody());
       auto global = LLVM::GlobalOp::create(
           b, loc, slotType, /*isConstant=*/false, LLVM::Linkage::Internal,
-          slotName, Attribute(), /*alignment=*/0, /*addrSpace=*/0,
+          slot, Attribute(), /*alignment=*/0, /*addrSpace=*/0,
           /*dsoLocal=*/true, /*threadLocal=*/true);
       Block *init = b.createBlock(&global.getInitializerRegion());
       b.setInsertionPointToStart(init);
@@ -138,20 +142,17 @@ struct AdeThreadWorkspacesPass
                              LLVM::ZeroOp::create(b, loc, slotType).getResult());
     }
     if (!module.lookupSymbol(kAcquire)) {
+      OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(module.getBody());
       LLVM::LLVMFuncOp::create(
           b, loc, kAcquire,
           LLVM::LLVMFunctionType::get(ptrType, {ptrType, i64}));
     }
-
-    // The workspace as a memref<total x i8>: a descriptor around the
-    // pointer the acquire function returns.
-    b.setInsertionPointToStart(&f.getBody().front());
-    Value slotAddr = LLVM::AddressOfOp::create(b, loc, ptrType, slotName);
-    Value bytes = LLVM::ConstantOp::create(b, loc, i64, total);
-    Value base = LLVM::CallOp::create(b, loc, TypeRange{ptrType},
-                                      kAcquire, ValueRange{slotAddr, bytes})
+    Value slotAddr = LLVM::AddressOfOp::create(b, loc, ptrType, slot);
+    Value base = LLVM::CallOp::create(b, loc, TypeRange{ptrType}, kAcquire,
+                                      ValueRange{slotAddr, bytes})
                      .getResult();
+    // A descriptor around the pointer, seen as a memref<?xi8>.
     auto sizes = LLVM::LLVMArrayType::get(i64, 1);
     auto descType = LLVM::LLVMStructType::getLiteral(
         ctx, {ptrType, ptrType, i64, sizes, sizes});
@@ -166,23 +167,65 @@ struct AdeThreadWorkspacesPass
     desc = LLVM::InsertValueOp::create(
         b, loc, desc, LLVM::ConstantOp::create(b, loc, i64, 1),
         ArrayRef<int64_t>{4, 0});
-    auto workspaceType = MemRefType::get({total}, b.getI8Type());
-    Value workspace =
-        UnrealizedConversionCastOp::create(b, loc, workspaceType, desc)
-            .getResult(0);
+    auto type = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+    return UnrealizedConversionCastOp::create(b, loc, type, desc).getResult(0);
+  }
 
-    for (auto [i, alloc] : llvm::enumerate(allocs)) {
-      int64_t offset = offsets[i];
-      b.setInsertionPoint(alloc);
-      Value at = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
-      Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
-                                          workspace, at, ValueRange{});
-      for (Operation *user : llvm::to_vector(alloc->getUsers()))
-        if (isa<memref::DeallocOp>(user))
-          user->erase();
-      alloc.replaceAllUsesWith(view);
-      alloc.erase();
+  /// Replaces `alloc` by a view at byte `offset` of `workspace`.
+  static void replace(OpBuilder &b, memref::AllocOp alloc, Value workspace,
+                      Value offset) {
+    b.setInsertionPoint(alloc);
+    Value view =
+        memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), workspace,
+                               offset, alloc.getDynamicSizes());
+    for (Operation *user : llvm::to_vector(alloc->getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    alloc.replaceAllUsesWith(view);
+    alloc.erase();
+  }
+
+  void serveStatic(func::FuncOp f, MutableArrayRef<memref::AllocOp> allocs,
+                   StringRef slot) {
+    SmallVector<int64_t> offsets;
+    int64_t total = 0;
+    for (memref::AllocOp alloc : allocs) {
+      int64_t align =
+          std::max<int64_t>(kAlignment, alloc.getAlignment().value_or(1));
+      total = llvm::alignTo(total, align);
+      offsets.push_back(total);
+      total += alloc.getType().getNumElements() * elementBytes(alloc.getType());
     }
+    total = llvm::alignTo(total, kAlignment);
+    OpBuilder b(f.getContext());
+    b.setInsertionPointToStart(&f.getBody().front());
+    Location loc = f.getLoc();
+    Value workspace = acquire(
+        b, loc, slot,
+        LLVM::ConstantOp::create(b, loc, b.getI64Type(), total));
+    for (auto [i, alloc] : llvm::enumerate(allocs)) {
+      b.setInsertionPoint(alloc);
+      replace(b, alloc,
+              workspace,
+              arith::ConstantIndexOp::create(b, alloc.getLoc(), offsets[i]));
+    }
+  }
+
+  void serveDynamic(memref::AllocOp alloc, StringRef slot) {
+    OpBuilder b(alloc);
+    Location loc = alloc.getLoc();
+    MemRefType type = alloc.getType();
+    int64_t staticBytes = elementBytes(type);
+    for (int64_t d : type.getShape())
+      if (!ShapedType::isDynamic(d))
+        staticBytes *= d;
+    Value bytes = arith::ConstantIndexOp::create(b, loc, staticBytes);
+    for (Value size : alloc.getDynamicSizes())
+      bytes = arith::MulIOp::create(b, loc, bytes, size);
+    Value workspace = acquire(
+        b, loc, slot,
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), bytes));
+    replace(b, alloc, workspace, arith::ConstantIndexOp::create(b, loc, 0));
   }
 
   llvm::DenseMap<Operation *, int64_t> depths;

@@ -31,6 +31,9 @@ def Ade_Dialect : Dialect {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect"];
+  // Folds to constants (reshaped or broadcast constants) become
+  // arith.constant.
+  let hasConstantMaterializer = 1;
 }
 
 class Ade_Op<string mnemonic, list<Trait> traits = []>

@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "ade/Dialect/Ade/IR/AdeOpsEnums.h.inc"
+#include "ade/Dialect/Ade/IR/AdeInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "ade/Dialect/Ade/IR/AdeOps.h.inc"

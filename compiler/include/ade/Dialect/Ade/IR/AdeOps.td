@@ -4,6 +4,7 @@
 #define ADE_DIALECT_ADE_IR_ADEOPS_TD
 
 include "ade/Dialect/Ade/IR/AdeDialect.td"
+include "ade/Dialect/Ade/IR/AdeInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -49,7 +50,8 @@ def Ade_ParamOp : Ade_Op<"param",
 
 class Ade_UnaryOp<string mnemonic, string math, list<Trait> traits = []>
     : Ade_Op<mnemonic, !listconcat(traits, [Pure, Elementwise,
-                                            SameOperandsAndResultType])> {
+                                            SameOperandsAndResultType,
+                                            DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>])> {
   let summary = "elementwise " # math;
   let description = [{
     Applies }] # math # [{ to every element.
@@ -83,7 +85,7 @@ def Ade_StopGradientOp : Ade_UnaryOp<"stop_gradient",
     "the identity, with a zero derivative">;
 
 def Ade_LeakyReluOp : Ade_Op<"leaky_relu",
-    [Pure, Elementwise, SameOperandsAndResultType]> {
+    [Pure, Elementwise, SameOperandsAndResultType, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "elementwise leaky ReLU";
   let description = [{
     x if x > 0 else alpha * x.
@@ -109,7 +111,7 @@ def Ade_NotOp : Ade_Op<"not", [Pure, Elementwise, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Ade_CastOp : Ade_Op<"cast", [Pure, Elementwise]> {
+def Ade_CastOp : Ade_Op<"cast", [Pure, Elementwise, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "elementwise conversion between element types";
   let description = [{
     Converts f32 <-> f64, and i1 to 0/1 floats.
@@ -126,7 +128,7 @@ def Ade_CastOp : Ade_Op<"cast", [Pure, Elementwise]> {
 /// Binary elementwise operations broadcast their operands (NumPy rules).
 class Ade_BroadcastOp<string mnemonic, string math,
                       list<Trait> traits = []>
-    : Ade_Op<mnemonic, !listconcat(traits, [Pure])> {
+    : Ade_Op<mnemonic, !listconcat(traits, [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>])> {
   let summary = "elementwise " # math # " with broadcasting";
   let description = [{
     Computes }] # math # [{ elementwise after broadcasting both operands to
@@ -191,7 +193,7 @@ class Ade_LogicalOp<string mnemonic, string math>
 def Ade_AndOp : Ade_LogicalOp<"and", "and">;
 def Ade_OrOp : Ade_LogicalOp<"or", "or">;
 
-def Ade_SelectOp : Ade_Op<"select", [Pure]> {
+def Ade_SelectOp : Ade_Op<"select", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "elementwise choice with broadcasting";
   let description = [{
     `cond ? a : b` elementwise, all three broadcast to the result.
@@ -209,7 +211,7 @@ def Ade_SelectOp : Ade_Op<"select", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Ade_ClipOp : Ade_Op<"clip", [Pure]> {
+def Ade_ClipOp : Ade_Op<"clip", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "elementwise clamp to [lo, hi] with broadcasting";
   let description = [{
     ```mlir
@@ -229,7 +231,7 @@ def Ade_ClipOp : Ade_Op<"clip", [Pure]> {
 // Products and reductions
 //===----------------------------------------------------------------------===//
 
-def Ade_MatmulOp : Ade_Op<"matmul", [Pure]> {
+def Ade_MatmulOp : Ade_Op<"matmul", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "matrix product of ranks 1 and 2";
   let description = [{
     `[m, n] @ [n] -> [m]`, `[n] @ [n, k] -> [k]`, `[m, n] @ [n, k] -> [m, k]`,
@@ -247,7 +249,7 @@ def Ade_MatmulOp : Ade_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Ade_ReduceOp : Ade_Op<"reduce", [Pure]> {
+def Ade_ReduceOp : Ade_Op<"reduce", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "reduction over one axis or all elements";
   let description = [{
     sum, mean, max, min, logsumexp or norm (L2) over `axis`, or over all
@@ -271,7 +273,7 @@ def Ade_ReduceOp : Ade_Op<"reduce", [Pure]> {
 // Shape operations
 //===----------------------------------------------------------------------===//
 
-def Ade_SliceOp : Ade_Op<"slice", [Pure]> {
+def Ade_SliceOp : Ade_Op<"slice", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "static slice, dropping indexed dimensions";
   let description = [{
     For each leading dimension d < size(starts): elements [starts[d],
@@ -294,7 +296,7 @@ def Ade_SliceOp : Ade_Op<"slice", [Pure]> {
   let hasFolder = 1;
 }
 
-def Ade_ReshapeOp : Ade_Op<"reshape", [Pure]> {
+def Ade_ReshapeOp : Ade_Op<"reshape", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "row-major reshape to the result type";
   let description = [{
     ```mlir
@@ -308,7 +310,7 @@ def Ade_ReshapeOp : Ade_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Ade_TransposeOp : Ade_Op<"transpose", [Pure]> {
+def Ade_TransposeOp : Ade_Op<"transpose", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "matrix transpose";
   let description = [{
     ```mlir
@@ -321,7 +323,7 @@ def Ade_TransposeOp : Ade_Op<"transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Ade_ConcatOp : Ade_Op<"concat", [Pure]> {
+def Ade_ConcatOp : Ade_Op<"concat", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "concatenation along an axis";
   let description = [{
     ```mlir
@@ -336,7 +338,7 @@ def Ade_ConcatOp : Ade_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Ade_StackOp : Ade_Op<"stack", [Pure, SameTypeOperands]> {
+def Ade_StackOp : Ade_Op<"stack", [Pure, SameTypeOperands, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "stacks equal-typed values along a new leading dimension";
   let description = [{
     ```mlir
@@ -349,11 +351,69 @@ def Ade_StackOp : Ade_Op<"stack", [Pure, SameTypeOperands]> {
   let hasVerifier = 1;
 }
 
+def Ade_BroadcastToOp : Ade_Op<"broadcast", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "NumPy broadcast to the result shape";
+  let description = [{
+    Repeats the input along the dimensions where the result is larger
+    (shapes align from the right; input dimensions are equal or 1).
+    Emitted by derivative rules (the adjoint of a reduction).
+
+    ```mlir
+    %y = ade.broadcast %x : tensor<1x3xf32> -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Ade_OuterOp : Ade_Op<"outer", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "outer product of two vectors";
+  let description = [{
+    `result[i, j] = a[i] * b[j]`. Emitted by derivative rules (the weight
+    gradient of a matrix-vector product); summed over particles it becomes
+    a matrix product.
+
+    ```mlir
+    %g = ade.outer %u, %x : tensor<128xf32>, tensor<2xf32> -> tensor<128x2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$lhs, Ade_FloatTensor:$rhs);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_EmbedOp : Ade_Op<"embed", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "places a slice into a zero tensor";
+  let description = [{
+    The adjoint of `ade.slice` with the same `starts`, `stops` and
+    `squeeze`: a tensor of the result type that is zero except for the
+    sliced region, which holds the input.
+
+    ```mlir
+    %g = ade.embed %u starts [0] stops [1] squeeze [true] : tensor<f32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$stops, DenseBoolArrayAttr:$squeeze);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `starts` $starts `stops` $stops `squeeze` $squeeze attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Images
 //===----------------------------------------------------------------------===//
 
-def Ade_Conv2dOp : Ade_Op<"conv2d", [Pure]> {
+def Ade_Conv2dOp : Ade_Op<"conv2d", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "2-D convolution of one image [c, h, w]";
   let description = [{
     Cross-correlation of an image `[c, h, w]` with kernels `[o, c, kh, kw]`
@@ -376,7 +436,7 @@ def Ade_Conv2dOp : Ade_Op<"conv2d", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Ade_Pool2dOp : Ade_Op<"pool2d", [Pure]> {
+def Ade_Pool2dOp : Ade_Op<"pool2d", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
   let summary = "2-D average or max pooling of one image [c, h, w]";
   let description = [{
     ```mlir
@@ -389,6 +449,73 @@ def Ade_Pool2dOp : Ade_Op<"pool2d", [Pure]> {
   let assemblyFormat = [{
     $kind $input `window` $window `stride` $stride attr-dict
     `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_Conv2dInputGradOp : Ade_Op<"conv2d_input_grad", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "adjoint of a 2-D convolution in its image";
+  let description = [{
+    Given the cotangent `u` of `conv2d(x, w, stride, padding)`, the
+    cotangent of the image x (a transposed convolution); the result type is
+    x's. Emitted by the derivative rule of `ade.conv2d`.
+
+    ```mlir
+    %gx = ade.conv2d_input_grad %u, %w stride 1 padding 0
+        : tensor<16x26x26xf32>, tensor<16x1x3x3xf32> -> tensor<1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$cotangent, Ade_FloatTensor:$weight,
+                       I64Attr:$stride, I64Attr:$padding);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cotangent `,` $weight `stride` $stride `padding` $padding attr-dict
+    `:` type($cotangent) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_Conv2dFilterGradOp : Ade_Op<"conv2d_filter_grad", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "adjoint of a 2-D convolution in its kernels";
+  let description = [{
+    Given the image x and the cotangent `u` of `conv2d(x, w, stride,
+    padding)`, the cotangent of the kernels w (the result type is w's).
+    Emitted by the derivative rule of `ade.conv2d`.
+
+    ```mlir
+    %gw = ade.conv2d_filter_grad %x, %u stride 1 padding 0
+        : tensor<1x28x28xf32>, tensor<16x26x26xf32> -> tensor<16x1x3x3xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input, Ade_FloatTensor:$cotangent,
+                       I64Attr:$stride, I64Attr:$padding);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $cotangent `stride` $stride `padding` $padding attr-dict
+    `:` type($input) `,` type($cotangent) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Ade_Pool2dGradOp : Ade_Op<"pool2d_grad", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "adjoint of 2-D pooling in its image";
+  let description = [{
+    Given the image x and the cotangent `u` of `pool2d kind x`, the
+    cotangent of x: each window's cotangent spread evenly (avg) or given to
+    the window's maximal elements (max).
+
+    ```mlir
+    %gx = ade.pool2d_grad avg %x, %u window 2 stride 2
+        : tensor<16x26x26xf32>, tensor<16x13x13xf32> -> tensor<16x26x26xf32>
+    ```
+  }];
+  let arguments = (ins Ade_PoolKind:$kind, Ade_FloatTensor:$input,
+                       Ade_FloatTensor:$cotangent, I64Attr:$window,
+                       I64Attr:$stride);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `,` $cotangent `window` $window `stride` $stride attr-dict
+    `:` type($input) `,` type($cotangent) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -5,6 +5,49 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AdeAutodiff : Pass<"ade-autodiff", "mlir::ModuleOp"> {
+  let summary = "Expands ade.derivative by reverse-mode differentiation";
+  let description = [{
+    Replaces every `ade.derivative` with a copy of the differentiated
+    function's body (calls must be inlined first) followed by reverse
+    sweeps built from the ops' derivative rules (DifferentiableOpInterface):
+    `grad` and `vjp` take one sweep, `jvp` two (the transpose of a vjp),
+    `hvp` a sweep over the gradient's own code, `hessian_trace` one
+    Hessian-vector product per dimension (or one with a probe e:
+    Hutchinson), `jacobian` one sweep per output element. Functions are
+    expanded callee-first, so derivatives of derivatives work to any order.
+    An active op without a rule is an error at its location.
+
+    ```mlir
+    %g = ade.derivative grad @f(%x) : (tensor<2xf32>) -> tensor<2xf32>
+    // becomes f's body on %x, then its reverse sweep seeded with 1
+    ```
+  }];
+  let options = [
+    Option<"denseLimit", "dense-limit", "unsigned", /*default=*/"64",
+           "Largest dimension for exact Hessian traces and dense Jacobians">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
+  let summary = "Builds the per-particle kernels of the model.so entries";
+  let description = [{
+    For every log-density `f` of a model M (calls inlined, derivatives
+    expanded), creates the kernels that convert-ade-to-linalg batches:
+
+    - `@M.energy(x) -> f`
+    - `@M.grad_energy(x) -> (f, grad_x f)`
+    - `@M.energy_vjp(x, w {ade.cotangent}) -> (w df/dtheta per parameter)`,
+      results tagged `ade.param_grad = @"M/name"` (summed over the batch
+      by the entry)
+
+    Each carries `ade.kernel = {kind, owner, owners}` (`owners`: whose
+    parameter buffers it reads, in entry order).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
   let summary = "Wraps bufferized tile functions into batched entries";
   let description = [{
@@ -87,15 +130,18 @@ def AdeThreadWorkspaces : Pass<"ade-thread-workspaces", "mlir::ModuleOp"> {
   let summary = "Takes heap buffers from per-thread workspaces cached "
                 "across calls";
   let description = [{
-    After buffer deallocation, every static `memref.alloc` outside loops
-    (those too large for promote-buffers-to-stack) becomes a
-    `memref.view` into one workspace per function, and its `memref.dealloc`
-    disappears: entries allocate nothing per call. The workspace comes from
-    `llvm.call @ade.thread_workspace(slot, bytes)`, which returns a buffer
-    cached in the thread-local `slot` (grown when too small, freed when the
-    thread exits); adec's LLVM IR stage defines it. The slot is the
-    function's call depth (0 for functions calling nothing), so a caller
-    and its callees never share one.
+    After buffer deallocation, every `memref.alloc` outside loops (those
+    too large for promote-buffers-to-stack, and dynamic ones such as the
+    per-thread partial gradients of an entry) becomes a `memref.view` into
+    a workspace, and its `memref.dealloc` disappears: entries allocate
+    nothing per call. A workspace comes from `llvm.call
+    @ade.thread_workspace(slot, bytes)`, which returns a buffer cached in
+    the thread-local `slot` (grown when too small, freed when the thread
+    exits); adec's LLVM IR stage defines it. Static buffers of a function
+    share one workspace taken at its start; each dynamic buffer has its
+    own, taken where it is allocated. Slots are per call depth (0 for
+    functions calling nothing), so a caller and its callees never share
+    one.
 
     ```mlir
     %a = memref.alloc() {alignment = 64 : i64} : memref<16x26x26x32xf32>

@@ -1,0 +1,245 @@
+//===- Autodiff.cpp - Expands ade.derivative by reverse mode --------------===//
+//
+// Each `ade.derivative kind @g(x, ...)` becomes a copy of g's body at the
+// point followed by reverse sweeps (ReverseMode.h). Functions are expanded
+// callee-first, so the body copied for g already has its own derivatives
+// expanded: differentiating it again gives second and third derivatives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/ReverseMode.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace ade {
+#define GEN_PASS_DEF_ADEAUTODIFF
+#include "ade/Dialect/Ade/Transforms/Passes.h.inc"
+} // namespace ade
+
+using namespace mlir;
+using namespace ade;
+
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+Value splat(OpBuilder &b, Location loc, RankedTensorType type, double v) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
+}
+
+/// The i-th unit vector of `type` (row-major element i set to 1).
+Value unitVector(OpBuilder &b, Location loc, RankedTensorType type,
+                 int64_t i) {
+  SmallVector<Attribute> values(type.getNumElements(),
+                                b.getFloatAttr(type.getElementType(), 0.0));
+  values[i] = b.getFloatAttr(type.getElementType(), 1.0);
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, values));
+}
+
+/// sum(a * b) over all elements.
+Value innerProduct(OpBuilder &b, Location loc, Value a, Value c) {
+  Value prod = MulOp::create(b, loc, a.getType(), a, c);
+  return ReduceOp::create(
+      b, loc, RankedTensorType::get({}, typeOf(a).getElementType()),
+      ReduceKind::sum, prod, -1);
+}
+
+struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    for (auto f : llvm::to_vector(getOperation().getOps<func::FuncOp>()))
+      if (failed(expand(f)))
+        return signalPassFailure();
+  }
+
+  enum class State { InProgress, Done };
+  llvm::DenseMap<Operation *, State> state;
+
+  LogicalResult expand(func::FuncOp f) {
+    if (auto it = state.find(f); it != state.end()) {
+      if (it->second == State::InProgress)
+        return f.emitError("cannot differentiate '")
+               << f.getSymName() << "': it depends on its own derivative";
+      return success();
+    }
+    state[f] = State::InProgress;
+    SmallVector<DerivativeOp> derivatives;
+    f.walk([&](DerivativeOp d) { derivatives.push_back(d); });
+    for (DerivativeOp d : derivatives) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          d, d.getCalleeAttr());
+      if (!callee || callee.isExternal())
+        return d.emitOpError("differentiates an undefined function");
+      if (failed(expand(callee)) || failed(expandDerivative(d, callee)))
+        return failure();
+    }
+    state[f] = State::Done;
+    return success();
+  }
+
+  LogicalResult expandDerivative(DerivativeOp d, func::FuncOp callee) {
+    Block &body = callee.getBody().front();
+    if (!callee.getBody().hasOneBlock() ||
+        !body.without_terminator().empty() &&
+            llvm::any_of(body.without_terminator(), [](Operation &op) {
+              return isa<func::CallOp>(op);
+            }))
+      return d.emitOpError("internal: '")
+             << callee.getSymName()
+             << "' must be inlined before it is differentiated";
+    OpBuilder b(d);
+    Location loc = d.getLoc();
+    IRMapping map;
+    map.map(body.getArgument(0), d.getArgs()[0]);
+    SmallVector<Operation *> forward;
+    for (Operation &op : body.without_terminator())
+      forward.push_back(b.clone(op, map));
+    Value x = d.getArgs()[0];
+    Value y = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+    RankedTensorType yType = typeOf(y);
+
+    FailureOr<Value> result = failure();
+    auto reverse = [&](ArrayRef<Operation *> ops, Value wrt,
+                       ArrayRef<Seed> seeds) -> FailureOr<Value> {
+      FailureOr<SmallVector<Value>> r = buildReverse(b, ops, wrt, seeds);
+      if (failed(r))
+        return failure();
+      return (*r)[0];
+    };
+    // The gradient of scalar y at x, and the ops that computed it.
+    auto gradient = [&](SmallVectorImpl<Operation *> &ops) -> FailureOr<Value> {
+      Operation *mark = d->getPrevNode();
+      FailureOr<Value> g =
+          reverse(forward, x, {{y, splat(b, loc, yType, 1.0)}});
+      ops.assign(forward.begin(), forward.end());
+      llvm::append_range(ops, opsBetween(mark, d));
+      return g;
+    };
+
+    switch (d.getKind()) {
+    case DerivativeKind::grad: {
+      SmallVector<Operation *> ops;
+      result = gradient(ops);
+      break;
+    }
+    case DerivativeKind::vjp:
+      result = reverse(forward, x, {{y, d.getArgs()[1]}});
+      break;
+    case DerivativeKind::jvp: {
+      // J v as the gradient, with respect to a cotangent u, of (J^T u) . v:
+      // J^T u is linear in u, so the point u = 0 is as good as any.
+      Value u = splat(b, loc, yType, 0.0);
+      Operation *mark = d->getPrevNode();
+      FailureOr<Value> vjp = reverse(forward, x, {{y, u}});
+      if (failed(vjp))
+        return failure();
+      result = reverse(opsBetween(mark, d), u, {{*vjp, d.getArgs()[1]}});
+      break;
+    }
+    case DerivativeKind::hvp: {
+      SmallVector<Operation *> ops;
+      FailureOr<Value> g = gradient(ops);
+      if (failed(g))
+        return failure();
+      result = reverse(ops, x, {{*g, d.getArgs()[1]}});
+      break;
+    }
+    case DerivativeKind::hessian_trace:
+      result = hessianTrace(d, b, x, y, forward);
+      break;
+    case DerivativeKind::jacobian:
+      result = jacobian(d, b, x, y, forward);
+      break;
+    }
+    if (failed(result))
+      return failure();
+    if ((*result).getType() != d.getType())
+      return d.emitOpError("internal: derivative of type ")
+             << (*result).getType() << ", expected " << d.getType();
+    d.replaceAllUsesWith(*result);
+    d.erase();
+    return success();
+  }
+
+  /// tr H = sum_i e_i^T H e_i with one Hessian-vector product per
+  /// dimension, or e^T H e for a given probe e (Hutchinson).
+  FailureOr<Value> hessianTrace(DerivativeOp d, OpBuilder &b, Value x,
+                                Value y, ArrayRef<Operation *> forward) {
+    Location loc = d.getLoc();
+    RankedTensorType xType = typeOf(x);
+    int64_t n = xType.getNumElements();
+    bool probe = d.getArgs().size() == 2;
+    if (!probe && n > static_cast<int64_t>(denseLimit))
+      return d.emitError("the exact Hessian trace of a point of ")
+             << n << " dimensions needs " << n
+             << " Hessian-vector products, more than the limit of "
+             << static_cast<int64_t>(denseLimit)
+             << "; use the Hutchinson estimate hessian_trace(f)(x, e) with "
+                "e ~ normal(0, 1, shape), or raise --dense-limit";
+    Operation *mark = d->getPrevNode();
+    FailureOr<SmallVector<Value>> g =
+        buildReverse(b, forward, x, {{y, splat(b, loc, typeOf(y), 1.0)}});
+    if (failed(g))
+      return failure();
+    SmallVector<Operation *> ops(forward.begin(), forward.end());
+    llvm::append_range(ops, opsBetween(mark, d));
+    auto quadratic = [&](Value e) -> FailureOr<Value> {
+      FailureOr<SmallVector<Value>> hv = buildReverse(b, ops, x, {{(*g)[0], e}});
+      if (failed(hv))
+        return failure();
+      return innerProduct(b, loc, (*hv)[0], e);
+    };
+    if (probe)
+      return quadratic(d.getArgs()[1]);
+    Value trace;
+    for (int64_t i = 0; i < n; ++i) {
+      FailureOr<Value> t = quadratic(unitVector(b, loc, xType, i));
+      if (failed(t))
+        return failure();
+      trace = trace ? AddOp::create(b, loc, t->getType(), trace, *t) : *t;
+    }
+    return trace;
+  }
+
+  /// Rows of J (one vector-Jacobian product per output element), stacked
+  /// and reshaped to y's shape followed by x's.
+  FailureOr<Value> jacobian(DerivativeOp d, OpBuilder &b, Value x, Value y,
+                            ArrayRef<Operation *> forward) {
+    Location loc = d.getLoc();
+    RankedTensorType yType = typeOf(y), xType = typeOf(x);
+    int64_t m = yType.getNumElements();
+    if (m * xType.getNumElements() >
+        static_cast<int64_t>(denseLimit) * static_cast<int64_t>(denseLimit))
+      return d.emitError("a dense Jacobian of ")
+             << m << " x " << xType.getNumElements()
+             << " elements is beyond the limit of "
+             << static_cast<int64_t>(denseLimit) << " x "
+             << static_cast<int64_t>(denseLimit) << " (--dense-limit)";
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < m; ++i) {
+      FailureOr<SmallVector<Value>> row =
+          buildReverse(b, forward, x, {{y, unitVector(b, loc, yType, i)}});
+      if (failed(row))
+        return failure();
+      rows.push_back((*row)[0]);
+    }
+    SmallVector<int64_t> stacked{m};
+    llvm::append_range(stacked, xType.getShape());
+    Value j = StackOp::create(
+        b, loc, RankedTensorType::get(stacked, xType.getElementType()), rows);
+    return ReshapeOp::create(b, loc, d.getType(), j).getResult();
+  }
+};
+
+} // namespace

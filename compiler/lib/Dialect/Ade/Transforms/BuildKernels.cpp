@@ -1,0 +1,177 @@
+//===- BuildKernels.cpp - Per-particle kernels of the model.so entries ----===//
+//
+// A kernel is a per-particle function with `ade.kernel = {kind, owner,
+// owners}` that convert-ade-to-linalg batches into a tile function and
+// ade-build-entries wraps into an exported entry. Its arguments are
+// per-particle inputs (`ade.cotangent` on those the outputs are linear
+// in: padding them with zeros makes padded particles contribute nothing);
+// its results are per-particle outputs, or parameter gradients
+// (`ade.param_grad = @sym`) that the entry sums over the batch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/ReverseMode.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace ade {
+#define GEN_PASS_DEF_ADEBUILDKERNELS
+#include "ade/Dialect/Ade/Transforms/Passes.h.inc"
+} // namespace ade
+
+using namespace mlir;
+using namespace ade;
+
+namespace {
+
+/// A kernel under construction: its function, the copy of a log-density
+/// body in it, and a builder at the end of that copy.
+struct KernelBody {
+  func::FuncOp fn;
+  OpBuilder builder;
+  SmallVector<Operation *> ops;
+  Value x, f;
+};
+
+struct AdeBuildKernelsPass
+    : public ade::impl::AdeBuildKernelsBase<AdeBuildKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto density : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (!density->hasAttr("ade.log_density"))
+        continue;
+      auto owner = density->getAttrOfType<StringAttr>("ade.log_density");
+      if (!owner) {
+        density.emitError("ade.log_density must name the model");
+        return signalPassFailure();
+      }
+      if (failed(buildModelKernels(module, density, owner)))
+        return signalPassFailure();
+    }
+  }
+
+  /// A kernel named `<owner>.<kind>` taking `inputs`, with a copy of
+  /// `density`'s body applied to its first argument.
+  KernelBody startKernel(ModuleOp module, func::FuncOp density,
+                         StringAttr owner, StringRef kind,
+                         ArrayRef<Type> inputs) {
+    MLIRContext *ctx = module.getContext();
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    auto fn = func::FuncOp::create(
+        b, density.getLoc(), (owner.getValue() + "." + kind).str(),
+        b.getFunctionType(inputs, {}));
+    fn->setAttr("ade.kernel",
+                b.getDictionaryAttr(
+                    {b.getNamedAttr("kind", b.getStringAttr(kind)),
+                     b.getNamedAttr("owner", owner),
+                     b.getNamedAttr("owners", b.getArrayAttr({owner}))}));
+    Block *entry = fn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Block &body = density.getBody().front();
+    IRMapping map;
+    map.map(body.getArgument(0), entry->getArgument(0));
+    KernelBody k{fn, b, {}, entry->getArgument(0), Value()};
+    for (Operation &op : body.without_terminator())
+      k.ops.push_back(k.builder.clone(op, map));
+    k.f = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+    return k;
+  }
+
+  void finish(KernelBody &k, ArrayRef<Value> results) {
+    func::ReturnOp::create(k.builder, k.fn.getLoc(), results);
+    SmallVector<Type> types;
+    for (Value v : results)
+      types.push_back(v.getType());
+    k.fn.setFunctionType(
+        k.builder.getFunctionType(k.fn.getArgumentTypes(), types));
+  }
+
+  LogicalResult buildModelKernels(ModuleOp module, func::FuncOp density,
+                                  StringAttr owner) {
+    FunctionType type = density.getFunctionType();
+    auto xTensor = type.getNumInputs() == 1
+                       ? dyn_cast<RankedTensorType>(type.getInput(0))
+                       : RankedTensorType();
+    auto fType = type.getNumResults() == 1
+                     ? dyn_cast<RankedTensorType>(type.getResult(0))
+                     : RankedTensorType();
+    if (density.isExternal() || !density.getBody().hasOneBlock() || !xTensor ||
+        !isa<FloatType>(xTensor.getElementType()) || !fType ||
+        fType.getRank() != 0 ||
+        fType.getElementType() != xTensor.getElementType())
+      return density.emitError("a log-density must take one data point (a "
+                               "float tensor) and return a scalar of its "
+                               "element type");
+    Type xType = xTensor;
+    auto one = [&](OpBuilder &b) {
+      return arith::ConstantOp::create(
+          b, density.getLoc(),
+          DenseElementsAttr::get(
+              fType, b.getFloatAttr(fType.getElementType(), 1.0)));
+    };
+
+    // energy: f(x).
+    KernelBody energy = startKernel(module, density, owner, "energy", {xType});
+    finish(energy, {energy.f});
+
+    // grad_energy: f(x) and its gradient in x.
+    KernelBody grad =
+        startKernel(module, density, owner, "grad_energy", {xType});
+    FailureOr<SmallVector<Value>> g = buildReverse(
+        grad.builder, grad.ops, grad.x, {{grad.f, one(grad.builder)}});
+    if (failed(g))
+      return failure();
+    finish(grad, {grad.f, (*g)[0]});
+
+    // energy_vjp: w * df/dtheta for every parameter the model reads.
+    KernelBody vjp = startKernel(module, density, owner, "energy_vjp",
+                                 {xType, fType});
+    vjp.fn.setArgAttr(1, "ade.cotangent", vjp.builder.getUnitAttr());
+    llvm::MapVector<StringAttr, SmallVector<Value>> reads;
+    for (Operation *op : vjp.ops)
+      if (auto p = dyn_cast<ParamOp>(op))
+        reads[p.getNameAttr().getAttr()].push_back(p.getResult());
+    SmallVector<Value> wrt;
+    for (auto &[name, values] : reads)
+      llvm::append_range(wrt, values);
+    FailureOr<SmallVector<Value>> cotangents =
+        buildReverse(vjp.builder, vjp.ops, wrt,
+                     {{vjp.f, vjp.fn.getArgument(1)}});
+    if (failed(cotangents))
+      return failure();
+    SmallVector<Value> results;
+    SmallVector<Attribute> names;
+    unsigned next = 0;
+    for (auto &[name, values] : reads) {
+      Value sum = (*cotangents)[next++];
+      for (size_t i = 1; i < values.size(); ++i)
+        sum = AddOp::create(vjp.builder, vjp.fn.getLoc(), sum.getType(), sum,
+                            (*cotangents)[next++]);
+      results.push_back(sum);
+      names.push_back(FlatSymbolRefAttr::get(name));
+    }
+    finish(vjp, results);
+    // The entry has a gradient buffer even when the model has no
+    // parameters (it stays empty).
+    vjp.fn->setAttr("ade.kernel",
+                    vjp.builder.getDictionaryAttr(llvm::to_vector(llvm::concat<
+                        const NamedAttribute>(
+                        vjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel")
+                            .getValue(),
+                        ArrayRef<NamedAttribute>{vjp.builder.getNamedAttr(
+                            "grads", vjp.builder.getUnitAttr())}))));
+    for (auto [i, name] : llvm::enumerate(names))
+      vjp.fn.setResultAttr(i, "ade.param_grad", name);
+    return success();
+  }
+};
+
+} // namespace

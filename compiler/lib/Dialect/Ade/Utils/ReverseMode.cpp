@@ -1,0 +1,107 @@
+//===- ReverseMode.cpp - Reverse-mode differentiation of ade code ---------===//
+
+#include "ade/Dialect/Ade/Utils/ReverseMode.h"
+
+#include "ade/Dialect/Ade/IR/AdeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+using namespace mlir;
+
+static bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
+                                                ArrayRef<Operation *> ops,
+                                                ValueRange wrt,
+                                                ArrayRef<Seed> seeds) {
+  // Activity: values that depend on `wrt` (varied) and reach a seed
+  // (useful). Everything else needs no adjoint.
+  llvm::DenseSet<Value> varied(wrt.begin(), wrt.end());
+  for (Operation *op : ops)
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return varied.contains(v); }))
+      for (Value r : op->getResults())
+        if (isFloatTensor(r))
+          varied.insert(r);
+  llvm::DenseSet<Value> useful;
+  for (const Seed &s : seeds)
+    useful.insert(s.value);
+  for (Operation *op : llvm::reverse(ops))
+    if (llvm::any_of(op->getResults(),
+                     [&](Value v) { return useful.contains(v); }))
+      for (Value v : op->getOperands())
+        if (isFloatTensor(v))
+          useful.insert(v);
+  auto active = [&](Value v) {
+    return varied.contains(v) && useful.contains(v);
+  };
+
+  llvm::DenseMap<Value, Value> adjoint;
+  auto accumulate = [&](Location loc, Value v, Value cotangent) {
+    if (!cotangent)
+      return;
+    auto [it, fresh] = adjoint.try_emplace(v, cotangent);
+    if (!fresh)
+      it->second =
+          AddOp::create(b, loc, v.getType(), it->second, cotangent);
+  };
+  for (const Seed &s : seeds)
+    if (active(s.value))
+      accumulate(s.value.getLoc(), s.value, s.cotangent);
+
+  for (Operation *op : llvm::reverse(ops)) {
+    SmallVector<Value> resultCotangents;
+    bool any = false;
+    for (Value r : op->getResults()) {
+      Value c = active(r) ? adjoint.lookup(r) : Value();
+      resultCotangents.push_back(c);
+      any |= static_cast<bool>(c);
+    }
+    if (!any)
+      continue;
+    SmallVector<bool> needed;
+    for (Value v : op->getOperands())
+      needed.push_back(active(v));
+    if (llvm::none_of(needed, [](bool n) { return n; }))
+      continue;
+    auto rule = dyn_cast<DifferentiableOpInterface>(op);
+    if (!rule)
+      return op->emitError("cannot differentiate '")
+             << op->getName() << "': it has no derivative rule";
+    SmallVector<Value> operandCotangents;
+    if (failed(rule.buildAdjoint(b, resultCotangents, needed,
+                                 operandCotangents)))
+      return failure();
+    for (auto [i, v] : llvm::enumerate(op->getOperands()))
+      if (needed[i] && i < operandCotangents.size())
+        accumulate(op->getLoc(), v, operandCotangents[i]);
+  }
+
+  SmallVector<Value> result;
+  for (Value w : wrt) {
+    Value c = adjoint.lookup(w);
+    if (!c) {
+      auto type = cast<RankedTensorType>(w.getType());
+      c = arith::ConstantOp::create(
+          b, w.getLoc(),
+          DenseElementsAttr::get(
+              type, b.getFloatAttr(type.getElementType(), 0.0)));
+    }
+    result.push_back(c);
+  }
+  return result;
+}
+
+SmallVector<Operation *> ade::opsBetween(Operation *first, Operation *end) {
+  SmallVector<Operation *> ops;
+  Operation *op = first ? first->getNextNode() : &end->getBlock()->front();
+  for (; op && op != end; op = op->getNextNode())
+    ops.push_back(op);
+  return ops;
+}
