@@ -16,16 +16,21 @@
 
 using namespace mlir;
 
-std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
-  std::string tile = std::to_string(options.tileSize);
+std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
   return
-      // Per-particle functions, fully inlined, batched into tile functions
-      // (batch dimension last) on linalg/tensor.
+      // Per-particle functions, fully inlined; derivatives expanded; the
+      // per-particle kernels of every entry.
       "inline,"
-      // Derivatives expanded, then the kernels of every entry.
       "ade-autodiff{dense-limit=" + std::to_string(options.denseLimit) + "},"
       "canonicalize,cse,"
-      "ade-build-kernels,canonicalize,cse,"
+      "ade-build-kernels,canonicalize,cse";
+}
+
+std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
+  std::string tile = std::to_string(options.tileSize);
+  return getDerivativePipeline(options) + "," +
+      // Kernels batched into tile functions (batch dimension last) on
+      // linalg/tensor.
       "convert-ade-to-linalg{tile-size=" + tile + "},"
       "canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.
@@ -54,15 +59,24 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       "reconcile-unrealized-casts";
 }
 
-LogicalResult ade::buildCPUPipeline(OpPassManager &pm,
-                                    const CPUPipelineOptions &options) {
+static LogicalResult parse(OpPassManager &pm, const std::string &pipeline) {
   std::string error;
   llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(getCPUPipeline(options), pm, os))) {
-    llvm::errs() << "internal: bad CPU pipeline: " << error << "\n";
+  if (failed(parsePassPipeline(pipeline, pm, os))) {
+    llvm::errs() << "internal: bad pipeline: " << error << "\n";
     return failure();
   }
   return success();
+}
+
+LogicalResult ade::buildCPUPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  return parse(pm, getCPUPipeline(options));
+}
+
+LogicalResult ade::buildDerivativePipeline(OpPassManager &pm,
+                                           const CPUPipelineOptions &options) {
+  return parse(pm, getDerivativePipeline(options));
 }
 
 void ade::registerPipelinePasses() {

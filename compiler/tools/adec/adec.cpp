@@ -272,6 +272,13 @@ int generateCode(const Options &opts, const tir::Program &program,
   pipeline.tileSize = opts.tileSize;
   pipeline.denseLimit = opts.denseLimit;
   mlir::PassManager pm(&context);
+  if (opts.emit == "mlir-ad") {
+    if (mlir::failed(buildDerivativePipeline(pm, pipeline)))
+      return ExitInternal;
+    if (mlir::failed(pm.run(*module)))
+      return report();
+    return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
+  }
   if (mlir::failed(buildCPUPipeline(pm, pipeline)))
     return ExitInternal;
   if (mlir::failed(pm.run(*module))) {
@@ -479,10 +486,12 @@ int main(int argc, char **argv) {
   app.add_option("--emit", opts.emit,
                  "Print (or write with -o) a compiler stage: ast (syntax "
                  "tree), sema (the checked, instantiated program), mlir (the "
-                 "ade dialect), mlir-lowered (the LLVM dialect), llvm "
-                 "(optimized LLVM IR) or obj (an object file; needs -o)")
-      ->check(CLI::IsMember(
-          {"ast", "sema", "mlir", "mlir-lowered", "llvm", "obj"}));
+                 "ade dialect), mlir-ad (derivatives expanded, the "
+                 "per-particle kernels of every entry), mlir-lowered (the "
+                 "LLVM dialect), llvm (optimized LLVM IR) or obj (an object "
+                 "file; needs -o)")
+      ->check(CLI::IsMember({"ast", "sema", "mlir", "mlir-ad", "mlir-lowered",
+                             "llvm", "obj"}));
   app.add_option("--target", opts.target,
                  "Code generation target (cpu; cuda comes with the GPU "
                  "backend)")

@@ -173,3 +173,76 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind 
 // CHECK-SAME: tensor<1x3x2x4xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<1x2x1x4xf32>)
 // CHECK: arith.constant 2.5{{0*}}e-01
 // CHECK: return %{{.*}} : tensor<4xf32>
+
+// -----
+
+// Gradient kernels: outputs batched, parameter gradients summed over the
+// tile into the flat buffer of their owner. Outer products that only feed
+// the sum become contractions over the batch (no per-particle matrix).
+
+ade.parameter @"G/W" : tensor<3x2xf32> of "G" at 0
+ade.parameter @"G/K" : tensor<2x1x3x3xf32> of "G" at 6
+func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2xf32> {ade.param_grad = @"G/W"}, tensor<3xf32>) attributes {ade.kernel = {kind = "energy_vjp", owner = "G", owners = ["G"], grads}} {
+  %u = ade.broadcast %w : tensor<f32> -> tensor<3xf32>
+  %o = ade.outer %u, %x : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  %o2 = ade.outer %u, %x : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  %s = ade.add %o, %o2 : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
+  %e = ade.embed %x starts [1] stops [3] squeeze [false] : tensor<2xf32> -> tensor<3xf32>
+  return %s, %e : tensor<3x2xf32>, tensor<3xf32>
+}
+// CHECK-DAG: #[[$A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @G.energy_vjp.tile
+// CHECK-SAME: (%[[P:.*]]: tensor<24xf32>, %[[X:.*]]: tensor<2x4xf32>, %[[W:.*]]: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<24xf32>)
+// CHECK-SAME: cotangents = array<i64: 1>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 1 : i64
+// The broadcast of w is an identity generic with a broadcasting map.
+// CHECK: %[[U:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<4xf32>) outs(%{{.*}} : tensor<3x4xf32>)
+// ade.embed: zeros with the slice inserted.
+// CHECK: %[[E:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[1, 0] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<3x4xf32>
+// CHECK-NOT: tensor<3x2x4xf32>
+// CHECK: %[[O1:.*]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[U]], %[[X]] : tensor<3x4xf32>, tensor<2x4xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[O2:.*]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]]
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[O1]], %[[O2]] : tensor<3x2xf32>, tensor<3x2xf32>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1]] : tensor<3x2xf32> into tensor<6xf32>
+// CHECK: %[[G:.*]] = tensor.insert_slice %[[FLAT]] into %{{.*}}[0] [6] [1] : tensor<6xf32> into tensor<24xf32>
+// CHECK: return %[[E]], %[[G]]
+
+// -----
+
+// The adjoints of convolution and pooling.
+ade.parameter @"I/K" : tensor<2x1x2x2xf32> of "I" at 0
+func.func @f(%x: tensor<1x3x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "I", owners = ["I"]}} {
+  %k = ade.param @"I/K" : tensor<2x1x2x2xf32>
+  %u = ade.conv2d %x, %k stride 1 padding 0 : tensor<1x3x3xf32>, tensor<2x1x2x2xf32> -> tensor<2x2x2xf32>
+  %gx = ade.conv2d_input_grad %u, %k stride 1 padding 0 : tensor<2x2x2xf32>, tensor<2x1x2x2xf32> -> tensor<1x3x3xf32>
+  %gk = ade.conv2d_filter_grad %gx, %u stride 1 padding 0 : tensor<1x3x3xf32>, tensor<2x2x2xf32> -> tensor<2x1x2x2xf32>
+  %v = ade.slice %u starts [0] stops [1] squeeze [false] : tensor<2x2x2xf32> -> tensor<1x2x2xf32>
+  %p = ade.pool2d_grad max %gx, %v window 2 stride 1 : tensor<1x3x3xf32>, tensor<1x2x2xf32> -> tensor<1x3x3xf32>
+  %a = ade.reduce sum %gk axis -1 : tensor<2x1x2x2xf32> -> tensor<f32>
+  %b = ade.reduce sum %p axis -1 : tensor<1x3x3xf32> -> tensor<f32>
+  %s = ade.add %a, %b : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// CHECK-LABEL: func.func @I.energy.tile
+// The image adjoint: per kernel offset, a contraction over output channels
+// added into the image at that offset.
+// CHECK: %[[U:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x2x4xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill {{.*}} -> tensor<1x3x3x4xf32>
+// CHECK: %[[V00:.*]] = linalg.generic {{.*}} ins(%[[U]], %{{.*}} : tensor<2x2x2x4xf32>, tensor<2x1x2x2xf32>) outs(%{{.*}} : tensor<1x2x2x4xf32>)
+// CHECK: %[[W00:.*]] = tensor.extract_slice %[[ACC]][0, 0, 0, 0] [1, 2, 2, 4] [1, 1, 1, 1]
+// CHECK: %[[S00:.*]] = linalg.generic {{.*}} ins(%[[W00]], %[[V00]]
+// CHECK: %[[ACC1:.*]] = tensor.insert_slice %[[S00]] into %[[ACC]][0, 0, 0, 0]
+// CHECK: tensor.extract_slice %[[ACC1]][0, 0, 1, 0]
+// CHECK: tensor.extract_slice %{{.*}}[0, 1, 0, 0]
+// CHECK: tensor.extract_slice %{{.*}}[0, 1, 1, 0]
+// CHECK: %[[GX:.*]] = tensor.insert_slice %{{.*}}[0, 1, 1, 0] [1, 2, 2, 4] [1, 1, 1, 1] : tensor<1x2x2x4xf32> into tensor<1x3x3x4xf32>
+// The kernel adjoint: a correlation of the image with the cotangent.
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[GX]], %[[U]] : tensor<1x3x3x4xf32>, tensor<2x2x2x4xf32>) outs(%{{.*}} : tensor<2x1x2x2x4xf32>)
+// Max pooling's adjoint recomputes the window maxima, then routes each
+// window's cotangent to the elements equal to its maximum.
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[GX]], %{{.*}} : tensor<1x3x3x4xf32>, tensor<2x2xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[Y]], %{{.*}} : tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>)
+// CHECK: arith.cmpf oeq
+// CHECK: arith.select

@@ -24,6 +24,12 @@ struct CPUPipelineOptions {
   unsigned denseLimit = 64;
 };
 
+/// The target-independent prefix of the pipeline: inlining, derivatives
+/// expanded, per-particle kernels built (what `adec --emit=mlir-ad` shows).
+std::string getDerivativePipeline(const CPUPipelineOptions &options);
+mlir::LogicalResult buildDerivativePipeline(mlir::OpPassManager &pm,
+                                            const CPUPipelineOptions &options);
+
 /// The CPU pipeline as a textual list of module passes (what `adec` runs;
 /// `ade-opt --pass-pipeline='builtin.module(<this>)'` runs it too).
 std::string getCPUPipeline(const CPUPipelineOptions &options);
