@@ -11,13 +11,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ade/abi.h"
+#include "Library.h"
 
 #include <torch/torch.h>
-
-#include "gtest/gtest.h"
-
-#include <dlfcn.h>
 
 #include <cmath>
 #include <algorithm>
@@ -29,63 +25,7 @@
 #include <vector>
 
 namespace {
-
-/// A loaded model library.
-struct Library {
-  void *handle = nullptr;
-  const ade_library_info *info = nullptr;
-  ~Library() {
-    if (handle)
-      dlclose(handle);
-  }
-  const ade_model_info *model(const std::string &name) const {
-    for (int32_t i = 0; i < info->num_models; ++i)
-      if (name == info->models[i].name)
-        return &info->models[i];
-    return nullptr;
-  }
-};
-
-std::string tempDir() {
-  static std::string dir = [] {
-    char pattern[] = "/tmp/ade-model-test-XXXXXX";
-    const char *d = mkdtemp(pattern);
-    return std::string(d ? d : "/tmp");
-  }();
-  return dir;
-}
-
-/// Compiles <source dir>/<source>.ade (once per precision and tile size)
-/// and loads it.
-std::shared_ptr<Library> load(const std::string &source,
-                              const std::string &precision, int tile = 32) {
-  static std::map<std::string, std::shared_ptr<Library>> cache;
-  std::string stem = source.substr(source.rfind('/') + 1);
-  std::string key = stem + "." + precision + "." + std::to_string(tile);
-  if (auto it = cache.find(key); it != cache.end())
-    return it->second;
-  std::string so = tempDir() + "/" + key + ".so";
-  std::string command = std::string(ADE_ADEC) + " " + ADE_SOURCE_DIR + "/" +
-                        source + ".ade --precision=" +
-                        precision + " --tile-size=" + std::to_string(tile) +
-                        " -o " + so;
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  auto lib = std::make_shared<Library>();
-  lib->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  EXPECT_NE(lib->handle, nullptr) << dlerror();
-  if (!lib->handle)
-    return nullptr;
-  auto version = reinterpret_cast<uint32_t (*)()>(
-      dlsym(lib->handle, "ade_abi_version"));
-  auto library = reinterpret_cast<const ade_library_info *(*)()>(
-      dlsym(lib->handle, "ade_library"));
-  EXPECT_NE(version, nullptr);
-  EXPECT_NE(library, nullptr);
-  EXPECT_EQ(version(), ADE_ABI_VERSION);
-  lib->info = library();
-  cache[key] = lib;
-  return lib;
-}
+using namespace ade_test;
 
 /// Parameters and data in the model's element type, kept also as f64
 /// tensors for the reference.
@@ -247,6 +187,17 @@ torch::Tensor reference(const ade_model_info &m, const torch::Tensor &p,
     return shapes(m, p, x);
   if (name == "Images")
     return images(m, p, x);
+  if (name == "SecondOrder") {
+    // f(x) = |grad g(x)|^2, g(x) = MLP(x) + 0.1 sum x^3, by autograd.
+    torch::Tensor xx = x.requires_grad() ? x : x.detach().requires_grad_();
+    torch::Tensor gsum =
+        (mlp(m, p, xx, 2, relu).select(1, 0) + 0.1 * (xx * xx * xx).sum(1))
+            .sum();
+    torch::Tensor g = torch::autograd::grad({gsum}, {xx}, {},
+                                            /*retain_graph=*/true,
+                                            /*create_graph=*/true)[0];
+    return (g * g).sum(1);
+  }
   if (name == "StopGradient")
     return (x * x).sum(1) + (x.detach() * x).sum(1);
   if (name == "Wide")
@@ -311,6 +262,7 @@ const Case kCases[] = {
     {"test/Runtime/Inputs/ops", "Images", 257},
     {"test/Runtime/Inputs/ops", "Wide", 131},
     {"test/Runtime/Inputs/ops", "StopGradient", 100},
+    {"test/Runtime/Inputs/ops", "SecondOrder", 257},
 };
 
 /// Compares the energy entry with the LibTorch reference for each batch
@@ -369,23 +321,6 @@ TEST(ModelLibraryTiles, OddTileSizeMatchesLibTorch) {
   expectMatchesReference(m, false, {1, 6, 7, 8, 100, 1001}, "moons tile 7");
 }
 
-/// A typed copy of `v` for the library (f32 or f64).
-struct Typed {
-  std::vector<float> f32;
-  std::vector<double> f64;
-  bool isF64;
-  Typed(const std::vector<double> &v, bool isF64)
-      : f32(v.begin(), v.end()), f64(v), isF64(isF64) {}
-  explicit Typed(size_t n, bool isF64) : f32(n), f64(n), isF64(isF64) {}
-  void *data() {
-    return isF64 ? static_cast<void *>(f64.data())
-                 : static_cast<void *>(f32.data());
-  }
-  std::vector<double> values() const {
-    return isF64 ? f64 : std::vector<double>(f32.begin(), f32.end());
-  }
-};
-
 /// grad_energy: f and the gradient in x, as f64.
 std::pair<std::vector<double>, std::vector<double>>
 gradEnergy(const ade_model_info &m, const Inputs &in, int64_t batch,
@@ -408,23 +343,6 @@ std::vector<double> energyVjp(const ade_model_info &m, const Inputs &in,
   std::vector<double> v = grad.values();
   v.resize(m.params_size);
   return v;
-}
-
-/// max |got - want| / max(max |want|, floor).
-double relativeError(const std::vector<double> &got,
-                     const std::vector<double> &want, double floor = 1e-8) {
-  double worst = 0, scale = floor;
-  for (size_t i = 0; i < want.size(); ++i) {
-    worst = std::max(worst, std::fabs(got[i] - want[i]));
-    scale = std::max(scale, std::fabs(want[i]));
-  }
-  return worst / scale;
-}
-
-std::vector<double> toVector(const torch::Tensor &t) {
-  torch::Tensor c = t.contiguous().to(torch::kFloat64);
-  return std::vector<double>(c.data_ptr<double>(),
-                             c.data_ptr<double>() + c.numel());
 }
 
 std::vector<double> randomWeights(int64_t batch, unsigned seed) {
@@ -644,7 +562,18 @@ TEST(ModelLibraryMetadata, DescribesMoons) {
   EXPECT_DOUBLE_EQ(s.params[30].init_a, 0.01);
   EXPECT_EQ(s.takes_initial_state, 0);
   EXPECT_EQ(s.returns_momentum, 0);
-  EXPECT_EQ(s.sample, nullptr);
+  // z, then a momentum per step.
+  EXPECT_EQ(s.noise_size, 2 + 5 * 2);
+  ASSERT_EQ(s.num_draws, 6);
+  EXPECT_STREQ(s.draws[0].name, "z");
+  EXPECT_STREQ(s.draws[5].name, "v");
+  EXPECT_EQ(s.draws[5].offset, 10);
+  EXPECT_EQ(s.draws[5].size, 2);
+  EXPECT_EQ(s.draws[5].noise, ADE_NOISE_NORMAL);
+  EXPECT_NE(s.sample, nullptr);
+  EXPECT_NE(s.sample_vjp, nullptr);
+  EXPECT_NE(m.grad_energy, nullptr);
+  EXPECT_NE(m.energy_vjp, nullptr);
 }
 
 } // namespace

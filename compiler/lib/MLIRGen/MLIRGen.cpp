@@ -63,6 +63,8 @@ public:
     for (const tir::Sampler &s : program.samplers) {
       func::FuncOp f = functions[s.sample];
       f->setAttr("ade.sample", builder.getStringAttr(s.name));
+      f->setAttr("ade.model",
+                 builder.getStringAttr(program.models[s.model].name));
       f.setPublic();
     }
     return std::move(module);

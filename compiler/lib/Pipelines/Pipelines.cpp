@@ -20,8 +20,12 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
   return
       // Per-particle functions, fully inlined; derivatives expanded; the
       // per-particle kernels of every entry.
-      "inline,"
+      // Inlining without simplification: the density pass must see
+      // updates whose results are unused (the last momentum of a leapfrog
+      // step stays in the sampler's joint).
+      "inline{default-pipeline=},"
       "ade-autodiff{dense-limit=" + std::to_string(options.denseLimit) + "},"
+      "ade-density{dense-limit=" + std::to_string(options.denseLimit) + "},"
       "canonicalize,cse,"
       "ade-build-kernels,canonicalize,cse";
 }

@@ -11,6 +11,7 @@
 
 #include "RuntimeSupport.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -24,13 +25,14 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 2;
+constexpr uint32_t kAbiVersion = 3;
 
 class MetadataBuilder {
 public:
-  MetadataBuilder(llvm::Module &m, const tir::Program &program,
-                  const CodegenOptions &options)
-      : m(m), ctx(m.getContext()), program(program), options(options),
+  MetadataBuilder(llvm::Module &m, mlir::ModuleOp mlir,
+                  const tir::Program &program, const CodegenOptions &options)
+      : m(m), ctx(m.getContext()), mlir(mlir), program(program),
+        options(options),
         offsets(tir::computeParamOffsets(program)) {
     ptr = llvm::PointerType::getUnqual(ctx);
     i32 = llvm::Type::getInt32Ty(ctx);
@@ -44,8 +46,10 @@ public:
         ctx, {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64, i32, ptr, ptr, ptr},
         "ade_model_info");
     samplerInfo = llvm::StructType::create(
-        ctx, {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, ptr},
+        ctx, {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, i64, i32, ptr, ptr, ptr},
         "ade_sampler_info");
+    drawInfo = llvm::StructType::create(ctx, {ptr, i64, i64, i32},
+                                        "ade_draw_info");
     libraryInfo = llvm::StructType::create(
         ctx, {i32, ptr, ptr, i32, ptr, i32, ptr}, "ade_library_info");
   }
@@ -59,8 +63,12 @@ public:
       models.push_back(modelConstant(model, entries));
     }
     std::vector<llvm::Constant *> samplers;
-    for (const tir::Sampler &s : program.samplers)
-      samplers.push_back(samplerConstant(s));
+    for (const tir::Sampler &s : program.samplers) {
+      llvm::Constant *sampler = samplerConstant(s, error);
+      if (!sampler)
+        return false;
+      samplers.push_back(sampler);
+    }
 
     llvm::Constant *library = llvm::ConstantStruct::get(
         libraryInfo,
@@ -157,8 +165,67 @@ private:
          entries[2]});
   }
 
-  llvm::Constant *samplerConstant(const tir::Sampler &s) {
+  /// The noise layout ade-density recorded on the sampler's entry.
+  mlir::ArrayAttr noiseLayout(const std::string &entry) {
+    auto fn = mlir.lookupSymbol<mlir::LLVM::LLVMFuncOp>(entry);
+    if (!fn)
+      return {};
+    auto info = fn->getAttrOfType<mlir::DictionaryAttr>("ade.entry");
+    return info ? info.getAs<mlir::ArrayAttr>("noise") : mlir::ArrayAttr();
+  }
+
+  llvm::Constant *samplerConstant(const tir::Sampler &s, std::string &error) {
     const tir::Model &model = program.models[s.model];
+    std::string prefix = "ade_" + s.name + "_";
+    mlir::ArrayAttr noise = noiseLayout(prefix + "sample");
+    if (!noise) {
+      error = "internal: no noise layout for sampler '" + s.name + "'";
+      return nullptr;
+    }
+    std::vector<llvm::Constant *> draws;
+    int64_t noiseSize = 0;
+    for (auto d : noise.getAsRange<mlir::DictionaryAttr>()) {
+      int64_t size = d.getAs<mlir::IntegerAttr>("size").getInt();
+      draws.push_back(llvm::ConstantStruct::get(
+          drawInfo,
+          {str(d.getAs<mlir::StringAttr>("name").getValue()),
+           llvm::ConstantInt::get(i64,
+                                  d.getAs<mlir::IntegerAttr>("offset").getInt()),
+           llvm::ConstantInt::get(i64, size),
+           llvm::ConstantInt::get(
+               i32, d.getAs<mlir::StringAttr>("distribution").getValue() ==
+                            "uniform"
+                        ? 1
+                        : 0)}));
+      noiseSize += size;
+    }
+    // Buffers in the order of the MLIR entries (see ade-build-entries).
+    int64_t modelSize = tir::paramBufferSize(program, model.params);
+    int64_t samplerSize = tir::paramBufferSize(program, s.params);
+    Buffer modelParams{false, {modelSize}, modelSize == 0};
+    Buffer samplerParams{false, {samplerSize}, samplerSize == 0};
+    Buffer noiseBuffer{true, {noiseSize}, noiseSize == 0};
+    Buffer x{true, model.dataType.shape};
+    Buffer x0{true, model.dataType.shape, !s.takesInitialState,
+              !s.takesInitialState};
+    Buffer v{true, model.dataType.shape, !s.returnsMomentum,
+             !s.returnsMomentum};
+    Buffer scalar{true, {}};
+    // Entries take gradient buffers only for sides with parameters.
+    Buffer gradModel{false, {modelSize}, modelSize == 0, modelSize == 0};
+    Buffer gradSampler{false, {samplerSize}, samplerSize == 0,
+                       samplerSize == 0};
+    llvm::Function *sample = checkedEntry(
+        prefix + "sample",
+        {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar},
+        error);
+    llvm::Function *vjp = checkedEntry(
+        prefix + "sample_vjp",
+        {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar,
+         gradModel, gradSampler},
+        error);
+    if (!sample || !vjp)
+      return nullptr;
     return llvm::ConstantStruct::get(
         samplerInfo,
         {str(s.name), str(llvm::StringRef(s.doc).rtrim("\n")),
@@ -166,10 +233,12 @@ private:
          llvm::ConstantInt::get(i32, dtype(model.dataType.elem)),
          llvm::ConstantInt::get(i32, s.params.size()),
          paramsArray(s.params),
-         llvm::ConstantInt::get(i64, tir::paramBufferSize(program, s.params)),
+         llvm::ConstantInt::get(i64, samplerSize),
          llvm::ConstantInt::get(i32, s.takesInitialState),
          llvm::ConstantInt::get(i32, s.returnsMomentum),
-         llvm::ConstantPointerNull::get(ptr)});
+         llvm::ConstantInt::get(i64, noiseSize),
+         llvm::ConstantInt::get(i32, draws.size()),
+         array(drawInfo, draws, "ade.draws"), sample, vjp});
   }
 
   /// A buffer argument of an entry: flat (`shape` = {size}) or batched
@@ -289,12 +358,14 @@ private:
 
   llvm::Module &m;
   llvm::LLVMContext &ctx;
+  mlir::ModuleOp mlir;
   const tir::Program &program;
   const CodegenOptions &options;
   std::vector<int64_t> offsets;
   llvm::PointerType *ptr;
   llvm::Type *i32, *i64, *f64;
-  llvm::StructType *paramInfo, *modelInfo, *samplerInfo, *libraryInfo;
+  llvm::StructType *paramInfo, *modelInfo, *samplerInfo, *drawInfo,
+      *libraryInfo;
   llvm::StringMap<llvm::Constant *> strings;
 };
 
@@ -315,7 +386,7 @@ ade::buildLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   defineThreadWorkspace(*m);
-  MetadataBuilder builder(*m, program, options);
+  MetadataBuilder builder(*m, module, program, options);
   if (!builder.build(error))
     return nullptr;
   return m;

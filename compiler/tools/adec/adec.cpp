@@ -14,6 +14,8 @@
 #include "ade/Sema/Sema.h"
 #include "ade/Target/Codegen.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -76,6 +78,7 @@ struct Options {
   bool verify = false;
   bool splitInputFile = false;
   bool printDebugInfo = false;
+  bool explainDensity = false;
   std::map<std::string, std::string> defines;
 };
 
@@ -231,6 +234,48 @@ bool writeAtomically(llvm::StringRef path, llvm::StringRef data) {
   return true;
 }
 
+/// `file:line:col`, then `(from file:line:col)` for each inlining call
+/// site.
+void printLocation(mlir::Location loc, llvm::raw_ostream &os) {
+  if (auto call = mlir::dyn_cast<mlir::CallSiteLoc>(loc)) {
+    printLocation(call.getCallee(), os);
+    os << " (from ";
+    printLocation(call.getCaller(), os);
+    os << ")";
+  } else if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc)) {
+    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
+       << file.getColumn();
+  } else if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc);
+             fused && !fused.getLocations().empty()) {
+    printLocation(fused.getLocations().front(), os);
+  } else if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc)) {
+    printLocation(name.getChildLoc(), os);
+  } else {
+    os << "<unknown>";
+  }
+}
+
+/// adec --explain-density: how each sampler's log q was derived.
+void explainDensity(mlir::ModuleOp module, llvm::raw_ostream &os) {
+  for (auto fn : module.getOps<mlir::func::FuncOp>()) {
+    auto steps = fn->getAttrOfType<mlir::ArrayAttr>("ade.density");
+    auto name = fn->getAttrOfType<mlir::StringAttr>("ade.sample");
+    if (!steps || !name)
+      continue;
+    os << "sampler " << name.getValue() << ": log q of the output";
+    int64_t noise = 0;
+    if (auto draws = fn->getAttrOfType<mlir::ArrayAttr>("ade.noise"))
+      for (auto d : draws.getAsRange<mlir::DictionaryAttr>())
+        noise += d.getAs<mlir::IntegerAttr>("size").getInt();
+    os << " (" << noise << " noise values per particle)\n";
+    for (auto step : steps.getAsRange<mlir::DictionaryAttr>()) {
+      os << "  ";
+      printLocation(mlir::cast<mlir::LocationAttr>(step.get("loc")), os);
+      os << ": " << step.getAs<mlir::StringAttr>("what").getValue() << "\n";
+    }
+  }
+}
+
 /// Lowers the checked program to the requested stage: --emit=mlir,
 /// mlir-lowered, llvm or obj, or (with -o and no --emit) a model.so.
 /// Errors go to `diags` (the caller prints them).
@@ -272,11 +317,14 @@ int generateCode(const Options &opts, const tir::Program &program,
   pipeline.tileSize = opts.tileSize;
   pipeline.denseLimit = opts.denseLimit;
   mlir::PassManager pm(&context);
-  if (opts.emit == "mlir-ad") {
+  if (opts.emit == "mlir-ad" || opts.explainDensity) {
     if (mlir::failed(buildDerivativePipeline(pm, pipeline)))
       return ExitInternal;
     if (mlir::failed(pm.run(*module)))
       return report();
+    if (opts.explainDensity)
+      return emitText(
+          [&](llvm::raw_ostream &os) { explainDensity(*module, os); });
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
   }
   if (mlir::failed(buildCPUPipeline(pm, pipeline)))
@@ -319,12 +367,6 @@ int generateCode(const Options &opts, const tir::Program &program,
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
-  // Say so rather than let a user discover a null entry at run time.
-  for (const tir::Sampler &sampler : program.samplers)
-    llvm::errs() << "adec: note: sampler '" << sampler.name
-                 << "' is described in " << opts.output
-                 << " but has no sampling entry yet: samplers are compiled "
-                    "once automatic differentiation lands\n";
   return ExitOk;
 }
 
@@ -358,8 +400,9 @@ int compileBuffer(const Options &opts, const std::string &path,
   }
 
   int result = diags.hasErrors() ? ExitCompileError : ExitOk;
-  bool codegen = opts.emit != "ast" && opts.emit != "sema" &&
-                 (!opts.emit.empty() || !opts.output.empty());
+  bool codegen = opts.explainDensity ||
+                 (opts.emit != "ast" && opts.emit != "sema" &&
+                  (!opts.emit.empty() || !opts.output.empty()));
   if (result == ExitOk && codegen)
     result = generateCode(opts, *program, sm, diags, out);
 
@@ -509,6 +552,9 @@ int main(int argc, char **argv) {
   app.add_option("-O", opts.optLevel,
                  "LLVM optimization level: -O0 to -O3 (default -O3)")
       ->check(CLI::Range(0u, 3u));
+  app.add_flag("--explain-density", opts.explainDensity,
+               "Explain how each sampler's log-density is derived: draws, "
+               "updates and the rule giving each log-determinant");
   app.add_flag("--doc", opts.doc,
                "Print the documentation comments of the file's declarations");
   app.add_option("-I,--include", opts.includeDirs,

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 2u
+#define ADE_ABI_VERSION 3u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -103,6 +103,44 @@ typedef struct ade_model_info {
   ade_energy_vjp_fn energy_vjp;
 } ade_model_info;
 
+typedef enum ade_noise_kind {
+  ADE_NOISE_NORMAL = 0,  /* standard normal noise */
+  ADE_NOISE_UNIFORM = 1, /* uniform noise on [0, 1) */
+} ade_noise_kind;
+
+/* One random draw `name ~ ...` of a sampler: where its noise sits in a
+   particle's noise vector. */
+typedef struct ade_draw_info {
+  const char *name;
+  int64_t offset; /* elements into the particle's noise vector */
+  int64_t size;
+  int32_t noise;  /* ade_noise_kind */
+} ade_draw_info;
+
+/* Draws a batch from the sampler, given its noise (batch * noise_size
+   values: standard normal or uniform per ade_draw_info, row by row):
+   x[b] (data layout), v[b] (the final momentum, layout of x; only when
+   returns_momentum, else ignored and may be NULL), log_q[b] = log q of x[b]
+   together with the momenta the sampler drew and dropped (conditional on
+   x0 when takes_initial_state; x0 is ignored otherwise), kinetic[b] = the
+   sum of 1/2 |v|^2 over those dropped momenta. */
+typedef int32_t (*ade_sample_fn)(const void *model_params,
+                                 const void *sampler_params, const void *noise,
+                                 const void *x0, void *x, void *v, void *log_q,
+                                 void *kinetic, int64_t batch, int32_t threads);
+
+/* The gradients, in the model's and the sampler's parameters, of
+   sum_b grad_x[b] . x[b] + grad_v[b] . v[b] + grad_log_q[b] log_q[b] +
+   grad_kinetic[b] kinetic[b] for the sample drawn from the same noise
+   (reverse mode through the whole sampler: second order in f, since the
+   dynamics use its gradient). Gradient buffers are overwritten; one of a
+   side without parameters may be NULL. Summed like energy_vjp. */
+typedef int32_t (*ade_sample_vjp_fn)(
+    const void *model_params, const void *sampler_params, const void *noise,
+    const void *x0, const void *grad_x, const void *grad_v,
+    const void *grad_log_q, const void *grad_kinetic, void *grad_model_params,
+    void *grad_sampler_params, int64_t batch, int32_t threads);
+
 typedef struct ade_sampler_info {
   const char *name;
   const char *doc;
@@ -113,9 +151,11 @@ typedef struct ade_sampler_info {
   int64_t params_size;
   int32_t takes_initial_state; /* sample(x0) rather than sample() */
   int32_t returns_momentum;    /* sample returns (x, v) */
-  /* Sampler entries (sample, log q, gradients) arrive with the autodiff
-     milestone; NULL until then. */
-  const void *sample;
+  int64_t noise_size;          /* noise values per particle */
+  int32_t num_draws;
+  const ade_draw_info *draws;
+  ade_sample_fn sample;
+  ade_sample_vjp_fn sample_vjp;
 } ade_sampler_info;
 
 typedef struct ade_library_info {

@@ -17,7 +17,7 @@ func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = 
 // CHECK-NOT: ade.parameter
 // CHECK-LABEL: func.func @M.energy.tile
 // CHECK-SAME: (%[[P:arg[0-9]+]]: tensor<9xf32>, %[[X:arg[0-9]+]]: tensor<2x4xf32>) -> tensor<4xf32>
-// CHECK-SAME: ade.tile = {cotangents = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}
+// CHECK-SAME: ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}
 // CHECK: %[[WS:.*]] = tensor.extract_slice %[[P]][0] [6] [1]
 // CHECK: %[[W:.*]] = tensor.expand_shape %[[WS]] {{\[\[}}0, 1]] output_shape [3, 2]
 // CHECK: %[[H:.*]] = linalg.matmul ins(%[[W]], %[[X]] : tensor<3x2xf32>, tensor<2x4xf32>)
@@ -53,8 +53,13 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind 
 // CHECK: linalg.generic {indexing_maps = [#[[ID:.*]], #[[ROW:.*]], #[[ID]]]
 // CHECK-SAME: ins(%[[X]], %{{.*}} : tensor<2x3x4xf32>, tensor<3xf32>)
 // CHECK: arith.mulf
-// CHECK: arith.cmpf ogt
-// CHECK: arith.select
+// The mask is stored as i8 and tested against 0 where it is used.
+// CHECK: %[[GT:.*]] = arith.cmpf ogt
+// CHECK-NEXT: arith.extui %[[GT]] : i1 to i8
+// CHECK: ^bb0(%[[MASK:[^:]*]]: i8, %[[M:[^:]*]]: f32
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0 : i8
+// CHECK-NEXT: %[[SET:.*]] = arith.cmpi ne, %[[MASK]], %[[ZERO]] : i8
+// CHECK-NEXT: arith.select %[[SET]], %[[M]]
 // CHECK: tensor.extract_slice %{{.*}}[1, 0, 0] [1, 2, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<2x4xf32>
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
 // logsumexp: a max, then a sum of exp(x - max), then log + max.

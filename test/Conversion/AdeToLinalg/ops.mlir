@@ -77,7 +77,7 @@ func.func @f(%x: tensor<3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = 
 // -----
 
 // Binary ops broadcast uniform operands (the constant row) without a batch
-// dimension; comparisons and logic work on i1; casts convert elementwise.
+// dimension; booleans are stored as i8 (0 or 1); casts convert elementwise.
 func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "B", owners = ["B"]}} {
   %y = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
   %s = ade.sub %x, %y : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
@@ -109,14 +109,15 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind 
 // CHECK: arith.minimumf
 // CHECK: ins(%{{.*}}, %[[Y]] : tensor<2x3x4xf32>, tensor<3xf32>)
 // CHECK: arith.maximumf
-// CHECK: outs(%{{.*}} : tensor<2x3x4xi1>)
-// CHECK: arith.cmpf olt
+// CHECK: outs(%{{.*}} : tensor<2x3x4xi8>)
+// CHECK: %[[LT:.*]] = arith.cmpf olt
+// CHECK-NEXT: arith.extui %[[LT]] : i1 to i8
 // CHECK: arith.cmpf une
-// CHECK: arith.andi
-// CHECK: arith.ori
-// CHECK: %[[TRUE:.*]] = arith.constant true
-// CHECK-NEXT: arith.xori %{{.*}}, %[[TRUE]] : i1
-// CHECK: arith.uitofp %{{.*}} : i1 to f32
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i8
+// CHECK: arith.ori %{{.*}}, %{{.*}} : i8
+// CHECK: %[[TRUE:.*]] = arith.constant 1 : i8
+// CHECK-NEXT: arith.xori %{{.*}}, %[[TRUE]] : i8
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
 // clip(x, lo, hi) = min(max(x, lo), hi)
 // CHECK: %[[LO:.*]] = arith.maximumf %{{.*}}, %{{.*}} : f32
 // CHECK-NEXT: arith.minimumf %[[LO]], %{{.*}} : f32
@@ -195,7 +196,7 @@ func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2x
 // CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @G.energy_vjp.tile
 // CHECK-SAME: (%[[P:.*]]: tensor<24xf32>, %[[X:.*]]: tensor<2x4xf32>, %[[W:.*]]: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<24xf32>)
-// CHECK-SAME: cotangents = array<i64: 1>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 1 : i64
+// CHECK-SAME: cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 1 : i64
 // The broadcast of w is an identity generic with a broadcasting map.
 // CHECK: %[[U:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<4xf32>) outs(%{{.*}} : tensor<3x4xf32>)
 // ade.embed: zeros with the slice inserted.

@@ -4,7 +4,7 @@
 // full tiles in parallel through a step function, then a padded tile.
 
 func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4xf32>)
-    attributes {ade.tile = {cotangents = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   return
 }
 
@@ -44,7 +44,7 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 // input w is padded with zeros.
 
 func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<4xf32>, %g: memref<5xf32>)
-    attributes {ade.tile = {cotangents = array<i64: 1>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   return
 }
 // CHECK-LABEL: func.func private @ade_M_energy_vjp.step

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
@@ -151,9 +152,10 @@ private:
         return failure();
     }
     BValue bv = map.at(v);
+    // Gradients are linear in the batched cotangent inputs: one that does
+    // not depend on the particle is zero (a parameter read but inactive).
     if (!bv.batched)
-      return emitError(loc, "internal: a parameter gradient that does not "
-                            "depend on the particle");
+      return filled(loc, shape, elem, 0.0);
     // Reduce the trailing batch dimension.
     unsigned k = shape.size();
     SmallVector<utils::IteratorType> iterators(k + 1,
@@ -184,8 +186,14 @@ private:
   static ArrayRef<int64_t> shapeOf(Value perParticle) {
     return cast<RankedTensorType>(perParticle.getType()).getShape();
   }
+  // Booleans live in memory as i8: vector<Nxi1> loads and stores are
+  // bit-packed by LLVM while scalar accesses are byte-wise, so an i1 buffer
+  // read and written by differently vectorized loops would be corrupted.
+  static Type storageOf(Type elem) {
+    return elem.isInteger(1) ? IntegerType::get(elem.getContext(), 8) : elem;
+  }
   static Type elementOf(Value v) {
-    return cast<RankedTensorType>(v.getType()).getElementType();
+    return storageOf(cast<RankedTensorType>(v.getType()).getElementType());
   }
   SmallVector<int64_t> withBatch(ArrayRef<int64_t> shape, bool batched) {
     SmallVector<int64_t> s(shape);
@@ -340,7 +348,17 @@ private:
     std::optional<BValue> result =
         llvm::TypeSwitch<Operation *, std::optional<BValue>>(op)
             .Case<arith::ConstantOp>([&](arith::ConstantOp c) {
-              return BValue{b.clone(*c)->getResult(0), false};
+              auto bools = dyn_cast<DenseIntElementsAttr>(c.getValue());
+              if (!bools || !bools.getElementType().isInteger(1))
+                return BValue{b.clone(*c)->getResult(0), false};
+              auto type = cast<ShapedType>(bools.getType())
+                              .clone(storageOf(bools.getElementType()));
+              Attribute bytes = bools.mapValues(
+                  type.getElementType(),
+                  [](const APInt &bit) { return bit.zext(8); });
+              return BValue{arith::ConstantOp::create(
+                                b, c.getLoc(), cast<TypedAttr>(bytes)),
+                            false};
             })
             .Case<ParamOp>([&](ParamOp p) -> std::optional<BValue> {
               Value v = param(p);
@@ -465,7 +483,8 @@ private:
             })
             .Case<NotOp>([&](Operation *o) {
               return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                Value one = arith::ConstantOp::create(ob, l, ob.getBoolAttr(true));
+                Value one = arith::ConstantOp::create(
+                    ob, l, ob.getIntegerAttr(a[0].getType(), 1));
                 return arith::XOrIOp::create(ob, l, a[0], one).getResult();
               });
             })
@@ -473,7 +492,7 @@ private:
               Type to = elementOf(c.getResult());
               return unary(c, [to](OpBuilder &ob, Location l, ValueRange a) {
                 Type from = a[0].getType();
-                if (from.isInteger(1))
+                if (isa<IntegerType>(from))
                   return arith::UIToFPOp::create(ob, l, to, a[0]).getResult();
                 if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
                   return arith::ExtFOp::create(ob, l, to, a[0]).getResult();
@@ -522,7 +541,8 @@ private:
             .Case<CmpOp>([&](CmpOp c) {
               arith::CmpFPredicate pred = cmpPredicate(c.getPredicate());
               return nary(c, [pred](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::CmpFOp::create(ob, l, pred, a[0], a[1])
+                Value bit = arith::CmpFOp::create(ob, l, pred, a[0], a[1]);
+                return arith::ExtUIOp::create(ob, l, ob.getI8Type(), bit)
                     .getResult();
               });
             })
@@ -538,7 +558,11 @@ private:
             })
             .Case<SelectOp>([&](Operation *o) {
               return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::SelectOp::create(ob, l, a[0], a[1], a[2])
+                Value zero = arith::ConstantOp::create(
+                    ob, l, ob.getIntegerAttr(a[0].getType(), 0));
+                Value bit = arith::CmpIOp::create(
+                    ob, l, arith::CmpIPredicate::ne, a[0], zero);
+                return arith::SelectOp::create(ob, l, bit, a[1], a[2])
                     .getResult();
               });
             })
@@ -589,6 +613,22 @@ private:
             .Case<Conv2dFilterGradOp>(
                 [&](Conv2dFilterGradOp c) { return conv2dFilterGrad(c); })
             .Case<Pool2dGradOp>([&](Pool2dGradOp g) { return pool2dGrad(g); })
+            .Case<LogAbsDetOp>([&](LogAbsDetOp l) {
+              return perMatrix(l.getLoc(), map.at(l.getInput()),
+                               shapeOf(l.getInput())[0], elem,
+                               /*matrixResult=*/false,
+                               [&](OpBuilder &ob, Location lc, Value m) {
+                                 return logAbsDet(ob, lc, m);
+                               });
+            })
+            .Case<InverseOp>([&](InverseOp i) {
+              return perMatrix(i.getLoc(), map.at(i.getInput()),
+                               shapeOf(i.getInput())[0], elem,
+                               /*matrixResult=*/true,
+                               [&](OpBuilder &ob, Location lc, Value m) {
+                                 return inverse(ob, lc, m);
+                               });
+            })
             .Default([&](Operation *o) -> std::optional<BValue> {
               unsupported(o);
               return std::nullopt;
@@ -1272,6 +1312,207 @@ private:
     return {acc, batched};
   }
 
+  //===--------------------------------------------------------------------===//
+  // Dense linear algebra, one matrix at a time (scalar loops)
+  //===--------------------------------------------------------------------===//
+
+  /// Applies `body` (an n x n matrix to a scalar f or a matrix) to every
+  /// particle's matrix of `a`.
+  BValue perMatrix(Location loc, BValue a, int64_t n, Type elem,
+                   bool matrixResult,
+                   function_ref<Value(OpBuilder &, Location, Value)> body) {
+    auto matrixType = RankedTensorType::get({n, n}, elem);
+    auto wrap = [&](OpBuilder &ob, Location l, Value r) -> Value {
+      return matrixResult ? r : tensor::FromElementsOp::create(
+                                    ob, l, RankedTensorType::get({}, elem), r)
+                                    .getResult();
+    };
+    if (!a.batched)
+      return {wrap(b, loc, body(b, loc, a.value)), false};
+    SmallVector<int64_t> outShape =
+        matrixResult ? SmallVector<int64_t>{n, n, tile} : SmallVector<int64_t>{tile};
+    Value init = empty(loc, outShape, elem);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value cT = arith::ConstantIndexOp::create(b, loc, tile);
+    auto loop = scf::ForOp::create(
+        b, loc, c0, cT, c1, ValueRange{init},
+        [&](OpBuilder &ob, Location l, Value t, ValueRange iter) {
+          SmallVector<OpFoldResult> offsets{ob.getIndexAttr(0),
+                                            ob.getIndexAttr(0), t},
+              sizes{ob.getIndexAttr(n), ob.getIndexAttr(n), ob.getIndexAttr(1)},
+              strides(3, ob.getIndexAttr(1));
+          Value m = tensor::ExtractSliceOp::create(ob, l, matrixType, a.value,
+                                                   offsets, sizes, strides);
+          Value r = body(ob, l, m);
+          Value out =
+              matrixResult
+                  ? tensor::InsertSliceOp::create(ob, l, r, iter[0], offsets,
+                                                  sizes, strides)
+                        .getResult()
+                  : tensor::InsertOp::create(ob, l, r, iter[0], ValueRange{t})
+                        .getResult();
+          scf::YieldOp::create(ob, l, out);
+        });
+    return {loop.getResult(0), true};
+  }
+
+  /// The row p >= k with the largest |m[p, k]|.
+  static Value pivotRow(OpBuilder &b, Location loc, Value m, Value k, Value n) {
+    Type elem = cast<RankedTensorType>(m.getType()).getElementType();
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value none = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, -1.0));
+    auto loop = scf::ForOp::create(
+        b, loc, k, n, c1, ValueRange{k, none},
+        [&](OpBuilder &ob, Location l, Value i, ValueRange iter) {
+          Value v = math::AbsFOp::create(
+              ob, l, tensor::ExtractOp::create(ob, l, m, ValueRange{i, k}));
+          Value better = arith::CmpFOp::create(
+              ob, l, arith::CmpFPredicate::OGT, v, iter[1]);
+          scf::YieldOp::create(
+              ob, l,
+              ValueRange{arith::SelectOp::create(ob, l, better, i, iter[0]),
+                         arith::SelectOp::create(ob, l, better, v, iter[1])});
+        });
+    return loop.getResult(0);
+  }
+
+  /// Swaps rows r and s of m.
+  static Value swapRows(OpBuilder &b, Location loc, Value m, Value r, Value s,
+                        Value n) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    return scf::ForOp::create(
+               b, loc, c0, n, c1, ValueRange{m},
+               [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
+                 Value x = tensor::ExtractOp::create(ob, l, iter[0],
+                                                     ValueRange{r, j});
+                 Value y = tensor::ExtractOp::create(ob, l, iter[0],
+                                                     ValueRange{s, j});
+                 Value w = tensor::InsertOp::create(ob, l, y, iter[0],
+                                                    ValueRange{r, j});
+                 w = tensor::InsertOp::create(ob, l, x, w, ValueRange{s, j});
+                 scf::YieldOp::create(ob, l, w);
+               })
+        .getResult(0);
+  }
+
+  /// row i of m -= f * row k of m, for columns [from, n).
+  static Value eliminateRow(OpBuilder &b, Location loc, Value m, Value i,
+                            Value k, Value f, Value from, Value n) {
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    return scf::ForOp::create(
+               b, loc, from, n, c1, ValueRange{m},
+               [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
+                 Value x = tensor::ExtractOp::create(ob, l, iter[0],
+                                                     ValueRange{i, j});
+                 Value y = tensor::ExtractOp::create(ob, l, iter[0],
+                                                     ValueRange{k, j});
+                 Value v = arith::SubFOp::create(
+                     ob, l, x, arith::MulFOp::create(ob, l, f, y));
+                 scf::YieldOp::create(
+                     ob, l,
+                     tensor::InsertOp::create(ob, l, v, iter[0],
+                                              ValueRange{i, j})
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  /// log |det m| by LU with partial pivoting.
+  static Value logAbsDet(OpBuilder &b, Location loc, Value m) {
+    auto type = cast<RankedTensorType>(m.getType());
+    Type elem = type.getElementType();
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value n = arith::ConstantIndexOp::create(b, loc, type.getDimSize(0));
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0.0));
+    auto loop = scf::ForOp::create(
+        b, loc, c0, n, c1, ValueRange{m, zero},
+        [&](OpBuilder &ob, Location l, Value k, ValueRange iter) {
+          Value p = pivotRow(ob, l, iter[0], k, n);
+          Value a = swapRows(ob, l, iter[0], k, p, n);
+          Value pivot = tensor::ExtractOp::create(ob, l, a, ValueRange{k, k});
+          Value acc = arith::AddFOp::create(
+              ob, l, iter[1],
+              math::LogOp::create(ob, l, math::AbsFOp::create(ob, l, pivot)));
+          Value next = arith::AddIOp::create(ob, l, k, c1);
+          Value reduced =
+              scf::ForOp::create(
+                  ob, l, next, n, c1, ValueRange{a},
+                  [&](OpBuilder &rb, Location rl, Value i, ValueRange it) {
+                    Value f = arith::DivFOp::create(
+                        rb, rl,
+                        tensor::ExtractOp::create(rb, rl, it[0],
+                                                  ValueRange{i, k}),
+                        pivot);
+                    scf::YieldOp::create(
+                        rb, rl,
+                        eliminateRow(rb, rl, it[0], i, k, f, next, n));
+                  })
+                  .getResult(0);
+          scf::YieldOp::create(ob, l, ValueRange{reduced, acc});
+        });
+    return loop.getResult(1);
+  }
+
+  /// m^-1 by Gauss-Jordan elimination with partial pivoting.
+  static Value inverse(OpBuilder &b, Location loc, Value m) {
+    auto type = cast<RankedTensorType>(m.getType());
+    Type elem = type.getElementType();
+    int64_t size = type.getDimSize(0);
+    SmallVector<Attribute> eye(size * size, b.getFloatAttr(elem, 0.0));
+    for (int64_t i = 0; i < size; ++i)
+      eye[i * size + i] = b.getFloatAttr(elem, 1.0);
+    Value identity =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, eye));
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value n = arith::ConstantIndexOp::create(b, loc, size);
+    Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 1.0));
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0.0));
+    auto loop = scf::ForOp::create(
+        b, loc, c0, n, c1, ValueRange{m, identity},
+        [&](OpBuilder &ob, Location l, Value k, ValueRange iter) {
+          Value p = pivotRow(ob, l, iter[0], k, n);
+          Value a = swapRows(ob, l, iter[0], k, p, n);
+          Value inv = swapRows(ob, l, iter[1], k, p, n);
+          Value pivot = tensor::ExtractOp::create(ob, l, a, ValueRange{k, k});
+          Value scale = arith::DivFOp::create(ob, l, one, pivot);
+          // Row k of both, divided by the pivot.
+          auto scaled = scf::ForOp::create(
+              ob, l, c0, n, c1, ValueRange{a, inv},
+              [&](OpBuilder &sb, Location sl, Value j, ValueRange it) {
+                SmallVector<Value> out;
+                for (Value t : it) {
+                  Value v = arith::MulFOp::create(
+                      sb, sl,
+                      tensor::ExtractOp::create(sb, sl, t, ValueRange{k, j}),
+                      scale);
+                  out.push_back(
+                      tensor::InsertOp::create(sb, sl, v, t, ValueRange{k, j}));
+                }
+                scf::YieldOp::create(sb, sl, out);
+              });
+          // Every other row loses its column-k multiple of row k.
+          auto cleared = scf::ForOp::create(
+              ob, l, c0, n, c1, scaled.getResults(),
+              [&](OpBuilder &rb, Location rl, Value i, ValueRange it) {
+                Value self = arith::CmpIOp::create(
+                    rb, rl, arith::CmpIPredicate::eq, i, k);
+                Value f = arith::SelectOp::create(
+                    rb, rl, self, zero,
+                    tensor::ExtractOp::create(rb, rl, it[0], ValueRange{i, k}));
+                scf::YieldOp::create(
+                    rb, rl,
+                    ValueRange{eliminateRow(rb, rl, it[0], i, k, f, c0, n),
+                               eliminateRow(rb, rl, it[1], i, k, f, c0, n)});
+              });
+          scf::YieldOp::create(ob, l, cleared.getResults());
+        });
+    return loop.getResult(1);
+  }
+
   Value toBatchedIf(Location loc, BValue v, bool batched) {
     return batched ? toBatched(loc, v) : v.value;
   }
@@ -1440,29 +1681,34 @@ struct ConvertAdeToLinalgPass
         llvm::any_of(owners, [&](Attribute o) {
           return sizes.lookup(cast<StringAttr>(o).getValue()) > 0;
         });
+    // One gradient sum per owner that has parameters.
+    SmallVector<int64_t> gradOwners;
     if (hasGrads)
-      for (Attribute o : owners)
-        results.push_back(RankedTensorType::get(
-            {sizes.lookup(cast<StringAttr>(o).getValue())}, elem));
+      for (auto [k, o] : llvm::enumerate(owners))
+        if (int64_t size = sizes.lookup(cast<StringAttr>(o).getValue())) {
+          results.push_back(RankedTensorType::get({size}, elem));
+          gradOwners.push_back(k);
+        }
 
     std::string name = (info.getAs<StringAttr>("owner").getValue() + "." +
                         info.getAs<StringAttr>("kind").getValue() + ".tile")
                            .str();
     auto tileFn = func::FuncOp::create(b, f.getLoc(), name,
                                        b.getFunctionType(inputs, results));
-    tileFn->setAttr(
-        "ade.tile",
-        b.getDictionaryAttr({
-            b.getNamedAttr("kind", info.get("kind")),
-            b.getNamedAttr("owner", info.get("owner")),
-            b.getNamedAttr("owners", owners),
-            b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
-            b.getNamedAttr("inputs",
-                           b.getI64IntegerAttr(f.getNumArguments())),
-            b.getNamedAttr("outputs", b.getI64IntegerAttr(numOutputs)),
-            b.getNamedAttr("grads", b.getBoolAttr(hasGrads)),
-            b.getNamedAttr("cotangents", b.getDenseI64ArrayAttr(cotangents)),
-        }));
+    SmallVector<NamedAttribute> tileInfo{
+        b.getNamedAttr("kind", info.get("kind")),
+        b.getNamedAttr("owner", info.get("owner")),
+        b.getNamedAttr("owners", owners),
+        b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+        b.getNamedAttr("inputs", b.getI64IntegerAttr(f.getNumArguments())),
+        b.getNamedAttr("outputs", b.getI64IntegerAttr(numOutputs)),
+        b.getNamedAttr("grads", b.getBoolAttr(hasGrads)),
+        b.getNamedAttr("cotangents", b.getDenseI64ArrayAttr(cotangents)),
+        b.getNamedAttr("grad_owners", b.getDenseI64ArrayAttr(gradOwners))};
+    // A sampler's noise layout travels to its entry's metadata.
+    if (Attribute noise = info.get("noise"))
+      tileInfo.push_back(b.getNamedAttr("noise", noise));
+    tileFn->setAttr("ade.tile", b.getDictionaryAttr(tileInfo));
     Block *entry = tileFn.addEntryBlock();
     b.setInsertionPointToStart(entry);
     llvm::StringMap<Value> params;
@@ -1484,8 +1730,8 @@ struct ConvertAdeToLinalgPass
     if (hasGrads) {
       // One flat sum per owner: zeros, with each gradient at its offset.
       Location loc = f.getLoc();
-      for (auto [k, o] : llvm::enumerate(owners)) {
-        StringRef owner = cast<StringAttr>(o).getValue();
+      for (int64_t k : gradOwners) {
+        StringRef owner = cast<StringAttr>(owners[k]).getValue();
         Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
         Value sum = linalg::FillOp::create(
                         b, loc, ValueRange{zero},

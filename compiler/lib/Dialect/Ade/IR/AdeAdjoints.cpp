@@ -487,6 +487,32 @@ LogicalResult ReduceOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> u,
   return success();
 }
 
+// d log|det A| = tr(A^-1 dA): the cotangent u A^-T.
+LogicalResult LogAbsDetOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> u,
+                                        ArrayRef<bool> needed,
+                                        SmallVectorImpl<Value> &out) {
+  Emitter e(b, getLoc());
+  out.assign(1, Value());
+  if (!u[0] || !needed[0])
+    return success();
+  Value inv = InverseOp::create(b, getLoc(), getInput());
+  out[0] = e.mul(u[0], e.transpose(inv));
+  return success();
+}
+
+// d A^-1 = -A^-1 dA A^-1: the cotangent -A^-T U A^-T.
+LogicalResult InverseOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> u,
+                                      ArrayRef<bool> needed,
+                                      SmallVectorImpl<Value> &out) {
+  Emitter e(b, getLoc());
+  out.assign(1, Value());
+  if (!u[0] || !needed[0])
+    return success();
+  Value yt = e.transpose(getResult());
+  out[0] = e.neg(e.matmul(e.matmul(yt, u[0]), yt));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Shape operations
 //===----------------------------------------------------------------------===//

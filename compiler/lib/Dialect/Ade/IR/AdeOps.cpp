@@ -334,6 +334,26 @@ LogicalResult StackOp::verify() {
   return success();
 }
 
+static bool isSquareMatrix(RankedTensorType t) {
+  return t.getRank() == 2 && t.getDimSize(0) == t.getDimSize(1);
+}
+
+LogicalResult LogAbsDetOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  if (!isSquareMatrix(in) || out.getRank() != 0 ||
+      in.getElementType() != out.getElementType())
+    return emitOpError("takes a square matrix to a scalar of its element "
+                       "type");
+  return success();
+}
+
+LogicalResult InverseOp::verify() {
+  if (!isSquareMatrix(tensorType(getInput())) ||
+      getInput().getType() != getResult().getType())
+    return emitOpError("takes a square matrix to one of the same type");
+  return success();
+}
+
 LogicalResult BroadcastToOp::verify() {
   auto in = tensorType(getInput()), out = tensorType(getResult());
   FailureOr<SmallVector<int64_t>> shape =

@@ -73,10 +73,11 @@ struct AdeBuildEntriesPass
     auto numOutputs = info.getAs<IntegerAttr>("outputs");
     auto grads = info.getAs<BoolAttr>("grads");
     auto cotangents = info.getAs<DenseI64ArrayAttr>("cotangents");
+    auto gradOwners = info.getAs<DenseI64ArrayAttr>("grad_owners");
     auto owner = info.getAs<StringAttr>("owner");
     auto kind = info.getAs<StringAttr>("kind");
     if (!owners || !size || !numInputs || !numOutputs || !grads ||
-        !cotangents || !owner || !kind)
+        !cotangents || !gradOwners || !owner || !kind)
       return fn.emitError("internal: incomplete ade.tile attribute");
     TileSignature s;
     s.fn = fn;
@@ -85,7 +86,7 @@ struct AdeBuildEntriesPass
     size_t k = owners.size(), n = numInputs.getInt(), m = numOutputs.getInt();
     FunctionType type = fn.getFunctionType();
     if (type.getNumResults() != 0 ||
-        type.getNumInputs() != k + n + m + (grads.getValue() ? k : 0))
+        type.getNumInputs() != k + n + m + gradOwners.size())
       return fn.emitError("internal: a tile function must be bufferized to "
                           "(params, inputs, outputs, grads) before "
                           "ade-build-entries");
@@ -344,7 +345,7 @@ struct AdeBuildEntriesPass
       chunks = arith::MinUIOp::create(b, loc, chunks, full);
       chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
       SmallVector<Value> partials;
-      for (size_t i = 0; i < k; ++i) {
+      for (size_t i = 0; i < s.grads.size(); ++i) {
         int64_t size = s.grads[i].getDimSize(0);
         partials.push_back(allocate(
             b, loc, MemRefType::get({ShapedType::kDynamic, size}, s.elem),
@@ -370,7 +371,7 @@ struct AdeBuildEntriesPass
             Value hi = arith::DivUIOp::create(
                 cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
             SmallVector<Value> accs;
-            for (size_t i = 0; i < k; ++i) {
+            for (size_t i = 0; i < s.grads.size(); ++i) {
               int64_t size = s.grads[i].getDimSize(0);
               Value row = memref::SubViewOp::create(
                   cb, loc, cast<MemRefType>(accTypes[i]), a[k + n + m + i],
@@ -409,7 +410,7 @@ struct AdeBuildEntriesPass
             scf::InParallelOp::create(ob, l);
           });
       Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(s.elem, 0));
-      for (size_t i = 0; i < k; ++i) {
+      for (size_t i = 0; i < s.grads.size(); ++i) {
         linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
         int64_t size = s.grads[i].getDimSize(0);
         scf::ForOp::create(

@@ -55,6 +55,98 @@ struct AdeBuildKernelsPass
       if (failed(buildModelKernels(module, density, owner)))
         return signalPassFailure();
     }
+    for (auto sample : llvm::to_vector(module.getOps<func::FuncOp>()))
+      if (sample->hasAttr("ade.sample") &&
+          failed(buildSamplerKernels(module, sample)))
+        return signalPassFailure();
+  }
+
+  /// sample(noise, [x0]) -> (x, [v], log q, kinetic) as derived by
+  /// ade-density, and its vector-Jacobian product with respect to the
+  /// parameters of the model and of the sampler.
+  LogicalResult buildSamplerKernels(ModuleOp module, func::FuncOp sample) {
+    auto name = sample->getAttrOfType<StringAttr>("ade.sample");
+    auto model = sample->getAttrOfType<StringAttr>("ade.model");
+    auto noise = sample->getAttrOfType<ArrayAttr>("ade.noise");
+    if (!name || !model || !noise || sample.getNumResults() < 3)
+      return sample.emitError("internal: a sampler's density must be "
+                              "derived (ade-density) before its kernels");
+    OpBuilder b(module.getContext());
+    auto info = [&](StringRef kind) {
+      return b.getDictionaryAttr(
+          {b.getNamedAttr("kind", b.getStringAttr(kind)),
+           b.getNamedAttr("owner", name),
+           b.getNamedAttr("owners", b.getArrayAttr({model, name})),
+           b.getNamedAttr("noise", noise)});
+    };
+    b.setInsertionPointToEnd(module.getBody());
+    // The sample function (named <sampler>.sample) is its own kernel.
+    sample->setAttr("ade.kernel", info("sample"));
+
+    // sample_vjp(noise, [x0], cotangents of every output) -> gradients.
+    SmallVector<Type> inputs(sample.getArgumentTypes());
+    llvm::append_range(inputs, sample.getResultTypes());
+    auto vjp = func::FuncOp::create(
+        b, sample.getLoc(), (name.getValue() + ".sample_vjp").str(),
+        b.getFunctionType(inputs, {}));
+    Block *entry = vjp.addEntryBlock();
+    OpBuilder vb(module.getContext());
+    vb.setInsertionPointToStart(entry);
+    Block &body = sample.getBody().front();
+    IRMapping map;
+    for (auto [from, to] : llvm::zip(body.getArguments(), entry->getArguments()))
+      map.map(from, to);
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(vb.clone(op, map));
+    SmallVector<Seed> seeds;
+    unsigned numArgs = sample.getNumArguments();
+    for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands())) {
+      vjp.setArgAttr(numArgs + i, "ade.cotangent", vb.getUnitAttr());
+      seeds.push_back({map.lookupOrDefault(v), entry->getArgument(numArgs + i)});
+    }
+    return finishVjp(vjp, vb, ops, seeds, info("sample_vjp"));
+  }
+
+  /// Ends a vjp kernel: the cotangents of every parameter `ops` read, one
+  /// result each (`ade.param_grad`).
+  LogicalResult finishVjp(func::FuncOp fn, OpBuilder &b,
+                          ArrayRef<Operation *> ops, ArrayRef<Seed> seeds,
+                          DictionaryAttr info) {
+    llvm::MapVector<StringAttr, SmallVector<Value>> reads;
+    for (Operation *op : ops)
+      if (auto p = dyn_cast<ParamOp>(op))
+        reads[p.getNameAttr().getAttr()].push_back(p.getResult());
+    SmallVector<Value> wrt;
+    for (auto &[name, values] : reads)
+      llvm::append_range(wrt, values);
+    FailureOr<SmallVector<Value>> cotangents =
+        buildReverse(b, ops, wrt, seeds);
+    if (failed(cotangents))
+      return failure();
+    SmallVector<Value> results;
+    SmallVector<Attribute> names;
+    unsigned next = 0;
+    for (auto &[name, values] : reads) {
+      Value sum = (*cotangents)[next++];
+      for (size_t i = 1; i < values.size(); ++i)
+        sum = AddOp::create(b, fn.getLoc(), sum.getType(), sum,
+                            (*cotangents)[next++]);
+      results.push_back(sum);
+      names.push_back(FlatSymbolRefAttr::get(name));
+    }
+    func::ReturnOp::create(b, fn.getLoc(), results);
+    SmallVector<Type> types;
+    for (Value v : results)
+      types.push_back(v.getType());
+    fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), types));
+    for (auto [i, name] : llvm::enumerate(names))
+      fn.setResultAttr(i, "ade.param_grad", name);
+    // The entry has gradient buffers even when nothing is read.
+    SmallVector<NamedAttribute> attrs(info.getValue());
+    attrs.push_back(b.getNamedAttr("grads", b.getUnitAttr()));
+    fn->setAttr("ade.kernel", b.getDictionaryAttr(attrs));
+    return success();
   }
 
   /// A kernel named `<owner>.<kind>` taking `inputs`, with a copy of
@@ -135,42 +227,9 @@ struct AdeBuildKernelsPass
     KernelBody vjp = startKernel(module, density, owner, "energy_vjp",
                                  {xType, fType});
     vjp.fn.setArgAttr(1, "ade.cotangent", vjp.builder.getUnitAttr());
-    llvm::MapVector<StringAttr, SmallVector<Value>> reads;
-    for (Operation *op : vjp.ops)
-      if (auto p = dyn_cast<ParamOp>(op))
-        reads[p.getNameAttr().getAttr()].push_back(p.getResult());
-    SmallVector<Value> wrt;
-    for (auto &[name, values] : reads)
-      llvm::append_range(wrt, values);
-    FailureOr<SmallVector<Value>> cotangents =
-        buildReverse(vjp.builder, vjp.ops, wrt,
-                     {{vjp.f, vjp.fn.getArgument(1)}});
-    if (failed(cotangents))
-      return failure();
-    SmallVector<Value> results;
-    SmallVector<Attribute> names;
-    unsigned next = 0;
-    for (auto &[name, values] : reads) {
-      Value sum = (*cotangents)[next++];
-      for (size_t i = 1; i < values.size(); ++i)
-        sum = AddOp::create(vjp.builder, vjp.fn.getLoc(), sum.getType(), sum,
-                            (*cotangents)[next++]);
-      results.push_back(sum);
-      names.push_back(FlatSymbolRefAttr::get(name));
-    }
-    finish(vjp, results);
-    // The entry has a gradient buffer even when the model has no
-    // parameters (it stays empty).
-    vjp.fn->setAttr("ade.kernel",
-                    vjp.builder.getDictionaryAttr(llvm::to_vector(llvm::concat<
-                        const NamedAttribute>(
-                        vjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel")
-                            .getValue(),
-                        ArrayRef<NamedAttribute>{vjp.builder.getNamedAttr(
-                            "grads", vjp.builder.getUnitAttr())}))));
-    for (auto [i, name] : llvm::enumerate(names))
-      vjp.fn.setResultAttr(i, "ade.param_grad", name);
-    return success();
+    return finishVjp(vjp.fn, vjp.builder, vjp.ops,
+                     {{vjp.f, vjp.fn.getArgument(1)}},
+                     vjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel"));
   }
 };
 

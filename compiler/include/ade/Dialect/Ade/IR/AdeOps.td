@@ -409,6 +409,39 @@ def Ade_EmbedOp : Ade_Op<"embed", [Pure, DeclareOpInterfaceMethods<Ade_Different
   let hasVerifier = 1;
 }
 
+def Ade_LogAbsDetOp : Ade_Op<"logabsdet", [Pure, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "log |det A| of a square matrix";
+  let description = [{
+    By LU factorization with partial pivoting (-inf for a singular
+    matrix). Emitted by the sampler density pass for updates without a
+    recognized structure.
+
+    ```mlir
+    %l = ade.logabsdet %J : tensor<3x3xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Ade_InverseOp : Ade_Op<"inverse", [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Ade_DifferentiableOpInterface>]> {
+  let summary = "inverse of a square matrix";
+  let description = [{
+    By Gauss-Jordan elimination with partial pivoting. Emitted by the
+    derivative rule of `ade.logabsdet`.
+
+    ```mlir
+    %b = ade.inverse %a : tensor<3x3xf32>
+    ```
+  }];
+  let arguments = (ins Ade_FloatTensor:$input);
+  let results = (outs Ade_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Images
 //===----------------------------------------------------------------------===//

@@ -30,6 +30,36 @@ def AdeAutodiff : Pass<"ade-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def AdeDensity : Pass<"ade-density", "mlir::ModuleOp"> {
+  let summary = "Derives the log-density of every sampler's output";
+  let description = [{
+    On each sample function (`ade.sample`; calls inlined, derivatives
+    expanded), turns draws into reads of a noise input and appends two
+    results: log q of the returned state (with the momenta the sampler
+    drew and dropped, conditional on its arguments) and the kinetic energy
+    1/2 |v|^2 of those dropped variables. Draws add their log-densities;
+    each update of state that dies there subtracts log|det| of its
+    Jacobian, derived by structure (shear, elementwise scale or affine,
+    elementwise bijection, rank one, permutation) or from a dense Jacobian
+    (`ade.logabsdet`) up to `dense-limit` dimensions. The function gets
+    `ade.noise`: the layout of its noise input (name, offset, size and
+    distribution of every draw).
+
+    ```mlir
+    func.func @S.sample() -> tensor<2xf32> attributes {ade.sample = "S"}
+    // becomes
+    func.func @S.sample(%noise: tensor<4xf32>)
+        -> (tensor<2xf32>, tensor<f32>, tensor<f32>)
+        attributes {ade.sample = "S", ade.noise = [...]}
+    ```
+  }];
+  let options = [
+    Option<"denseLimit", "dense-limit", "unsigned", /*default=*/"64",
+           "Largest dimension of an update with a dense Jacobian">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
   let summary = "Builds the per-particle kernels of the model.so entries";
   let description = [{

@@ -1,0 +1,486 @@
+//===- SamplerTest.cpp - Compiled samplers: densities and gradients -------===//
+//
+// The sample and sample_vjp entries of compiled samplers: log q against
+// closed forms (affine Gaussians, uniforms) and against brute-force
+// Jacobians (finite differences of the sample entry in its noise, f64),
+// sample_vjp against finite differences, and the moons sampler and the
+// gradients of the ADE objective against LibTorch autograd.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Library.h"
+
+#include <algorithm>
+#include <random>
+
+namespace {
+using namespace ade_test;
+
+/// Random values for a parameter buffer, scaled like a Glorot init.
+std::vector<double> randomParams(const ade_param_info *params, int32_t count,
+                                 int64_t size, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> v(size + 1);
+  for (int32_t i = 0; i < count; ++i) {
+    const ade_param_info &p = params[i];
+    double fanIn = p.rank >= 2 ? double(p.size) / double(p.shape[0]) : 4.0;
+    std::uniform_real_distribution<double> u(-1.0 / std::sqrt(fanIn),
+                                             1.0 / std::sqrt(fanIn));
+    for (int64_t k = 0; k < p.size; ++k)
+      v[p.offset + k] = u(rng);
+  }
+  v.resize(size);
+  return v;
+}
+
+/// Noise as the sampler expects it: standard normal or uniform on [0, 1).
+std::vector<double> randomNoise(const ade_sampler_info &s, int64_t batch,
+                                unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<double> noise(batch * s.noise_size);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int32_t d = 0; d < s.num_draws; ++d)
+      for (int64_t k = 0; k < s.draws[d].size; ++k)
+        noise[b * s.noise_size + s.draws[d].offset + k] =
+            s.draws[d].noise == ADE_NOISE_UNIFORM ? uniform(rng) : normal(rng);
+  return noise;
+}
+
+/// A sampler of a compiled library with its model and parameters.
+struct Rig {
+  std::shared_ptr<Library> lib;
+  const ade_sampler_info *s = nullptr;
+  const ade_model_info *m = nullptr;
+  std::vector<double> modelParams, samplerParams;
+  bool f64 = true;
+
+  Rig(const std::string &source, const std::string &sampler,
+        const std::string &precision, unsigned seed = 1) {
+    lib = load(source, precision);
+    if (!lib || !lib->info)
+      return;
+    s = lib->sampler(sampler);
+    if (!s)
+      return;
+    m = &lib->info->models[s->model];
+    f64 = precision == "f64";
+    modelParams = randomParams(m->params, m->num_params, m->params_size, seed);
+    samplerParams =
+        randomParams(s->params, s->num_params, s->params_size, seed + 1);
+  }
+  int64_t dim() const { return m->data_size; }
+  double param(const std::string &name, int64_t k) const {
+    for (int32_t i = 0; i < s->num_params; ++i)
+      if (name == s->params[i].name)
+        return samplerParams[s->params[i].offset + k];
+    ADD_FAILURE() << "no sampler parameter " << name;
+    return 0;
+  }
+};
+
+struct Sample {
+  std::vector<double> x, v, logq, kinetic;
+};
+
+Sample sample(const Rig &t, const std::vector<double> &modelParams,
+              const std::vector<double> &samplerParams,
+              const std::vector<double> &noise, int64_t batch,
+              int32_t threads = 1) {
+  Typed mp(modelParams, t.f64), sp(samplerParams, t.f64), n(noise, t.f64);
+  Typed x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
+      logq(batch, t.f64), kin(batch, t.f64);
+  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
+                        v.data(), logq.data(), kin.data(), batch, threads),
+            ADE_OK);
+  return {x.values(), t.s->returns_momentum ? v.values() : std::vector<double>{},
+          logq.values(), kin.values()};
+}
+
+Sample sample(const Rig &t, const std::vector<double> &noise, int64_t batch,
+              int32_t threads = 1) {
+  return sample(t, t.modelParams, t.samplerParams, noise, batch, threads);
+}
+
+/// Cotangents of a sample's outputs.
+struct Cotangents {
+  std::vector<double> x, v, logq, kinetic;
+  double dot(const Sample &s) const {
+    double total = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+      total += x[i] * s.x[i];
+    for (size_t i = 0; i < s.v.size(); ++i)
+      total += v[i] * s.v[i];
+    for (size_t i = 0; i < logq.size(); ++i)
+      total += logq[i] * s.logq[i] + kinetic[i] * s.kinetic[i];
+    return total;
+  }
+};
+
+Cotangents randomCotangents(const Rig &t, int64_t batch, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  auto draw = [&](int64_t n) {
+    std::vector<double> v(n);
+    for (double &e : v)
+      e = u(rng);
+    return v;
+  };
+  return {draw(batch * t.dim()), draw(batch * t.dim()), draw(batch),
+          draw(batch)};
+}
+
+/// sample_vjp: gradients in the model's and the sampler's parameters.
+std::pair<std::vector<double>, std::vector<double>>
+sampleVjp(const Rig &t, const std::vector<double> &noise,
+          const Cotangents &c, int64_t batch, int32_t threads = 1) {
+  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64),
+      n(noise, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
+      gk(c.kinetic, t.f64), gm(t.m->params_size + 1, t.f64),
+      gs(t.s->params_size + 1, t.f64);
+  EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(), nullptr,
+                            gx.data(), gv.data(), gl.data(), gk.data(),
+                            gm.data(), gs.data(), batch, threads),
+            ADE_OK);
+  std::vector<double> model = gm.values(), sampler = gs.values();
+  model.resize(t.m->params_size);
+  sampler.resize(t.s->params_size);
+  return {model, sampler};
+}
+
+double logNormal(double x, double mean, double std) {
+  double z = (x - mean) / std;
+  return -0.5 * z * z - std::log(std) - 0.5 * std::log(2 * M_PI);
+}
+
+const char *kSamplers = "test/Runtime/Inputs/samplers";
+
+TEST(Samplers, AffineGaussianHasItsClosedFormDensity) {
+  Rig t(kSamplers, "Affine", "f64");
+  ASSERT_TRUE(t.s);
+  const int64_t batch = 37;
+  std::vector<double> noise = randomNoise(*t.s, batch, 3);
+  Sample out = sample(t, noise, batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    double want = 0;
+    for (int64_t i = 0; i < 2; ++i) {
+      // x = 2 (z e^k + 1) - 0.5 with z ~ N(m, e^s).
+      double m = t.param("m", i), s = std::exp(t.param("s", i)),
+             k = std::exp(t.param("k", i));
+      double mean = 2 * (m * k + 1) - 0.5, std = 2 * s * k;
+      double x = 2 * ((m + s * noise[b * 2 + i]) * k + 1) - 0.5;
+      EXPECT_NEAR(out.x[b * 2 + i], x, 1e-12);
+      want += logNormal(x, mean, std);
+    }
+    EXPECT_NEAR(out.logq[b], want, 1e-12) << "particle " << b;
+    EXPECT_EQ(out.kinetic[b], 0.0);
+  }
+}
+
+TEST(Samplers, UniformDrawHasItsClosedFormDensity) {
+  Rig t(kSamplers, "Box", "f64");
+  ASSERT_TRUE(t.s);
+  ASSERT_EQ(t.s->draws[0].noise, ADE_NOISE_UNIFORM);
+  const int64_t batch = 9;
+  std::vector<double> noise = randomNoise(*t.s, batch, 4);
+  Sample out = sample(t, noise, batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t i = 0; i < 2; ++i)
+      EXPECT_NEAR(out.x[b * 2 + i],
+                  t.param("lo", i) + 3 * noise[b * 2 + i] + 1, 1e-12);
+    EXPECT_NEAR(out.logq[b], -2 * std::log(3.0), 1e-12);
+  }
+}
+
+/// log q against sum log p(noise) - log|det d(output)/d(noise)| with the
+/// Jacobian from central differences of the sample entry (f64).
+void expectBruteForceDensity(const std::string &source,
+                             const std::string &name) {
+  Rig t(source, name, "f64", 7);
+  ASSERT_TRUE(t.s) << name;
+  int64_t n = t.s->noise_size;
+  int64_t outputs = t.dim() * (t.s->returns_momentum ? 2 : 1);
+  ASSERT_EQ(outputs, n) << name << ": the output must be the whole state";
+  const int64_t batch = 3;
+  std::vector<double> noise = randomNoise(*t.s, batch, 11);
+  Sample base = sample(t, noise, batch);
+  // All perturbed noise vectors of all particles in one call.
+  std::vector<double> probes;
+  const double h = 1e-5;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < n; ++j)
+      for (double sign : {1.0, -1.0}) {
+        std::vector<double> e(noise.begin() + b * n, noise.begin() + (b + 1) * n);
+        e[j] += sign * h;
+        probes.insert(probes.end(), e.begin(), e.end());
+      }
+  Sample moved = sample(t, probes, probes.size() / n);
+  auto output = [&](const Sample &s, int64_t p, int64_t k) {
+    return k < t.dim() ? s.x[p * t.dim() + k] : s.v[p * t.dim() + k - t.dim()];
+  };
+  for (int64_t b = 0; b < batch; ++b) {
+    torch::Tensor jac = torch::zeros({n, n}, torch::kFloat64);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t k = 0; k < n; ++k) {
+        int64_t plus = (b * n + j) * 2, minus = plus + 1;
+        jac[k][j] = (output(moved, plus, k) - output(moved, minus, k)) / (2 * h);
+      }
+    double logDet = std::get<1>(torch::slogdet(jac)).item<double>();
+    double logNoise = 0;
+    for (int64_t j = 0; j < n; ++j)
+      logNoise += logNormal(noise[b * n + j], 0, 1);
+    EXPECT_NEAR(base.logq[b], logNoise - logDet, 1e-9)
+        << name << " particle " << b;
+  }
+}
+
+TEST(Samplers, PlanarFlowLogDetMatchesBruteForce) {
+  expectBruteForceDensity(kSamplers, "Planar");
+}
+TEST(Samplers, GeneralizedLeapfrogLogDetMatchesBruteForce) {
+  expectBruteForceDensity(kSamplers, "Generalized");
+}
+TEST(Samplers, DenseFallbackLogDetMatchesBruteForce) {
+  expectBruteForceDensity(kSamplers, "Dense");
+}
+TEST(Samplers, ExampleGeneralizedHmcMatchesBruteForce) {
+  expectBruteForceDensity("examples/generalized_hmc", "GeneralizedHMC");
+}
+
+// Leapfrog from a fresh momentum preserves volume: the derived log-det is
+// exactly 0 (no Jacobian is computed), and brute force agrees.
+TEST(Samplers, LeapfrogIsVolumePreserving) {
+  expectBruteForceDensity(kSamplers, "Leapfrog");
+  Rig t(kSamplers, "Leapfrog", "f64");
+  ASSERT_TRUE(t.s);
+  std::vector<double> noise = randomNoise(*t.s, 5, 12);
+  Sample out = sample(t, noise, 5);
+  for (int64_t b = 0; b < 5; ++b) {
+    double logNoise = 0;
+    for (int64_t j = 0; j < 4; ++j)
+      logNoise += logNormal(noise[b * 4 + j], 0, 1);
+    EXPECT_NEAR(out.logq[b], logNoise, 1e-13);
+  }
+}
+
+/// sample_vjp against central differences of sum c . outputs over up to
+/// 24 random coordinates of each parameter buffer (f64). ReLU energies make
+/// the samples piecewise smooth: a coordinate whose stencil straddles a kink
+/// (forward and backward differences disagree) says nothing about the
+/// derivative and is skipped, but most coordinates must be checked.
+void expectVjpMatchesFiniteDifferences(const std::string &source,
+                                       const std::string &name) {
+  Rig t(source, name, "f64", 21);
+  ASSERT_TRUE(t.s) << name;
+  const int64_t batch = 3;
+  std::vector<double> noise = randomNoise(*t.s, batch, 23);
+  Cotangents c = randomCotangents(t, batch, 29);
+  auto [gm, gs] = sampleVjp(t, noise, c, batch);
+  double center = c.dot(sample(t, noise, batch));
+  std::mt19937_64 rng(31);
+  auto check = [&](std::vector<double> params, bool model,
+                   const std::vector<double> &got) {
+    std::vector<int64_t> coords(params.size());
+    for (size_t i = 0; i < coords.size(); ++i)
+      coords[i] = i;
+    std::shuffle(coords.begin(), coords.end(), rng);
+    coords.resize(std::min<size_t>(coords.size(), 24));
+    std::vector<double> fd, mine;
+    for (int64_t i : coords) {
+      double h = 1e-5 * std::max(1.0, std::fabs(params[i]));
+      double value[2];
+      for (int side = 0; side < 2; ++side) {
+        std::vector<double> p = params;
+        p[i] += side == 0 ? h : -h;
+        Sample s = model ? sample(t, p, t.samplerParams, noise, batch)
+                         : sample(t, t.modelParams, p, noise, batch);
+        value[side] = c.dot(s);
+      }
+      double forward = (value[0] - center) / h;
+      double backward = (center - value[1]) / h;
+      double central = (value[0] - value[1]) / (2 * h);
+      if (std::fabs(forward - backward) > 1e-3 * std::max(1.0, std::fabs(central)))
+        continue;
+      fd.push_back(central);
+      mine.push_back(got[i]);
+    }
+    EXPECT_GE(fd.size() * 6, coords.size() * 5)
+        << name << ": too many kinks to check";
+    EXPECT_LE(relativeError(mine, fd, 1e-3), 1e-6)
+        << name << (model ? " model" : " sampler") << " parameters";
+  };
+  check(t.modelParams, true, gm);
+  check(t.samplerParams, false, gs);
+}
+
+TEST(Samplers, SampleVjpMatchesFiniteDifferences) {
+  for (const char *name :
+       {"Affine", "Box", "Planar", "Leapfrog", "Generalized", "Dense"})
+    expectVjpMatchesFiniteDifferences(kSamplers, name);
+}
+
+TEST(Samplers, ExampleSampleVjpsMatchFiniteDifferences) {
+  expectVjpMatchesFiniteDifferences("examples/moons", "Langevin5");
+  expectVjpMatchesFiniteDifferences("examples/gaussian", "Langevin3");
+  expectVjpMatchesFiniteDifferences("examples/generalized_hmc",
+                                    "GeneralizedHMC");
+}
+
+TEST(Samplers, EntriesArePureAndCheckArguments) {
+  Rig t("examples/moons", "Langevin5", "f32");
+  ASSERT_TRUE(t.s);
+  const int64_t batch = 77;
+  std::vector<double> noise = randomNoise(*t.s, batch, 41);
+  Sample one = sample(t, noise, batch, 1);
+  Sample two = sample(t, noise, batch, 2);
+  EXPECT_EQ(one.x, two.x);
+  EXPECT_EQ(one.logq, two.logq);
+  EXPECT_EQ(one.kinetic, two.kinetic);
+  Typed mp(t.modelParams, false), sp(t.samplerParams, false), n(noise, false);
+  Typed x(batch * 2, false), q(batch, false), k(batch, false);
+  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), nullptr, nullptr, x.data(),
+                        nullptr, q.data(), k.data(), batch, 0),
+            ADE_ERROR_NULL_POINTER);
+  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
+                        nullptr, q.data(), k.data(), 0, 0),
+            ADE_ERROR_BAD_BATCH);
+}
+
+//===----------------------------------------------------------------------===//
+// The moons sampler and the ADE objective against LibTorch autograd
+//===----------------------------------------------------------------------===//
+
+/// The buffer slice of parameter `name` as a tensor of its shape.
+torch::Tensor view(const ade_param_info *params, int32_t count,
+                   const torch::Tensor &flat, const std::string &name) {
+  for (int32_t i = 0; i < count; ++i)
+    if (name == params[i].name)
+      return flat.slice(0, params[i].offset, params[i].offset + params[i].size)
+          .view(std::vector<int64_t>(params[i].shape,
+                                     params[i].shape + params[i].rank));
+  ADD_FAILURE() << "no parameter " << name;
+  return flat;
+}
+
+/// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1).
+torch::Tensor moonsEnergy(const ade_model_info &m, const torch::Tensor &p,
+                          torch::Tensor h) {
+  for (int i = 0; i < 4; ++i) {
+    std::string layer = "net.layer." + std::to_string(i);
+    if (i > 0)
+      h = torch::relu(h);
+    h = torch::matmul(h, view(m.params, m.num_params, p, layer + ".W").t()) +
+        view(m.params, m.num_params, p, layer + ".b");
+  }
+  return -h.select(1, 0);
+}
+
+/// Langevin5 of examples/moons.ade: 10 planar layers on N(0, I), then 5
+/// leapfrog steps from fresh momenta. Returns (x, log q, kinetic).
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
+moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
+             const torch::Tensor &pm, const torch::Tensor &ps,
+             const torch::Tensor &noise) {
+  auto sp = [&](const std::string &name) {
+    return view(s.params, s.num_params, ps, name);
+  };
+  auto logN = [](const torch::Tensor &e) {
+    return (-0.5 * e * e - 0.5 * std::log(2 * M_PI)).sum(1);
+  };
+  auto grad = [&](const torch::Tensor &x) {
+    torch::Tensor f = moonsEnergy(m, pm, x).sum();
+    return torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true,
+                                 /*create_graph=*/true)[0];
+  };
+  torch::Tensor z = noise.slice(1, 0, 2);
+  torch::Tensor logq = logN(z), x = z;
+  for (int i = 0; i < 10; ++i) {
+    std::string layer = "q0.layer." + std::to_string(i);
+    torch::Tensor u = sp(layer + ".u"), w = sp(layer + ".w"),
+                  b = sp(layer + ".b");
+    torch::Tensor t = torch::tanh(torch::matmul(x, w) + b);
+    torch::Tensor psi = (1 - t * t).unsqueeze(1) * w;
+    logq = logq - torch::log(torch::abs(1 + torch::matmul(psi, u)));
+    x = x + u * t.unsqueeze(1);
+  }
+  torch::Tensor kinetic = torch::zeros_like(logq);
+  torch::Tensor eps = sp("eps");
+  for (int k = 0; k < 5; ++k) {
+    torch::Tensor v = noise.slice(1, 2 + 2 * k, 4 + 2 * k);
+    logq = logq + logN(v);
+    torch::Tensor e = eps[k];
+    v = v + 0.5 * e * grad(x);
+    x = x + e * v;
+    v = v + 0.5 * e * grad(x);
+    kinetic = kinetic + 0.5 * (v * v).sum(1);
+  }
+  return {x, logq, kinetic};
+}
+
+void expectMoonsMatchesLibTorch(const std::string &precision) {
+  Rig t("examples/moons", "Langevin5", precision, 51);
+  ASSERT_TRUE(t.s);
+  const int64_t batch = 64;
+  double tolerance = t.f64 ? 1e-10 : 1e-5;
+  std::vector<double> noise = randomNoise(*t.s, batch, 53);
+  // The values the library sees.
+  auto seen = [&](const std::vector<double> &v) {
+    Typed typed(v, t.f64);
+    return torch::tensor(typed.values(), torch::kFloat64);
+  };
+  torch::Tensor pm = seen(t.modelParams).requires_grad_();
+  torch::Tensor ps = seen(t.samplerParams).requires_grad_();
+  torch::Tensor n = seen(noise).view({batch, t.s->noise_size});
+  auto [x, logq, kinetic] = moonsSampler(*t.m, *t.s, pm, ps, n);
+  Sample out = sample(t, noise, batch, 2);
+  EXPECT_LE(relativeError(out.x, toVector(x.detach())), tolerance) << "x";
+  EXPECT_LE(relativeError(out.logq, toVector(logq.detach())), tolerance)
+      << "log q";
+  EXPECT_LE(relativeError(out.kinetic, toVector(kinetic.detach())), tolerance)
+      << "kinetic";
+
+  // The sampler's side of the ADE objective, mean over the batch of
+  // f(x_T) - kinetic - log q, and its full gradient (paper eq. 21):
+  // through the samples into both parameter sets.
+  torch::Tensor xt = x;
+  torch::Tensor objective =
+      (moonsEnergy(*t.m, pm, xt) - kinetic - logq).mean();
+  auto grads = torch::autograd::grad({objective}, {pm, ps});
+  // The library: energy_vjp at the samples (the direct term) plus
+  // sample_vjp with the cotangents grad f(x_T) / B, -1/B, -1/B.
+  std::vector<double> xs = out.x;
+  Typed xTyped(xs, t.f64);
+  Typed mp(t.modelParams, t.f64), f(batch, t.f64), gx(batch * 2, t.f64);
+  ASSERT_EQ(t.m->grad_energy(mp.data(), xTyped.data(), f.data(), gx.data(),
+                             batch, 2),
+            ADE_OK);
+  Cotangents c;
+  for (double g : gx.values())
+    c.x.push_back(g / batch);
+  c.logq.assign(batch, -1.0 / batch);
+  c.kinetic.assign(batch, -1.0 / batch);
+  auto [gm, gs] = sampleVjp(t, noise, c, batch, 2);
+  Typed w(std::vector<double>(batch, 1.0 / batch), t.f64),
+      direct(t.m->params_size + 1, t.f64);
+  ASSERT_EQ(t.m->energy_vjp(mp.data(), xTyped.data(), w.data(), direct.data(),
+                            batch, 2),
+            ADE_OK);
+  std::vector<double> modelGrad = direct.values();
+  modelGrad.resize(t.m->params_size);
+  for (size_t i = 0; i < modelGrad.size(); ++i)
+    modelGrad[i] += gm[i];
+  EXPECT_LE(relativeError(modelGrad, toVector(grads[0])), tolerance)
+      << "model gradient";
+  EXPECT_LE(relativeError(gs, toVector(grads[1])), tolerance)
+      << "sampler gradient";
+}
+
+TEST(Samplers, MoonsSamplerAndObjectiveMatchLibTorchF32) {
+  expectMoonsMatchesLibTorch("f32");
+}
+TEST(Samplers, MoonsSamplerAndObjectiveMatchLibTorchF64) {
+  expectMoonsMatchesLibTorch("f64");
+}
+
+} // namespace
