@@ -1342,6 +1342,7 @@ void Checker::execStmt(const ast::Stmt &s, Frame &frame, bool tailPosition) {
       return;
     }
     frame.returned = eval(*r.value, frame);
+    frame.returnRange = r.value->range;
     return;
   }
   case ast::Stmt::Kind::For: {
@@ -1720,7 +1721,8 @@ tir::Function *Checker::instantiate(const FnRef &fn,
 
   if (result.isError())
     return nullptr;
-  SourceRange resultRange = decl.exprBody ? decl.exprBody->range : decl.range;
+  SourceRange resultRange =
+      decl.exprBody ? decl.exprBody->range : frame.returnRange;
   std::optional<tir::Type> declared;
   if (decl.result) {
     declared = evalType(*decl.result, frame);

@@ -158,6 +158,8 @@ struct Frame {
   std::unordered_map<const ast::Ident *, Value> locals;
   /// Set once the function body has returned.
   std::optional<Value> returned;
+  /// The returned expression, where diagnostics about the result point.
+  SourceRange returnRange;
 };
 
 /// Deepest chain of function instantiations (and of nested components).

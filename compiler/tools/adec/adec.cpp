@@ -194,7 +194,8 @@ void splitLocation(mlir::Location loc, std::vector<mlir::FileLineColLoc> &out) {
 }
 
 /// Routes MLIR diagnostics from the code generator into `diags`, at their
-/// .ade locations (E080), the inlined call chain as notes.
+/// .ade locations (E080), the inlined call chain and the compiler's own
+/// notes as notes.
 class CodegenDiagnostics {
 public:
   CodegenDiagnostics(mlir::MLIRContext &context, const SourceManager &sm,
@@ -213,6 +214,11 @@ public:
           auto builder = diags.error(DiagCode::E080, where, d.str());
           for (size_t i = 1; i < locs.size(); ++i)
             builder.note(range(locs[i]), "called from here");
+          for (mlir::Diagnostic &note : d.getNotes()) {
+            std::vector<mlir::FileLineColLoc> at;
+            splitLocation(note.getLocation(), at);
+            builder.note(at.empty() ? where : range(at[0]), note.str());
+          }
           return mlir::success();
         }) {}
 
@@ -288,6 +294,8 @@ int generateCode(const Options &opts, const tir::Program &program,
   registerPipelinePasses();
   mlir::MLIRContext context(registry);
   context.disableMultithreading();
+  // Users see .ade locations; the failing op's IR is not for them.
+  context.printOpOnDiagnostic(false);
   CodegenDiagnostics bridge(context, sm, diags);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       generateModule(context, program, sm);

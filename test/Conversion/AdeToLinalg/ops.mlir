@@ -247,3 +247,31 @@ func.func @f(%x: tensor<1x3x3xf32>) -> tensor<f32> attributes {ade.kernel = {kin
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[Y]], %{{.*}} : tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>)
 // CHECK: arith.cmpf oeq
 // CHECK: arith.select
+
+// -----
+
+// Dense linear algebra runs per particle (a loop over the tile) in scalar
+// loops: Gauss-Jordan with partial pivoting for the inverse, LU with
+// partial pivoting for log|det| (the sum of log|pivot|).
+func.func @f(%x: tensor<3x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "L", owners = ["L"]}} {
+  %i = ade.inverse %x : tensor<3x3xf32>
+  %l = ade.logabsdet %i : tensor<3x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+// CHECK-LABEL: func.func @L.energy.tile
+// CHECK: %[[INV:.*]] = scf.for %[[P:arg[0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:arg[0-9]+]] = %{{.*}}) -> (tensor<3x3x4xf32>)
+// CHECK: %[[M:.*]] = tensor.extract_slice %{{.*}}[0, 0, %[[P]]] [3, 3, 1] [1, 1, 1] : tensor<3x3x4xf32> to tensor<3x3xf32>
+// CHECK: %[[EYE:.*]] = arith.constant dense<{{\[\[}}1.0{{.*}}> : tensor<3x3xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[M]], %{{.*}} = %[[EYE]])
+// The pivot: the row with the largest |m[p, k]|.
+// CHECK: math.absf
+// CHECK: arith.cmpf ogt
+// CHECK: arith.divf
+// CHECK: tensor.insert_slice %{{.*}} into %[[ACC]][0, 0, %[[P]]] [3, 3, 1]
+// CHECK: scf.for %[[Q:arg[0-9]+]] = {{.*}} -> (tensor<4xf32>)
+// CHECK: tensor.extract_slice %[[INV]][0, 0, %[[Q]]]
+// CHECK: %[[PIVOT:.*]] = tensor.extract %{{.*}}[%[[K:.*]], %[[K]]] : tensor<3x3xf32>
+// CHECK-NEXT: %[[ABS:.*]] = math.absf %[[PIVOT]]
+// CHECK-NEXT: %[[LOG:.*]] = math.log %[[ABS]]
+// CHECK-NEXT: arith.addf %{{.*}}, %[[LOG]]
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%[[Q]]] : tensor<4xf32>

@@ -50,3 +50,44 @@ func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "
 func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {ade.log_density = "Vector"} {
   return %x : tensor<2xf32>
 }
+
+// -----
+
+// A sampler whose density ade-density derived: the sample function is its
+// own kernel; sample_vjp takes the noise and a cotangent for every output
+// (x, log q, kinetic) and returns the gradient of every parameter read.
+// Here x = z * exp(k) with log q = log N(z) - sum k, so
+// d/dk = c_x * z * exp(k) - c_logq.
+ade.parameter @"S/k" : tensor<2xf32> of "S" at 0
+func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "S"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %k = ade.param @"S/k" : tensor<2xf32>
+  %e = ade.exp %k : tensor<2xf32>
+  %x = ade.mul %noise, %e : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %sq = ade.square %noise : tensor<2xf32>
+  %n = ade.reduce sum %sq axis -1 : tensor<2xf32> -> tensor<f32>
+  %sk = ade.reduce sum %k axis -1 : tensor<2xf32> -> tensor<f32>
+  %logq = ade.sub %n, %sk : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %x, %logq, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @S.sample(
+// CHECK-SAME: ade.kernel = {kind = "sample", noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], owner = "S", owners = ["M", "S"]}
+// CHECK-LABEL: func.func @S.sample_vjp(
+// CHECK-SAME: %[[NOISE:.*]]: tensor<2xf32>, %[[CX:.*]]: tensor<2xf32> {ade.cotangent}, %[[CQ:.*]]: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent})
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"})
+// CHECK-SAME: ade.kernel = {grads, kind = "sample_vjp", noise = [{{.*}}], owner = "S", owners = ["M", "S"]}
+// CHECK: %[[E:.*]] = ade.exp
+// CHECK: %[[NEG:.*]] = ade.neg %[[CQ]]
+// CHECK: %[[B:.*]] = ade.broadcast %{{.*}} : tensor<1xf32> -> tensor<2xf32>
+// CHECK: %[[CZ:.*]] = ade.mul %[[CX]], %[[NOISE]]
+// CHECK: %[[DE:.*]] = ade.mul %[[CZ]], %[[E]]
+// CHECK: %[[G:.*]] = ade.add %[[B]], %[[DE]]
+// CHECK: return %[[G]]
+
+// -----
+
+// expected-error @+1 {{internal: a sampler's density must be derived (ade-density) before its kernels}}
+func.func @R.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "R"} {
+  %x = arith.constant dense<0.0> : tensor<2xf32>
+  return %x : tensor<2xf32>
+}

@@ -56,3 +56,30 @@ func.func @N.energy.tile(%x: tensor<5x32xf32>) -> tensor<32xf32>
 }
 // CHECK-LABEL: func.func @N.energy.tile
 // CHECK: math.tanh %{{.*}} : vector<1x16xf32>
+
+// -----
+
+// A sum over the batch (a parameter gradient: the output has no batch
+// dimension) keeps its reduction loop whole: one vector reduction of the
+// 32 particles per output element.
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#out = affine_map<(d0, d1) -> (d0)>
+func.func @G.energy_vjp.tile(%x: tensor<5x32xf32>) -> tensor<5xf32>
+    attributes {ade.tile = {kind = "energy_vjp", owner = "G", size = 32 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<5xf32>) -> tensor<5xf32>
+  %s = linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<5x32xf32>) outs(%f : tensor<5xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %a = arith.addf %acc, %v : f32
+    linalg.yield %a : f32
+  } -> tensor<5xf32>
+  return %s : tensor<5xf32>
+}
+// CHECK-LABEL: func.func @G.energy_vjp.tile
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true, true]} : tensor<5x32xf32>, vector<1x32xf32>
+// CHECK-NOT: scf.for
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
+// CHECK-NOT: scf.for
+// CHECK: return

@@ -193,3 +193,27 @@ func.func @f(%a: tensor<2xf32>) {
   %0 = ade.cast %a : tensor<2xf32> -> tensor<3xf64>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{takes a square matrix to a scalar of its element type}}
+  %0 = ade.logabsdet %a : tensor<2x3xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3x3xf32>) {
+  // expected-error @+1 {{takes a square matrix to a scalar of its element type}}
+  %0 = ade.logabsdet %a : tensor<3x3xf32> -> tensor<f64>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>) {
+  // expected-error @+1 {{takes a square matrix to one of the same type}}
+  %0 = ade.inverse %a : tensor<3xf32>
+  return
+}

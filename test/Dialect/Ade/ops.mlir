@@ -88,3 +88,14 @@ func.func @sample(%mean: tensor<f32>, %std: tensor<2xf32>) -> tensor<2xf32> {
   %s = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
   return %s : tensor<2xf32>
 }
+
+// CHECK-LABEL: func.func @matrices
+func.func @matrices(%a: tensor<3x3xf32>) -> tensor<f32> {
+  // CHECK: ade.logabsdet %{{.*}} : tensor<3x3xf32> -> tensor<f32>
+  %l = ade.logabsdet %a : tensor<3x3xf32> -> tensor<f32>
+  // CHECK: ade.inverse %{{.*}} : tensor<3x3xf32>
+  %i = ade.inverse %a : tensor<3x3xf32>
+  %m = ade.logabsdet %i : tensor<3x3xf32> -> tensor<f32>
+  %s = ade.add %l, %m : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %s : tensor<f32>
+}

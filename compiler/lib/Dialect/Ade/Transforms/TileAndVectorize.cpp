@@ -203,7 +203,9 @@ struct AdeTileAndVectorizePass
     return success();
   }
 
-  /// Tiles every loop to 1 except the batch loop (NR).
+  /// Tiles every loop to 1 except the batch loop (NR). A sum over the
+  /// batch (an output without the batch dimension: parameter gradients)
+  /// keeps its reduction loops whole: one vector reduction per element.
   LogicalResult tileAlongBatch(IRRewriter &rewriter, linalg::LinalgOp op,
                                int64_t tile, int64_t nr) {
     if (!op.hasPureTensorSemantics())
@@ -212,11 +214,14 @@ struct AdeTileAndVectorizePass
     if (llvm::any_of(ranges, ShapedType::isDynamic))
       return success();
     std::optional<unsigned> batch = batchLoop(op, tile);
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     SmallVector<OpFoldResult> sizes;
     bool needed = false;
     for (unsigned i = 0; i < ranges.size(); ++i) {
       int64_t size = batch && *batch == i ? nr : 1;
-      needed |= ranges[i] > size;
+      if (!batch && iterators[i] == utils::IteratorType::reduction)
+        size = 0;
+      needed |= size != 0 && ranges[i] > size;
       sizes.push_back(rewriter.getIndexAttr(size));
     }
     if (!needed)
