@@ -9,12 +9,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "Library.h"
+#include "MoonsReference.h"
 
 #include <algorithm>
 #include <random>
 
 namespace {
 using namespace ade_test;
+using ade_reference::moonsEnergy;
+using ade_reference::moonsSampler;
 
 /// Random values for a parameter buffer, scaled like a Glorot init.
 std::vector<double> randomParams(const ade_param_info *params, int32_t count,
@@ -350,73 +353,6 @@ TEST(Samplers, EntriesArePureAndCheckArguments) {
 //===----------------------------------------------------------------------===//
 // The moons sampler and the ADE objective against LibTorch autograd
 //===----------------------------------------------------------------------===//
-
-/// The buffer slice of parameter `name` as a tensor of its shape.
-torch::Tensor view(const ade_param_info *params, int32_t count,
-                   const torch::Tensor &flat, const std::string &name) {
-  for (int32_t i = 0; i < count; ++i)
-    if (name == params[i].name)
-      return flat.slice(0, params[i].offset, params[i].offset + params[i].size)
-          .view(std::vector<int64_t>(params[i].shape,
-                                     params[i].shape + params[i].rank));
-  ADD_FAILURE() << "no parameter " << name;
-  return flat;
-}
-
-/// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1).
-torch::Tensor moonsEnergy(const ade_model_info &m, const torch::Tensor &p,
-                          torch::Tensor h) {
-  for (int i = 0; i < 4; ++i) {
-    std::string layer = "net.layer." + std::to_string(i);
-    if (i > 0)
-      h = torch::relu(h);
-    h = torch::matmul(h, view(m.params, m.num_params, p, layer + ".W").t()) +
-        view(m.params, m.num_params, p, layer + ".b");
-  }
-  return -h.select(1, 0);
-}
-
-/// Langevin5 of examples/moons.ade: 10 planar layers on N(0, I), then 5
-/// leapfrog steps from fresh momenta. Returns (x, log q, kinetic).
-std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
-moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
-             const torch::Tensor &pm, const torch::Tensor &ps,
-             const torch::Tensor &noise) {
-  auto sp = [&](const std::string &name) {
-    return view(s.params, s.num_params, ps, name);
-  };
-  auto logN = [](const torch::Tensor &e) {
-    return (-0.5 * e * e - 0.5 * std::log(2 * M_PI)).sum(1);
-  };
-  auto grad = [&](const torch::Tensor &x) {
-    torch::Tensor f = moonsEnergy(m, pm, x).sum();
-    return torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true,
-                                 /*create_graph=*/true)[0];
-  };
-  torch::Tensor z = noise.slice(1, 0, 2);
-  torch::Tensor logq = logN(z), x = z;
-  for (int i = 0; i < 10; ++i) {
-    std::string layer = "q0.layer." + std::to_string(i);
-    torch::Tensor u = sp(layer + ".u"), w = sp(layer + ".w"),
-                  b = sp(layer + ".b");
-    torch::Tensor t = torch::tanh(torch::matmul(x, w) + b);
-    torch::Tensor psi = (1 - t * t).unsqueeze(1) * w;
-    logq = logq - torch::log(torch::abs(1 + torch::matmul(psi, u)));
-    x = x + u * t.unsqueeze(1);
-  }
-  torch::Tensor kinetic = torch::zeros_like(logq);
-  torch::Tensor eps = sp("eps");
-  for (int k = 0; k < 5; ++k) {
-    torch::Tensor v = noise.slice(1, 2 + 2 * k, 4 + 2 * k);
-    logq = logq + logN(v);
-    torch::Tensor e = eps[k];
-    v = v + 0.5 * e * grad(x);
-    x = x + e * v;
-    v = v + 0.5 * e * grad(x);
-    kinetic = kinetic + 0.5 * (v * v).sum(1);
-  }
-  return {x, logq, kinetic};
-}
 
 void expectMoonsMatchesLibTorch(const std::string &precision) {
   Rig t("examples/moons", "Langevin5", precision, 51);

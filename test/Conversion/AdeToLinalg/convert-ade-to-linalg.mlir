@@ -94,5 +94,7 @@ func.func @f(%x: tensor<16xf32>) -> tensor<f32> attributes {ade.kernel = {kind =
 // The pooling window is a shape-only operand.
 // CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[WIN]] : tensor<2x4x4x4xf32>, tensor<2x2xf32>)
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK-SAME: tensor<8x4xf32>, tensor<8x2xf32>
+// A batched vector times a parameter matrix: the matrix transposed, then
+// the layer's named matmul.
+// CHECK: %[[VT:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x2xf32>) outs(%{{.*}} : tensor<2x8xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%[[VT]], %{{.*}} : tensor<2x8xf32>, tensor<8x4xf32>)

@@ -191,9 +191,6 @@ func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2x
   %e = ade.embed %x starts [1] stops [3] squeeze [false] : tensor<2xf32> -> tensor<3xf32>
   return %s, %e : tensor<3x2xf32>, tensor<3xf32>
 }
-// CHECK-DAG: #[[$A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[$B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @G.energy_vjp.tile
 // CHECK-SAME: (%[[P:.*]]: tensor<24xf32>, %[[X:.*]]: tensor<2x4xf32>, %[[W:.*]]: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<24xf32>)
 // CHECK-SAME: cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 1 : i64
@@ -202,8 +199,10 @@ func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2x
 // ade.embed: zeros with the slice inserted.
 // CHECK: %[[E:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[1, 0] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<3x4xf32>
 // CHECK-NOT: tensor<3x2x4xf32>
-// CHECK: %[[O1:.*]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[U]], %[[X]] : tensor<3x4xf32>, tensor<2x4xf32>) outs(%{{.*}} : tensor<3x2xf32>)
-// CHECK: %[[O2:.*]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]]
+// sum_t u[i, t] x[j, t] = u x^T, a named matmul.
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%[[X]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<4x2xf32>) permutation = [1, 0]
+// CHECK: %[[O1:.*]] = linalg.matmul ins(%[[U]], %[[XT]] : tensor<3x4xf32>, tensor<4x2xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[O2:.*]] = linalg.matmul
 // CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[O1]], %[[O2]] : tensor<3x2xf32>, tensor<3x2xf32>)
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1]] : tensor<3x2xf32> into tensor<6xf32>
 // CHECK: %[[G:.*]] = tensor.insert_slice %[[FLAT]] into %{{.*}}[0] [6] [1] : tensor<6xf32> into tensor<24xf32>

@@ -83,3 +83,25 @@ func.func @G.energy_vjp.tile(%x: tensor<5x32xf32>) -> tensor<5xf32>
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
 // CHECK-NOT: scf.for
 // CHECK: return
+
+// -----
+
+// A parameter gradient sum_t U[i, t] X[j, t] is a matmul whose columns are
+// a parameter dimension (6), not the batch: blocked 4 x 6, the batch the
+// contraction.
+func.func @P.energy_vjp.tile(%u: tensor<8x32xf32>, %xt: tensor<32x6xf32>) -> tensor<8x6xf32>
+    attributes {ade.tile = {kind = "energy_vjp", owner = "P", size = 32 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x6xf32>) -> tensor<8x6xf32>
+  %mm = linalg.matmul ins(%u, %xt : tensor<8x32xf32>, tensor<32x6xf32>) outs(%f : tensor<8x6xf32>) -> tensor<8x6xf32>
+  return %mm : tensor<8x6xf32>
+}
+// CHECK-LABEL: func.func @P.energy_vjp.tile
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C4]]
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[C32]] step
+// CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x6xf32> into vector<4x6xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<4x6xf32>, tensor<4x6xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[I]], 0] [4, 6]

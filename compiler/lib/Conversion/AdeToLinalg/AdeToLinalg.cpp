@@ -127,25 +127,15 @@ private:
       auto outer = cast<OuterOp>(def);
       BValue a = map.at(outer.getLhs()), c = map.at(outer.getRhs());
       if (a.batched && c.batched) {
-        // sum_t a[i, t] c[j, t]
-        auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
-        Value init = filled(loc, shape, elem, 0.0);
-        return linalg::GenericOp::create(
-                   b, loc, TypeRange{init.getType()},
-                   ValueRange{a.value, c.value}, ValueRange{init},
-                   {AffineMap::get(3, 0, {d(0), d(2)}, b.getContext()),
-                    AffineMap::get(3, 0, {d(1), d(2)}, b.getContext()),
-                    AffineMap::get(3, 0, {d(0), d(1)}, b.getContext())},
-                   {utils::IteratorType::parallel,
-                    utils::IteratorType::parallel,
-                    utils::IteratorType::reduction},
-                   "", "",
-                   [](OpBuilder &ob, Location l2, ValueRange args) {
-                     Value p = arith::MulFOp::create(ob, l2, args[0], args[1]);
-                     linalg::YieldOp::create(
-                         ob, l2,
-                         ValueRange{arith::AddFOp::create(ob, l2, args[2], p)});
-                   })
+        // sum_t a[i, t] c[j, t]: the matrix product a c^T, register-blocked
+        // by the CPU schedule like a layer (c transposed once per tile).
+        ArrayRef<int64_t> cs = shapeOf(outer.getRhs());
+        Value cT = linalg::TransposeOp::create(
+                       b, loc, c.value, empty(loc, {tile, cs[0]}, elem),
+                       ArrayRef<int64_t>{1, 0})
+                       .getResult()[0];
+        return linalg::MatmulOp::create(b, loc, ValueRange{a.value, cT},
+                                        ValueRange{filled(loc, shape, elem, 0.0)})
             .getResult(0);
       }
       if (failed(convert(outer)))
@@ -727,6 +717,19 @@ private:
                                        ValueRange{init})
                   .getResult(0),
               true};
+    // Its adjoint: a batched vector [m] times uniform W [m, n], i.e. W^T
+    // times the vector. W is transposed once per tile so that the same
+    // register-blocked matmul runs.
+    if (a.size() == 1 && c.size() == 2 && lhs.batched && !rhs.batched) {
+      Value transposed = linalg::TransposeOp::create(
+                             b, loc, rhs.value, empty(loc, {c[1], c[0]}, elem),
+                             ArrayRef<int64_t>{1, 0})
+                             .getResult()[0];
+      return {linalg::MatmulOp::create(b, loc, ValueRange{transposed, lhs.value},
+                                       ValueRange{init})
+                  .getResult(0),
+              true};
+    }
     // General case: dims = result dims, [T], then the contraction n.
     unsigned r = rs.size();
     unsigned tDim = r, kDim = r + (batched ? 1 : 0);

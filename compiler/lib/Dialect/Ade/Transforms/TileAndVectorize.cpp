@@ -142,12 +142,17 @@ struct AdeTileAndVectorizePass
   }
 
   /// Tiles `act(mm + ...)` (or `mm` alone) into MR x NR blocks with the
-  /// matmul and its fill fused, then the contraction into steps of 1.
+  /// matmul and its fill fused, then the contraction into steps of 1. A
+  /// layer's columns are the batch; a parameter gradient's (a sum over the
+  /// batch of outer products) are a parameter dimension, blocked by its
+  /// own divisor.
   LogicalResult tileLayer(IRRewriter &rewriter, linalg::MatmulOp mm,
                           int64_t tile, int64_t nr) {
     auto resultType = cast<RankedTensorType>(mm.getResult(0).getType());
-    if (!resultType.hasStaticShape() || resultType.getShape().back() != tile)
-      return success(); // Not a layer over the batch: handled generically.
+    if (!resultType.hasStaticShape())
+      return success();
+    if (int64_t n = resultType.getShape().back(); n != tile)
+      nr = divisorAtMost(n, nrPreferred);
     int64_t m = resultType.getDimSize(0);
     int64_t mr = divisorAtMost(m, mrPreferred);
 

@@ -1,0 +1,248 @@
+//===- entries_bench.cpp - Moons gradient and sampler entries vs LibTorch -===//
+//
+// ade-entries-bench MOONS.so [--batch 100,10000] [--threads 1]
+//                   [--repeats 11] [--header]
+//
+// Times the entries of examples/moons.ade compiled in f32 against LibTorch
+// autograd computing the same quantities (test/Runtime/MoonsReference.h),
+// same parameters, points, noise and thread count, after checking that both
+// agree:
+//   grad_energy  f and grad_x f;
+//   energy_vjp   the mean over the batch of grad_params f;
+//   sample       Langevin5: x_T, log q and kinetic energy (LibTorch needs
+//                autograd for the grad f inside the steps);
+//   objective    the full ADE gradient (paper eq. 21) of
+//                mean f(x_T) - kinetic - log q in both parameter sets:
+//                ADE runs sample, grad_energy, sample_vjp and energy_vjp;
+//                LibTorch differentiates the sampler with create_graph.
+// Prints Markdown table rows (--header prints the header first).
+//
+//===----------------------------------------------------------------------===//
+
+#include "MoonsReference.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using ade_reference::moonsEnergy;
+using ade_reference::moonsSampler;
+using torch::Tensor;
+
+std::vector<int64_t> parseList(const std::string &s) {
+  std::vector<int64_t> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    out.push_back(std::stoll(item));
+  return out;
+}
+
+template <typename F> double medianSeconds(int repeats, F &&f) {
+  for (int i = 0; i < 2; ++i)
+    f(); // warm-up
+  std::vector<double> t;
+  for (int i = 0; i < repeats; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+/// max |got - want| / max |want| over all the pairs.
+double relativeError(const std::vector<std::pair<const float *, Tensor>> &pairs) {
+  double err = 0, scale = 0;
+  for (auto &[got, want] : pairs) {
+    Tensor w = want.detach().contiguous().to(torch::kFloat64).flatten();
+    const double *wp = w.data_ptr<double>();
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      err = std::max(err, std::abs(double(got[i]) - wp[i]));
+      scale = std::max(scale, std::abs(wp[i]));
+    }
+  }
+  return err / std::max(scale, 1e-30);
+}
+
+void check(int32_t status, const char *what) {
+  if (status != ADE_OK) {
+    std::fprintf(stderr, "%s failed with status %d\n", what, status);
+    std::exit(1);
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s MOONS.so [--batch LIST] [--threads N] "
+                         "[--repeats N] [--header]\n",
+                 argv[0]);
+    return 2;
+  }
+  std::vector<int64_t> batches{100, 10000};
+  int threads = 1, repeats = 11;
+  bool header = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--header") {
+      header = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
+      return 2;
+    }
+    std::string value = argv[++i];
+    if (flag == "--batch")
+      batches = parseList(value);
+    else if (flag == "--threads")
+      threads = std::stoi(value);
+    else if (flag == "--repeats")
+      repeats = std::stoi(value);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  void *handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    std::fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
+    return 66;
+  }
+  auto library = reinterpret_cast<const ade_library_info *(*)()>(
+      dlsym(handle, "ade_library"));
+  const ade_library_info *lib = library ? library() : nullptr;
+  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32 ||
+      std::string(lib->samplers[0].name) != "Langevin5") {
+    std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
+                 argv[1]);
+    return 65;
+  }
+  const ade_model_info &m = lib->models[0];
+  const ade_sampler_info &s = lib->samplers[0];
+  torch::set_num_threads(threads);
+
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-0.2f, 0.2f);
+  std::vector<float> pmv(m.params_size), psv(s.params_size);
+  for (float &p : pmv)
+    p = u(rng);
+  for (float &p : psv)
+    p = u(rng);
+  Tensor pm = torch::from_blob(pmv.data(), {m.params_size});
+  Tensor ps = torch::from_blob(psv.data(), {s.params_size});
+  ade_reference::paramView(s.params, s.num_params, ps, "eps").fill_(0.1f);
+
+  if (header) {
+    std::printf("| entry | batch | threads | ADE ms | LibTorch ms | speed-up "
+                "| max rel. error |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  }
+  auto row = [&](const char *entry, int64_t batch, double ours, double theirs,
+                 double err) {
+    std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
+                (long long)batch, threads, ours * 1e3, theirs * 1e3,
+                theirs / ours, err);
+    std::fflush(stdout);
+  };
+
+  for (int64_t batch : batches) {
+    Tensor x = torch::rand({batch, 2}) * 4 - 2;
+    Tensor noise = torch::randn({batch, s.noise_size});
+    std::vector<float> f(batch), gx(batch * 2), gm(m.params_size + 1),
+        gs(s.params_size), xs(batch * 2), logq(batch), kin(batch),
+        w(batch, 1.0f / batch), minus(batch, -1.0f / batch);
+    const float *xp = x.data_ptr<float>(), *np = noise.data_ptr<float>();
+
+    // grad_energy
+    auto ourGrad = [&] {
+      check(m.grad_energy(pmv.data(), xp, f.data(), gx.data(), batch, threads),
+            "grad_energy");
+    };
+    auto theirGrad = [&] {
+      Tensor xr = x.detach().requires_grad_();
+      Tensor fr = moonsEnergy(m, pm, xr);
+      Tensor g = torch::autograd::grad({fr.sum()}, {xr})[0];
+      return std::pair(fr, g);
+    };
+    ourGrad();
+    auto [fr, gr] = theirGrad();
+    row("grad_energy", batch, medianSeconds(repeats, ourGrad),
+        medianSeconds(repeats, theirGrad),
+        relativeError({{f.data(), fr}, {gx.data(), gr}}));
+
+    // energy_vjp
+    auto ourVjp = [&] {
+      check(m.energy_vjp(pmv.data(), xp, w.data(), gm.data(), batch, threads),
+            "energy_vjp");
+    };
+    auto theirVjp = [&] {
+      Tensor p = pm.detach().requires_grad_();
+      return torch::autograd::grad({moonsEnergy(m, p, x).mean()}, {p})[0];
+    };
+    ourVjp();
+    Tensor gmr = theirVjp();
+    row("energy_vjp", batch, medianSeconds(repeats, ourVjp),
+        medianSeconds(repeats, theirVjp), relativeError({{gm.data(), gmr}}));
+
+    // sample
+    auto ourSample = [&] {
+      check(s.sample(pmv.data(), psv.data(), np, nullptr, xs.data(), nullptr,
+                     logq.data(), kin.data(), batch, threads),
+            "sample");
+    };
+    auto theirSample = [&] {
+      return moonsSampler(m, s, pm, ps, noise, /*createGraph=*/false);
+    };
+    ourSample();
+    auto [xr, qr, kr] = theirSample();
+    row("sample", batch, medianSeconds(repeats, ourSample),
+        medianSeconds(repeats, theirSample),
+        relativeError({{xs.data(), xr}, {logq.data(), qr}, {kin.data(), kr}}));
+
+    // The ADE objective's gradient in both parameter sets.
+    std::vector<float> direct(m.params_size + 1);
+    auto ourObjective = [&] {
+      ourSample();
+      check(m.grad_energy(pmv.data(), xs.data(), f.data(), gx.data(), batch,
+                          threads),
+            "grad_energy");
+      for (float &g : gx)
+        g /= batch;
+      check(s.sample_vjp(pmv.data(), psv.data(), np, nullptr, gx.data(),
+                         nullptr, minus.data(), minus.data(), gm.data(),
+                         gs.data(), batch, threads),
+            "sample_vjp");
+      check(m.energy_vjp(pmv.data(), xs.data(), w.data(), direct.data(),
+                         batch, threads),
+            "energy_vjp");
+      for (int64_t i = 0; i < m.params_size; ++i)
+        gm[i] += direct[i];
+    };
+    auto theirObjective = [&] {
+      Tensor p = pm.detach().requires_grad_(), q = ps.detach().requires_grad_();
+      auto [xt, lq, k] = moonsSampler(m, s, p, q, noise);
+      Tensor objective = (moonsEnergy(m, p, xt) - k - lq).mean();
+      return torch::autograd::grad({objective}, {p, q});
+    };
+    ourObjective();
+    auto grads = theirObjective();
+    row("objective gradient", batch, medianSeconds(repeats, ourObjective),
+        medianSeconds(repeats, theirObjective),
+        relativeError({{gm.data(), grads[0]}, {gs.data(), grads[1]}}));
+  }
+  return 0;
+}
