@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchUtil.h"
 #include "ade/abi.h"
 
 #include <torch/torch.h>
@@ -21,39 +22,16 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
 
-std::vector<int64_t> parseList(const std::string &s) {
-  std::vector<int64_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    out.push_back(std::stoll(item));
-  return out;
-}
-
-template <typename F> double medianSeconds(int repeats, F &&f) {
-  for (int i = 0; i < 3; ++i)
-    f(); // warm-up
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+using ade_bench::medianSeconds;
+using ade_bench::parseList;
 
 double sgemmGflops(int threads) {
   torch::set_num_threads(threads);

@@ -3,7 +3,8 @@
 # LibTorch (f32, same threads) in one run: the energy with the machine's
 # SGEMM rate for the "of peak" column (results/bench-energy.md), and the
 # gradient and sampler entries against LibTorch autograd
-# (results/bench-entries.md).
+# (results/bench-entries.md). Extra arguments (--batch LIST, --repeats N)
+# go to both benchmarks.
 #
 # The reference uses OpenBLAS (Debian's default libblas.so.3 may be the slow
 # reference BLAS): LD_LIBRARY_PATH points at the OpenMP build, and
@@ -20,26 +21,36 @@ if grep -q avx512f /proc/cpuinfo; then
 fi
 mkdir -p results build/bench
 build/bin/adec examples/moons.ade -o build/bench/moons.so
-out=results/bench-energy.md
-{
-  echo "# Moons energy f(x): ADE vs LibTorch"
-  echo
+# The command, date, machine and LibTorch of a results file.
+provenance() {
   echo "Command: \`bash scripts/bench.sh\` ($(date -u +%Y-%m-%d))."
   echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)," \
        "$(nproc) cores. LibTorch $(dpkg-query -W -f='${Version}' libtorch-dev)" \
        "with OpenBLAS (openblas-openmp${OPENBLAS_CORETYPE:+, OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})."
-  echo "FLOPs count the layer products (2 per multiply-add); SGEMM is a"
-  echo "2048x2048x2048 torch::mm in the same process. Medians over repeated"
-  echo "runs; one process per thread count, with OMP_NUM_THREADS and"
-  echo "OPENBLAS_NUM_THREADS set to it."
-  echo
-  header=--header
+}
+
+# Runs a benchmark once per thread count (one process each, with
+# OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to it); the first prints the
+# table header.
+per_thread_count() {
+  local header=--header threads
   for threads in ${BENCH_THREADS:-1 2}; do
     OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
-      build/bin/ade-energy-bench build/bench/moons.so Moons $header \
-      --threads "$threads" "$@"
+      "$@" $header --threads "$threads"
     header=
   done
+}
+
+out=results/bench-energy.md
+{
+  echo "# Moons energy f(x): ADE vs LibTorch"
+  echo
+  provenance
+  echo "FLOPs count the layer products (2 per multiply-add); SGEMM is a"
+  echo "2048x2048x2048 torch::mm in the same process. Medians over repeated"
+  echo "runs; one process per thread count."
+  echo
+  per_thread_count build/bin/ade-energy-bench build/bench/moons.so Moons "$@"
 } | tee "$out.tmp"
 mv "$out.tmp" "$out"
 
@@ -47,20 +58,12 @@ out=results/bench-entries.md
 {
   echo "# Moons gradient and sampler entries: ADE vs LibTorch autograd"
   echo
-  echo "Command: \`bash scripts/bench.sh\` ($(date -u +%Y-%m-%d))."
-  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)," \
-       "$(nproc) cores. LibTorch $(dpkg-query -W -f='${Version}' libtorch-dev)" \
-       "with OpenBLAS, as above. f32; medians over repeated runs; both sides"
-  echo "compute the same quantities from the same parameters, points and noise"
-  echo "(see bench/entries_bench.cpp); \"objective gradient\" is the full ADE"
-  echo "gradient (paper eq. 21) in the model's and the sampler's parameters."
+  provenance
+  echo "f32; medians over repeated runs; one process per thread count. Both"
+  echo "sides compute the same quantities from the same parameters, points and"
+  echo "noise (see bench/entries_bench.cpp); \"objective gradient\" is the full"
+  echo "ADE gradient (paper eq. 21) in the model's and the sampler's parameters."
   echo
-  header=--header
-  for threads in ${BENCH_THREADS:-1 2}; do
-    OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
-      build/bin/ade-entries-bench build/bench/moons.so $header \
-      --threads "$threads"
-    header=
-  done
+  per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"
 mv "$out.tmp" "$out"
