@@ -44,6 +44,14 @@ struct BValue {
 
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
+/// The scalar body of an elementwise op that is one arith or math op on
+/// its operands.
+template <typename ScalarOp>
+Value scalarOp(OpBuilder &b, Location loc, ValueRange operands) {
+  return ScalarOp::create(b, loc, operands[0].getType(), operands)
+      .getResult();
+}
+
 class TileBuilder {
 public:
   TileBuilder(OpBuilder &b, int64_t tile, llvm::StringMap<Value> params,
@@ -117,11 +125,7 @@ private:
         if (failed(l) || failed(r))
           return failure();
         return elementwise(loc, {{v, BValue{*l, false}}, {v, BValue{*r, false}}},
-                           shape, elem,
-                           [](OpBuilder &ob, Location l2, ValueRange a) {
-                             return arith::AddFOp::create(ob, l2, a[0], a[1])
-                                 .getResult();
-                           })
+                           shape, elem, scalarOp<arith::AddFOp>)
             .value;
       }
       auto outer = cast<OuterOp>(def);
@@ -356,36 +360,18 @@ private:
                 return std::nullopt;
               return BValue{v, false};
             })
-            .Case<NegOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::NegFOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<ExpOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::ExpOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<LogOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::LogOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<Log1pOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::Log1pOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<Expm1Op>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::ExpM1Op::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<TanhOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::TanhOp::create(ob, l, a[0]).getResult();
-              });
-            })
+            .Case<NegOp>(
+                [&](Operation *o) { return unary(o, scalarOp<arith::NegFOp>); })
+            .Case<ExpOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::ExpOp>); })
+            .Case<LogOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::LogOp>); })
+            .Case<Log1pOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::Log1pOp>); })
+            .Case<Expm1Op>(
+                [&](Operation *o) { return unary(o, scalarOp<math::ExpM1Op>); })
+            .Case<TanhOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::TanhOp>); })
             .Case<SigmoidOp>([&](Operation *o) {
               return unary(o, [&](OpBuilder &ob, Location l, ValueRange a) {
                 return sigmoid(ob, l, a[0]);
@@ -430,26 +416,14 @@ private:
                     .getResult();
               });
             })
-            .Case<SinOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::SinOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<CosOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::CosOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<SqrtOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::SqrtOp::create(ob, l, a[0]).getResult();
-              });
-            })
-            .Case<AbsOp>([&](Operation *o) {
-              return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::AbsFOp::create(ob, l, a[0]).getResult();
-              });
-            })
+            .Case<SinOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::SinOp>); })
+            .Case<CosOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::CosOp>); })
+            .Case<SqrtOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::SqrtOp>); })
+            .Case<AbsOp>(
+                [&](Operation *o) { return unary(o, scalarOp<math::AbsFOp>); })
             .Case<SquareOp>([&](Operation *o) {
               return unary(o, [](OpBuilder &ob, Location l, ValueRange a) {
                 return arith::MulFOp::create(ob, l, a[0], a[0]).getResult();
@@ -491,43 +465,20 @@ private:
                 return a[0];
               });
             })
-            .Case<AddOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::AddFOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<SubOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::SubFOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<MulOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::MulFOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<DivOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::DivFOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<PowOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return math::PowFOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<MinimumOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::MinimumFOp::create(ob, l, a[0], a[1])
-                    .getResult();
-              });
-            })
-            .Case<MaximumOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::MaximumFOp::create(ob, l, a[0], a[1])
-                    .getResult();
-              });
-            })
+            .Case<AddOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::AddFOp>); })
+            .Case<SubOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::SubFOp>); })
+            .Case<MulOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::MulFOp>); })
+            .Case<DivOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::DivFOp>); })
+            .Case<PowOp>(
+                [&](Operation *o) { return nary(o, scalarOp<math::PowFOp>); })
+            .Case<MinimumOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::MinimumFOp>); })
+            .Case<MaximumOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::MaximumFOp>); })
             .Case<CmpOp>([&](CmpOp c) {
               arith::CmpFPredicate pred = cmpPredicate(c.getPredicate());
               return nary(c, [pred](OpBuilder &ob, Location l, ValueRange a) {
@@ -536,16 +487,10 @@ private:
                     .getResult();
               });
             })
-            .Case<AndOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::AndIOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
-            .Case<OrOp>([&](Operation *o) {
-              return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
-                return arith::OrIOp::create(ob, l, a[0], a[1]).getResult();
-              });
-            })
+            .Case<AndOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::AndIOp>); })
+            .Case<OrOp>(
+                [&](Operation *o) { return nary(o, scalarOp<arith::OrIOp>); })
             .Case<SelectOp>([&](Operation *o) {
               return nary(o, [](OpBuilder &ob, Location l, ValueRange a) {
                 Value zero = arith::ConstantOp::create(
@@ -879,11 +824,7 @@ private:
                 .getResult();
           });
       return elementwise(loc, {{r.getResult(), BValue{sq, in.batched}}},
-                         outShape, elem,
-                         [](OpBuilder &ob, Location l, ValueRange a) {
-                           return math::SqrtOp::create(ob, l, a[0])
-                               .getResult();
-                         });
+                         outShape, elem, scalarOp<math::SqrtOp>);
     }
     case ReduceKind::logsumexp: {
       // m + log(sum(exp(x - m))) with m the maximum: no overflow.
