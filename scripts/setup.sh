@@ -18,6 +18,8 @@ PACKAGES=(
   # Runtime: tensors/optimizers, CLI, JSON, formatting, TOML.
   libtorch-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev
+  # Runtime: gzip (IDX data files) and deflate (PNG plots).
+  zlib1g-dev
   # Tests and benchmarks (OpenBLAS: a fair BLAS for the LibTorch reference).
   libgtest-dev libopenblas0-openmp
 )

@@ -303,13 +303,26 @@ void expectMatchesReference(const ade_model_info *m, bool f64,
 }
 
 class ModelLibrary
-    : public ::testing::TestWithParam<std::tuple<Case, const char *>> {};
+    : public ::testing::TestWithParam<std::tuple<Case, const char *>> {
+protected:
+  /// The case's model, compiled in the case's precision (the library
+  /// stays loaded for the rest of the test); null after a failure.
+  const ade_model_info *model() {
+    auto [c, precision] = GetParam();
+    lib = load(c.source, precision);
+    if (!lib || !lib->info)
+      return nullptr;
+    const ade_model_info *m = lib->model(c.model);
+    EXPECT_NE(m, nullptr) << "no model " << c.model;
+    return m;
+  }
+
+  std::shared_ptr<Library> lib;
+};
 
 TEST_P(ModelLibrary, EnergyMatchesLibTorch) {
   auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.source, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
+  const ade_model_info *m = model();
   ASSERT_NE(m, nullptr);
   std::vector<int64_t> batches{1, 7, 100, c.largestBatch};
   expectMatchesReference(m, std::string(precision) == "f64", batches,
@@ -364,9 +377,7 @@ std::vector<double> randomWeights(int64_t batch, unsigned seed) {
 // implementations (f64 reference; f32 libraries within 1e-4).
 TEST_P(ModelLibrary, GradientsMatchAutograd) {
   auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.source, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
+  const ade_model_info *m = model();
   ASSERT_NE(m, nullptr);
   bool f64 = std::string(precision) == "f64";
   double tolerance = f64 ? 1e-10 : 1e-4;
@@ -402,6 +413,147 @@ TEST_P(ModelLibrary, GradientsMatchAutograd) {
   }
 }
 
+/// A standard-normal probe per particle when the model's score matching
+/// takes one (Hutchinson), else nothing.
+std::vector<double> randomProbe(const ade_model_info &m, int64_t batch,
+                                unsigned seed) {
+  if (!m.score_matching_probe)
+    return {};
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n;
+  std::vector<double> e(batch * m.data_size);
+  for (double &v : e)
+    v = n(rng);
+  return e;
+}
+
+/// score_matching: the per-particle loss, as f64.
+std::vector<double> scoreMatching(const ade_model_info &m, const Inputs &in,
+                                  const std::vector<double> &probe,
+                                  int64_t batch, int32_t threads) {
+  Typed e(probe, in.isF64), loss(batch, in.isF64);
+  EXPECT_EQ(m.score_matching(in.params(), in.x(),
+                             probe.empty() ? nullptr : e.data(), loss.data(),
+                             batch, threads),
+            ADE_OK);
+  return loss.values();
+}
+
+/// score_matching_vjp: sum_b w[b] d(loss[b])/dparams, as f64.
+std::vector<double> scoreMatchingVjp(const ade_model_info &m,
+                                     const Inputs &in,
+                                     const std::vector<double> &probe,
+                                     const std::vector<double> &w,
+                                     int64_t batch, int32_t threads) {
+  Typed e(probe, in.isF64), wt(w, in.isF64),
+      grad(m.params_size + 1, in.isF64);
+  EXPECT_EQ(m.score_matching_vjp(in.params(), in.x(),
+                                 probe.empty() ? nullptr : e.data(), wt.data(),
+                                 grad.data(), batch, threads),
+            ADE_OK);
+  std::vector<double> v = grad.values();
+  v.resize(m.params_size);
+  return v;
+}
+
+/// tr(d^2f/dx^2) + 1/2 |grad f|^2 of the reference by autograd (with
+/// create_graph, so it can be differentiated again); with a probe e, the
+/// quadratic form e^T (d^2f/dx^2) e in place of the trace.
+torch::Tensor referenceScoreMatching(const ade_model_info &m,
+                                     const torch::Tensor &p,
+                                     const torch::Tensor &x,
+                                     const torch::Tensor &probe) {
+  auto gradient = [&](const torch::Tensor &y) {
+    torch::Tensor g = torch::autograd::grad({y}, {x}, {},
+                                            /*retain_graph=*/true,
+                                            /*create_graph=*/true,
+                                            /*allow_unused=*/true)[0];
+    return g.defined() ? g : torch::zeros_like(x);
+  };
+  torch::Tensor g = gradient(reference(m, p, x).sum());
+  torch::Tensor trace;
+  if (probe.defined()) {
+    trace = (gradient((g * probe).sum()) * probe).sum(1);
+  } else {
+    trace = torch::zeros({x.size(0)}, torch::kFloat64);
+    for (int64_t i = 0; i < m.data_size; ++i)
+      trace = trace + gradient(g.select(1, i).sum()).select(1, i);
+  }
+  return trace + 0.5 * (g * g).sum(1);
+}
+
+// score_matching and score_matching_vjp (third order) against LibTorch
+// autograd on the reference implementations.
+TEST_P(ModelLibrary, ScoreMatchingMatchesAutograd) {
+  auto [c, precision] = GetParam();
+  const ade_model_info *m = model();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->score_matching_probe, m->data_size > 64 ? 1 : 0);
+  bool f64 = std::string(precision) == "f64";
+  double tolerance = f64 ? 1e-10 : 1e-4;
+  for (int64_t batch : {int64_t(1), int64_t(7)}) {
+    Inputs in = randomInputs(*m, batch, 3000 + batch);
+    std::vector<double> probe = randomProbe(*m, batch, 4000 + batch);
+    torch::Tensor x = in.xTensor(batch, m->data_size).requires_grad_();
+    torch::Tensor p = in.paramsTensor().requires_grad_();
+    torch::Tensor e =
+        probe.empty()
+            ? torch::Tensor()
+            : torch::tensor(probe, torch::kFloat64).view({batch, -1});
+    torch::Tensor loss = referenceScoreMatching(*m, p, x, e);
+    std::vector<double> w = randomWeights(batch, 23 + batch);
+    torch::Tensor gp = torch::autograd::grad(
+        {loss}, {p}, {torch::tensor(w, torch::kFloat64).view_as(loss)},
+        /*retain_graph=*/true, /*create_graph=*/false,
+        /*allow_unused=*/true)[0];
+    if (!gp.defined())
+      gp = torch::zeros_like(p);
+    for (int32_t threads : {1, 2}) {
+      EXPECT_LE(relativeError(scoreMatching(*m, in, probe, batch, threads),
+                              toVector(loss.detach())),
+                tolerance)
+          << c.model << " " << precision << " score_matching, batch "
+          << batch << ", threads " << threads;
+      EXPECT_LE(relativeError(
+                    scoreMatchingVjp(*m, in, probe, w, batch, threads),
+                    toVector(gp)),
+                tolerance)
+          << c.model << " " << precision << " score_matching_vjp, batch "
+          << batch << ", threads " << threads;
+    }
+  }
+}
+
+// Gaussian N(mu, sigma^2): tr = -sum 1/sigma^2, grad = -(x - mu)/sigma^2.
+TEST(ScoreMatching, GaussianHasItsClosedForm) {
+  std::shared_ptr<Library> lib = load("examples/gaussian", "f64");
+  ASSERT_TRUE(lib && lib->info);
+  const ade_model_info *m = lib->model("Gaussian");
+  ASSERT_NE(m, nullptr);
+  const int64_t batch = 5;
+  Inputs in = randomInputs(*m, batch, 77);
+  std::vector<double> got = scoreMatching(*m, in, {}, batch, 1);
+  const int64_t d = m->data_size;
+  auto offset = [&](const std::string &name) {
+    for (int32_t i = 0; i < m->num_params; ++i)
+      if (name == m->params[i].name)
+        return m->params[i].offset;
+    ADD_FAILURE() << "no parameter " << name;
+    return int64_t(0);
+  };
+  const int64_t mu0 = offset("mu"), logSigma0 = offset("log_sigma");
+  for (int64_t b = 0; b < batch; ++b) {
+    double want = 0;
+    for (int64_t i = 0; i < d; ++i) {
+      double mu = in.params64[mu0 + i];
+      double var = std::exp(2 * in.params64[logSigma0 + i]);
+      double score = -(in.x64[b * d + i] - mu) / var;
+      want += -1 / var + 0.5 * score * score;
+    }
+    EXPECT_NEAR(got[b], want, 1e-12 * std::max(1.0, std::fabs(want)));
+  }
+}
+
 // The same gradients against central finite differences of the library's
 // own energy entry, in f64 (up to 48 random coordinates each): errors
 // relative to the largest difference quotient, or 1e-3 when all are
@@ -411,10 +563,8 @@ TEST_P(ModelLibrary, GradientsMatchAutograd) {
 class FiniteDifferences : public ModelLibrary {};
 
 TEST_P(FiniteDifferences, GradientsMatch) {
-  auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.source, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
+  const Case &c = std::get<0>(GetParam());
+  const ade_model_info *m = model();
   ASSERT_NE(m, nullptr);
   const int64_t batch = 3;
   Inputs in = randomInputs(*m, batch, 31);
@@ -485,11 +635,91 @@ TEST_P(FiniteDifferences, GradientsMatch) {
   EXPECT_LE(relativeError(got, fd, 1e-3), 1e-6) << c.model << " energy_vjp";
 }
 
+// score_matching against central differences of grad_energy along the
+// unit vectors (the trace) or the probe (its quadratic form), and
+// score_matching_vjp against central differences of score_matching in up
+// to 48 random parameters, in f64.
+TEST_P(FiniteDifferences, ScoreMatchingMatches) {
+  const Case &c = std::get<0>(GetParam());
+  const ade_model_info *m = model();
+  ASSERT_NE(m, nullptr);
+  const int64_t batch = 3, d = m->data_size;
+  const double h = 1e-6;
+  Inputs in = randomInputs(*m, batch, 41);
+  std::vector<double> probe = randomProbe(*m, batch, 43);
+  int64_t directions = probe.empty() ? d : 1;
+  auto direction = [&](int64_t b, int64_t k, int64_t i) {
+    return probe.empty() ? double(i == k) : probe[b * d + i];
+  };
+  Inputs shifted = in;
+  shifted.x64.clear();
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t k = 0; k < directions; ++k)
+      for (double sign : {1.0, -1.0})
+        for (int64_t i = 0; i < d; ++i)
+          shifted.x64.push_back(in.x64[b * d + i] +
+                                sign * h * direction(b, k, i));
+  auto [f, g] = gradEnergy(*m, in, batch, 1);
+  auto [fs, gs] = gradEnergy(*m, shifted, batch * directions * 2, 1);
+  // A particle whose stencil straddles a kink (ReLU, max) shows as
+  // one-sided differences that disagree: it is skipped.
+  std::vector<double> want, got;
+  std::vector<double> loss = scoreMatching(*m, in, probe, batch, 1);
+  for (int64_t b = 0; b < batch; ++b) {
+    double forward = 0, backward = 0;
+    for (int64_t k = 0; k < directions; ++k) {
+      const double *plus = &gs[(b * directions + k) * 2 * d];
+      const double *minus = plus + d;
+      for (int64_t i = 0; i < d; ++i) {
+        forward += (plus[i] - g[b * d + i]) / h * direction(b, k, i);
+        backward += (g[b * d + i] - minus[i]) / h * direction(b, k, i);
+      }
+    }
+    if (std::fabs(forward - backward) >
+        1e-4 * std::max(1.0, std::fabs(forward)))
+      continue;
+    double value = (forward + backward) / 2;
+    for (int64_t i = 0; i < d; ++i)
+      value += 0.5 * g[b * d + i] * g[b * d + i];
+    want.push_back(value);
+    got.push_back(loss[b]);
+  }
+  EXPECT_GE(want.size(), 2u) << c.model << ": too many kinks";
+  EXPECT_LE(relativeError(got, want, 1e-3), 1e-6)
+      << c.model << " score_matching";
+
+  if (m->params_size == 0)
+    return;
+  std::vector<double> w = randomWeights(batch, 5);
+  std::vector<double> vjp = scoreMatchingVjp(*m, in, probe, w, batch, 1);
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> coordinates(m->params_size);
+  for (int64_t i = 0; i < m->params_size; ++i)
+    coordinates[i] = i;
+  std::shuffle(coordinates.begin(), coordinates.end(), rng);
+  coordinates.resize(std::min<int64_t>(m->params_size, 48));
+  std::vector<double> fd;
+  got.clear();
+  for (int64_t i : coordinates) {
+    double step = h * std::max(1.0, std::fabs(in.params64[i]));
+    double sum[2] = {0, 0};
+    for (int side = 0; side < 2; ++side) {
+      Inputs moved = in;
+      moved.params64[i] += side == 0 ? step : -step;
+      std::vector<double> movedLoss =
+          scoreMatching(*m, moved, probe, batch, 1);
+      for (int64_t b = 0; b < batch; ++b)
+        sum[side] += w[b] * movedLoss[b];
+    }
+    fd.push_back((sum[0] - sum[1]) / (2 * step));
+    got.push_back(vjp[i]);
+  }
+  EXPECT_LE(relativeError(got, fd, 1e-3), 1e-6)
+      << c.model << " score_matching_vjp";
+}
+
 TEST_P(ModelLibrary, EntriesArePure) {
-  auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.source, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
+  const ade_model_info *m = model();
   ASSERT_NE(m, nullptr);
   const int64_t batch = 203;
   Inputs in = randomInputs(*m, batch, 7);
@@ -504,10 +734,7 @@ TEST_P(ModelLibrary, EntriesArePure) {
 }
 
 TEST_P(ModelLibrary, RejectsBadArguments) {
-  auto [c, precision] = GetParam();
-  std::shared_ptr<Library> lib = load(c.source, precision);
-  ASSERT_TRUE(lib && lib->info);
-  const ade_model_info *m = lib->model(c.model);
+  const ade_model_info *m = model();
   ASSERT_NE(m, nullptr);
   Inputs in = randomInputs(*m, 4, 3);
   std::vector<double> out(4);
@@ -591,6 +818,9 @@ TEST(ModelLibraryMetadata, DescribesMoons) {
   EXPECT_NE(s.sample_vjp, nullptr);
   EXPECT_NE(m.grad_energy, nullptr);
   EXPECT_NE(m.energy_vjp, nullptr);
+  EXPECT_EQ(m.score_matching_probe, 0);
+  EXPECT_NE(m.score_matching, nullptr);
+  EXPECT_NE(m.score_matching_vjp, nullptr);
 }
 
 } // namespace

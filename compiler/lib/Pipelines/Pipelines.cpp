@@ -27,7 +27,8 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
       "ade-autodiff{dense-limit=" + std::to_string(options.denseLimit) + "},"
       "ade-density{dense-limit=" + std::to_string(options.denseLimit) + "},"
       "canonicalize,cse,"
-      "ade-build-kernels,canonicalize,cse";
+      "ade-build-kernels{dense-limit=" + std::to_string(options.denseLimit) +
+      "},canonicalize,cse";
 }
 
 std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
@@ -48,8 +49,9 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
       "ade-lower-vectors,ade-lower-memref-copies,canonicalize,cse,"
-      // Tile intermediates on the stack (no malloc per call) up to 256 KiB.
-      "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=262144}),"
+      // Tile intermediates on the stack (no malloc per call) up to 256 KiB
+      // each and 1 MiB per function.
+      "func.func(ade-stack-buffers),"
       "buffer-deallocation-pipeline,"
       // Larger buffers from per-thread workspaces: no malloc per call.
       "ade-thread-workspaces,"

@@ -25,31 +25,32 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 3;
+constexpr uint32_t kAbiVersion = 4;
 
 class MetadataBuilder {
 public:
   MetadataBuilder(llvm::Module &m, mlir::ModuleOp mlir,
                   const tir::Program &program, const CodegenOptions &options)
       : m(m), ctx(m.getContext()), mlir(mlir), program(program),
-        options(options),
-        offsets(tir::computeParamOffsets(program)) {
+        options(options), offsets(tir::computeParamOffsets(program)) {
     ptr = llvm::PointerType::getUnqual(ctx);
     i32 = llvm::Type::getInt32Ty(ctx);
     i64 = llvm::Type::getInt64Ty(ctx);
     f64 = llvm::Type::getDoubleTy(ctx);
     paramInfo = llvm::StructType::create(
-        ctx,
-        {ptr, i32, ptr, i64, i64, i32, f64, f64, i64, i64, ptr, ptr},
+        ctx, {ptr, i32, ptr, i64, i64, i32, f64, f64, i64, i64, ptr, ptr},
         "ade_param_info");
-    modelInfo = llvm::StructType::create(
-        ctx, {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64, i32, ptr, ptr, ptr},
-        "ade_model_info");
+    modelInfo =
+        llvm::StructType::create(ctx,
+                                 {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64,
+                                  i32, ptr, ptr, ptr, i32, ptr, ptr},
+                                 "ade_model_info");
     samplerInfo = llvm::StructType::create(
-        ctx, {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, i64, i32, ptr, ptr, ptr},
+        ctx,
+        {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, i64, i32, ptr, ptr, ptr},
         "ade_sampler_info");
-    drawInfo = llvm::StructType::create(ctx, {ptr, i64, i64, i32},
-                                        "ade_draw_info");
+    drawInfo =
+        llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     libraryInfo = llvm::StructType::create(
         ctx, {i32, ptr, ptr, i32, ptr, i32, ptr}, "ade_library_info");
   }
@@ -57,10 +58,10 @@ public:
   bool build(std::string &error) {
     std::vector<llvm::Constant *> models;
     for (const tir::Model &model : program.models) {
-      std::vector<llvm::Constant *> entries;
-      if (!modelEntries(model, entries, error))
+      llvm::Constant *info = modelConstant(model, error);
+      if (!info)
         return false;
-      models.push_back(modelConstant(model, entries));
+      models.push_back(info);
     }
     std::vector<llvm::Constant *> samplers;
     for (const tir::Sampler &s : program.samplers) {
@@ -72,18 +73,16 @@ public:
 
     llvm::Constant *library = llvm::ConstantStruct::get(
         libraryInfo,
-        {llvm::ConstantInt::get(i32, kAbiVersion),
-         str(options.compilerVersion), str(options.sourcePath),
-         llvm::ConstantInt::get(i32, models.size()),
+        {llvm::ConstantInt::get(i32, kAbiVersion), str(options.compilerVersion),
+         str(options.sourcePath), llvm::ConstantInt::get(i32, models.size()),
          array(modelInfo, models, "ade.models"),
          llvm::ConstantInt::get(i32, samplers.size()),
          array(samplerInfo, samplers, "ade.samplers")});
-    auto *global = new llvm::GlobalVariable(
-        m, libraryInfo, /*isConstant=*/true,
-        llvm::GlobalValue::PrivateLinkage, library, "ade.library");
-    exportedFunction("ade_library", ptr, [&](llvm::IRBuilder<> &b) {
-      b.CreateRet(global);
-    });
+    auto *global = new llvm::GlobalVariable(m, libraryInfo, /*isConstant=*/true,
+                                            llvm::GlobalValue::PrivateLinkage,
+                                            library, "ade.library");
+    exportedFunction("ade_library", ptr,
+                     [&](llvm::IRBuilder<> &b) { b.CreateRet(global); });
     exportedFunction("ade_abi_version", i32, [&](llvm::IRBuilder<> &b) {
       b.CreateRet(llvm::ConstantInt::get(i32, kAbiVersion));
     });
@@ -96,9 +95,8 @@ private:
     if (it != strings.end())
       return it->second;
     llvm::Constant *c = llvm::ConstantDataArray::getString(ctx, s);
-    auto *g = new llvm::GlobalVariable(m, c->getType(), true,
-                                       llvm::GlobalValue::PrivateLinkage, c,
-                                       "ade.str");
+    auto *g = new llvm::GlobalVariable(
+        m, c->getType(), true, llvm::GlobalValue::PrivateLinkage, c, "ade.str");
     g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
     strings[s] = g;
     return g;
@@ -110,10 +108,9 @@ private:
     if (elems.empty())
       return llvm::ConstantPointerNull::get(ptr);
     auto *type = llvm::ArrayType::get(elem, elems.size());
-    return new llvm::GlobalVariable(m, type, true,
-                                    llvm::GlobalValue::PrivateLinkage,
-                                    llvm::ConstantArray::get(type, elems),
-                                    name);
+    return new llvm::GlobalVariable(
+        m, type, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(type, elems), name);
   }
 
   llvm::Constant *shape(llvm::ArrayRef<int64_t> dims) {
@@ -137,8 +134,7 @@ private:
           {str(p.name), llvm::ConstantInt::get(i32, p.type.shape.size()),
            shape(p.type.shape), llvm::ConstantInt::get(i64, offsets[i]),
            llvm::ConstantInt::get(i64, p.type.numElements()),
-           llvm::ConstantInt::get(
-               i32, kinds[static_cast<int>(p.init.kind)]),
+           llvm::ConstantInt::get(i32, kinds[static_cast<int>(p.init.kind)]),
            llvm::ConstantFP::get(f64, p.init.a),
            llvm::ConstantFP::get(f64, p.init.b),
            llvm::ConstantInt::get(i64, p.init.fanIn),
@@ -148,29 +144,16 @@ private:
     return array(paramInfo, infos, "ade.params");
   }
 
-  llvm::Constant *modelConstant(const tir::Model &model,
-                                llvm::ArrayRef<llvm::Constant *> entries) {
-    return llvm::ConstantStruct::get(
-        modelInfo,
-        {str(model.name), str(llvm::StringRef(model.doc).rtrim("\n")),
-         llvm::ConstantInt::get(i32, dtype(model.dataType.elem)),
-         llvm::ConstantInt::get(i32, model.dataType.shape.size()),
-         shape(model.dataType.shape),
-         llvm::ConstantInt::get(i64, model.dataType.numElements()),
-         llvm::ConstantInt::get(i32, model.params.size()),
-         paramsArray(model.params),
-         llvm::ConstantInt::get(i64,
-                                tir::paramBufferSize(program, model.params)),
-         llvm::ConstantInt::get(i32, options.tileSize), entries[0], entries[1],
-         entries[2]});
+  /// What ade-build-entries recorded on an entry (its tile's `ade.tile`).
+  mlir::DictionaryAttr entryInfo(const std::string &entry) {
+    auto fn = mlir.lookupSymbol<mlir::LLVM::LLVMFuncOp>(entry);
+    return fn ? fn->getAttrOfType<mlir::DictionaryAttr>("ade.entry")
+              : mlir::DictionaryAttr();
   }
 
   /// The noise layout ade-density recorded on the sampler's entry.
   mlir::ArrayAttr noiseLayout(const std::string &entry) {
-    auto fn = mlir.lookupSymbol<mlir::LLVM::LLVMFuncOp>(entry);
-    if (!fn)
-      return {};
-    auto info = fn->getAttrOfType<mlir::DictionaryAttr>("ade.entry");
+    mlir::DictionaryAttr info = entryInfo(entry);
     return info ? info.getAs<mlir::ArrayAttr>("noise") : mlir::ArrayAttr();
   }
 
@@ -189,14 +172,14 @@ private:
       draws.push_back(llvm::ConstantStruct::get(
           drawInfo,
           {str(d.getAs<mlir::StringAttr>("name").getValue()),
-           llvm::ConstantInt::get(i64,
-                                  d.getAs<mlir::IntegerAttr>("offset").getInt()),
+           llvm::ConstantInt::get(
+               i64, d.getAs<mlir::IntegerAttr>("offset").getInt()),
            llvm::ConstantInt::get(i64, size),
            llvm::ConstantInt::get(
-               i32, d.getAs<mlir::StringAttr>("distribution").getValue() ==
-                            "uniform"
-                        ? 1
-                        : 0)}));
+               i32,
+               d.getAs<mlir::StringAttr>("distribution").getValue() == "uniform"
+                   ? 1
+                   : 0)}));
       noiseSize += size;
     }
     // Buffers in the order of the MLIR entries (see ade-build-entries).
@@ -213,17 +196,17 @@ private:
     Buffer scalar{true, {}};
     // Entries take gradient buffers only for sides with parameters.
     Buffer gradModel{false, {modelSize}, modelSize == 0, modelSize == 0};
-    Buffer gradSampler{false, {samplerSize}, samplerSize == 0,
-                       samplerSize == 0};
+    Buffer gradSampler{
+        false, {samplerSize}, samplerSize == 0, samplerSize == 0};
     llvm::Function *sample = checkedEntry(
         prefix + "sample",
         {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar},
         error);
-    llvm::Function *vjp = checkedEntry(
-        prefix + "sample_vjp",
-        {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar,
-         gradModel, gradSampler},
-        error);
+    llvm::Function *vjp =
+        checkedEntry(prefix + "sample_vjp",
+                     {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
+                      scalar, gradModel, gradSampler},
+                     error);
     if (!sample || !vjp)
       return nullptr;
     return llvm::ConstantStruct::get(
@@ -231,8 +214,7 @@ private:
         {str(s.name), str(llvm::StringRef(s.doc).rtrim("\n")),
          llvm::ConstantInt::get(i32, s.model),
          llvm::ConstantInt::get(i32, dtype(model.dataType.elem)),
-         llvm::ConstantInt::get(i32, s.params.size()),
-         paramsArray(s.params),
+         llvm::ConstantInt::get(i32, s.params.size()), paramsArray(s.params),
          llvm::ConstantInt::get(i64, samplerSize),
          llvm::ConstantInt::get(i32, s.takesInitialState),
          llvm::ConstantInt::get(i32, s.returnsMomentum),
@@ -323,35 +305,51 @@ private:
     return fn;
   }
 
-  /// The checked entries of a model, in ade_model_info order: energy,
-  /// grad_energy, energy_vjp.
-  bool modelEntries(const tir::Model &model,
-                    std::vector<llvm::Constant *> &entries,
-                    std::string &error) {
+  /// A model's ade_model_info with its checked entries.
+  llvm::Constant *modelConstant(const tir::Model &model, std::string &error) {
     int64_t size = tir::paramBufferSize(program, model.params);
     Buffer params{false, {size}, size == 0};
     Buffer x{true, model.dataType.shape};
     Buffer scalar{true, {}};
+    Buffer grads{false, {size}, size == 0, size == 0};
     std::string prefix = "ade_" + model.name + "_";
+    // Score matching takes a probe above the dense limit (ade-build-kernels).
+    mlir::DictionaryAttr smInfo = entryInfo(prefix + "score_matching");
+    bool probe = smInfo && smInfo.getAs<mlir::IntegerAttr>("inputs") &&
+                 smInfo.getAs<mlir::IntegerAttr>("inputs").getInt() == 2;
+    Buffer probeBuffer{true, model.dataType.shape, !probe, !probe};
+    std::vector<llvm::Constant *> entries;
     for (auto &[kind, buffers] :
          std::vector<std::pair<std::string, std::vector<Buffer>>>{
              {"energy", {params, x, scalar}},
              {"grad_energy", {params, x, scalar, x}},
-             {"energy_vjp",
-              {params, x, scalar, Buffer{false, {size}, size == 0, size == 0}}}}) {
+             {"energy_vjp", {params, x, scalar, grads}},
+             {"score_matching", {params, x, probeBuffer, scalar}},
+             {"score_matching_vjp", {params, x, probeBuffer, scalar, grads}}}) {
       llvm::Function *fn = checkedEntry(prefix + kind, buffers, error);
       if (!fn)
-        return false;
+        return nullptr;
       entries.push_back(fn);
     }
-    return true;
+    return llvm::ConstantStruct::get(
+        modelInfo,
+        {str(model.name), str(llvm::StringRef(model.doc).rtrim("\n")),
+         llvm::ConstantInt::get(i32, dtype(model.dataType.elem)),
+         llvm::ConstantInt::get(i32, model.dataType.shape.size()),
+         shape(model.dataType.shape),
+         llvm::ConstantInt::get(i64, model.dataType.numElements()),
+         llvm::ConstantInt::get(i32, model.params.size()),
+         paramsArray(model.params), llvm::ConstantInt::get(i64, size),
+         llvm::ConstantInt::get(i32, options.tileSize), entries[0], entries[1],
+         entries[2], llvm::ConstantInt::get(i32, probe), entries[3],
+         entries[4]});
   }
 
   void exportedFunction(llvm::StringRef name, llvm::Type *result,
                         llvm::function_ref<void(llvm::IRBuilder<> &)> body) {
-    auto *fn = llvm::Function::Create(llvm::FunctionType::get(result, false),
-                                      llvm::GlobalValue::ExternalLinkage, name,
-                                      m);
+    auto *fn =
+        llvm::Function::Create(llvm::FunctionType::get(result, false),
+                               llvm::GlobalValue::ExternalLinkage, name, m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
     body(b);
   }
@@ -373,8 +371,8 @@ private:
 
 std::unique_ptr<llvm::Module>
 ade::buildLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
-                     const tir::Program &program,
-                     const CodegenOptions &options, std::string &error) {
+                     const tir::Program &program, const CodegenOptions &options,
+                     std::string &error) {
   std::unique_ptr<llvm::Module> m =
       mlir::translateModuleToLLVMIR(module, context, "model");
   if (!m) {

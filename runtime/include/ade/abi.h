@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 3u
+#define ADE_ABI_VERSION 4u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -87,6 +87,23 @@ typedef int32_t (*ade_energy_vjp_fn)(const void *params, const void *x,
                                      const void *w, void *grad_params,
                                      int64_t batch, int32_t threads);
 
+/* loss[b] = tr(d^2 f/dx^2) + 1/2 |grad_x f|^2 at x[b], the per-particle
+   loss of score matching (Hyvarinen): its batch mean is, up to a constant,
+   the Fisher divergence from the data. Exact when score_matching_probe is 0
+   (probe is ignored and may be NULL); otherwise the trace is the
+   Hutchinson estimate e^T (d^2 f/dx^2) e with e = probe[b] (layout of x;
+   unbiased for probes with E[e e^T] = I, e.g. standard normal). */
+typedef int32_t (*ade_score_matching_fn)(const void *params, const void *x,
+                                         const void *probe, void *loss,
+                                         int64_t batch, int32_t threads);
+
+/* grad_params = sum_b w[b] * (gradient of loss[b] in params): third order
+   in f. Summed like energy_vjp. */
+typedef int32_t (*ade_score_matching_vjp_fn)(const void *params,
+                                             const void *x, const void *probe,
+                                             const void *w, void *grad_params,
+                                             int64_t batch, int32_t threads);
+
 typedef struct ade_model_info {
   const char *name;
   const char *doc;
@@ -101,6 +118,10 @@ typedef struct ade_model_info {
   ade_energy_fn energy;
   ade_grad_energy_fn grad_energy;
   ade_energy_vjp_fn energy_vjp;
+  int32_t score_matching_probe; /* score matching takes a probe (above the
+                                   compiler's --dense-limit dimensions) */
+  ade_score_matching_fn score_matching;
+  ade_score_matching_vjp_fn score_matching_vjp;
 } ade_model_info;
 
 typedef enum ade_noise_kind {

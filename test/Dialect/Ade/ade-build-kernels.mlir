@@ -1,7 +1,9 @@
 // RUN: ade-opt %s --ade-build-kernels --canonicalize --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: ade-opt %s --ade-build-kernels=dense-limit=1 --canonicalize --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=PROBE
 
-// A log-density gets three kernels: f, f with its gradient in x, and the
-// w-weighted parameter gradient (one result per parameter read).
+// A log-density gets five kernels: f, f with its gradient in x, the
+// w-weighted parameter gradient (one result per parameter read), the
+// score-matching loss and its w-weighted parameter gradient.
 
 ade.parameter @"M/W" : tensor<3x2xf32> of "M" at 0
 ade.parameter @"M/b" : tensor<3xf32> of "M" at 6
@@ -43,6 +45,48 @@ func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "
 // CHECK: %[[DA:.*]] = ade.mul %[[WB]], %{{.*}} : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
 // CHECK: %[[DW:.*]] = ade.outer %[[DA]], %[[X]] : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
 // CHECK: return %[[DW]], %[[DA]]
+
+// The exact Hessian trace: one Hessian-vector product per unit vector,
+// each reduced against its vector, plus 1/2 |grad f|^2.
+// CHECK-LABEL: func.func @M.score_matching
+// CHECK-SAME: (%{{.*}}: tensor<2xf32>) -> tensor<f32>
+// CHECK-SAME: kind = "score_matching"
+// CHECK-DAG: %[[HALF:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-DAG: %[[E1:.*]] = arith.constant dense<[0.000000e+00, 1.000000e+00]>
+// CHECK-DAG: %[[E0:.*]] = arith.constant dense<[1.000000e+00, 0.000000e+00]>
+// CHECK: %[[G:.*]] = ade.matmul %{{.*}}, %[[W:.*]] : tensor<3xf32>, tensor<3x2xf32> -> tensor<2xf32>
+// CHECK: ade.matmul %[[W]], %[[E0]]
+// CHECK: %[[Q0:.*]] = ade.mul %{{.*}}, %[[E0]]
+// CHECK: %[[H00:.*]] = ade.reduce sum %[[Q0]]
+// CHECK: ade.matmul %[[W]], %[[E1]]
+// CHECK: %[[Q1:.*]] = ade.mul %{{.*}}, %[[E1]]
+// CHECK: %[[H11:.*]] = ade.reduce sum %[[Q1]]
+// CHECK: %[[TR:.*]] = ade.add %[[H00]], %[[H11]]
+// CHECK: %[[G2:.*]] = ade.mul %[[G]], %[[G]]
+// CHECK: %[[N:.*]] = ade.reduce sum %[[G2]]
+// CHECK: %[[HN:.*]] = ade.mul %[[N]], %[[HALF]]
+// CHECK: %[[L:.*]] = ade.add %[[TR]], %[[HN]]
+// CHECK: return %[[L]]
+
+// CHECK-LABEL: func.func @M.score_matching_vjp
+// CHECK-SAME: (%{{.*}}: tensor<2xf32>, %{{.*}}: tensor<f32> {ade.cotangent})
+// CHECK-SAME: -> (tensor<3x2xf32> {ade.param_grad = @"M/W"}, tensor<3xf32> {ade.param_grad = @"M/b"})
+// CHECK-SAME: kind = "score_matching_vjp"
+
+// Above the dense limit, the trace is the Hutchinson estimate e^T H e for a
+// probe input e.
+// PROBE-LABEL: func.func @M.score_matching
+// PROBE-SAME: (%{{.*}}: tensor<2xf32>, %[[E:.*]]: tensor<2xf32>) -> tensor<f32>
+// PROBE: %[[G:.*]] = ade.matmul %{{.*}}, %[[W:.*]] : tensor<3xf32>, tensor<3x2xf32> -> tensor<2xf32>
+// PROBE: ade.matmul %[[W]], %[[E]]
+// PROBE: %[[Q:.*]] = ade.mul %{{.*}}, %[[E]]
+// PROBE: %[[QE:.*]] = ade.reduce sum %[[Q]]
+// PROBE-NEXT: %[[G2:.*]] = ade.mul %[[G]], %[[G]]
+// PROBE-NEXT: %[[N:.*]] = ade.reduce sum %[[G2]]
+// PROBE-NEXT: %[[HN:.*]] = ade.mul %[[N]]
+// PROBE-NEXT: ade.add %[[QE]], %[[HN]]
+// PROBE-LABEL: func.func @M.score_matching_vjp
+// PROBE-SAME: (%{{.*}}: tensor<2xf32>, %{{.*}}: tensor<2xf32>, %{{.*}}: tensor<f32> {ade.cotangent})
 
 // -----
 

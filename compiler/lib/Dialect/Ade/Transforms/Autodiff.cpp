@@ -30,30 +30,6 @@ namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-Value splat(OpBuilder &b, Location loc, RankedTensorType type, double v) {
-  return arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
-}
-
-/// The i-th unit vector of `type` (row-major element i set to 1).
-Value unitVector(OpBuilder &b, Location loc, RankedTensorType type,
-                 int64_t i) {
-  SmallVector<Attribute> values(type.getNumElements(),
-                                b.getFloatAttr(type.getElementType(), 0.0));
-  values[i] = b.getFloatAttr(type.getElementType(), 1.0);
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, values));
-}
-
-/// sum(a * b) over all elements.
-Value innerProduct(OpBuilder &b, Location loc, Value a, Value c) {
-  Value prod = MulOp::create(b, loc, a.getType(), a, c);
-  return ReduceOp::create(
-      b, loc, RankedTensorType::get({}, typeOf(a).getElementType()),
-      ReduceKind::sum, prod, -1);
-}
-
 struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
   using Base::Base;
 
@@ -91,10 +67,8 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
   LogicalResult expandDerivative(DerivativeOp d, func::FuncOp callee) {
     Block &body = callee.getBody().front();
     if (!callee.getBody().hasOneBlock() ||
-        !body.without_terminator().empty() &&
-            llvm::any_of(body.without_terminator(), [](Operation &op) {
-              return isa<func::CallOp>(op);
-            }))
+        llvm::any_of(body.without_terminator(),
+                     [](Operation &op) { return isa<func::CallOp>(op); }))
       return d.emitOpError("internal: '")
              << callee.getSymName()
              << "' must be inlined before it is differentiated";
@@ -121,7 +95,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
     auto gradient = [&](SmallVectorImpl<Operation *> &ops) -> FailureOr<Value> {
       Operation *mark = d->getPrevNode();
       FailureOr<Value> g =
-          reverse(forward, x, {{y, splat(b, loc, yType, 1.0)}});
+          reverse(forward, x, {{y, buildSplat(b, loc, yType, 1.0)}});
       ops.assign(forward.begin(), forward.end());
       llvm::append_range(ops, opsBetween(mark, d));
       return g;
@@ -139,7 +113,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
     case DerivativeKind::jvp: {
       // J v as the gradient, with respect to a cotangent u, of (J^T u) . v:
       // J^T u is linear in u, so the point u = 0 is as good as any.
-      Value u = splat(b, loc, yType, 0.0);
+      Value u = buildSplat(b, loc, yType, 0.0);
       Operation *mark = d->getPrevNode();
       FailureOr<Value> vjp = reverse(forward, x, {{y, u}});
       if (failed(vjp))
@@ -172,13 +146,9 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
     return success();
   }
 
-  /// tr H = sum_i e_i^T H e_i with one Hessian-vector product per
-  /// dimension, or e^T H e for a given probe e (Hutchinson).
-  FailureOr<Value> hessianTrace(DerivativeOp d, OpBuilder &b, Value x,
-                                Value y, ArrayRef<Operation *> forward) {
-    Location loc = d.getLoc();
-    RankedTensorType xType = typeOf(x);
-    int64_t n = xType.getNumElements();
+  FailureOr<Value> hessianTrace(DerivativeOp d, OpBuilder &b, Value x, Value y,
+                                ArrayRef<Operation *> forward) {
+    int64_t n = typeOf(x).getNumElements();
     bool probe = d.getArgs().size() == 2;
     if (!probe && n > static_cast<int64_t>(denseLimit))
       return d.emitError("the exact Hessian trace of a point of ")
@@ -187,29 +157,8 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
              << static_cast<int64_t>(denseLimit)
              << "; use the Hutchinson estimate hessian_trace(f)(x, e) with "
                 "e ~ normal(0, 1, shape), or raise --dense-limit";
-    Operation *mark = d->getPrevNode();
-    FailureOr<SmallVector<Value>> g =
-        buildReverse(b, forward, x, {{y, splat(b, loc, typeOf(y), 1.0)}});
-    if (failed(g))
-      return failure();
-    SmallVector<Operation *> ops(forward.begin(), forward.end());
-    llvm::append_range(ops, opsBetween(mark, d));
-    auto quadratic = [&](Value e) -> FailureOr<Value> {
-      FailureOr<SmallVector<Value>> hv = buildReverse(b, ops, x, {{(*g)[0], e}});
-      if (failed(hv))
-        return failure();
-      return innerProduct(b, loc, (*hv)[0], e);
-    };
-    if (probe)
-      return quadratic(d.getArgs()[1]);
-    Value trace;
-    for (int64_t i = 0; i < n; ++i) {
-      FailureOr<Value> t = quadratic(unitVector(b, loc, xType, i));
-      if (failed(t))
-        return failure();
-      trace = trace ? AddOp::create(b, loc, t->getType(), trace, *t) : *t;
-    }
-    return trace;
+    return buildHessianTrace(b, {forward, x, y},
+                             probe ? d.getArgs()[1] : Value());
   }
 
   /// Rows of J (one vector-Jacobian product per output element), stacked
@@ -229,7 +178,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
     SmallVector<Value> rows;
     for (int64_t i = 0; i < m; ++i) {
       FailureOr<SmallVector<Value>> row =
-          buildReverse(b, forward, x, {{y, unitVector(b, loc, yType, i)}});
+          buildReverse(b, forward, x, {{y, buildUnitVector(b, loc, yType, i)}});
       if (failed(row))
         return failure();
       rows.push_back((*row)[0]);

@@ -42,6 +42,8 @@ struct KernelBody {
 
 struct AdeBuildKernelsPass
     : public ade::impl::AdeBuildKernelsBase<AdeBuildKernelsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     for (auto density : llvm::to_vector(module.getOps<func::FuncOp>())) {
@@ -86,15 +88,16 @@ struct AdeBuildKernelsPass
     // sample_vjp(noise, [x0], cotangents of every output) -> gradients.
     SmallVector<Type> inputs(sample.getArgumentTypes());
     llvm::append_range(inputs, sample.getResultTypes());
-    auto vjp = func::FuncOp::create(
-        b, sample.getLoc(), (name.getValue() + ".sample_vjp").str(),
-        b.getFunctionType(inputs, {}));
+    auto vjp = func::FuncOp::create(b, sample.getLoc(),
+                                    (name.getValue() + ".sample_vjp").str(),
+                                    b.getFunctionType(inputs, {}));
     Block *entry = vjp.addEntryBlock();
     OpBuilder vb(module.getContext());
     vb.setInsertionPointToStart(entry);
     Block &body = sample.getBody().front();
     IRMapping map;
-    for (auto [from, to] : llvm::zip(body.getArguments(), entry->getArguments()))
+    for (auto [from, to] :
+         llvm::zip(body.getArguments(), entry->getArguments()))
       map.map(from, to);
     SmallVector<Operation *> ops;
     for (Operation &op : body.without_terminator())
@@ -103,7 +106,8 @@ struct AdeBuildKernelsPass
     unsigned numArgs = sample.getNumArguments();
     for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands())) {
       vjp.setArgAttr(numArgs + i, "ade.cotangent", vb.getUnitAttr());
-      seeds.push_back({map.lookupOrDefault(v), entry->getArgument(numArgs + i)});
+      seeds.push_back(
+          {map.lookupOrDefault(v), entry->getArgument(numArgs + i)});
     }
     return finishVjp(vjp, vb, ops, seeds, info("sample_vjp"));
   }
@@ -120,8 +124,7 @@ struct AdeBuildKernelsPass
     SmallVector<Value> wrt;
     for (auto &[name, values] : reads)
       llvm::append_range(wrt, values);
-    FailureOr<SmallVector<Value>> cotangents =
-        buildReverse(b, ops, wrt, seeds);
+    FailureOr<SmallVector<Value>> cotangents = buildReverse(b, ops, wrt, seeds);
     if (failed(cotangents))
       return failure();
     SmallVector<Value> results;
@@ -157,9 +160,9 @@ struct AdeBuildKernelsPass
     MLIRContext *ctx = module.getContext();
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
-    auto fn = func::FuncOp::create(
-        b, density.getLoc(), (owner.getValue() + "." + kind).str(),
-        b.getFunctionType(inputs, {}));
+    auto fn = func::FuncOp::create(b, density.getLoc(),
+                                   (owner.getValue() + "." + kind).str(),
+                                   b.getFunctionType(inputs, {}));
     fn->setAttr("ade.kernel",
                 b.getDictionaryAttr(
                     {b.getNamedAttr("kind", b.getStringAttr(kind)),
@@ -203,12 +206,6 @@ struct AdeBuildKernelsPass
                                "float tensor) and return a scalar of its "
                                "element type");
     Type xType = xTensor;
-    auto one = [&](OpBuilder &b) {
-      return arith::ConstantOp::create(
-          b, density.getLoc(),
-          DenseElementsAttr::get(
-              fType, b.getFloatAttr(fType.getElementType(), 1.0)));
-    };
 
     // energy: f(x).
     KernelBody energy = startKernel(module, density, owner, "energy", {xType});
@@ -218,18 +215,67 @@ struct AdeBuildKernelsPass
     KernelBody grad =
         startKernel(module, density, owner, "grad_energy", {xType});
     FailureOr<SmallVector<Value>> g = buildReverse(
-        grad.builder, grad.ops, grad.x, {{grad.f, one(grad.builder)}});
+        grad.builder, grad.ops, grad.x,
+        {{grad.f, buildSplat(grad.builder, density.getLoc(), fType, 1.0)}});
     if (failed(g))
       return failure();
     finish(grad, {grad.f, (*g)[0]});
 
     // energy_vjp: w * df/dtheta for every parameter the model reads.
-    KernelBody vjp = startKernel(module, density, owner, "energy_vjp",
-                                 {xType, fType});
+    KernelBody vjp =
+        startKernel(module, density, owner, "energy_vjp", {xType, fType});
     vjp.fn.setArgAttr(1, "ade.cotangent", vjp.builder.getUnitAttr());
-    return finishVjp(vjp.fn, vjp.builder, vjp.ops,
-                     {{vjp.f, vjp.fn.getArgument(1)}},
-                     vjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel"));
+    if (failed(finishVjp(vjp.fn, vjp.builder, vjp.ops,
+                         {{vjp.f, vjp.fn.getArgument(1)}},
+                         vjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel"))))
+      return failure();
+
+    // score_matching: the per-particle loss of Hyvarinen's estimator, with
+    // a probe input above the dense limit.
+    bool probe = xTensor.getNumElements() > static_cast<int64_t>(denseLimit);
+    SmallVector<Type> smInputs{xType};
+    if (probe)
+      smInputs.push_back(xType);
+    KernelBody sm =
+        startKernel(module, density, owner, "score_matching", smInputs);
+    FailureOr<Value> loss = scoreMatchingLoss(sm, probe);
+    if (failed(loss))
+      return failure();
+    finish(sm, {*loss});
+
+    // score_matching_vjp: w * d(loss)/dtheta, reverse mode over the loss's
+    // own second-order code.
+    smInputs.push_back(fType);
+    KernelBody smVjp =
+        startKernel(module, density, owner, "score_matching_vjp", smInputs);
+    loss = scoreMatchingLoss(smVjp, probe);
+    if (failed(loss))
+      return failure();
+    unsigned weight = smVjp.fn.getNumArguments() - 1;
+    Value w = smVjp.fn.getArgument(weight);
+    smVjp.fn.setArgAttr(weight, "ade.cotangent", smVjp.builder.getUnitAttr());
+    SmallVector<Operation *> lossOps;
+    for (Operation &op : smVjp.fn.getBody().front())
+      lossOps.push_back(&op);
+    return finishVjp(smVjp.fn, smVjp.builder, lossOps, {{*loss, w}},
+                     smVjp.fn->getAttrOfType<DictionaryAttr>("ade.kernel"));
+  }
+
+  /// tr(d^2f/dx^2) + 1/2 |grad_x f|^2, the trace estimated with the
+  /// kernel's second argument as probe when `probe`.
+  FailureOr<Value> scoreMatchingLoss(KernelBody &k, bool probe) {
+    OpBuilder &b = k.builder;
+    Location loc = k.fn.getLoc();
+    Value gradient;
+    FailureOr<Value> trace = buildHessianTrace(
+        b, {k.ops, k.x, k.f}, probe ? k.fn.getArgument(1) : Value(), &gradient);
+    if (failed(trace))
+      return failure();
+    auto scalar = cast<RankedTensorType>(k.f.getType());
+    Value halfSquaredNorm =
+        MulOp::create(b, loc, scalar, buildSplat(b, loc, scalar, 0.5),
+                      buildInnerProduct(b, loc, gradient, gradient));
+    return AddOp::create(b, loc, scalar, *trace, halfSquaredNorm).getResult();
   }
 };
 

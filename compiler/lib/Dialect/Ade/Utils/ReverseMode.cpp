@@ -48,8 +48,7 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
       return;
     auto [it, fresh] = adjoint.try_emplace(v, cotangent);
     if (!fresh)
-      it->second =
-          AddOp::create(b, loc, v.getType(), it->second, cotangent);
+      it->second = AddOp::create(b, loc, v.getType(), it->second, cotangent);
   };
   for (const Seed &s : seeds)
     if (active(s.value))
@@ -75,8 +74,8 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
       return op->emitError("cannot differentiate '")
              << op->getName() << "': it has no derivative rule";
     SmallVector<Value> operandCotangents;
-    if (failed(rule.buildAdjoint(b, resultCotangents, needed,
-                                 operandCotangents)))
+    if (failed(
+            rule.buildAdjoint(b, resultCotangents, needed, operandCotangents)))
       return failure();
     for (auto [i, v] : llvm::enumerate(op->getOperands()))
       if (needed[i] && i < operandCotangents.size())
@@ -90,8 +89,8 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
       auto type = cast<RankedTensorType>(w.getType());
       c = arith::ConstantOp::create(
           b, w.getLoc(),
-          DenseElementsAttr::get(
-              type, b.getFloatAttr(type.getElementType(), 0.0)));
+          DenseElementsAttr::get(type,
+                                 b.getFloatAttr(type.getElementType(), 0.0)));
     }
     result.push_back(c);
   }
@@ -104,4 +103,69 @@ SmallVector<Operation *> ade::opsBetween(Operation *first, Operation *end) {
   for (; op && op != end; op = op->getNextNode())
     ops.push_back(op);
   return ops;
+}
+
+Value ade::buildInnerProduct(OpBuilder &b, Location loc, Value a, Value c) {
+  Value prod = MulOp::create(b, loc, a.getType(), a, c);
+  return ReduceOp::create(
+      b, loc,
+      RankedTensorType::get(
+          {}, cast<RankedTensorType>(a.getType()).getElementType()),
+      ReduceKind::sum, prod, -1);
+}
+
+Value ade::buildSplat(OpBuilder &b, Location loc, RankedTensorType type,
+                      double value) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type,
+                             b.getFloatAttr(type.getElementType(), value)));
+}
+
+Value ade::buildUnitVector(OpBuilder &b, Location loc, RankedTensorType type,
+                           int64_t i) {
+  SmallVector<Attribute> values(type.getNumElements(),
+                                b.getFloatAttr(type.getElementType(), 0.0));
+  values[i] = b.getFloatAttr(type.getElementType(), 1.0);
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, values));
+}
+
+FailureOr<Value> ade::buildHessianTrace(OpBuilder &b, const ScalarFunction &f,
+                                        Value probe, Value *gradient) {
+  Location loc = f.y.getLoc();
+  auto xType = cast<RankedTensorType>(f.x.getType());
+  Block *block = b.getInsertionBlock();
+  Block::iterator start = b.getInsertionPoint();
+  Operation *mark = start == block->begin() ? nullptr : &*std::prev(start);
+  FailureOr<SmallVector<Value>> g = buildReverse(
+      b, f.ops, f.x,
+      {{f.y, buildSplat(b, loc, cast<RankedTensorType>(f.y.getType()), 1.0)}});
+  if (failed(g))
+    return failure();
+  if (gradient)
+    *gradient = (*g)[0];
+  // The Hessian-vector products differentiate the gradient's own code.
+  SmallVector<Operation *> ops(f.ops.begin(), f.ops.end());
+  Operation *op = mark ? mark->getNextNode() : &block->front();
+  for (; op && Block::iterator(op) != b.getInsertionPoint();
+       op = op->getNextNode())
+    ops.push_back(op);
+  auto quadratic = [&](Value e) -> FailureOr<Value> {
+    FailureOr<SmallVector<Value>> hv =
+        buildReverse(b, ops, f.x, {{(*g)[0], e}});
+    if (failed(hv))
+      return failure();
+    return buildInnerProduct(b, loc, (*hv)[0], e);
+  };
+  if (probe)
+    return quadratic(probe);
+  Value trace;
+  for (int64_t i = 0; i < xType.getNumElements(); ++i) {
+    FailureOr<Value> t = quadratic(buildUnitVector(b, loc, xType, i));
+    if (failed(t))
+      return failure();
+    trace = trace ? AddOp::create(b, loc, t->getType(), trace, *t) : *t;
+  }
+  return trace;
 }

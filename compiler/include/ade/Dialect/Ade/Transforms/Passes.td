@@ -71,10 +71,24 @@ def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
     - `@M.energy_vjp(x, w {ade.cotangent}) -> (w df/dtheta per parameter)`,
       results tagged `ade.param_grad = @"M/name"` (summed over the batch
       by the entry)
+    - `@M.score_matching(x[, e]) -> tr(d^2f/dx^2) + 1/2 |grad_x f|^2`: the
+      exact trace up to `dense-limit` dimensions, above it the Hutchinson
+      estimate e^T (d^2f/dx^2) e with a probe input e
+    - `@M.score_matching_vjp(x[, e], w {ade.cotangent})`: w times the
+      gradient of that loss per parameter (third order in f)
+
+    For every sample function (`ade.sample`, density derived) S, the
+    sample function itself is the kernel `@S.sample`, and
+    `@S.sample_vjp(noise, [x0], cotangents of every result)` returns the
+    gradients in the parameters of the model and of the sampler.
 
     Each carries `ade.kernel = {kind, owner, owners}` (`owners`: whose
     parameter buffers it reads, in entry order).
   }];
+  let options = [
+    Option<"denseLimit", "dense-limit", "unsigned", /*default=*/"64",
+           "Largest dimension of an exact Hessian trace in score matching">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
@@ -154,6 +168,32 @@ def AdeLowerMemRefCopies : Pass<"ade-lower-memref-copies"> {
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def AdeStackBuffers : Pass<"ade-stack-buffers", "mlir::func::FuncOp"> {
+  let summary = "Promotes small buffers to the stack within a per-function "
+                "budget";
+  let description = [{
+    Runs upstream promote-buffers-to-stack on the function, promoting each
+    static `memref.alloc` of at most `max-alloc-size` bytes, in program
+    order, while the promoted bytes stay within `budget`: tile functions
+    run on OpenMP worker threads (4 MiB stacks by default), and a third-
+    order kernel has hundreds of tile-sized intermediates. The others stay
+    heap buffers for ade-thread-workspaces.
+
+    ```mlir
+    // budget=1024: the first fits, the second would exceed the budget.
+    %a = memref.alloc() : memref<128xf32>   // becomes memref.alloca
+    %b = memref.alloc() : memref<200xf32>   // stays memref.alloc
+    ```
+  }];
+  let options = [
+    Option<"maxAllocSize", "max-alloc-size", "unsigned", /*default=*/"262144",
+           "Largest buffer promoted, in bytes">,
+    Option<"budget", "budget", "unsigned", /*default=*/"1048576",
+           "Bytes of stack the promoted buffers of one function may take">
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def AdeThreadWorkspaces : Pass<"ade-thread-workspaces", "mlir::ModuleOp"> {

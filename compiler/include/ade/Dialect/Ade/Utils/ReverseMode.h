@@ -4,6 +4,7 @@
 #define ADE_DIALECT_ADE_UTILS_REVERSEMODE_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 
 namespace ade {
@@ -23,6 +24,33 @@ struct Seed {
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildReverse(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Operation *> ops,
              mlir::ValueRange wrt, llvm::ArrayRef<Seed> seeds);
+
+/// A scalar y = f(x) and the code that computed it.
+struct ScalarFunction {
+  llvm::ArrayRef<mlir::Operation *> ops;
+  mlir::Value x, y;
+};
+
+/// Emits at `b`'s insertion point tr(d^2 y/dx^2): one Hessian-vector
+/// product per element of x, or with `probe` the Hutchinson estimate
+/// probe^T (d^2 y/dx^2) probe. `gradient`, when given, receives dy/dx
+/// (computed on the way).
+mlir::FailureOr<mlir::Value> buildHessianTrace(mlir::OpBuilder &b,
+                                               const ScalarFunction &f,
+                                               mlir::Value probe,
+                                               mlir::Value *gradient = nullptr);
+
+/// A constant of `type` with every element `value`.
+mlir::Value buildSplat(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::RankedTensorType type, double value);
+
+/// The i-th unit vector of `type` (row-major element i set to 1).
+mlir::Value buildUnitVector(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::RankedTensorType type, int64_t i);
+
+/// sum(a * c) over all elements, as a rank-0 tensor.
+mlir::Value buildInnerProduct(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value a, mlir::Value c);
 
 /// The operations strictly between `first` (exclusive; null for the start
 /// of `end`'s block) and `end` (exclusive), in order.

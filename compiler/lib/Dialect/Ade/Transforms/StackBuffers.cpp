@@ -1,0 +1,47 @@
+//===- StackBuffers.cpp - Small buffers on the stack, within a budget -----===//
+
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/MathExtras.h"
+
+namespace ade {
+#define GEN_PASS_DEF_ADESTACKBUFFERS
+#include "ade/Dialect/Ade/Transforms/Passes.h.inc"
+} // namespace ade
+
+using namespace mlir;
+
+namespace {
+
+struct AdeStackBuffersPass
+    : public ade::impl::AdeStackBuffersBase<AdeStackBuffersPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // The upstream pass asks about each allocation once, in program order.
+    int64_t used = 0;
+    int64_t limit = maxAllocSize, total = budget;
+    auto fitsBudget = [&used, limit, total](Value alloc) {
+      auto type = dyn_cast<MemRefType>(alloc.getType());
+      if (!type || !type.hasStaticShape())
+        return false;
+      int64_t bytes = type.getNumElements() *
+                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+      if (bytes > limit || used + bytes > total)
+        return false;
+      used += bytes;
+      return true;
+    };
+    OpPassManager pm(func::FuncOp::getOperationName());
+    pm.addPass(bufferization::createPromoteBuffersToStackPass(fitsBudget));
+    if (failed(runPipeline(pm, getOperation())))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,71 @@
+//===- Random.h - Deterministic random numbers for aderun -------*- C++ -*-===//
+//
+// One seed must reproduce a run on any platform and with any standard
+// library, so aderun never uses <random>'s distributions (their algorithms
+// are implementation-defined). Rng is xoshiro256** seeded through
+// splitmix64; every distribution on top of it is spelled out here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ADE_RUNTIME_RANDOM_H
+#define ADE_RUNTIME_RANDOM_H
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace ade {
+
+/// Everything that determines an Rng's future output, for checkpoints: a
+/// generator restored with Rng::fromState continues exactly where the saved
+/// one stopped.
+struct RngState {
+  std::array<uint64_t, 4> words;
+  /// normal() makes values in pairs; the second one waits here.
+  bool hasSpareNormal = false;
+  double spareNormal = 0.0;
+};
+
+/// xoshiro256** (Blackman and Vigna): period 2^256 - 1, 64-bit outputs.
+class Rng {
+public:
+  /// The generator for `stream` of `seed`. Distinct (seed, stream) pairs give
+  /// unrelated sequences, so a run keeps separate streams for data, noise and
+  /// evaluation and drawing more from one never shifts another.
+  explicit Rng(uint64_t seed, uint64_t stream = 0);
+
+  static Rng fromState(const RngState &state);
+  RngState state() const;
+
+  /// The next 64 raw bits.
+  uint64_t next();
+
+  /// Uniform on [0, 1), a multiple of 2^-53.
+  double uniform();
+
+  /// Standard normal by Marsaglia's polar method: apart from IEEE arithmetic
+  /// and sqrt (both exact) it calls only std::log, so normal streams agree
+  /// between platforms whose log agrees; no trigonometry.
+  double normal();
+
+  /// Uniform integer in [0, n) without modulo bias; n must be positive.
+  uint64_t below(uint64_t n);
+
+  /// The same values as that many calls of uniform() / normal(), in order;
+  /// the float versions round each double to float, except uniform floats,
+  /// which take 24 bits so that they stay below 1.
+  void fillUniform(double *out, size_t count);
+  void fillUniform(float *out, size_t count);
+  void fillNormal(double *out, size_t count);
+  void fillNormal(float *out, size_t count);
+
+private:
+  Rng() = default;
+
+  std::array<uint64_t, 4> words{};
+  bool hasSpareNormal = false;
+  double spareNormal = 0.0;
+};
+
+} // namespace ade
+
+#endif // ADE_RUNTIME_RANDOM_H

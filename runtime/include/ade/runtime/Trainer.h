@@ -1,0 +1,78 @@
+//===- Trainer.h - The ADE training loop and run directories -----*- C++
+//-*-===//
+//
+// A run directory holds everything a run needs to be continued, sampled,
+// evaluated and plotted: config.json (the resolved settings), checkpoint.bin
+// (parameters, optimizer state, RNG states, iteration and history),
+// log.csv, and the outputs (samples.csv, samples.png, curves.png,
+// metrics.json). Every file is written atomically.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ADE_RUNTIME_TRAINER_H
+#define ADE_RUNTIME_TRAINER_H
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ade {
+
+struct TrainConfig {
+  std::string library;           // the model.so (absolute path once resolved)
+  std::string model;             // empty: the library's only model
+  std::string sampler;           // empty: the model's first sampler
+  std::string data;              // a built-in data set name or a data file
+  std::string estimator = "ade"; // ade | ade-detached
+  int64_t iterations = 10000;
+  int64_t batch = 100;
+  int64_t samplerSteps = 5; // sampler updates per model update
+  uint64_t seed = 1;
+  int32_t threads = 0; // 0: the OpenMP default
+  double learningRate = 1e-3;
+  double samplerLearningRate = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999;
+  bool adamClip = false;    // the reference code's +-(3 sqrt(v) + 0.1) clip
+  double entropyWeight = 1; // kappa
+  double kineticWeight = 1; // lambda
+  int64_t evalEvery = 1000;
+  int64_t evalSamples = 1000;
+  int64_t logEvery = 100;
+  int32_t maxRecoveries = 3; // restores from the checkpoint after NaN/Inf
+  std::string out = "run";
+};
+
+/// The configuration as JSON text, and back (unknown or ill-typed keys are
+/// an ade::Error naming them).
+std::string configToJson(const TrainConfig &config);
+TrainConfig configFromJson(const std::string &text, const std::string &origin);
+
+/// Checks values (positive sizes, known estimator, ...); throws ade::Error.
+void validateConfig(const TrainConfig &config);
+
+/// Trains from scratch, or from `config.out`'s checkpoint when `resume`;
+/// progress lines go to `progress`. Throws ade::Error on failure (after
+/// the last good checkpoint was written).
+void train(const TrainConfig &config, bool resume,
+           const std::function<void(const std::string &)> &progress);
+
+/// The run directory's configuration.
+TrainConfig loadRunConfig(const std::string &runDir);
+
+/// Draws `count` samples from a run's trained sampler (noise from `seed`)
+/// into a CSV or NPY file (by extension).
+void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
+                     const std::string &output);
+
+/// MMD^2 of `reps` fresh draws of `count` samples against `count` fresh
+/// data points each; returns the values.
+std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
+                                int64_t reps, uint64_t seed);
+
+/// Writes samples.png (2-D models) and curves.png into the run directory;
+/// returns the files written.
+std::vector<std::string> plotRun(const std::string &runDir);
+
+} // namespace ade
+
+#endif // ADE_RUNTIME_TRAINER_H

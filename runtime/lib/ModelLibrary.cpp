@@ -1,0 +1,222 @@
+//===- ModelLibrary.cpp - A loaded model.so and typed calls into it -------===//
+
+#include "ade/runtime/ModelLibrary.h"
+
+#include "ade/runtime/Error.h"
+#include "ade/runtime/Random.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <cmath>
+
+namespace ade {
+
+ModelLibrary::ModelLibrary(const std::string &path) : libraryPath(path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw Error("model library '" + path + "' does not exist");
+  // dlopen searches the library path for names without a slash.
+  std::string openPath =
+      path.find('/') == std::string::npos ? "./" + path : path;
+  handle = dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    throw Error("cannot load '" + path + "': " + dlerror());
+  auto version =
+      reinterpret_cast<uint32_t (*)()>(dlsym(handle, "ade_abi_version"));
+  auto libraryFn = reinterpret_cast<const ade_library_info *(*)()>(
+      dlsym(handle, "ade_library"));
+  if (!version || !libraryFn) {
+    dlclose(handle);
+    throw Error("'" + path +
+                "' is not an ADE model library (compile one with adec "
+                "model.ade -o model.so)");
+  }
+  if (uint32_t v = version(); v != ADE_ABI_VERSION) {
+    dlclose(handle);
+    throw Error("'" + path + "' was compiled for ABI version " +
+                std::to_string(v) + ", this aderun needs version " +
+                std::to_string(ADE_ABI_VERSION) +
+                ": recompile it with this release's adec");
+  }
+  library = libraryFn();
+}
+
+ModelLibrary::~ModelLibrary() {
+  if (handle)
+    dlclose(handle);
+}
+
+const ade_model_info &ModelLibrary::model(const std::string &name) const {
+  std::string names;
+  for (int32_t i = 0; i < library->num_models; ++i) {
+    const ade_model_info &m = library->models[i];
+    if (name == m.name || (name.empty() && library->num_models == 1))
+      return m;
+    names += std::string(names.empty() ? "" : ", ") + m.name;
+  }
+  if (library->num_models == 0)
+    throw Error("'" + libraryPath + "' defines no model");
+  if (name.empty())
+    throw Error("'" + libraryPath + "' defines several models (" + names +
+                "): choose one with --model");
+  throw Error("'" + libraryPath + "' has no model '" + name +
+              "'; it has: " + names);
+}
+
+const ade_sampler_info &
+ModelLibrary::sampler(const std::string &name,
+                      const ade_model_info &model) const {
+  std::string names;
+  for (int32_t i = 0; i < library->num_samplers; ++i) {
+    const ade_sampler_info &s = library->samplers[i];
+    if (&library->models[s.model] != &model)
+      continue;
+    if (name.empty() || name == s.name)
+      return s;
+    names += std::string(names.empty() ? "" : ", ") + s.name;
+  }
+  if (names.empty())
+    throw Error("'" + libraryPath + "' has no sampler for model '" +
+                model.name + "': write one (`sampler S for " + model.name +
+                " { ... }`)");
+  throw Error("'" + libraryPath + "' has no sampler '" + name +
+              "' for model '" + model.name + "'; it has: " + names);
+}
+
+namespace {
+
+/// Rows x cols with orthonormal rows or columns (whichever are fewer), by
+/// Gram-Schmidt on a Gaussian matrix, times `gain`.
+void orthogonal(double *out, int64_t rows, int64_t cols, double gain,
+                Rng &rng) {
+  bool byRows = rows <= cols;
+  int64_t count = byRows ? rows : cols, length = byRows ? cols : rows;
+  std::vector<double> v(count * length);
+  for (double &x : v)
+    x = rng.normal();
+  for (int64_t i = 0; i < count; ++i) {
+    double *vi = &v[i * length];
+    for (int64_t j = 0; j < i; ++j) {
+      const double *vj = &v[j * length];
+      double dot = 0;
+      for (int64_t k = 0; k < length; ++k)
+        dot += vi[k] * vj[k];
+      for (int64_t k = 0; k < length; ++k)
+        vi[k] -= dot * vj[k];
+    }
+    double norm = 0;
+    for (int64_t k = 0; k < length; ++k)
+      norm += vi[k] * vi[k];
+    norm = std::sqrt(norm);
+    for (int64_t k = 0; k < length; ++k)
+      vi[k] /= norm;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      out[r * cols + c] =
+          gain * (byRows ? v[r * length + c] : v[c * length + r]);
+}
+
+} // namespace
+
+std::vector<double> initialParameters(const ade_param_info *params,
+                                      int32_t count, int64_t size, Rng &rng) {
+  std::vector<double> values(size);
+  for (int32_t i = 0; i < count; ++i) {
+    const ade_param_info &p = params[i];
+    double *out = values.data() + p.offset;
+    double fanSum = double(p.fan_in + p.fan_out);
+    switch (p.init) {
+    case ADE_INIT_CONSTANT:
+      std::fill(out, out + p.size, p.init_a);
+      break;
+    case ADE_INIT_NORMAL:
+      for (int64_t k = 0; k < p.size; ++k)
+        out[k] = p.init_a + p.init_b * rng.normal();
+      break;
+    case ADE_INIT_UNIFORM:
+      for (int64_t k = 0; k < p.size; ++k)
+        out[k] = p.init_a + (p.init_b - p.init_a) * rng.uniform();
+      break;
+    case ADE_INIT_GLOROT_UNIFORM: {
+      double limit = p.init_a * std::sqrt(6.0 / fanSum);
+      for (int64_t k = 0; k < p.size; ++k)
+        out[k] = limit * (2 * rng.uniform() - 1);
+      break;
+    }
+    case ADE_INIT_GLOROT_NORMAL: {
+      double std = p.init_a * std::sqrt(2.0 / fanSum);
+      for (int64_t k = 0; k < p.size; ++k)
+        out[k] = std * rng.normal();
+      break;
+    }
+    case ADE_INIT_ORTHOGONAL: {
+      int64_t rows = p.rank > 0 ? p.shape[0] : 1;
+      orthogonal(out, rows, p.size / rows, p.init_a, rng);
+      break;
+    }
+    default:
+      throw Error(std::string("parameter '") + p.name +
+                  "' has an initializer this aderun does not know (" +
+                  p.init_text + ")");
+    }
+  }
+  return values;
+}
+
+TypedBuffer::TypedBuffer(int32_t dtype, size_t size)
+    : isDouble(dtype == ADE_F64), count(size) {
+  if (isDouble)
+    doubles.resize(size);
+  else
+    floats.resize(size);
+}
+
+void TypedBuffer::assign(const double *values, size_t n) {
+  if (n != count)
+    throw Error("internal: buffer of " + std::to_string(count) +
+                " values assigned " + std::to_string(n));
+  if (isDouble)
+    std::copy(values, values + n, doubles.begin());
+  else
+    for (size_t i = 0; i < n; ++i)
+      floats[i] = static_cast<float>(values[i]);
+}
+
+void *TypedBuffer::data() {
+  return isDouble ? static_cast<void *>(doubles.data())
+                  : static_cast<void *>(floats.data());
+}
+
+const void *TypedBuffer::data() const {
+  return isDouble ? static_cast<const void *>(doubles.data())
+                  : static_cast<const void *>(floats.data());
+}
+
+std::vector<double> TypedBuffer::values() const {
+  std::vector<double> out;
+  valuesInto(out);
+  return out;
+}
+
+void TypedBuffer::valuesInto(std::vector<double> &out) const {
+  out.resize(count);
+  if (isDouble)
+    std::copy(doubles.begin(), doubles.end(), out.begin());
+  else
+    std::copy(floats.begin(), floats.end(), out.begin());
+}
+
+void checkStatus(int32_t status, const char *entry) {
+  if (status == ADE_OK)
+    return;
+  throw Error(std::string("the model library's ") + entry + " entry failed (" +
+              (status == ADE_ERROR_NULL_POINTER ? "a required buffer is NULL"
+               : status == ADE_ERROR_BAD_BATCH
+                   ? "bad batch size"
+                   : "status " + std::to_string(status)) +
+              ")");
+}
+
+} // namespace ade

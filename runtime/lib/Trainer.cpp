@@ -1,0 +1,951 @@
+//===- Trainer.cpp - The ADE training loop and run directories ------------===//
+//
+// One iteration (ade-math.md §4): a model step that ascends
+//   l = mean f(data) - mean [f(x) - lambda K - kappa log q]
+// on a fresh sampler batch, then `samplerSteps` sampler steps that descend
+// it, each with fresh noise. The `ade` estimator differentiates the sampler
+// batch in the model's parameters too (paper eq. 21, through
+// sample_vjp); `ade-detached` treats the samples as constants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/runtime/Trainer.h"
+
+#include "ade/runtime/AtomicFile.h"
+#include "ade/runtime/DataFiles.h"
+#include "ade/runtime/Datasets.h"
+#include "ade/runtime/Error.h"
+#include "ade/runtime/Metrics.h"
+#include "ade/runtime/ModelLibrary.h"
+#include "ade/runtime/Plot.h"
+#include "ade/runtime/Random.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+namespace ade {
+
+using nlohmann::json;
+
+//===----------------------------------------------------------------------===//
+// Configuration
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Every setting with its JSON key, so that reading and writing agree.
+template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
+  v("library", c.library);
+  v("model", c.model);
+  v("sampler", c.sampler);
+  v("data", c.data);
+  v("estimator", c.estimator);
+  v("iterations", c.iterations);
+  v("batch", c.batch);
+  v("sampler_steps", c.samplerSteps);
+  v("seed", c.seed);
+  v("threads", c.threads);
+  v("lr", c.learningRate);
+  v("sampler_lr", c.samplerLearningRate);
+  v("beta1", c.beta1);
+  v("beta2", c.beta2);
+  v("adam_clip", c.adamClip);
+  v("entropy_weight", c.entropyWeight);
+  v("kinetic_weight", c.kineticWeight);
+  v("eval_every", c.evalEvery);
+  v("eval_samples", c.evalSamples);
+  v("log_every", c.logEvery);
+  v("max_recoveries", c.maxRecoveries);
+  v("out", c.out);
+}
+
+} // namespace
+
+std::string configToJson(const TrainConfig &config) {
+  json j = json::object();
+  TrainConfig copy = config;
+  visitConfig(copy, [&](const char *key, auto &value) { j[key] = value; });
+  return j.dump(2) + "\n";
+}
+
+TrainConfig configFromJson(const std::string &text, const std::string &origin) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception &e) {
+    throw Error(origin + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object())
+    throw Error(origin + ": expected a JSON object");
+  TrainConfig c;
+  std::vector<std::string> known;
+  visitConfig(c, [&](const char *key, auto &value) {
+    known.push_back(key);
+    if (!j.contains(key))
+      return;
+    try {
+      j.at(key).get_to(value);
+    } catch (const json::exception &) {
+      throw Error(origin + ": '" + key + "' has the wrong type");
+    }
+  });
+  for (auto &[key, value] : j.items())
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      throw Error(origin + ": unknown setting '" + key + "'");
+  return c;
+}
+
+void validateConfig(const TrainConfig &c) {
+  auto positive = [](const char *name, int64_t v) {
+    if (v <= 0)
+      throw Error(std::string("--") + name + " must be positive (got " +
+                  std::to_string(v) + ")");
+  };
+  positive("iters", c.iterations);
+  positive("batch", c.batch);
+  positive("eval-every", c.evalEvery);
+  positive("log-every", c.logEvery);
+  if (c.evalSamples < 2)
+    throw Error("--eval-samples must be at least 2");
+  if (c.samplerSteps < 0)
+    throw Error("--sampler-steps must not be negative");
+  if (c.estimator != "ade" && c.estimator != "ade-detached")
+    throw Error("unknown estimator '" + c.estimator +
+                "' (this aderun trains: ade, ade-detached)");
+  if (!(c.learningRate > 0) || !(c.samplerLearningRate > 0))
+    throw Error("learning rates must be positive");
+  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
+    throw Error("Adam's betas must be in [0, 1)");
+  if (c.data.empty())
+    throw Error("no data: give --data NAME (one of the built-in sets) or "
+                "--data FILE (CSV, NPY or IDX)");
+}
+
+//===----------------------------------------------------------------------===//
+// Pieces of a run
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// RNG streams of a run: drawing more from one never shifts another.
+enum Stream : uint64_t {
+  ParamStream = 0,
+  DataStream = 1,
+  NoiseStream = 2,
+  EvalStream = 3,
+  ReferenceStream = 4
+};
+
+/// Batches of training data: a built-in generator, or rows of a file drawn
+/// uniformly with replacement.
+class DataSource {
+public:
+  DataSource(const std::string &spec, int64_t dimension) : spec(spec) {
+    if (isDataset(spec)) {
+      if (dimension != 2)
+        throw Error("data set '" + spec +
+                    "' is 2-D but the model's data "
+                    "have " +
+                    std::to_string(dimension) + " values");
+      return;
+    }
+    struct stat st;
+    if (stat(spec.c_str(), &st) != 0) {
+      // Not a file either: the data set error lists the names.
+      Rng unused(0);
+      sampleDataset(spec, 1, unused);
+    }
+    file = std::make_unique<Matrix>(readDataFile(spec));
+    if (file->rows == 0)
+      throw Error("data file '" + spec + "' has no rows");
+    if (file->cols != dimension)
+      throw Error("data file '" + spec + "' has " + std::to_string(file->cols) +
+                  " columns but the model's "
+                  "data have " +
+                  std::to_string(dimension) + " values");
+  }
+
+  std::vector<double> draw(int64_t n, Rng &rng) const {
+    if (!file)
+      return sampleDataset(spec, n, rng);
+    std::vector<double> out(n * file->cols);
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t row = rng.below(file->rows);
+      std::copy_n(&file->values[row * file->cols], file->cols,
+                  &out[i * file->cols]);
+    }
+    return out;
+  }
+
+private:
+  std::string spec;
+  std::unique_ptr<Matrix> file;
+};
+
+/// Adam on a flat parameter vector, optionally with the reference code's
+/// elementwise clip of the gradient to +-(3 sqrt(v_hat) + 0.1).
+struct Adam {
+  std::vector<double> m, v;
+  int64_t steps = 0;
+
+  void resize(size_t n) {
+    m.assign(n, 0);
+    v.assign(n, 0);
+  }
+
+  /// params -= lr * adam(grad): descends `grad`.
+  void step(std::vector<double> &params, std::vector<double> grad, double lr,
+            const TrainConfig &c) {
+    ++steps;
+    double c1 = 1 - std::pow(c.beta1, double(steps));
+    double c2 = 1 - std::pow(c.beta2, double(steps));
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (c.adamClip && steps > 1) {
+        double bound =
+            3 * std::sqrt(v[i] / (1 - std::pow(c.beta2, double(steps - 1)))) +
+            0.1;
+        grad[i] = std::clamp(grad[i], -bound, bound);
+      }
+      m[i] = c.beta1 * m[i] + (1 - c.beta1) * grad[i];
+      v[i] = c.beta2 * v[i] + (1 - c.beta2) * grad[i] * grad[i];
+      params[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + 1e-8);
+    }
+  }
+};
+
+/// One logged row of the training history.
+struct LogRow {
+  int64_t iteration;
+  double objective, dataEnergy, sampleEnergy, logQ, mmd;
+  double seconds;
+};
+
+/// Everything that changes during training (the checkpoint).
+struct RunState {
+  int64_t iteration = 0;
+  std::vector<double> modelParams, samplerParams;
+  Adam modelAdam, samplerAdam;
+  RngState data, noise, eval;
+  std::vector<LogRow> history;
+  double learningRateScale = 1; // halved at each recovery
+  int32_t recoveries = 0;
+};
+
+bool allFinite(const std::vector<double> &v) {
+  return std::all_of(v.begin(), v.end(),
+                     [](double x) { return std::isfinite(x); });
+}
+
+double mean(const std::vector<double> &v) {
+  double s = 0;
+  for (double x : v)
+    s += x;
+  return v.empty() ? 0 : s / double(v.size());
+}
+
+//===----------------------------------------------------------------------===//
+// Checkpoints: "ADECKPT1", a JSON header's length (8 bytes, little endian),
+// the header, then the vectors it lists (`sizes`: model parameters, sampler
+// parameters, then Adam's moments) as raw little-endian doubles.
+//===----------------------------------------------------------------------===//
+
+constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '1'};
+
+json rngJson(const RngState &s) {
+  return json{{"words", s.words},
+              {"has_spare", s.hasSpareNormal},
+              {"spare", s.spareNormal}};
+}
+
+RngState rngFromJson(const json &j) {
+  RngState s;
+  s.words = j.at("words").get<std::array<uint64_t, 4>>();
+  s.hasSpareNormal = j.at("has_spare").get<bool>();
+  s.spareNormal = j.at("spare").get<double>();
+  return s;
+}
+
+/// Where each named parameter sits in a flat buffer, for readers of a
+/// checkpoint without the model library.
+json layoutJson(const ade_param_info *params, int32_t count) {
+  json layout = json::array();
+  for (int32_t i = 0; i < count; ++i)
+    layout.push_back(
+        {{"name", params[i].name},
+         {"offset", params[i].offset},
+         {"shape", std::vector<int64_t>(params[i].shape,
+                                        params[i].shape + params[i].rank)}});
+  return layout;
+}
+
+void writeCheckpoint(const std::string &path, const RunState &s,
+                     const ade_model_info &model,
+                     const ade_sampler_info &sampler) {
+  std::vector<const std::vector<double> *> vectors = {
+      &s.modelParams, &s.samplerParams, &s.modelAdam.m,
+      &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v};
+  json history = json::array();
+  for (const LogRow &r : s.history)
+    history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
+                       r.logQ, r.mmd, r.seconds});
+  json header = {
+      {"model", model.name},
+      {"sampler", sampler.name},
+      {"model_params", layoutJson(model.params, model.num_params)},
+      {"sampler_params", layoutJson(sampler.params, sampler.num_params)},
+      {"iteration", s.iteration},
+      {"model_adam_steps", s.modelAdam.steps},
+      {"sampler_adam_steps", s.samplerAdam.steps},
+      {"rng_data", rngJson(s.data)},
+      {"rng_noise", rngJson(s.noise)},
+      {"rng_eval", rngJson(s.eval)},
+      {"lr_scale", s.learningRateScale},
+      {"recoveries", s.recoveries},
+      {"sizes", json::array()},
+      {"history", history}};
+  for (auto *v : vectors)
+    header["sizes"].push_back(v->size());
+  // NaN does not survive JSON: histories store it as null.
+  std::string text = header.dump();
+  std::string bytes(kCheckpointMagic, 8);
+  uint64_t length = text.size();
+  bytes.append(reinterpret_cast<const char *>(&length), 8);
+  bytes += text;
+  for (auto *v : vectors)
+    bytes.append(reinterpret_cast<const char *>(v->data()),
+                 v->size() * sizeof(double));
+  writeFileAtomically(path, bytes);
+}
+
+double jsonNumber(const json &j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                     : j.get<double>();
+}
+
+RunState readCheckpoint(const std::string &path, int64_t modelSize,
+                        int64_t samplerSize) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error("cannot read checkpoint '" + path +
+                "': " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  auto corrupt = [&](const std::string &why) {
+    return Error("checkpoint '" + path + "' is corrupt (" + why +
+                 "); restart without --resume or restore a good copy");
+  };
+  if (bytes.size() < 16 || std::memcmp(bytes.data(), kCheckpointMagic, 8))
+    throw corrupt("not an ADE checkpoint");
+  uint64_t length;
+  std::memcpy(&length, bytes.data() + 8, 8);
+  if (length > bytes.size() - 16)
+    throw corrupt("truncated header");
+  RunState s;
+  size_t offset = 16 + length;
+  try {
+    json h = json::parse(bytes.substr(16, length));
+    s.iteration = h.at("iteration").get<int64_t>();
+    s.modelAdam.steps = h.at("model_adam_steps").get<int64_t>();
+    s.samplerAdam.steps = h.at("sampler_adam_steps").get<int64_t>();
+    s.data = rngFromJson(h.at("rng_data"));
+    s.noise = rngFromJson(h.at("rng_noise"));
+    s.eval = rngFromJson(h.at("rng_eval"));
+    s.learningRateScale = h.at("lr_scale").get<double>();
+    s.recoveries = h.at("recoveries").get<int32_t>();
+    for (const json &r : h.at("history"))
+      s.history.push_back({r.at(0).get<int64_t>(), jsonNumber(r.at(1)),
+                           jsonNumber(r.at(2)), jsonNumber(r.at(3)),
+                           jsonNumber(r.at(4)), jsonNumber(r.at(5)),
+                           jsonNumber(r.at(6))});
+    std::vector<std::vector<double> *> vectors = {
+        &s.modelParams, &s.samplerParams, &s.modelAdam.m,
+        &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v};
+    std::vector<int64_t> sizes = h.at("sizes").get<std::vector<int64_t>>();
+    std::vector<int64_t> expected = {modelSize, samplerSize, modelSize,
+                                     modelSize, samplerSize, samplerSize};
+    if (sizes != expected)
+      throw Error("checkpoint '" + path +
+                  "' does not match the model library (its parameter "
+                  "counts differ): was the model recompiled after a change?");
+    for (size_t i = 0; i < vectors.size(); ++i) {
+      size_t n = size_t(sizes[i]) * sizeof(double);
+      if (offset + n > bytes.size())
+        throw corrupt("truncated data");
+      vectors[i]->resize(sizes[i]);
+      std::memcpy(vectors[i]->data(), bytes.data() + offset, n);
+      offset += n;
+    }
+  } catch (const json::exception &e) {
+    throw corrupt(e.what());
+  }
+  if (offset != bytes.size())
+    throw corrupt("trailing bytes");
+  return s;
+}
+
+std::string joinPath(const std::string &dir, const std::string &name) {
+  return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+void makeDirectory(const std::string &dir) {
+  std::string partial;
+  std::stringstream parts(dir);
+  std::string part;
+  if (!dir.empty() && dir[0] == '/')
+    partial = "/";
+  while (std::getline(parts, part, '/')) {
+    if (part.empty())
+      continue;
+    partial += part + "/";
+    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+      throw Error("cannot create directory '" + partial +
+                  "': " + std::strerror(errno));
+  }
+}
+
+std::string readText(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+//===----------------------------------------------------------------------===//
+// The model and sampler of a run, with the entries the estimators call
+//===----------------------------------------------------------------------===//
+
+/// A sampler batch and what the gradients need of it.
+struct SamplerBatch {
+  std::vector<double> noise, x0, x, v, logQ, kinetic;
+  std::vector<double> f, gradX; // f and grad f at x
+};
+
+class Session {
+public:
+  explicit Session(const TrainConfig &c)
+      : config(c), library(c.library), model(library.model(c.model)),
+        sampler(library.sampler(c.sampler, model)),
+        data(c.data, model.data_size) {}
+
+  int64_t dimension() const { return model.data_size; }
+  bool isDouble() const { return model.dtype == ADE_F64; }
+
+  /// Standard normal or uniform noise per the sampler's draws.
+  std::vector<double> noise(int64_t n, Rng &rng) const {
+    std::vector<double> out(n * sampler.noise_size);
+    for (int64_t b = 0; b < n; ++b)
+      for (int32_t d = 0; d < sampler.num_draws; ++d) {
+        const ade_draw_info &draw = sampler.draws[d];
+        double *p = &out[b * sampler.noise_size + draw.offset];
+        if (draw.noise == ADE_NOISE_UNIFORM)
+          rng.fillUniform(p, draw.size);
+        else
+          rng.fillNormal(p, draw.size);
+      }
+    return out;
+  }
+
+  /// Draws n particles; x0 (the data batch) for samplers that take one.
+  SamplerBatch sample(const RunState &s, int64_t n, Rng &rng,
+                      const std::vector<double> &x0) const {
+    SamplerBatch out;
+    out.noise = noise(n, rng);
+    out.x0 = x0;
+    int32_t t = model.dtype;
+    int64_t d = model.data_size;
+    TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
+        nz(t, out.noise.size()),
+        x0b(t, sampler.takes_initial_state ? n * d : 0), x(t, n * d),
+        v(t, n * d), lq(t, n), k(t, n);
+    pm.assign(s.modelParams);
+    ps.assign(s.samplerParams);
+    nz.assign(out.noise);
+    if (sampler.takes_initial_state)
+      x0b.assign(x0);
+    checkStatus(sampler.sample(pm.data(), ps.data(), nz.data(), x0b.data(),
+                               x.data(), v.data(), lq.data(), k.data(), n,
+                               config.threads),
+                "sample");
+    x.valuesInto(out.x);
+    v.valuesInto(out.v);
+    lq.valuesInto(out.logQ);
+    k.valuesInto(out.kinetic);
+    gradEnergy(s, out.x, out.f, out.gradX);
+    return out;
+  }
+
+  void gradEnergy(const RunState &s, const std::vector<double> &x,
+                  std::vector<double> &f, std::vector<double> &g) const {
+    int64_t n = int64_t(x.size()) / model.data_size;
+    int32_t t = model.dtype;
+    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()), fb(t, n),
+        gb(t, x.size());
+    pm.assign(s.modelParams);
+    xb.assign(x);
+    checkStatus(model.grad_energy(pm.data(), xb.data(), fb.data(), gb.data(), n,
+                                  config.threads),
+                "grad_energy");
+    fb.valuesInto(f);
+    gb.valuesInto(g);
+  }
+
+  std::vector<double> energy(const std::vector<double> &params,
+                             const std::vector<double> &x) const {
+    int64_t n = int64_t(x.size()) / model.data_size;
+    int32_t t = model.dtype;
+    TypedBuffer pm(t, params.size()), xb(t, x.size()), fb(t, n);
+    pm.assign(params);
+    xb.assign(x);
+    checkStatus(
+        model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
+        "energy");
+    return fb.values();
+  }
+
+  /// sum_b w[b] grad_theta f(x[b]).
+  std::vector<double> energyVjp(const RunState &s, const std::vector<double> &x,
+                                const std::vector<double> &w) const {
+    int32_t t = model.dtype;
+    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()), wb(t, w.size()),
+        g(t, s.modelParams.size());
+    pm.assign(s.modelParams);
+    xb.assign(x);
+    wb.assign(w);
+    checkStatus(model.energy_vjp(pm.data(), xb.data(), wb.data(), g.data(),
+                                 int64_t(w.size()), config.threads),
+                "energy_vjp");
+    return g.values();
+  }
+
+  /// Gradients in (model, sampler) parameters of
+  /// J = mean [f(x) - lambda K - kappa log q], K the kinetic energy of the
+  /// dropped momenta plus 1/2 |v|^2 of a returned one.
+  std::pair<std::vector<double>, std::vector<double>>
+  objectiveVjp(const RunState &s, const SamplerBatch &b) const {
+    int64_t n = int64_t(b.logQ.size()), d = model.data_size;
+    double inv = 1.0 / double(n);
+    std::vector<double> cx(n * d), cv(n * d, 0.0), cq(n), ck(n);
+    for (int64_t i = 0; i < n * d; ++i) {
+      cx[i] = b.gradX[i] * inv;
+      if (sampler.returns_momentum)
+        cv[i] = -config.kineticWeight * b.v[i] * inv;
+    }
+    std::fill(cq.begin(), cq.end(), -config.entropyWeight * inv);
+    std::fill(ck.begin(), ck.end(), -config.kineticWeight * inv);
+    int32_t t = model.dtype;
+    TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
+        nz(t, b.noise.size()), x0b(t, b.x0.size()), bx(t, cx.size()),
+        bv(t, cv.size()), bq(t, n), bk(t, n), gm(t, s.modelParams.size()),
+        gs(t, s.samplerParams.size());
+    pm.assign(s.modelParams);
+    ps.assign(s.samplerParams);
+    nz.assign(b.noise);
+    x0b.assign(b.x0);
+    bx.assign(cx);
+    bv.assign(cv);
+    bq.assign(cq);
+    bk.assign(ck);
+    checkStatus(sampler.sample_vjp(pm.data(), ps.data(), nz.data(), x0b.data(),
+                                   bx.data(), bv.data(), bq.data(), bk.data(),
+                                   gm.data(), gs.data(), n, config.threads),
+                "sample_vjp");
+    return {gm.values(), gs.values()};
+  }
+
+  /// mean [f(x) - lambda K - kappa log q] of a batch.
+  double samplerObjective(const SamplerBatch &b) const {
+    double sum = 0;
+    int64_t n = int64_t(b.logQ.size()), d = model.data_size;
+    for (int64_t i = 0; i < n; ++i) {
+      double kinetic = b.kinetic[i];
+      if (sampler.returns_momentum)
+        for (int64_t j = 0; j < d; ++j)
+          kinetic += 0.5 * b.v[i * d + j] * b.v[i * d + j];
+      sum += b.f[i] - config.kineticWeight * kinetic -
+             config.entropyWeight * b.logQ[i];
+    }
+    return sum / double(n);
+  }
+
+  const TrainConfig &config;
+  ModelLibrary library;
+  const ade_model_info &model;
+  const ade_sampler_info &sampler;
+  DataSource data;
+};
+
+/// MMD^2 between `count` draws of the sampler and a reference set.
+double samplerMmd(const Session &session, const RunState &s, int64_t count,
+                  const std::vector<double> &reference, Rng &rng) {
+  std::vector<double> x0;
+  if (session.sampler.takes_initial_state)
+    x0 = session.data.draw(count, rng);
+  SamplerBatch b = session.sample(s, count, rng, x0);
+  int64_t d = session.dimension();
+  return mmd2Unbiased(b.x.data(), count, reference.data(),
+                      int64_t(reference.size()) / d, d);
+}
+
+std::string formatLog(const LogRow &r) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n",
+                static_cast<long long>(r.iteration), r.objective, r.dataEnergy,
+                r.sampleEnergy, r.logQ, r.mmd, r.seconds);
+  return line;
+}
+
+void writeLog(const std::string &path, const std::vector<LogRow> &history) {
+  std::string text =
+      "iteration,objective,mean_f_data,mean_f_samples,mean_log_q,mmd2,"
+      "seconds\n";
+  for (const LogRow &r : history)
+    text += formatLog(r);
+  writeFileAtomically(path, text);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+void train(const TrainConfig &config, bool resume,
+           const std::function<void(const std::string &)> &progress) {
+  validateConfig(config);
+  Session session(config);
+  const ade_model_info &model = session.model;
+  const ade_sampler_info &sampler = session.sampler;
+  makeDirectory(config.out);
+  std::string checkpointPath = joinPath(config.out, "checkpoint.bin");
+
+  RunState s;
+  if (resume) {
+    s = readCheckpoint(checkpointPath, model.params_size, sampler.params_size);
+    progress("resuming from iteration " + std::to_string(s.iteration));
+  } else {
+    Rng init(config.seed, ParamStream);
+    s.modelParams = initialParameters(model.params, model.num_params,
+                                      model.params_size, init);
+    s.samplerParams = initialParameters(sampler.params, sampler.num_params,
+                                        sampler.params_size, init);
+    s.modelAdam.resize(s.modelParams.size());
+    s.samplerAdam.resize(s.samplerParams.size());
+    s.data = Rng(config.seed, DataStream).state();
+    s.noise = Rng(config.seed, NoiseStream).state();
+    s.eval = Rng(config.seed, EvalStream).state();
+  }
+  writeFileAtomically(joinPath(config.out, "config.json"),
+                      configToJson(config));
+
+  // The evaluation reference set is drawn once per run.
+  Rng referenceRng(config.seed, ReferenceStream);
+  std::vector<double> reference =
+      session.data.draw(config.evalSamples, referenceRng);
+
+  RunState good = s; // the last checkpointed state
+  auto checkpoint = [&] {
+    writeCheckpoint(checkpointPath, s, model, sampler);
+    writeLog(joinPath(config.out, "log.csv"), s.history);
+    good = s;
+  };
+  if (!resume)
+    checkpoint();
+
+  Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
+      evalRng = Rng::fromState(s.eval);
+  const int64_t B = config.batch;
+  auto start = std::chrono::steady_clock::now();
+  double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
+  double objectiveSum = 0, dataSum = 0, sampleSum = 0, logQSum = 0;
+  int64_t sums = 0;
+
+  while (s.iteration < config.iterations) {
+    std::vector<double> batch = session.data.draw(B, dataRng);
+    std::vector<double> x0 =
+        sampler.takes_initial_state ? batch : std::vector<double>();
+    // Model step: ascend l = mean f(data) - J on a fresh sampler batch.
+    SamplerBatch q = session.sample(s, B, noiseRng, x0);
+    std::vector<double> both(batch);
+    both.insert(both.end(), q.x.begin(), q.x.end());
+    std::vector<double> w(2 * B, 1.0 / double(B));
+    std::fill(w.begin() + B, w.end(), -1.0 / double(B));
+    std::vector<double> modelGrad = session.energyVjp(s, both, w);
+    if (config.estimator == "ade") {
+      // Through the sampler: d/dtheta of -J's path terms (eq. 21).
+      std::vector<double> path = session.objectiveVjp(s, q).first;
+      for (size_t i = 0; i < modelGrad.size(); ++i)
+        modelGrad[i] -= path[i];
+    }
+    std::vector<double> dataF = session.energy(s.modelParams, batch);
+    double objective = mean(dataF) - session.samplerObjective(q);
+    bool finite = std::isfinite(objective) && allFinite(modelGrad);
+    if (finite) {
+      for (double &g : modelGrad)
+        g = -g; // Adam descends
+      s.modelAdam.step(s.modelParams, modelGrad,
+                       config.learningRate * s.learningRateScale, config);
+      finite = allFinite(s.modelParams);
+    }
+    // Sampler steps: descend l, i.e. ascend J.
+    for (int64_t k = 0; finite && k < config.samplerSteps; ++k) {
+      std::vector<double> xk = sampler.takes_initial_state
+                                   ? session.data.draw(B, dataRng)
+                                   : std::vector<double>();
+      SamplerBatch qk = session.sample(s, B, noiseRng, xk);
+      std::vector<double> grad = session.objectiveVjp(s, qk).second;
+      for (double &g : grad)
+        g = -g;
+      finite = allFinite(grad);
+      if (finite) {
+        s.samplerAdam.step(s.samplerParams, grad,
+                           config.samplerLearningRate * s.learningRateScale,
+                           config);
+        finite = allFinite(s.samplerParams);
+      }
+    }
+    if (!finite) {
+      if (s.recoveries >= config.maxRecoveries)
+        throw Error("training diverged (NaN/Inf) at iteration " +
+                    std::to_string(s.iteration + 1) + " after " +
+                    std::to_string(s.recoveries) +
+                    " recoveries; the last good checkpoint (iteration " +
+                    std::to_string(good.iteration) + ") is in '" +
+                    checkpointPath + "': resume with lower --lr/--sampler-lr");
+      int64_t at = s.iteration + 1;
+      int32_t recoveries = s.recoveries + 1;
+      double scale = s.learningRateScale / 2;
+      s = good;
+      s.recoveries = recoveries;
+      s.learningRateScale = scale;
+      dataRng = Rng::fromState(s.data);
+      noiseRng = Rng::fromState(s.noise);
+      evalRng = Rng::fromState(s.eval);
+      // Fresh draws after the restore: the same ones would diverge again.
+      for (int i = 0; i < recoveries; ++i)
+        noiseRng.next();
+      progress("warning: NaN/Inf at iteration " + std::to_string(at) +
+               "; restored the checkpoint of iteration " +
+               std::to_string(s.iteration) +
+               " and halved the learning rates (recovery " +
+               std::to_string(recoveries) + " of " +
+               std::to_string(config.maxRecoveries) + ")");
+      objectiveSum = dataSum = sampleSum = logQSum = 0;
+      sums = 0;
+      continue;
+    }
+    ++s.iteration;
+    objectiveSum += objective;
+    dataSum += mean(dataF);
+    sampleSum += mean(q.f);
+    logQSum += mean(q.logQ);
+    ++sums;
+
+    bool evaluate =
+        s.iteration % config.evalEvery == 0 || s.iteration == config.iterations;
+    if (s.iteration % config.logEvery == 0 || evaluate) {
+      double seconds =
+          secondsBefore + std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+      LogRow row{s.iteration,
+                 objectiveSum / double(sums),
+                 dataSum / double(sums),
+                 sampleSum / double(sums),
+                 logQSum / double(sums),
+                 std::nan(""),
+                 seconds};
+      if (evaluate)
+        row.mmd =
+            samplerMmd(session, s, config.evalSamples, reference, evalRng);
+      s.history.push_back(row);
+      objectiveSum = dataSum = sampleSum = logQSum = 0;
+      sums = 0;
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "iter %6lld/%lld  objective %9.4f  f(data) %9.4f  "
+                    "f(samples) %9.4f  log q %9.4f  %7.1fs",
+                    static_cast<long long>(s.iteration),
+                    static_cast<long long>(config.iterations), row.objective,
+                    row.dataEnergy, row.sampleEnergy, row.logQ, seconds);
+      std::string text = line;
+      if (evaluate) {
+        std::snprintf(line, sizeof line, "  MMD^2 x 1e3 %.3f", row.mmd * 1e3);
+        text += line;
+      }
+      progress(text);
+    }
+    if (evaluate) {
+      s.data = dataRng.state();
+      s.noise = noiseRng.state();
+      s.eval = evalRng.state();
+      checkpoint();
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Using a run
+//===----------------------------------------------------------------------===//
+
+TrainConfig loadRunConfig(const std::string &runDir) {
+  std::string path = joinPath(runDir, "config.json");
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw Error("'" + runDir +
+                "' is not a run directory (no config.json); "
+                "train one with `aderun train MODEL.so --data NAME --out " +
+                runDir + "`");
+  TrainConfig c = configFromJson(readText(path), path);
+  c.out = runDir;
+  return c;
+}
+
+namespace {
+
+/// A run's session and trained state.
+struct TrainedRun {
+  TrainConfig config;
+  std::unique_ptr<Session> session;
+  RunState state;
+
+  explicit TrainedRun(const std::string &runDir)
+      : config(loadRunConfig(runDir)),
+        session(std::make_unique<Session>(config)),
+        state(readCheckpoint(joinPath(runDir, "checkpoint.bin"),
+                             session->model.params_size,
+                             session->sampler.params_size)) {}
+
+  std::vector<double> draw(int64_t count, Rng &rng) const {
+    std::vector<double> x0;
+    if (session->sampler.takes_initial_state)
+      x0 = session->data.draw(count, rng);
+    return session->sample(state, count, rng, x0).x;
+  }
+};
+
+} // namespace
+
+void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
+                     const std::string &output) {
+  if (count <= 0)
+    throw Error("-n must be positive");
+  TrainedRun run(runDir);
+  Rng rng(seed, EvalStream);
+  Matrix m;
+  m.rows = count;
+  m.cols = run.session->dimension();
+  m.values = run.draw(count, rng);
+  bool npy = output.size() >= 4 && output.substr(output.size() - 4) == ".npy";
+  bool f32 = !run.session->isDouble();
+  if (npy)
+    writeNpy(output, m, f32);
+  else
+    writeCsv(output, m, f32);
+}
+
+std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
+                                int64_t reps, uint64_t seed) {
+  if (count < 2 || reps <= 0)
+    throw Error("--samples must be at least 2 and --reps positive");
+  TrainedRun run(runDir);
+  Rng rng(seed, EvalStream), dataRng(seed, ReferenceStream);
+  std::vector<double> values;
+  int64_t d = run.session->dimension();
+  for (int64_t r = 0; r < reps; ++r) {
+    std::vector<double> reference = run.session->data.draw(count, dataRng);
+    std::vector<double> x = run.draw(count, rng);
+    values.push_back(mmd2Unbiased(x.data(), count, reference.data(), count, d));
+  }
+  return values;
+}
+
+std::vector<std::string> plotRun(const std::string &runDir) {
+  TrainedRun run(runDir);
+  std::vector<std::string> written;
+  const Session &session = *run.session;
+  std::string data = run.config.data.substr(run.config.data.rfind('/') + 1);
+  std::string title = std::string(session.model.name) + " / " +
+                      session.sampler.name + " on " + data;
+  if (session.dimension() == 2) {
+    Rng rng(run.config.seed, EvalStream);
+    const int64_t n = 1000;
+    SamplesPanel panel;
+    panel.title =
+        "data and samples, iteration " + std::to_string(run.state.iteration);
+    panel.data = session.data.draw(n, rng);
+    panel.samples = run.draw(n, rng);
+    // The density over the data's extent, with a margin.
+    double lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
+    for (int64_t i = 0; i < n; ++i)
+      for (int k = 0; k < 2; ++k) {
+        lo[k] = std::min(lo[k], panel.data[2 * i + k]);
+        hi[k] = std::max(hi[k], panel.data[2 * i + k]);
+      }
+    for (int k = 0; k < 2; ++k) {
+      double margin = 0.1 * (hi[k] - lo[k]) + 1e-9;
+      lo[k] -= margin;
+      hi[k] += margin;
+    }
+    GridField grid;
+    grid.nx = grid.ny = 160;
+    grid.bounds = {lo[0], hi[0], lo[1], hi[1]};
+    std::vector<double> points;
+    for (int j = 0; j < grid.ny; ++j)
+      for (int i = 0; i < grid.nx; ++i) {
+        points.push_back(lo[0] + (hi[0] - lo[0]) * i / (grid.nx - 1));
+        points.push_back(lo[1] + (hi[1] - lo[1]) * j / (grid.ny - 1));
+      }
+    SamplesPanel density;
+    density.title = "learned density exp f";
+    density.data = panel.data;
+    density.logDensity = grid;
+    density.logDensity->values = session.energy(run.state.modelParams, points);
+    panel.bounds = density.bounds = grid.bounds;
+    SamplesFigure figure;
+    figure.title = title;
+    figure.panels = {panel, density};
+    std::string path = joinPath(runDir, "samples.png");
+    writeSamplesFigure(path, figure);
+    written.push_back(path);
+  }
+  CurvesFigure curves;
+  curves.title = title;
+  Curve objective{"objective", {}, {}}, dataF{"mean f(data)", {}, {}},
+      sampleF{"mean f(samples)", {}, {}}, mmd{"MMD^2 x 1e3", {}, {}};
+  for (const LogRow &r : run.state.history) {
+    double it = double(r.iteration);
+    objective.x.push_back(it);
+    objective.y.push_back(r.objective);
+    dataF.x.push_back(it);
+    dataF.y.push_back(r.dataEnergy);
+    sampleF.x.push_back(it);
+    sampleF.y.push_back(r.sampleEnergy);
+    if (std::isfinite(r.mmd)) {
+      mmd.x.push_back(it);
+      mmd.y.push_back(r.mmd * 1e3);
+    }
+  }
+  curves.panels = {
+      {"ADE objective", "objective", false, {objective}},
+      {"log-density", "f", false, {dataF, sampleF}},
+      {"MMD^2 x 1e3 (to fresh data)", "MMD^2 x 1e3", false, {mmd}}};
+  std::string path = joinPath(runDir, "curves.png");
+  writeCurvesFigure(path, curves);
+  written.push_back(path);
+  return written;
+}
+
+} // namespace ade
