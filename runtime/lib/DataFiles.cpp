@@ -553,8 +553,9 @@ Matrix readContents(const std::string &path, std::string_view name,
 
 void appendNumber(std::string &out, double value, bool asFloat32) {
   char buffer[40];
-  // 9 significant digits identify a float, 17 a double.
-  double printed = asFloat32 ? double(float(value)) : value;
+  // 9 significant digits identify a float, 17 a double; adding 0 turns -0
+  // (e.g. a gradient of 0 negated) into 0 for readers.
+  double printed = (asFloat32 ? double(float(value)) : value) + 0.0;
   auto result = std::to_chars(buffer, buffer + sizeof buffer, printed,
                               std::chars_format::general, asFloat32 ? 9 : 17);
   out.append(buffer, result.ptr);

@@ -40,6 +40,60 @@ ModelLibrary::ModelLibrary(const std::string &path) : libraryPath(path) {
                 ": recompile it with this release's adec");
   }
   library = libraryFn();
+  std::string problem = metadataProblem();
+  if (!problem.empty()) {
+    dlclose(handle);
+    handle = nullptr;
+    throw Error("'" + path + "' has inconsistent metadata (" + problem +
+                "): it was not written by adec, or is damaged");
+  }
+}
+
+std::string ModelLibrary::metadataProblem() const {
+  if (!library || library->num_models < 0 || library->num_samplers < 0 ||
+      (library->num_models > 0 && !library->models) ||
+      (library->num_samplers > 0 && !library->samplers))
+    return "no library description";
+  auto paramsProblem = [](const ade_param_info *params, int32_t count,
+                          int64_t size) -> std::string {
+    if (count < 0 || (count > 0 && !params))
+      return "bad parameter list";
+    for (int32_t i = 0; i < count; ++i) {
+      const ade_param_info &p = params[i];
+      if (!p.name || !p.init_text || p.offset < 0 || p.size < 0 ||
+          p.offset + p.size > size || (p.rank > 0 && !p.shape))
+        return "bad parameter " + std::to_string(i);
+      for (int32_t d = 0; d < p.rank; ++d)
+        if (p.shape[d] <= 0)
+          return std::string("parameter '") + p.name + "' has an empty shape";
+    }
+    return "";
+  };
+  for (int32_t i = 0; i < library->num_models; ++i) {
+    const ade_model_info &m = library->models[i];
+    if (!m.name || m.data_size <= 0 || !m.energy || !m.grad_energy ||
+        !m.energy_vjp || !m.score_matching || !m.score_matching_vjp)
+      return "bad model " + std::to_string(i);
+    if (std::string p = paramsProblem(m.params, m.num_params, m.params_size);
+        !p.empty())
+      return p;
+  }
+  for (int32_t i = 0; i < library->num_samplers; ++i) {
+    const ade_sampler_info &s = library->samplers[i];
+    if (!s.name || s.model < 0 || s.model >= library->num_models || !s.sample ||
+        !s.sample_vjp || s.num_draws < 0 || (s.num_draws > 0 && !s.draws))
+      return "bad sampler " + std::to_string(i);
+    for (int32_t d = 0; d < s.num_draws; ++d)
+      if (s.draws[d].offset < 0 || s.draws[d].size < 0 ||
+          s.draws[d].offset + s.draws[d].size > s.noise_size)
+        return std::string("sampler '") + s.name +
+               "' has a draw outside "
+               "its noise";
+    if (std::string p = paramsProblem(s.params, s.num_params, s.params_size);
+        !p.empty())
+      return p;
+  }
+  return "";
 }
 
 ModelLibrary::~ModelLibrary() {

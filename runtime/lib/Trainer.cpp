@@ -3,9 +3,14 @@
 // One iteration (ade-math.md §4): a model step that ascends
 //   l = mean f(data) - mean [f(x) - lambda K - kappa log q]
 // on a fresh sampler batch, then `samplerSteps` sampler steps that descend
-// it, each with fresh noise. The `ade` estimator differentiates the sampler
-// batch in the model's parameters too (paper eq. 21, through
-// sample_vjp); `ade-detached` treats the samples as constants.
+// it, each with fresh noise. The `ade` (and `nf`, the same with a flow-only
+// sampler) estimator differentiates the sampler batch in the model's
+// parameters too (paper eq. 21, through sample_vjp); `ade-detached` treats
+// the samples as constants. The estimators with a fixed sampler (§5):
+// `cd` runs the sampler from the data batch, `pcd` from persistent chains,
+// both with detached gradients and no sampler steps; `sm` minimizes the
+// score-matching loss, while the sampler steps still train the sampler
+// toward the model (for samples and evaluation).
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,6 +111,13 @@ TrainConfig configFromJson(const std::string &text, const std::string &origin) {
   return c;
 }
 
+namespace {
+bool isEstimator(const std::string &e) {
+  return e == "ade" || e == "ade-detached" || e == "nf" || e == "cd" ||
+         e == "pcd" || e == "sm";
+}
+} // namespace
+
 void validateConfig(const TrainConfig &c) {
   auto positive = [](const char *name, int64_t v) {
     if (v <= 0)
@@ -120,9 +132,9 @@ void validateConfig(const TrainConfig &c) {
     throw Error("--eval-samples must be at least 2");
   if (c.samplerSteps < 0)
     throw Error("--sampler-steps must not be negative");
-  if (c.estimator != "ade" && c.estimator != "ade-detached")
+  if (!isEstimator(c.estimator))
     throw Error("unknown estimator '" + c.estimator +
-                "' (this aderun trains: ade, ade-detached)");
+                "' (one of: ade, ade-detached, nf, cd, pcd, sm)");
   if (!(c.learningRate > 0) || !(c.samplerLearningRate > 0))
     throw Error("learning rates must be positive");
   if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
@@ -130,6 +142,14 @@ void validateConfig(const TrainConfig &c) {
   if (c.data.empty())
     throw Error("no data: give --data NAME (one of the built-in sets) or "
                 "--data FILE (CSV, NPY or IDX)");
+  if (c.maxRecoveries < 0)
+    throw Error("--max-recoveries must not be negative");
+  if (!std::isfinite(c.entropyWeight) || !std::isfinite(c.kineticWeight))
+    throw Error("--entropy-weight and --kinetic-weight must be finite");
+  // Buffers of batch x dimension values are allocated per step.
+  if (c.batch > (int64_t(1) << 24) || c.evalSamples > (int64_t(1) << 20))
+    throw Error("--batch (at most 2^24) or --eval-samples (at most 2^20) is "
+                "too large");
 }
 
 //===----------------------------------------------------------------------===//
@@ -162,6 +182,8 @@ public:
     }
     struct stat st;
     if (stat(spec.c_str(), &st) != 0) {
+      if (spec.find_first_of("/.") != std::string::npos)
+        throw Error("data file '" + spec + "' does not exist");
       // Not a file either: the data set error lists the names.
       Rng unused(0);
       sampleDataset(spec, 1, unused);
@@ -236,6 +258,7 @@ struct RunState {
   int64_t iteration = 0;
   std::vector<double> modelParams, samplerParams;
   Adam modelAdam, samplerAdam;
+  std::vector<double> chains; // pcd's persistent particles
   RngState data, noise, eval;
   std::vector<LogRow> history;
   double learningRateScale = 1; // halved at each recovery
@@ -257,7 +280,7 @@ double mean(const std::vector<double> &v) {
 //===----------------------------------------------------------------------===//
 // Checkpoints: "ADECKPT1", a JSON header's length (8 bytes, little endian),
 // the header, then the vectors it lists (`sizes`: model parameters, sampler
-// parameters, then Adam's moments) as raw little-endian doubles.
+// parameters, Adam's moments, pcd's chains) as raw little-endian doubles.
 //===----------------------------------------------------------------------===//
 
 constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '1'};
@@ -293,8 +316,8 @@ void writeCheckpoint(const std::string &path, const RunState &s,
                      const ade_model_info &model,
                      const ade_sampler_info &sampler) {
   std::vector<const std::vector<double> *> vectors = {
-      &s.modelParams, &s.samplerParams, &s.modelAdam.m,
-      &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v};
+      &s.modelParams,   &s.samplerParams, &s.modelAdam.m, &s.modelAdam.v,
+      &s.samplerAdam.m, &s.samplerAdam.v, &s.chains};
   json history = json::array();
   for (const LogRow &r : s.history)
     history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
@@ -333,8 +356,13 @@ double jsonNumber(const json &j) {
                      : j.get<double>();
 }
 
-RunState readCheckpoint(const std::string &path, int64_t modelSize,
-                        int64_t samplerSize) {
+/// A checkpoint's header and vectors, checked for structure.
+struct CheckpointContents {
+  json header;
+  std::vector<std::vector<double>> vectors;
+};
+
+CheckpointContents readCheckpointFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error("cannot read checkpoint '" + path +
@@ -351,10 +379,64 @@ RunState readCheckpoint(const std::string &path, int64_t modelSize,
   std::memcpy(&length, bytes.data() + 8, 8);
   if (length > bytes.size() - 16)
     throw corrupt("truncated header");
-  RunState s;
+  CheckpointContents c;
   size_t offset = 16 + length;
   try {
-    json h = json::parse(bytes.substr(16, length));
+    c.header = json::parse(bytes.substr(16, length));
+    for (int64_t size : c.header.at("sizes").get<std::vector<int64_t>>()) {
+      if (size < 0 || uint64_t(size) > (bytes.size() - offset) / sizeof(double))
+        throw corrupt("truncated data");
+      std::vector<double> &v = c.vectors.emplace_back(size);
+      if (size > 0)
+        std::memcpy(v.data(), bytes.data() + offset, size * sizeof(double));
+      offset += size * sizeof(double);
+    }
+  } catch (const json::exception &e) {
+    throw corrupt(e.what());
+  }
+  if (offset != bytes.size())
+    throw corrupt("trailing bytes");
+  return c;
+}
+
+Error mismatch(const std::string &path) {
+  return Error("checkpoint '" + path +
+               "' does not match the model library (its parameters "
+               "differ): was the model recompiled after a change?");
+}
+
+RunState readCheckpoint(const std::string &path, const ade_model_info &model,
+                        const ade_sampler_info &sampler, int64_t chainsSize) {
+  CheckpointContents c = readCheckpointFile(path);
+  std::string modelName = c.header.value("model", ""),
+              samplerName = c.header.value("sampler", "");
+  if (modelName != model.name || samplerName != sampler.name)
+    throw Error("checkpoint '" + path + "' is of model '" + modelName +
+                "' with sampler '" + samplerName + "', not '" + model.name +
+                "' with '" + sampler.name + "'");
+  if (c.header.value("model_params", json()) !=
+          layoutJson(model.params, model.num_params) ||
+      c.header.value("sampler_params", json()) !=
+          layoutJson(sampler.params, sampler.num_params))
+    throw mismatch(path);
+  int64_t modelSize = model.params_size, samplerSize = sampler.params_size;
+  std::vector<int64_t> expected = {modelSize, samplerSize, modelSize,
+                                   modelSize, samplerSize, samplerSize};
+  std::vector<int64_t> sizes;
+  for (const std::vector<double> &v : c.vectors)
+    sizes.push_back(int64_t(v.size()));
+  if (sizes.size() != 7 ||
+      !std::equal(expected.begin(), expected.end(), sizes.begin()))
+    throw mismatch(path);
+  if (sizes[6] != chainsSize)
+    throw Error("checkpoint '" + path + "' holds " + std::to_string(sizes[6]) +
+                " values of persistent chains, "
+                "this run needs " +
+                std::to_string(chainsSize) +
+                " (were --estimator or --batch changed?)");
+  RunState s;
+  try {
+    const json &h = c.header;
     s.iteration = h.at("iteration").get<int64_t>();
     s.modelAdam.steps = h.at("model_adam_steps").get<int64_t>();
     s.samplerAdam.steps = h.at("sampler_adam_steps").get<int64_t>();
@@ -368,29 +450,15 @@ RunState readCheckpoint(const std::string &path, int64_t modelSize,
                            jsonNumber(r.at(2)), jsonNumber(r.at(3)),
                            jsonNumber(r.at(4)), jsonNumber(r.at(5)),
                            jsonNumber(r.at(6))});
-    std::vector<std::vector<double> *> vectors = {
-        &s.modelParams, &s.samplerParams, &s.modelAdam.m,
-        &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v};
-    std::vector<int64_t> sizes = h.at("sizes").get<std::vector<int64_t>>();
-    std::vector<int64_t> expected = {modelSize, samplerSize, modelSize,
-                                     modelSize, samplerSize, samplerSize};
-    if (sizes != expected)
-      throw Error("checkpoint '" + path +
-                  "' does not match the model library (its parameter "
-                  "counts differ): was the model recompiled after a change?");
-    for (size_t i = 0; i < vectors.size(); ++i) {
-      size_t n = size_t(sizes[i]) * sizeof(double);
-      if (offset + n > bytes.size())
-        throw corrupt("truncated data");
-      vectors[i]->resize(sizes[i]);
-      std::memcpy(vectors[i]->data(), bytes.data() + offset, n);
-      offset += n;
-    }
   } catch (const json::exception &e) {
-    throw corrupt(e.what());
+    throw Error("checkpoint '" + path + "' is corrupt (" + e.what() +
+                "); restart without --resume or restore a good copy");
   }
-  if (offset != bytes.size())
-    throw corrupt("trailing bytes");
+  std::vector<std::vector<double> *> vectors = {
+      &s.modelParams,   &s.samplerParams, &s.modelAdam.m, &s.modelAdam.v,
+      &s.samplerAdam.m, &s.samplerAdam.v, &s.chains};
+  for (size_t i = 0; i < vectors.size(); ++i)
+    *vectors[i] = std::move(c.vectors[i]);
   return s;
 }
 
@@ -450,10 +518,15 @@ public:
       for (int32_t d = 0; d < sampler.num_draws; ++d) {
         const ade_draw_info &draw = sampler.draws[d];
         double *p = &out[b * sampler.noise_size + draw.offset];
-        if (draw.noise == ADE_NOISE_UNIFORM)
+        if (draw.noise == ADE_NOISE_UNIFORM) {
           rng.fillUniform(p, draw.size);
-        else
+          // Rounding to float must not reach 1: uniform noise is [0, 1).
+          if (model.dtype == ADE_F32)
+            for (int64_t i = 0; i < draw.size; ++i)
+              p[i] = std::min(p[i], double(std::nextafter(1.0f, 0.0f)));
+        } else {
           rng.fillNormal(p, draw.size);
+        }
       }
     return out;
   }
@@ -565,6 +638,41 @@ public:
     return {gm.values(), gs.values()};
   }
 
+  /// A standard-normal probe per particle when the model's score matching
+  /// takes one (Hutchinson), else nothing.
+  std::vector<double> probe(int64_t n, Rng &rng) const {
+    std::vector<double> e;
+    if (model.score_matching_probe) {
+      e.resize(n * model.data_size);
+      rng.fillNormal(e.data(), e.size());
+    }
+    return e;
+  }
+
+  /// The score-matching loss per particle, and sum_b w[b] of its gradient
+  /// in the model's parameters.
+  std::pair<std::vector<double>, std::vector<double>>
+  scoreMatching(const RunState &s, const std::vector<double> &x,
+                const std::vector<double> &probe,
+                const std::vector<double> &w) const {
+    int64_t n = int64_t(w.size());
+    int32_t t = model.dtype;
+    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()),
+        eb(t, probe.size()), wb(t, n), loss(t, n), g(t, s.modelParams.size());
+    pm.assign(s.modelParams);
+    xb.assign(x);
+    eb.assign(probe);
+    wb.assign(w);
+    checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
+                                     loss.data(), n, config.threads),
+                "score_matching");
+    checkStatus(model.score_matching_vjp(pm.data(), xb.data(), eb.data(),
+                                         wb.data(), g.data(), n,
+                                         config.threads),
+                "score_matching_vjp");
+    return {loss.values(), g.values()};
+  }
+
   /// mean [f(x) - lambda K - kappa log q] of a batch.
   double samplerObjective(const SamplerBatch &b) const {
     double sum = 0;
@@ -586,6 +694,11 @@ public:
   const ade_sampler_info &sampler;
   DataSource data;
 };
+
+/// pcd keeps one persistent particle per batch row.
+int64_t chainsSize(const TrainConfig &c, const ade_model_info &model) {
+  return c.estimator == "pcd" ? c.batch * model.data_size : 0;
+}
 
 /// MMD^2 between `count` draws of the sampler and a reference set.
 double samplerMmd(const Session &session, const RunState &s, int64_t count,
@@ -628,12 +741,26 @@ void train(const TrainConfig &config, bool resume,
   Session session(config);
   const ade_model_info &model = session.model;
   const ade_sampler_info &sampler = session.sampler;
+  bool fixedSampler = config.estimator == "cd" || config.estimator == "pcd";
+  if (fixedSampler && !sampler.takes_initial_state)
+    throw Error(
+        "estimator '" + config.estimator + "' runs the sampler from " +
+        (config.estimator == "cd" ? "the data batch" : "persistent chains") +
+        ", but sampler '" + sampler.name +
+        "' draws its own start: write one that takes it, "
+        "`fn sample(x0: real[...]) -> ...`");
   makeDirectory(config.out);
   std::string checkpointPath = joinPath(config.out, "checkpoint.bin");
 
   RunState s;
+  struct stat st;
+  if (!resume && stat(checkpointPath.c_str(), &st) == 0)
+    throw Error("'" + config.out +
+                "' already holds a run (checkpoint.bin): "
+                "continue it with --resume, or train into another --out");
   if (resume) {
-    s = readCheckpoint(checkpointPath, model.params_size, sampler.params_size);
+    s = readCheckpoint(checkpointPath, model, sampler,
+                       chainsSize(config, model));
     progress("resuming from iteration " + std::to_string(s.iteration));
   } else {
     Rng init(config.seed, ParamStream);
@@ -643,7 +770,10 @@ void train(const TrainConfig &config, bool resume,
                                         sampler.params_size, init);
     s.modelAdam.resize(s.modelParams.size());
     s.samplerAdam.resize(s.samplerParams.size());
-    s.data = Rng(config.seed, DataStream).state();
+    Rng dataRng(config.seed, DataStream);
+    if (config.estimator == "pcd")
+      s.chains = session.data.draw(config.batch, dataRng);
+    s.data = dataRng.state();
     s.noise = Rng(config.seed, NoiseStream).state();
     s.eval = Rng(config.seed, EvalStream).state();
   }
@@ -674,23 +804,38 @@ void train(const TrainConfig &config, bool resume,
 
   while (s.iteration < config.iterations) {
     std::vector<double> batch = session.data.draw(B, dataRng);
-    std::vector<double> x0 =
-        sampler.takes_initial_state ? batch : std::vector<double>();
-    // Model step: ascend l = mean f(data) - J on a fresh sampler batch.
+    std::vector<double> x0 = config.estimator == "pcd" ? s.chains
+                             : sampler.takes_initial_state
+                                 ? batch
+                                 : std::vector<double>();
     SamplerBatch q = session.sample(s, B, noiseRng, x0);
-    std::vector<double> both(batch);
-    both.insert(both.end(), q.x.begin(), q.x.end());
-    std::vector<double> w(2 * B, 1.0 / double(B));
-    std::fill(w.begin() + B, w.end(), -1.0 / double(B));
-    std::vector<double> modelGrad = session.energyVjp(s, both, w);
-    if (config.estimator == "ade") {
-      // Through the sampler: d/dtheta of -J's path terms (eq. 21).
-      std::vector<double> path = session.objectiveVjp(s, q).first;
-      for (size_t i = 0; i < modelGrad.size(); ++i)
-        modelGrad[i] -= path[i];
-    }
+    if (config.estimator == "pcd")
+      s.chains = q.x;
     std::vector<double> dataF = session.energy(s.modelParams, batch);
-    double objective = mean(dataF) - session.samplerObjective(q);
+    // The model step ascends `objective`, whose gradient is modelGrad.
+    double objective;
+    std::vector<double> modelGrad;
+    if (config.estimator == "sm") {
+      auto [loss, grad] =
+          session.scoreMatching(s, batch, session.probe(B, noiseRng),
+                                std::vector<double>(B, -1.0 / double(B)));
+      objective = -mean(loss);
+      modelGrad = std::move(grad);
+    } else {
+      // mean f(data) - mean f(samples), on a fresh sampler batch.
+      std::vector<double> both(batch);
+      both.insert(both.end(), q.x.begin(), q.x.end());
+      std::vector<double> w(2 * B, 1.0 / double(B));
+      std::fill(w.begin() + B, w.end(), -1.0 / double(B));
+      modelGrad = session.energyVjp(s, both, w);
+      if (config.estimator == "ade" || config.estimator == "nf") {
+        // Through the sampler: d/dtheta of -J's path terms (eq. 21).
+        std::vector<double> path = session.objectiveVjp(s, q).first;
+        for (size_t i = 0; i < modelGrad.size(); ++i)
+          modelGrad[i] -= path[i];
+      }
+      objective = mean(dataF) - session.samplerObjective(q);
+    }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     if (finite) {
       for (double &g : modelGrad)
@@ -700,7 +845,8 @@ void train(const TrainConfig &config, bool resume,
       finite = allFinite(s.modelParams);
     }
     // Sampler steps: descend l, i.e. ascend J.
-    for (int64_t k = 0; finite && k < config.samplerSteps; ++k) {
+    int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
+    for (int64_t k = 0; finite && k < samplerSteps; ++k) {
       std::vector<double> xk = sampler.takes_initial_state
                                    ? session.data.draw(B, dataRng)
                                    : std::vector<double>();
@@ -730,12 +876,11 @@ void train(const TrainConfig &config, bool resume,
       s = good;
       s.recoveries = recoveries;
       s.learningRateScale = scale;
-      dataRng = Rng::fromState(s.data);
-      noiseRng = Rng::fromState(s.noise);
+      // Fresh (and reproducible) streams after the restore: the same draws
+      // would diverge again.
+      dataRng = Rng(config.seed, DataStream + (uint64_t(recoveries) << 32));
+      noiseRng = Rng(config.seed, NoiseStream + (uint64_t(recoveries) << 32));
       evalRng = Rng::fromState(s.eval);
-      // Fresh draws after the restore: the same ones would diverge again.
-      for (int i = 0; i < recoveries; ++i)
-        noiseRng.next();
       progress("warning: NaN/Inf at iteration " + std::to_string(at) +
                "; restored the checkpoint of iteration " +
                std::to_string(s.iteration) +
@@ -800,6 +945,22 @@ void train(const TrainConfig &config, bool resume,
 // Using a run
 //===----------------------------------------------------------------------===//
 
+std::vector<double> checkpointModelParameters(const std::string &path,
+                                              const ade_model_info &model) {
+  struct stat st;
+  std::string file = path;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    file = joinPath(path, "checkpoint.bin");
+  CheckpointContents c = readCheckpointFile(file);
+  std::string name = c.header.value("model", "");
+  if (name != model.name)
+    throw Error("checkpoint '" + file + "' holds model '" + name + "', not '" +
+                model.name + "'");
+  if (c.vectors.empty() || int64_t(c.vectors[0].size()) != model.params_size)
+    throw mismatch(file);
+  return c.vectors[0];
+}
+
 TrainConfig loadRunConfig(const std::string &runDir) {
   std::string path = joinPath(runDir, "config.json");
   struct stat st;
@@ -824,9 +985,9 @@ struct TrainedRun {
   explicit TrainedRun(const std::string &runDir)
       : config(loadRunConfig(runDir)),
         session(std::make_unique<Session>(config)),
-        state(readCheckpoint(joinPath(runDir, "checkpoint.bin"),
-                             session->model.params_size,
-                             session->sampler.params_size)) {}
+        state(readCheckpoint(joinPath(runDir, "checkpoint.bin"), session->model,
+                             session->sampler,
+                             chainsSize(config, session->model))) {}
 
   std::vector<double> draw(int64_t count, Rng &rng) const {
     std::vector<double> x0;

@@ -5,18 +5,23 @@
 // aderun eval DIR [--samples N] [--reps K]
 // aderun plot DIR
 // aderun info MODEL.so
+// aderun energy MODEL.so [--checkpoint C] --input X --output F.csv [--grad]
 //
 //===----------------------------------------------------------------------===//
 
 #include "ade/runtime/AtomicFile.h"
+#include "ade/runtime/DataFiles.h"
 #include "ade/runtime/Datasets.h"
 #include "ade/runtime/Error.h"
 #include "ade/runtime/ModelLibrary.h"
+#include "ade/runtime/Random.h"
 #include "ade/runtime/Trainer.h"
 
 #include "CLI/CLI.hpp"
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+
+#include <sys/stat.h>
 
 #include <climits>
 #include <cmath>
@@ -47,10 +52,8 @@ std::string absolutePath(const std::string &path) {
   return std::string(cwd) + "/" + path;
 }
 
-/// Settings from a TOML file (keys as in config.json); flags given on the
-/// command line override them.
-void applyTomlConfig(const std::string &path, TrainConfig &c,
-                     const CLI::App &cmd) {
+/// The settings of a TOML file, as JSON with the keys of config.json.
+nlohmann::json tomlSettings(const std::string &path) {
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -60,10 +63,12 @@ void applyTomlConfig(const std::string &path, TrainConfig &c,
        << ": " << e.description();
     throw Error(os.str());
   }
-  // Through JSON, so that the key set and types are checked in one place.
   nlohmann::json j = nlohmann::json::object();
   for (auto &[key, node] : table) {
     std::string k(key.str());
+    if (k == "library")
+      throw Error(path + ": 'library' is given on the command line "
+                         "(aderun train MODEL.so), not in the file");
     if (auto v = node.value<int64_t>(); v && node.is_integer())
       j[k] = *v;
     else if (auto d = node.value<double>(); d && node.is_floating_point())
@@ -75,37 +80,64 @@ void applyTomlConfig(const std::string &path, TrainConfig &c,
     else
       throw Error(path + ": '" + k + "' must be a number, boolean or string");
   }
-  TrainConfig fromFile = configFromJson(j.dump(), path);
-  // Keep what the command line set explicitly.
-  auto given = [&](const char *flag) { return cmd.count(flag) > 0; };
-  TrainConfig merged = fromFile;
-  merged.library = c.library;
-  auto keep = [&](const char *flag, const char *key, auto member) {
-    if (given(flag) || !j.contains(key))
-      merged.*member = c.*member;
+  return j;
+}
+
+/// Settings given explicitly on the command line replace those of `base`.
+void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
+                     const CLI::App &cmd) {
+  auto take = [&](const char *flag, auto member) {
+    if (cmd.count(flag) > 0)
+      base.*member = flags.*member;
   };
-  keep("--model", "model", &TrainConfig::model);
-  keep("--sampler", "sampler", &TrainConfig::sampler);
-  keep("--data", "data", &TrainConfig::data);
-  keep("--estimator", "estimator", &TrainConfig::estimator);
-  keep("--iters", "iterations", &TrainConfig::iterations);
-  keep("--batch", "batch", &TrainConfig::batch);
-  keep("--sampler-steps", "sampler_steps", &TrainConfig::samplerSteps);
-  keep("--seed", "seed", &TrainConfig::seed);
-  keep("--threads", "threads", &TrainConfig::threads);
-  keep("--lr", "lr", &TrainConfig::learningRate);
-  keep("--sampler-lr", "sampler_lr", &TrainConfig::samplerLearningRate);
-  keep("--beta1", "beta1", &TrainConfig::beta1);
-  keep("--beta2", "beta2", &TrainConfig::beta2);
-  keep("--adam-clip", "adam_clip", &TrainConfig::adamClip);
-  keep("--entropy-weight", "entropy_weight", &TrainConfig::entropyWeight);
-  keep("--kinetic-weight", "kinetic_weight", &TrainConfig::kineticWeight);
-  keep("--eval-every", "eval_every", &TrainConfig::evalEvery);
-  keep("--eval-samples", "eval_samples", &TrainConfig::evalSamples);
-  keep("--log-every", "log_every", &TrainConfig::logEvery);
-  keep("--max-recoveries", "max_recoveries", &TrainConfig::maxRecoveries);
-  keep("--out", "out", &TrainConfig::out);
-  c = merged;
+  take("--model", &TrainConfig::model);
+  take("--sampler", &TrainConfig::sampler);
+  take("--data", &TrainConfig::data);
+  take("--estimator", &TrainConfig::estimator);
+  take("--iters", &TrainConfig::iterations);
+  take("--batch", &TrainConfig::batch);
+  take("--sampler-steps", &TrainConfig::samplerSteps);
+  take("--seed", &TrainConfig::seed);
+  take("--threads", &TrainConfig::threads);
+  take("--lr", &TrainConfig::learningRate);
+  take("--sampler-lr", &TrainConfig::samplerLearningRate);
+  take("--beta1", &TrainConfig::beta1);
+  take("--beta2", &TrainConfig::beta2);
+  take("--adam-clip", &TrainConfig::adamClip);
+  take("--entropy-weight", &TrainConfig::entropyWeight);
+  take("--kinetic-weight", &TrainConfig::kineticWeight);
+  take("--eval-every", &TrainConfig::evalEvery);
+  take("--eval-samples", &TrainConfig::evalSamples);
+  take("--log-every", &TrainConfig::logEvery);
+  take("--max-recoveries", &TrainConfig::maxRecoveries);
+  take("--out", &TrainConfig::out);
+}
+
+/// The training settings: defaults, then (when resuming) the run's
+/// config.json, then the TOML file, then the flags given.
+TrainConfig resolveConfig(const TrainConfig &flags, const CLI::App &cmd,
+                          const std::string &tomlPath, bool resume) {
+  nlohmann::json settings = nlohmann::json::object();
+  nlohmann::json fromToml =
+      tomlPath.empty() ? nlohmann::json::object() : tomlSettings(tomlPath);
+  if (resume) {
+    std::string out = cmd.count("--out") ? flags.out
+                      : fromToml.contains("out")
+                          ? fromToml["out"].get<std::string>()
+                          : flags.out;
+    settings = nlohmann::json::parse(configToJson(loadRunConfig(out)));
+    settings.erase("library");
+  }
+  settings.update(fromToml);
+  TrainConfig config = configFromJson(
+      settings.dump(), tomlPath.empty() ? "config.json" : tomlPath);
+  applyGivenFlags(config, flags, cmd);
+  config.library = absolutePath(flags.library);
+  // Runs are used from other directories: data files by absolute path.
+  struct stat st;
+  if (!isDataset(config.data) && stat(config.data.c_str(), &st) == 0)
+    config.data = absolutePath(config.data);
+  return config;
 }
 
 /// Mean and sample standard deviation.
@@ -161,6 +193,50 @@ void printInfo(const std::string &path) {
                   static_cast<long long>(s.params[p].size),
                   s.params[p].init_text);
   }
+}
+
+/// f (and grad_x f) of a model at the rows of a data file.
+void writeEnergies(const std::string &libraryPath, const std::string &modelName,
+                   const std::string &checkpoint, uint64_t seed,
+                   const std::string &input, const std::string &output,
+                   bool withGradient, int32_t threads) {
+  ModelLibrary lib(libraryPath);
+  const ade_model_info &model = lib.model(modelName);
+  Matrix x = readDataFile(input);
+  if (x.cols != model.data_size)
+    throw Error("'" + input + "' has " + std::to_string(x.cols) +
+                " columns but model '" + model.name + "' takes points of " +
+                std::to_string(model.data_size) + " values");
+  if (x.rows == 0)
+    throw Error("'" + input + "' has no rows");
+  std::vector<double> params;
+  if (checkpoint.empty()) {
+    Rng rng(seed);
+    params = initialParameters(model.params, model.num_params,
+                               model.params_size, rng);
+  } else {
+    params = checkpointModelParameters(checkpoint, model);
+  }
+  TypedBuffer p(model.dtype, params.size()), xb(model.dtype, x.values.size()),
+      f(model.dtype, x.rows), g(model.dtype, x.values.size());
+  p.assign(params);
+  xb.assign(x.values);
+  checkStatus(model.grad_energy(p.data(), xb.data(), f.data(), g.data(), x.rows,
+                                threads),
+              "grad_energy");
+  Matrix out;
+  out.rows = x.rows;
+  out.cols = withGradient ? 1 + x.cols : 1;
+  out.columnNames.push_back("f");
+  std::vector<double> fv = f.values(), gv = g.values();
+  for (int64_t i = 0; withGradient && i < x.cols; ++i)
+    out.columnNames.push_back("df/dx" + std::to_string(i));
+  for (int64_t r = 0; r < x.rows; ++r) {
+    out.values.push_back(fv[r]);
+    for (int64_t i = 0; withGradient && i < x.cols; ++i)
+      out.values.push_back(gv[r * x.cols + i]);
+  }
+  writeCsv(output, out, model.dtype != ADE_F64);
 }
 
 } // namespace
@@ -225,9 +301,9 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   trainCmd->add_option("--beta2", config.beta2, "Adam beta2")
       ->capture_default_str();
-  trainCmd->add_flag("--adam-clip", config.adamClip,
+  trainCmd->add_flag("--adam-clip,!--no-adam-clip", config.adamClip,
                      "Clip gradients to +-(3 sqrt(v) + 0.1) as the "
-                     "reference code does");
+                     "reference code does (--no-adam-clip: don't)");
   trainCmd
       ->add_option("--entropy-weight", config.entropyWeight,
                    "kappa: weight of the sampler's entropy")
@@ -256,7 +332,10 @@ int main(int argc, char **argv) {
   trainCmd->add_option("--out", config.out, "The run directory")
       ->capture_default_str();
   trainCmd->add_flag("--resume", resume,
-                     "Continue the run in --out from its checkpoint");
+                     "Continue the run in --out from its checkpoint, with "
+                     "its settings (flags given here override them; "
+                     "bit-identical to an uninterrupted run with the same "
+                     "--threads)");
 
   // sample
   std::string runDir, output;
@@ -297,6 +376,29 @@ int main(int argc, char **argv) {
       "info", "Models, samplers, entries and parameters of a model.so");
   infoCmd->add_option("library", libraryPath, "The model.so")->required();
 
+  // energy
+  std::string energyModel, checkpoint, input, energyOutput;
+  bool withGradient = false;
+  int32_t threads = 0;
+  CLI::App *energyCmd = app.add_subcommand(
+      "energy", "The log-density f (and its gradient) at given points: "
+                "a CSV with columns f[, df/dx0, ...]");
+  energyCmd->add_option("library", libraryPath, "The model.so")->required();
+  energyCmd->add_option("--model", energyModel,
+                        "The model (default: the library's only model)");
+  energyCmd->add_option("--checkpoint", checkpoint,
+                        "Trained parameters: a run directory or its "
+                        "checkpoint.bin (default: fresh ones from --seed)");
+  energyCmd->add_option("--seed", seed, "Seed of fresh parameters")
+      ->capture_default_str();
+  energyCmd->add_option("--input", input, "Points: CSV, NPY or IDX")
+      ->required();
+  energyCmd->add_option("--output", energyOutput, "The CSV to write")
+      ->required();
+  energyCmd->add_flag("--grad", withGradient, "Also write grad_x f");
+  energyCmd->add_option("--threads", threads, "Threads (0: all cores)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -305,9 +407,7 @@ int main(int argc, char **argv) {
 
   try {
     if (*trainCmd) {
-      if (!configFile.empty())
-        applyTomlConfig(configFile, config, *trainCmd);
-      config.library = absolutePath(config.library);
+      config = resolveConfig(config, *trainCmd, configFile, resume);
       validateConfig(config);
       std::cout << "aderun train: resolved configuration\n"
                 << configToJson(config) << std::flush;
@@ -323,7 +423,9 @@ int main(int argc, char **argv) {
                                 {"mmd2_sd", sd},
                                 {"mmd2_reps", mmd},
                                 {"eval_samples", config.evalSamples},
-                                {"iterations", config.iterations}};
+                                {"iterations", config.iterations},
+                                {"estimator", config.estimator},
+                                {"data", config.data}};
       writeFileAtomically(config.out + "/metrics.json", metrics.dump(2) + "\n");
       std::printf("final MMD^2 x 1e3 = %.3f +- %.3f (5 fresh draws of %lld)\n",
                   m * 1e3, sd * 1e3,
@@ -347,6 +449,9 @@ int main(int argc, char **argv) {
         std::printf("wrote %s\n", f.c_str());
     } else if (*infoCmd) {
       printInfo(libraryPath);
+    } else if (*energyCmd) {
+      writeEnergies(libraryPath, energyModel, checkpoint, seed, input,
+                    energyOutput, withGradient, threads);
     }
   } catch (const Error &e) {
     std::cerr << "aderun: error: " << e.what() << "\n";

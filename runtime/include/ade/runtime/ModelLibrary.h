@@ -43,6 +43,10 @@ public:
                                   const ade_model_info &model) const;
 
 private:
+  /// What is wrong with the metadata, or "" (checked once, on load, so the
+  /// runtime can trust offsets and sizes).
+  std::string metadataProblem() const;
+
   std::string libraryPath;
   void *handle = nullptr;
   const ade_library_info *library = nullptr;

@@ -11,6 +11,8 @@
 #ifndef ADE_RUNTIME_TRAINER_H
 #define ADE_RUNTIME_TRAINER_H
 
+#include "ade/abi.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -55,6 +57,11 @@ void validateConfig(const TrainConfig &config);
 /// the last good checkpoint was written).
 void train(const TrainConfig &config, bool resume,
            const std::function<void(const std::string &)> &progress);
+
+/// The model parameters of a checkpoint (a run directory or its
+/// checkpoint.bin), checked against `model`.
+std::vector<double> checkpointModelParameters(const std::string &path,
+                                              const ade_model_info &model);
 
 /// The run directory's configuration.
 TrainConfig loadRunConfig(const std::string &runDir);
