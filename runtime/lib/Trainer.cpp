@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -56,6 +57,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("sampler", c.sampler);
   v("data", c.data);
   v("estimator", c.estimator);
+  v("dequantize", c.dequantize);
   v("iterations", c.iterations);
   v("batch", c.batch);
   v("sampler_steps", c.samplerSteps);
@@ -167,51 +169,64 @@ enum Stream : uint64_t {
   ReferenceStream = 4
 };
 
+/// Where the Debian package dataset-fashion-mnist puts the training images.
+constexpr const char *kFashionMnist =
+    "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
 /// Batches of training data: a built-in generator, or rows of a file drawn
-/// uniformly with replacement.
+/// uniformly with replacement (`fashion-mnist` names the Debian package's).
 class DataSource {
 public:
-  DataSource(const std::string &spec, int64_t dimension) : spec(spec) {
+  DataSource(const std::string &spec, int64_t dimension, bool dequantize)
+      : spec(spec), dequantize(dequantize) {
     if (isDataset(spec)) {
       if (dimension != 2)
         throw Error("data set '" + spec +
-                    "' is 2-D but the model's data "
-                    "have " +
+                    "' is 2-D but the model's data have " +
                     std::to_string(dimension) + " values");
       return;
     }
+    std::string path = spec == "fashion-mnist" ? kFashionMnist : spec;
     struct stat st;
-    if (stat(spec.c_str(), &st) != 0) {
+    if (stat(path.c_str(), &st) != 0) {
+      if (spec == "fashion-mnist")
+        throw Error("Fashion-MNIST is not installed (" + path +
+                    "): install the Debian package dataset-fashion-mnist");
       if (spec.find_first_of("/.") != std::string::npos)
         throw Error("data file '" + spec + "' does not exist");
       // Not a file either: the data set error lists the names.
       Rng unused(0);
       sampleDataset(spec, 1, unused);
     }
-    file = std::make_unique<Matrix>(readDataFile(spec));
+    file = std::make_unique<Matrix>(readDataFile(path));
     if (file->rows == 0)
-      throw Error("data file '" + spec + "' has no rows");
+      throw Error("data file '" + path + "' has no rows");
     if (file->cols != dimension)
-      throw Error("data file '" + spec + "' has " + std::to_string(file->cols) +
-                  " columns but the model's "
-                  "data have " +
+      throw Error("data file '" + path + "' has " + std::to_string(file->cols) +
+                  " columns but the model's data have " +
                   std::to_string(dimension) + " values");
   }
 
   std::vector<double> draw(int64_t n, Rng &rng) const {
     if (!file)
       return sampleDataset(spec, n, rng);
-    std::vector<double> out(n * file->cols);
+    int64_t d = file->cols;
+    std::vector<double> out(n * d);
     for (int64_t i = 0; i < n; ++i) {
       uint64_t row = rng.below(file->rows);
-      std::copy_n(&file->values[row * file->cols], file->cols,
-                  &out[i * file->cols]);
+      std::copy_n(&file->values[row * d], d, &out[i * d]);
     }
+    // Pixel levels k / 255 become (k + u) / 256, u ~ U[0, 1): a density
+    // on [0, 1) instead of point masses.
+    if (dequantize)
+      for (double &x : out)
+        x = (std::round(x * 255) + rng.uniform()) / 256;
     return out;
   }
 
 private:
   std::string spec;
+  bool dequantize;
   std::unique_ptr<Matrix> file;
 };
 
@@ -251,6 +266,7 @@ struct LogRow {
   int64_t iteration;
   double objective, dataEnergy, sampleEnergy, logQ, mmd;
   double seconds;
+  double modelGradNorm, samplerGradNorm; // means of |gradient| per step
 };
 
 /// Everything that changes during training (the checkpoint).
@@ -259,6 +275,12 @@ struct RunState {
   std::vector<double> modelParams, samplerParams;
   Adam modelAdam, samplerAdam;
   std::vector<double> chains; // pcd's persistent particles
+  /// Sums of the quantities logged, since the last log row.
+  struct {
+    double objective = 0, dataEnergy = 0, sampleEnergy = 0, logQ = 0,
+           modelGradNorm = 0, samplerGradNorm = 0;
+    int64_t count = 0;
+  } sums;
   RngState data, noise, eval;
   std::vector<LogRow> history;
   double learningRateScale = 1; // halved at each recovery
@@ -321,7 +343,8 @@ void writeCheckpoint(const std::string &path, const RunState &s,
   json history = json::array();
   for (const LogRow &r : s.history)
     history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
-                       r.logQ, r.mmd, r.seconds});
+                       r.logQ, r.mmd, r.seconds, r.modelGradNorm,
+                       r.samplerGradNorm});
   json header = {
       {"model", model.name},
       {"sampler", sampler.name},
@@ -335,6 +358,9 @@ void writeCheckpoint(const std::string &path, const RunState &s,
       {"rng_eval", rngJson(s.eval)},
       {"lr_scale", s.learningRateScale},
       {"recoveries", s.recoveries},
+      {"sums",
+       {s.sums.objective, s.sums.dataEnergy, s.sums.sampleEnergy, s.sums.logQ,
+        s.sums.modelGradNorm, s.sums.samplerGradNorm, s.sums.count}},
       {"sizes", json::array()},
       {"history", history}};
   for (auto *v : vectors)
@@ -445,11 +471,19 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
     s.eval = rngFromJson(h.at("rng_eval"));
     s.learningRateScale = h.at("lr_scale").get<double>();
     s.recoveries = h.at("recoveries").get<int32_t>();
+    const json &sums = h.at("sums");
+    s.sums.objective = sums.at(0).get<double>();
+    s.sums.dataEnergy = sums.at(1).get<double>();
+    s.sums.sampleEnergy = sums.at(2).get<double>();
+    s.sums.logQ = sums.at(3).get<double>();
+    s.sums.modelGradNorm = sums.at(4).get<double>();
+    s.sums.samplerGradNorm = sums.at(5).get<double>();
+    s.sums.count = sums.at(6).get<int64_t>();
     for (const json &r : h.at("history"))
-      s.history.push_back({r.at(0).get<int64_t>(), jsonNumber(r.at(1)),
-                           jsonNumber(r.at(2)), jsonNumber(r.at(3)),
-                           jsonNumber(r.at(4)), jsonNumber(r.at(5)),
-                           jsonNumber(r.at(6))});
+      s.history.push_back(
+          {r.at(0).get<int64_t>(), jsonNumber(r.at(1)), jsonNumber(r.at(2)),
+           jsonNumber(r.at(3)), jsonNumber(r.at(4)), jsonNumber(r.at(5)),
+           jsonNumber(r.at(6)), jsonNumber(r.at(7)), jsonNumber(r.at(8))});
   } catch (const json::exception &e) {
     throw Error("checkpoint '" + path + "' is corrupt (" + e.what() +
                 "); restart without --resume or restore a good copy");
@@ -506,7 +540,7 @@ public:
   explicit Session(const TrainConfig &c)
       : config(c), library(c.library), model(library.model(c.model)),
         sampler(library.sampler(c.sampler, model)),
-        data(c.data, model.data_size) {}
+        data(c.data, model.data_size, c.dequantize) {}
 
   int64_t dimension() const { return model.data_size; }
   bool isDouble() const { return model.dtype == ADE_F64; }
@@ -713,21 +747,47 @@ double samplerMmd(const Session &session, const RunState &s, int64_t count,
 }
 
 std::string formatLog(const LogRow &r) {
-  char line[256];
-  std::snprintf(line, sizeof line, "%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n",
-                static_cast<long long>(r.iteration), r.objective, r.dataEnergy,
-                r.sampleEnergy, r.logQ, r.mmd, r.seconds);
+  char line[320];
+  std::snprintf(
+      line, sizeof line, "%lld,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
+      static_cast<long long>(r.iteration), r.seconds, r.objective, r.dataEnergy,
+      r.sampleEnergy, r.logQ, r.modelGradNorm, r.samplerGradNorm, r.mmd);
   return line;
 }
 
 void writeLog(const std::string &path, const std::vector<LogRow> &history) {
-  std::string text =
-      "iteration,objective,mean_f_data,mean_f_samples,mean_log_q,mmd2,"
-      "seconds\n";
+  std::string text = "iteration,seconds,objective,mean_f_data,mean_f_samples,"
+                     "mean_log_q,model_grad_norm,sampler_grad_norm,mmd2\n";
   for (const LogRow &r : history)
     text += formatLog(r);
   writeFileAtomically(path, text);
 }
+
+/// "1h02m", "4m05s", "12s".
+std::string formatDuration(double seconds) {
+  long total = std::lround(std::max(seconds, 0.0));
+  char text[32];
+  if (total >= 3600)
+    std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600,
+                  total / 60 % 60);
+  else if (total >= 60)
+    std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
+  else
+    std::snprintf(text, sizeof text, "%lds", total);
+  return text;
+}
+
+double norm(const std::vector<double> &v) {
+  double sum = 0;
+  for (double x : v)
+    sum += x * x;
+  return std::sqrt(sum);
+}
+
+/// Set by SIGINT/SIGTERM: the loop checkpoints and stops.
+volatile std::sig_atomic_t stopRequested = 0;
+
+extern "C" void requestStop(int) { stopRequested = 1; }
 
 } // namespace
 
@@ -735,8 +795,9 @@ void writeLog(const std::string &path, const std::vector<LogRow> &history) {
 // Training
 //===----------------------------------------------------------------------===//
 
-void train(const TrainConfig &config, bool resume,
-           const std::function<void(const std::string &)> &progress) {
+std::vector<Evaluation>
+train(const TrainConfig &config, bool resume,
+      const std::function<void(const std::string &)> &progress) {
   validateConfig(config);
   Session session(config);
   const ade_model_info &model = session.model;
@@ -788,21 +849,56 @@ void train(const TrainConfig &config, bool resume,
   RunState good = s; // the last checkpointed state
   auto checkpoint = [&] {
     writeCheckpoint(checkpointPath, s, model, sampler);
-    writeLog(joinPath(config.out, "log.csv"), s.history);
+    writeLog(joinPath(config.out, "metrics.csv"), s.history);
     good = s;
   };
-  if (!resume)
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!resume) {
+    // The untrained sampler's MMD: the baseline the curves start from.
+    Rng evalRng = Rng::fromState(s.eval);
+    double mmd = samplerMmd(session, s, config.evalSamples, reference, evalRng);
+    s.eval = evalRng.state();
+    s.history.push_back({0, nan, nan, nan, nan, mmd, 0, nan, nan});
+    char line[96];
+    std::snprintf(line, sizeof line,
+                  "iter %6d/%lld  (untrained)  MMD^2 x 1e3 %.3f", 0,
+                  static_cast<long long>(config.iterations), mmd * 1e3);
+    progress(line);
     checkpoint();
+  }
 
   Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
       evalRng = Rng::fromState(s.eval);
   const int64_t B = config.batch;
   auto start = std::chrono::steady_clock::now();
   double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
-  double objectiveSum = 0, dataSum = 0, sampleSum = 0, logQSum = 0;
-  int64_t sums = 0;
+  int64_t iterationBefore = s.iteration;
+
+  // SIGINT/SIGTERM end the run at the next iteration with a checkpoint.
+  stopRequested = 0;
+  struct SignalGuard {
+    void (*previousInt)(int), (*previousTerm)(int);
+    SignalGuard()
+        : previousInt(std::signal(SIGINT, requestStop)),
+          previousTerm(std::signal(SIGTERM, requestStop)) {}
+    ~SignalGuard() {
+      std::signal(SIGINT, previousInt);
+      std::signal(SIGTERM, previousTerm);
+    }
+  } signalGuard;
 
   while (s.iteration < config.iterations) {
+    if (stopRequested) {
+      // The state after the last full iteration, partial log sums included:
+      // the resumed run continues exactly.
+      s.data = dataRng.state();
+      s.noise = noiseRng.state();
+      s.eval = evalRng.state();
+      checkpoint();
+      throw Interrupted("interrupted: checkpoint of iteration " +
+                        std::to_string(s.iteration) + " written to '" +
+                        checkpointPath + "'; continue with --resume");
+    }
     std::vector<double> batch = session.data.draw(B, dataRng);
     std::vector<double> x0 = config.estimator == "pcd" ? s.chains
                              : sampler.takes_initial_state
@@ -837,6 +933,7 @@ void train(const TrainConfig &config, bool resume,
       objective = mean(dataF) - session.samplerObjective(q);
     }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
+    double modelNorm = norm(modelGrad), samplerNorm = 0;
     if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
@@ -855,6 +952,7 @@ void train(const TrainConfig &config, bool resume,
       for (double &g : grad)
         g = -g;
       finite = allFinite(grad);
+      samplerNorm += norm(grad) / double(samplerSteps);
       if (finite) {
         s.samplerAdam.step(s.samplerParams, grad,
                            config.samplerLearningRate * s.learningRateScale,
@@ -887,16 +985,16 @@ void train(const TrainConfig &config, bool resume,
                " and halved the learning rates (recovery " +
                std::to_string(recoveries) + " of " +
                std::to_string(config.maxRecoveries) + ")");
-      objectiveSum = dataSum = sampleSum = logQSum = 0;
-      sums = 0;
       continue;
     }
     ++s.iteration;
-    objectiveSum += objective;
-    dataSum += mean(dataF);
-    sampleSum += mean(q.f);
-    logQSum += mean(q.logQ);
-    ++sums;
+    s.sums.objective += objective;
+    s.sums.dataEnergy += mean(dataF);
+    s.sums.sampleEnergy += mean(q.f);
+    s.sums.logQ += mean(q.logQ);
+    s.sums.modelGradNorm += modelNorm;
+    s.sums.samplerGradNorm += samplerNorm;
+    ++s.sums.count;
 
     bool evaluate =
         s.iteration % config.evalEvery == 0 || s.iteration == config.iterations;
@@ -905,26 +1003,34 @@ void train(const TrainConfig &config, bool resume,
           secondsBefore + std::chrono::duration<double>(
                               std::chrono::steady_clock::now() - start)
                               .count();
+      double n = double(s.sums.count);
       LogRow row{s.iteration,
-                 objectiveSum / double(sums),
-                 dataSum / double(sums),
-                 sampleSum / double(sums),
-                 logQSum / double(sums),
-                 std::nan(""),
-                 seconds};
+                 s.sums.objective / n,
+                 s.sums.dataEnergy / n,
+                 s.sums.sampleEnergy / n,
+                 s.sums.logQ / n,
+                 nan,
+                 seconds,
+                 s.sums.modelGradNorm / n,
+                 s.sums.samplerGradNorm / n};
       if (evaluate)
         row.mmd =
             samplerMmd(session, s, config.evalSamples, reference, evalRng);
       s.history.push_back(row);
-      objectiveSum = dataSum = sampleSum = logQSum = 0;
-      sums = 0;
+      s.sums = {};
+      // Speed over this session's iterations, and the time left at it.
+      double elapsed = seconds - secondsBefore;
+      double perSecond =
+          double(s.iteration - iterationBefore) / std::max(elapsed, 1e-9);
+      double left = double(config.iterations - s.iteration) / perSecond;
       char line[256];
       std::snprintf(line, sizeof line,
                     "iter %6lld/%lld  objective %9.4f  f(data) %9.4f  "
-                    "f(samples) %9.4f  log q %9.4f  %7.1fs",
+                    "f(samples) %9.4f  log q %9.4f  %5.1f it/s  ETA %s",
                     static_cast<long long>(s.iteration),
                     static_cast<long long>(config.iterations), row.objective,
-                    row.dataEnergy, row.sampleEnergy, row.logQ, seconds);
+                    row.dataEnergy, row.sampleEnergy, row.logQ, perSecond,
+                    formatDuration(left).c_str());
       std::string text = line;
       if (evaluate) {
         std::snprintf(line, sizeof line, "  MMD^2 x 1e3 %.3f", row.mmd * 1e3);
@@ -939,6 +1045,11 @@ void train(const TrainConfig &config, bool resume,
       checkpoint();
     }
   }
+  std::vector<Evaluation> evaluations;
+  for (const LogRow &r : s.history)
+    if (std::isfinite(r.mmd))
+      evaluations.push_back({r.iteration, r.mmd});
+  return evaluations;
 }
 
 //===----------------------------------------------------------------------===//

@@ -3,15 +3,16 @@
 //
 // A run directory holds everything a run needs to be continued, sampled,
 // evaluated and plotted: config.json (the resolved settings), checkpoint.bin
-// (parameters, optimizer state, RNG states, iteration and history),
-// log.csv, and the outputs (samples.csv, samples.png, curves.png,
-// metrics.json). Every file is written atomically.
+// (parameters, optimizer state, RNG states, chains, iteration and history),
+// metrics.csv, and the outputs (samples.csv, samples.npy, samples.png,
+// curves.png, metrics.json). Every file is written atomically.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ADE_RUNTIME_TRAINER_H
 #define ADE_RUNTIME_TRAINER_H
 
 #include "ade/abi.h"
+#include "ade/runtime/Error.h"
 
 #include <cstdint>
 #include <functional>
@@ -25,7 +26,8 @@ struct TrainConfig {
   std::string model;             // empty: the library's only model
   std::string sampler;           // empty: the model's first sampler
   std::string data;              // a built-in data set name or a data file
-  std::string estimator = "ade"; // ade | ade-detached
+  std::string estimator = "ade"; // ade ade-detached nf cd pcd sm
+  bool dequantize = false;       // uniform noise on 8-bit pixel levels
   int64_t iterations = 10000;
   int64_t batch = 100;
   int64_t samplerSteps = 5; // sampler updates per model update
@@ -52,11 +54,25 @@ TrainConfig configFromJson(const std::string &text, const std::string &origin);
 /// Checks values (positive sizes, known estimator, ...); throws ade::Error.
 void validateConfig(const TrainConfig &config);
 
+/// Thrown when SIGINT or SIGTERM stopped training (after a checkpoint).
+class Interrupted : public Error {
+public:
+  using Error::Error;
+};
+
+/// An MMD^2 evaluation during training.
+struct Evaluation {
+  int64_t iteration;
+  double mmd2;
+};
+
 /// Trains from scratch, or from `config.out`'s checkpoint when `resume`;
-/// progress lines go to `progress`. Throws ade::Error on failure (after
-/// the last good checkpoint was written).
-void train(const TrainConfig &config, bool resume,
-           const std::function<void(const std::string &)> &progress);
+/// progress lines go to `progress`; returns every evaluation of the run
+/// (iteration 0 included). Throws ade::Error on failure (after the last
+/// good checkpoint was written), Interrupted on SIGINT/SIGTERM.
+std::vector<Evaluation>
+train(const TrainConfig &config, bool resume,
+      const std::function<void(const std::string &)> &progress);
 
 /// The model parameters of a checkpoint (a run directory or its
 /// checkpoint.bin), checked against `model`.
