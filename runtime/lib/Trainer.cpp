@@ -1,7 +1,9 @@
 //===- Trainer.cpp - The ADE training loop and run directories ------------===//
 //
 // One iteration (ade-math.md §4): a model step that ascends
-//   l = mean f(data) - mean [f(x) - lambda K - kappa log q]
+//   l = mean f(data) - mean [f(x) - lambda K - lambda_v |v|^2/2 - kappa log q]
+// (K: the kinetic energy of the momenta the sampler dropped, v: a returned
+// momentum)
 // on a fresh sampler batch, then `samplerSteps` sampler steps that descend
 // it, each with fresh noise. The `ade` (and `nf`, the same with a flow-only
 // sampler) estimator differentiates the sampler batch in the model's
@@ -32,7 +34,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -70,6 +71,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("adam_clip", c.adamClip);
   v("entropy_weight", c.entropyWeight);
   v("kinetic_weight", c.kineticWeight);
+  v("momentum_weight", c.momentumWeight);
   v("eval_every", c.evalEvery);
   v("eval_samples", c.evalSamples);
   v("log_every", c.logEvery);
@@ -146,8 +148,10 @@ void validateConfig(const TrainConfig &c) {
                 "--data FILE (CSV, NPY or IDX)");
   if (c.maxRecoveries < 0)
     throw Error("--max-recoveries must not be negative");
-  if (!std::isfinite(c.entropyWeight) || !std::isfinite(c.kineticWeight))
-    throw Error("--entropy-weight and --kinetic-weight must be finite");
+  if (!std::isfinite(c.entropyWeight) || !std::isfinite(c.kineticWeight) ||
+      !std::isfinite(c.momentumWeight))
+    throw Error("--entropy-weight, --kinetic-weight and --momentum-weight "
+                "must be finite");
   // Buffers of batch x dimension values are allocated per step.
   if (c.batch > (int64_t(1) << 24) || c.evalSamples > (int64_t(1) << 20))
     throw Error("--batch (at most 2^24) or --eval-samples (at most 2^20) is "
@@ -166,7 +170,10 @@ enum Stream : uint64_t {
   DataStream = 1,
   NoiseStream = 2,
   EvalStream = 3,
-  ReferenceStream = 4
+  ReferenceStream = 4,
+  // `aderun eval` and the final evaluation: independent of training's.
+  FinalEvalStream = 5,
+  FinalReferenceStream = 6
 };
 
 /// Where the Debian package dataset-fashion-mnist puts the training images.
@@ -472,12 +479,12 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
     s.learningRateScale = h.at("lr_scale").get<double>();
     s.recoveries = h.at("recoveries").get<int32_t>();
     const json &sums = h.at("sums");
-    s.sums.objective = sums.at(0).get<double>();
-    s.sums.dataEnergy = sums.at(1).get<double>();
-    s.sums.sampleEnergy = sums.at(2).get<double>();
-    s.sums.logQ = sums.at(3).get<double>();
-    s.sums.modelGradNorm = sums.at(4).get<double>();
-    s.sums.samplerGradNorm = sums.at(5).get<double>();
+    s.sums.objective = jsonNumber(sums.at(0));
+    s.sums.dataEnergy = jsonNumber(sums.at(1));
+    s.sums.sampleEnergy = jsonNumber(sums.at(2));
+    s.sums.logQ = jsonNumber(sums.at(3));
+    s.sums.modelGradNorm = jsonNumber(sums.at(4));
+    s.sums.samplerGradNorm = jsonNumber(sums.at(5));
     s.sums.count = sums.at(6).get<int64_t>();
     for (const json &r : h.at("history"))
       s.history.push_back(
@@ -565,9 +572,13 @@ public:
     return out;
   }
 
+  /// What of f a sampler batch needs at its samples.
+  enum class AtSamples { Nothing, Energy, Gradient };
+
   /// Draws n particles; x0 (the data batch) for samplers that take one.
   SamplerBatch sample(const RunState &s, int64_t n, Rng &rng,
-                      const std::vector<double> &x0) const {
+                      const std::vector<double> &x0,
+                      AtSamples need = AtSamples::Nothing) const {
     SamplerBatch out;
     out.noise = noise(n, rng);
     out.x0 = x0;
@@ -590,7 +601,10 @@ public:
     v.valuesInto(out.v);
     lq.valuesInto(out.logQ);
     k.valuesInto(out.kinetic);
-    gradEnergy(s, out.x, out.f, out.gradX);
+    if (need == AtSamples::Gradient)
+      gradEnergy(s, out.x, out.f, out.gradX);
+    else if (need == AtSamples::Energy)
+      out.f = energy(s.modelParams, out.x);
     return out;
   }
 
@@ -638,8 +652,8 @@ public:
   }
 
   /// Gradients in (model, sampler) parameters of
-  /// J = mean [f(x) - lambda K - kappa log q], K the kinetic energy of the
-  /// dropped momenta plus 1/2 |v|^2 of a returned one.
+  /// J = mean [f(x) - lambda K - lambda_v |v|^2/2 - kappa log q], K the
+  /// kinetic energy of the dropped momenta, v a returned momentum.
   std::pair<std::vector<double>, std::vector<double>>
   objectiveVjp(const RunState &s, const SamplerBatch &b) const {
     int64_t n = int64_t(b.logQ.size()), d = model.data_size;
@@ -648,7 +662,7 @@ public:
     for (int64_t i = 0; i < n * d; ++i) {
       cx[i] = b.gradX[i] * inv;
       if (sampler.returns_momentum)
-        cv[i] = -config.kineticWeight * b.v[i] * inv;
+        cv[i] = -config.momentumWeight * b.v[i] * inv;
     }
     std::fill(cq.begin(), cq.end(), -config.entropyWeight * inv);
     std::fill(ck.begin(), ck.end(), -config.kineticWeight * inv);
@@ -707,16 +721,17 @@ public:
     return {loss.values(), g.values()};
   }
 
-  /// mean [f(x) - lambda K - kappa log q] of a batch.
+  /// mean [f(x) - lambda K - lambda_v |v|^2 / 2 - kappa log q] of a batch.
   double samplerObjective(const SamplerBatch &b) const {
     double sum = 0;
     int64_t n = int64_t(b.logQ.size()), d = model.data_size;
     for (int64_t i = 0; i < n; ++i) {
-      double kinetic = b.kinetic[i];
+      double returned = 0;
       if (sampler.returns_momentum)
         for (int64_t j = 0; j < d; ++j)
-          kinetic += 0.5 * b.v[i * d + j] * b.v[i * d + j];
-      sum += b.f[i] - config.kineticWeight * kinetic -
+          returned += 0.5 * b.v[i * d + j] * b.v[i * d + j];
+      sum += b.f[i] - config.kineticWeight * b.kinetic[i] -
+             config.momentumWeight * returned -
              config.entropyWeight * b.logQ[i];
     }
     return sum / double(n);
@@ -734,16 +749,25 @@ int64_t chainsSize(const TrainConfig &c, const ade_model_info &model) {
   return c.estimator == "pcd" ? c.batch * model.data_size : 0;
 }
 
-/// MMD^2 between `count` draws of the sampler and a reference set.
-double samplerMmd(const Session &session, const RunState &s, int64_t count,
-                  const std::vector<double> &reference, Rng &rng) {
+/// `count` samples, started from fresh data points when the sampler takes
+/// a start.
+std::vector<double> drawSamples(const Session &session, const RunState &s,
+                                int64_t count, Rng &rng) {
   std::vector<double> x0;
   if (session.sampler.takes_initial_state)
     x0 = session.data.draw(count, rng);
-  SamplerBatch b = session.sample(s, count, rng, x0);
+  return session.sample(s, count, rng, x0).x;
+}
+
+/// MMD^2 between `count` draws of the sampler and a reference set whose
+/// median squared distance is `median`.
+double samplerMmd(const Session &session, const RunState &s, int64_t count,
+                  const std::vector<double> &reference, double median,
+                  Rng &rng) {
+  std::vector<double> x = drawSamples(session, s, count, rng);
   int64_t d = session.dimension();
-  return mmd2Unbiased(b.x.data(), count, reference.data(),
-                      int64_t(reference.size()) / d, d);
+  return mmd2Unbiased(x.data(), count, reference.data(),
+                      int64_t(reference.size()) / d, d, median);
 }
 
 std::string formatLog(const LogRow &r) {
@@ -784,20 +808,15 @@ double norm(const std::vector<double> &v) {
   return std::sqrt(sum);
 }
 
-/// Set by SIGINT/SIGTERM: the loop checkpoints and stops.
-volatile std::sig_atomic_t stopRequested = 0;
-
-extern "C" void requestStop(int) { stopRequested = 1; }
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
 // Training
 //===----------------------------------------------------------------------===//
 
-std::vector<Evaluation>
-train(const TrainConfig &config, bool resume,
-      const std::function<void(const std::string &)> &progress) {
+std::vector<Evaluation> train(const TrainConfig &config, bool resume,
+                              const ProgressFn &progress,
+                              const std::function<bool()> &stopRequested) {
   validateConfig(config);
   Session session(config);
   const ade_model_info &model = session.model;
@@ -822,7 +841,8 @@ train(const TrainConfig &config, bool resume,
   if (resume) {
     s = readCheckpoint(checkpointPath, model, sampler,
                        chainsSize(config, model));
-    progress("resuming from iteration " + std::to_string(s.iteration));
+    progress(Message::Status,
+             "resuming from iteration " + std::to_string(s.iteration));
   } else {
     Rng init(config.seed, ParamStream);
     s.modelParams = initialParameters(model.params, model.num_params,
@@ -845,6 +865,8 @@ train(const TrainConfig &config, bool resume,
   Rng referenceRng(config.seed, ReferenceStream);
   std::vector<double> reference =
       session.data.draw(config.evalSamples, referenceRng);
+  double median = medianPositiveSquaredDistance(
+      reference.data(), config.evalSamples, session.dimension());
 
   RunState good = s; // the last checkpointed state
   auto checkpoint = [&] {
@@ -856,14 +878,15 @@ train(const TrainConfig &config, bool resume,
   if (!resume) {
     // The untrained sampler's MMD: the baseline the curves start from.
     Rng evalRng = Rng::fromState(s.eval);
-    double mmd = samplerMmd(session, s, config.evalSamples, reference, evalRng);
+    double mmd =
+        samplerMmd(session, s, config.evalSamples, reference, median, evalRng);
     s.eval = evalRng.state();
     s.history.push_back({0, nan, nan, nan, nan, mmd, 0, nan, nan});
     char line[96];
     std::snprintf(line, sizeof line,
                   "iter %6d/%lld  (untrained)  MMD^2 x 1e3 %.3f", 0,
                   static_cast<long long>(config.iterations), mmd * 1e3);
-    progress(line);
+    progress(Message::Progress, line);
     checkpoint();
   }
 
@@ -874,21 +897,8 @@ train(const TrainConfig &config, bool resume,
   double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
   int64_t iterationBefore = s.iteration;
 
-  // SIGINT/SIGTERM end the run at the next iteration with a checkpoint.
-  stopRequested = 0;
-  struct SignalGuard {
-    void (*previousInt)(int), (*previousTerm)(int);
-    SignalGuard()
-        : previousInt(std::signal(SIGINT, requestStop)),
-          previousTerm(std::signal(SIGTERM, requestStop)) {}
-    ~SignalGuard() {
-      std::signal(SIGINT, previousInt);
-      std::signal(SIGTERM, previousTerm);
-    }
-  } signalGuard;
-
   while (s.iteration < config.iterations) {
-    if (stopRequested) {
+    if (stopRequested()) {
       // The state after the last full iteration, partial log sums included:
       // the resumed run continues exactly.
       s.data = dataRng.state();
@@ -904,7 +914,11 @@ train(const TrainConfig &config, bool resume,
                              : sampler.takes_initial_state
                                  ? batch
                                  : std::vector<double>();
-    SamplerBatch q = session.sample(s, B, noiseRng, x0);
+    bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
+    SamplerBatch q =
+        session.sample(s, B, noiseRng, x0,
+                       throughSampler ? Session::AtSamples::Gradient
+                                      : Session::AtSamples::Energy);
     if (config.estimator == "pcd")
       s.chains = q.x;
     std::vector<double> dataF = session.energy(s.modelParams, batch);
@@ -924,7 +938,7 @@ train(const TrainConfig &config, bool resume,
       std::vector<double> w(2 * B, 1.0 / double(B));
       std::fill(w.begin() + B, w.end(), -1.0 / double(B));
       modelGrad = session.energyVjp(s, both, w);
-      if (config.estimator == "ade" || config.estimator == "nf") {
+      if (throughSampler) {
         // Through the sampler: d/dtheta of -J's path terms (eq. 21).
         std::vector<double> path = session.objectiveVjp(s, q).first;
         for (size_t i = 0; i < modelGrad.size(); ++i)
@@ -947,7 +961,8 @@ train(const TrainConfig &config, bool resume,
       std::vector<double> xk = sampler.takes_initial_state
                                    ? session.data.draw(B, dataRng)
                                    : std::vector<double>();
-      SamplerBatch qk = session.sample(s, B, noiseRng, xk);
+      SamplerBatch qk =
+          session.sample(s, B, noiseRng, xk, Session::AtSamples::Gradient);
       std::vector<double> grad = session.objectiveVjp(s, qk).second;
       for (double &g : grad)
         g = -g;
@@ -979,12 +994,13 @@ train(const TrainConfig &config, bool resume,
       dataRng = Rng(config.seed, DataStream + (uint64_t(recoveries) << 32));
       noiseRng = Rng(config.seed, NoiseStream + (uint64_t(recoveries) << 32));
       evalRng = Rng::fromState(s.eval);
-      progress("warning: NaN/Inf at iteration " + std::to_string(at) +
-               "; restored the checkpoint of iteration " +
-               std::to_string(s.iteration) +
-               " and halved the learning rates (recovery " +
-               std::to_string(recoveries) + " of " +
-               std::to_string(config.maxRecoveries) + ")");
+      progress(Message::Warning,
+               "warning: NaN/Inf at iteration " + std::to_string(at) +
+                   "; restored the checkpoint of iteration " +
+                   std::to_string(s.iteration) +
+                   " and halved the learning rates (recovery " +
+                   std::to_string(recoveries) + " of " +
+                   std::to_string(config.maxRecoveries) + ")");
       continue;
     }
     ++s.iteration;
@@ -1014,8 +1030,8 @@ train(const TrainConfig &config, bool resume,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
       if (evaluate)
-        row.mmd =
-            samplerMmd(session, s, config.evalSamples, reference, evalRng);
+        row.mmd = samplerMmd(session, s, config.evalSamples, reference, median,
+                             evalRng);
       s.history.push_back(row);
       s.sums = {};
       // Speed over this session's iterations, and the time left at it.
@@ -1025,8 +1041,8 @@ train(const TrainConfig &config, bool resume,
       double left = double(config.iterations - s.iteration) / perSecond;
       char line[256];
       std::snprintf(line, sizeof line,
-                    "iter %6lld/%lld  objective %9.4f  f(data) %9.4f  "
-                    "f(samples) %9.4f  log q %9.4f  %5.1f it/s  ETA %s",
+                    "iter %6lld/%lld  objective %9.4g  f(data) %9.4g  "
+                    "f(samples) %9.4g  log q %9.4g  %5.1f it/s  ETA %s",
                     static_cast<long long>(s.iteration),
                     static_cast<long long>(config.iterations), row.objective,
                     row.dataEnergy, row.sampleEnergy, row.logQ, perSecond,
@@ -1036,7 +1052,7 @@ train(const TrainConfig &config, bool resume,
         std::snprintf(line, sizeof line, "  MMD^2 x 1e3 %.3f", row.mmd * 1e3);
         text += line;
       }
-      progress(text);
+      progress(Message::Progress, text);
     }
     if (evaluate) {
       s.data = dataRng.state();
@@ -1067,7 +1083,9 @@ std::vector<double> checkpointModelParameters(const std::string &path,
   if (name != model.name)
     throw Error("checkpoint '" + file + "' holds model '" + name + "', not '" +
                 model.name + "'");
-  if (c.vectors.empty() || int64_t(c.vectors[0].size()) != model.params_size)
+  if (c.header.value("model_params", json()) !=
+          layoutJson(model.params, model.num_params) ||
+      c.vectors.empty() || int64_t(c.vectors[0].size()) != model.params_size)
     throw mismatch(file);
   return c.vectors[0];
 }
@@ -1101,17 +1119,14 @@ struct TrainedRun {
                              chainsSize(config, session->model))) {}
 
   std::vector<double> draw(int64_t count, Rng &rng) const {
-    std::vector<double> x0;
-    if (session->sampler.takes_initial_state)
-      x0 = session->data.draw(count, rng);
-    return session->sample(state, count, rng, x0).x;
+    return drawSamples(*session, state, count, rng);
   }
 };
 
 } // namespace
 
 void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
-                     const std::string &output) {
+                     const std::vector<std::string> &outputs) {
   if (count <= 0)
     throw Error("-n must be positive");
   TrainedRun run(runDir);
@@ -1120,12 +1135,13 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
   m.rows = count;
   m.cols = run.session->dimension();
   m.values = run.draw(count, rng);
-  bool npy = output.size() >= 4 && output.substr(output.size() - 4) == ".npy";
   bool f32 = !run.session->isDouble();
-  if (npy)
-    writeNpy(output, m, f32);
-  else
-    writeCsv(output, m, f32);
+  for (const std::string &output : outputs) {
+    if (output.size() >= 4 && output.substr(output.size() - 4) == ".npy")
+      writeNpy(output, m, f32);
+    else
+      writeCsv(output, m, f32);
+  }
 }
 
 std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
@@ -1133,7 +1149,7 @@ std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
   if (count < 2 || reps <= 0)
     throw Error("--samples must be at least 2 and --reps positive");
   TrainedRun run(runDir);
-  Rng rng(seed, EvalStream), dataRng(seed, ReferenceStream);
+  Rng rng(seed, FinalEvalStream), dataRng(seed, FinalReferenceStream);
   std::vector<double> values;
   int64_t d = run.session->dimension();
   for (int64_t r = 0; r < reps; ++r) {

@@ -25,6 +25,7 @@
 
 #include <climits>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -114,6 +115,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--adam-clip", &TrainConfig::adamClip);
   take("--entropy-weight", &TrainConfig::entropyWeight);
   take("--kinetic-weight", &TrainConfig::kineticWeight);
+  take("--momentum-weight", &TrainConfig::momentumWeight);
   take("--eval-every", &TrainConfig::evalEvery);
   take("--eval-samples", &TrainConfig::evalSamples);
   take("--log-every", &TrainConfig::logEvery);
@@ -129,10 +131,12 @@ TrainConfig resolveConfig(const TrainConfig &flags, const CLI::App &cmd,
   nlohmann::json fromToml =
       tomlPath.empty() ? nlohmann::json::object() : tomlSettings(tomlPath);
   if (resume) {
-    std::string out = cmd.count("--out") ? flags.out
-                      : fromToml.contains("out")
-                          ? fromToml["out"].get<std::string>()
-                          : flags.out;
+    std::string out = flags.out;
+    if (!cmd.count("--out") && fromToml.contains("out")) {
+      if (!fromToml["out"].is_string())
+        throw Error(tomlPath + ": 'out' must be a string");
+      out = fromToml["out"].get<std::string>();
+    }
     settings = nlohmann::json::parse(configToJson(loadRunConfig(out)));
     settings.erase("library");
   }
@@ -229,9 +233,13 @@ void writeEnergies(const std::string &libraryPath, const std::string &modelName,
       f(model.dtype, x.rows), g(model.dtype, x.values.size());
   p.assign(params);
   xb.assign(x.values);
-  checkStatus(model.grad_energy(p.data(), xb.data(), f.data(), g.data(), x.rows,
-                                threads),
-              "grad_energy");
+  if (withGradient)
+    checkStatus(model.grad_energy(p.data(), xb.data(), f.data(), g.data(),
+                                  x.rows, threads),
+                "grad_energy");
+  else
+    checkStatus(model.energy(p.data(), xb.data(), f.data(), x.rows, threads),
+                "energy");
   Matrix out;
   out.rows = x.rows;
   out.cols = withGradient ? 1 + x.cols : 1;
@@ -247,9 +255,21 @@ void writeEnergies(const std::string &libraryPath, const std::string &modelName,
   writeCsv(output, out, model.dtype != ADE_F64);
 }
 
+/// Set by SIGINT/SIGTERM; training checkpoints and stops at the next
+/// iteration. A second signal kills as usual (e.g. a stuck evaluation).
+volatile std::sig_atomic_t stopSignal = 0;
+
+extern "C" void onStopSignal(int signal) {
+  stopSignal = signal;
+  std::signal(signal, SIG_DFL);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  std::signal(SIGINT, onStopSignal);
+  std::signal(SIGTERM, onStopSignal);
+
   CLI::App app{"aderun: train, sample, evaluate and plot models compiled "
                "by adec (Adversarial Dynamics Embedding)"};
   app.footer(kExitCodes);
@@ -285,8 +305,12 @@ int main(int argc, char **argv) {
                        "The sampler (default: the model's first)");
   trainCmd
       ->add_option("--estimator", config.estimator,
-                   "ade (full gradients through the sampler, paper eq. "
-                   "21) or ade-detached (the reference code's)")
+                   "ade (full gradients through the sampler, paper eq. 21), "
+                   "ade-detached (samples as constants, the reference "
+                   "code's), nf (ade, for a flow-only sampler), cd / pcd "
+                   "(the sampler, fixed, run from the data batch / from "
+                   "persistent chains), sm (score matching; the sampler "
+                   "still learns, for samples)")
       ->capture_default_str();
   trainCmd->add_option("--iters", config.iterations, "Iterations")
       ->capture_default_str();
@@ -321,7 +345,12 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   trainCmd
       ->add_option("--kinetic-weight", config.kineticWeight,
-                   "lambda: weight of the momenta's kinetic energy")
+                   "lambda: weight of the kinetic energy of the momenta the "
+                   "sampler draws and drops (1: the paper's augmented model)")
+      ->capture_default_str();
+  trainCmd
+      ->add_option("--momentum-weight", config.momentumWeight,
+                   "lambda_v: weight of 1/2 |v|^2 of a returned momentum")
       ->capture_default_str();
   trainCmd
       ->add_option("--eval-every", config.evalEvery,
@@ -424,25 +453,26 @@ int main(int argc, char **argv) {
       validateConfig(config);
       std::cout << "aderun train: resolved configuration\n"
                 << configToJson(config) << std::flush;
-      std::vector<Evaluation> evaluations =
-          train(config, resume, [&](const std::string &line) {
-            // Warnings always; progress lines unless --quiet.
-            if (!quiet || line.rfind("iter", 0) != 0)
+      std::vector<Evaluation> evaluations = train(
+          config, resume,
+          [&](Message kind, const std::string &line) {
+            if (!quiet || kind != Message::Progress)
               std::cout << line << std::endl;
-          });
+          },
+          [] { return stopSignal != 0; });
       std::string samples = config.out + "/samples.csv";
-      writeRunSamples(config.out, config.evalSamples, config.seed, samples);
       writeRunSamples(config.out, config.evalSamples, config.seed,
-                      config.out + "/samples.npy");
+                      {samples, config.out + "/samples.npy"});
       std::vector<std::string> files = plotRun(config.out);
       std::vector<double> mmd =
           evaluateRun(config.out, config.evalSamples, 5, config.seed);
       auto [m, sd] = meanAndSd(mmd);
       // The reference code reports the minimum over evaluations: biased
       // low, so labelled as such next to the final value.
-      Evaluation best = evaluations.front();
+      // Over the trained samplers: iteration 0 is the untrained one.
+      Evaluation best = evaluations.back();
       for (const Evaluation &e : evaluations)
-        if (e.mmd2 < best.mmd2)
+        if (e.iteration > 0 && e.mmd2 < best.mmd2)
           best = e;
       nlohmann::json metrics = {
           {"mmd2", m},
@@ -467,7 +497,7 @@ int main(int argc, char **argv) {
         std::printf(", %s", f.c_str());
       std::printf(", %s/metrics.json\n", config.out.c_str());
     } else if (*sampleCmd) {
-      writeRunSamples(runDir, count, seed, output);
+      writeRunSamples(runDir, count, seed, {output});
       std::printf("wrote %lld samples to %s\n", static_cast<long long>(count),
                   output.c_str());
     } else if (*evalCmd) {

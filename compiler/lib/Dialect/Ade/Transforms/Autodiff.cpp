@@ -157,7 +157,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
              << static_cast<int64_t>(denseLimit)
              << "; use the Hutchinson estimate hessian_trace(f)(x, e) with "
                 "e ~ normal(0, 1, shape), or raise --dense-limit";
-    return buildHessianTrace(b, {forward, x, y},
+    return buildHessianTrace(b, d.getLoc(), {forward, x, y},
                              probe ? d.getArgs()[1] : Value());
   }
 

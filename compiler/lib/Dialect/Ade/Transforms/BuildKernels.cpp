@@ -267,8 +267,9 @@ struct AdeBuildKernelsPass
     OpBuilder &b = k.builder;
     Location loc = k.fn.getLoc();
     Value gradient;
-    FailureOr<Value> trace = buildHessianTrace(
-        b, {k.ops, k.x, k.f}, probe ? k.fn.getArgument(1) : Value(), &gradient);
+    FailureOr<Value> trace =
+        buildHessianTrace(b, loc, {k.ops, k.x, k.f},
+                          probe ? k.fn.getArgument(1) : Value(), &gradient);
     if (failed(trace))
       return failure();
     auto scalar = cast<RankedTensorType>(k.f.getType());

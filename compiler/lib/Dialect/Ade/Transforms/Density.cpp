@@ -113,9 +113,7 @@ private:
   }
 
   Value constant(RankedTensorType type, double v) {
-    return arith::ConstantOp::create(
-        b, fn.getLoc(),
-        DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
+    return buildSplat(b, fn.getLoc(), type, v);
   }
   Value scalar(double v) {
     return constant(RankedTensorType::get({}, elem), v);
@@ -169,17 +167,16 @@ private:
   LogicalResult visit(Operation *op) {
     if (auto draw = dyn_cast<DrawOp>(op))
       return reparameterize(draw);
-    if (op->getNumResults() == 0 || llvm::all_of(op->getResults(), [&](Value r) {
-          return state.contains(r);
-        }))
+    if (op->getNumResults() == 0 ||
+        llvm::all_of(op->getResults(),
+                     [&](Value r) { return state.contains(r); }))
       return success(); // slices that already became state
     ValueSet operandDeps;
     SmallVector<Value> dying;
     for (Value v : op->getOperands()) {
       const ValueSet &d = depsOf(v);
       operandDeps.insert(d.begin(), d.end());
-      if (state.contains(v) && diesAt(v, op) &&
-          !llvm::is_contained(dying, v))
+      if (state.contains(v) && diesAt(v, op) && !llvm::is_contained(dying, v))
         dying.push_back(v);
     }
     if (operandDeps.empty())
@@ -201,7 +198,8 @@ private:
     FailureOr<Value> logdet = updateLogDet(op, dying);
     if (failed(logdet))
       return failure();
-    explain(op->getLoc(), "update of " + Twine(numel(r)) + " values: " + ruleText);
+    explain(op->getLoc(),
+            "update of " + Twine(numel(r)) + " values: " + ruleText);
     if (*logdet)
       addLogq(op->getLoc(), *logdet, /*subtract=*/true);
     for (Value d : dying)
@@ -245,10 +243,10 @@ private:
     b.setInsertionPoint(draw);
     RankedTensorType type = typeOf(draw.getResult());
     int64_t n = type.getNumElements();
-    Value flat = SliceOp::create(
-        b, loc, RankedTensorType::get({n}, elem), noise,
-        ArrayRef<int64_t>{noiseOffset}, ArrayRef<int64_t>{noiseOffset + n},
-        ArrayRef<bool>{false});
+    Value flat = SliceOp::create(b, loc, RankedTensorType::get({n}, elem),
+                                 noise, ArrayRef<int64_t>{noiseOffset},
+                                 ArrayRef<int64_t>{noiseOffset + n},
+                                 ArrayRef<bool>{false});
     Value e = ReshapeOp::create(b, loc, type, flat);
     bool normal = draw.getDistribution() == Distribution::normal;
     draws.push_back(b.getDictionaryAttr({
@@ -267,8 +265,9 @@ private:
     // log N(z; a, b) = -eps^2 / 2 - log|b| - log(2 pi) / 2 per element;
     // log U(z; lo, hi) = -log(hi - lo) per element.
     Value logScale = sumAll(
-        loc, broadcastTo(loc, LogOp::create(b, loc, AbsOp::create(b, loc, scale)),
-                         type));
+        loc,
+        broadcastTo(loc, LogOp::create(b, loc, AbsOp::create(b, loc, scale)),
+                    type));
     Value term = NegOp::create(b, loc, logScale);
     if (normal) {
       Value sq = sumAll(loc, SquareOp::create(b, loc, e));
@@ -322,9 +321,8 @@ private:
     state.remove(v);
     for (SliceOp s : slices)
       makeState(s.getResult());
-    explain(slices.front().getLoc(),
-            "split into " + Twine(slices.size()) +
-                " slices: a permutation, log-det 0");
+    explain(slices.front().getLoc(), "split into " + Twine(slices.size()) +
+                                         " slices: a permutation, log-det 0");
   }
 
   /// Whether `v` does not depend on any of `dying`.
@@ -362,8 +360,8 @@ private:
             return Value();
           }
           if (auto mul = dyn_cast<MulOp>(op))
-            return scaleLogDet(loc, mul.getLhs() == s ? mul.getRhs()
-                                                      : mul.getLhs(),
+            return scaleLogDet(loc,
+                               mul.getLhs() == s ? mul.getRhs() : mul.getLhs(),
                                r, /*inverse=*/false);
           if (auto div = dyn_cast<DivOp>(op); div && div.getLhs() == s)
             return scaleLogDet(loc, div.getRhs(), r, /*inverse=*/true);
@@ -387,11 +385,11 @@ private:
     if (auto e = c.getDefiningOp<ExpOp>()) {
       logc = e.getInput();
       ruleText = inverse ? "elementwise scale x / exp(a(rest)), log-det -sum a"
-                     : "elementwise scale x * exp(a(rest)), log-det sum a";
+                         : "elementwise scale x * exp(a(rest)), log-det sum a";
     } else {
       logc = LogOp::create(b, loc, AbsOp::create(b, loc, c));
       ruleText = inverse ? "elementwise scale x / c(rest), log-det -sum log|c|"
-                     : "elementwise scale x * c(rest), log-det sum log|c|";
+                         : "elementwise scale x * c(rest), log-det sum log|c|";
     }
     Value sum = sumAll(loc, broadcastTo(loc, logc, typeOf(r)));
     return inverse ? Value(NegOp::create(b, loc, sum)) : sum;
@@ -409,7 +407,7 @@ private:
       return op->emitError("internal: no derivative for an update");
     Location loc = op->getLoc();
     ruleText = "elementwise bijection '" + op->getName().getStringRef().str() +
-           "', log-det sum log|h'(x)|";
+               "', log-det sum log|h'(x)|";
     return sumAll(loc, LogOp::create(b, loc, AbsOp::create(b, loc, slope[0])));
   }
 
@@ -481,13 +479,7 @@ private:
     SmallVector<Operation *> ops = derivedOps(op);
     SmallVector<Value> rows;
     for (int64_t i = 0; i < n; ++i) {
-      SmallVector<Attribute> unit(n, b.getFloatAttr(elem, 0.0));
-      unit[i] = b.getFloatAttr(elem, 1.0);
-      Value seed = ReshapeOp::create(
-          b, loc, typeOf(r),
-          arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(RankedTensorType::get({n}, elem), unit)));
+      Value seed = buildUnitVector(b, loc, typeOf(r), i);
       FailureOr<SmallVector<Value>> row =
           buildReverse(b, ops, dying, {{r, seed}});
       if (failed(row))
@@ -498,16 +490,18 @@ private:
             b, loc, RankedTensorType::get({numel(part)}, elem), part));
       rows.push_back(parts.size() == 1
                          ? parts[0]
-                         : ConcatOp::create(
-                               b, loc, RankedTensorType::get({n}, elem), parts,
-                               0)
+                         : ConcatOp::create(b, loc,
+                                            RankedTensorType::get({n}, elem),
+                                            parts, 0)
                                .getResult());
     }
-    Value j = StackOp::create(b, loc, RankedTensorType::get({n, n}, elem), rows);
+    Value j =
+        StackOp::create(b, loc, RankedTensorType::get({n, n}, elem), rows);
     ruleText = ("dense " + Twine(n) + " x " + Twine(n) +
-            " Jacobian by reverse mode, log-det by LU")
-               .str();
-    return Value(LogAbsDetOp::create(b, loc, RankedTensorType::get({}, elem), j));
+                " Jacobian by reverse mode, log-det by LU")
+                   .str();
+    return Value(
+        LogAbsDetOp::create(b, loc, RankedTensorType::get({}, elem), j));
   }
 
   LogicalResult finish(Operation *terminator) {
@@ -531,8 +525,8 @@ private:
         continue;
       explain(v.getLoc(), "kept in the joint (" + Twine(numel(v)) +
                               " values, kinetic energy 1/2 |v|^2)");
-      Value half = binary<MulOp>(
-          loc, sumAll(loc, SquareOp::create(b, loc, v)), scalar(0.5));
+      Value half = binary<MulOp>(loc, sumAll(loc, SquareOp::create(b, loc, v)),
+                                 scalar(0.5));
       kinetic = binary<AddOp>(loc, kinetic, half);
     }
     SmallVector<Value> results(terminator->getOperands());

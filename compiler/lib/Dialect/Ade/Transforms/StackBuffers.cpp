@@ -5,9 +5,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassManager.h"
-
-#include "llvm/Support/MathExtras.h"
 
 namespace ade {
 #define GEN_PASS_DEF_ADESTACKBUFFERS
@@ -31,7 +30,9 @@ struct AdeStackBuffersPass
       if (!type || !type.hasStaticShape())
         return false;
       int64_t bytes = type.getNumElements() *
-                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+                      int64_t(DataLayout::closest(alloc.getDefiningOp())
+                                  .getTypeSize(type.getElementType())
+                                  .getFixedValue());
       if (bytes > limit || used + bytes > total)
         return false;
       used += bytes;

@@ -85,14 +85,9 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
   SmallVector<Value> result;
   for (Value w : wrt) {
     Value c = adjoint.lookup(w);
-    if (!c) {
-      auto type = cast<RankedTensorType>(w.getType());
-      c = arith::ConstantOp::create(
-          b, w.getLoc(),
-          DenseElementsAttr::get(type,
-                                 b.getFloatAttr(type.getElementType(), 0.0)));
-    }
-    result.push_back(c);
+    result.push_back(c ? c
+                       : buildSplat(b, w.getLoc(),
+                                    cast<RankedTensorType>(w.getType()), 0.0));
   }
   return result;
 }
@@ -131,9 +126,9 @@ Value ade::buildUnitVector(OpBuilder &b, Location loc, RankedTensorType type,
                                    DenseElementsAttr::get(type, values));
 }
 
-FailureOr<Value> ade::buildHessianTrace(OpBuilder &b, const ScalarFunction &f,
-                                        Value probe, Value *gradient) {
-  Location loc = f.y.getLoc();
+FailureOr<Value> ade::buildHessianTrace(OpBuilder &b, Location loc,
+                                        const ScalarFunction &f, Value probe,
+                                        Value *gradient) {
   auto xType = cast<RankedTensorType>(f.x.getType());
   Block *block = b.getInsertionBlock();
   Block::iterator start = b.getInsertionPoint();

@@ -36,6 +36,7 @@ struct ScalarFunction {
 /// probe^T (d^2 y/dx^2) probe. `gradient`, when given, receives dy/dx
 /// (computed on the way).
 mlir::FailureOr<mlir::Value> buildHessianTrace(mlir::OpBuilder &b,
+                                               mlir::Location loc,
                                                const ScalarFunction &f,
                                                mlir::Value probe,
                                                mlir::Value *gradient = nullptr);
