@@ -29,3 +29,16 @@ config.substitutions.append(("%gen-bad-input", "python3 " + os.path.join(tools, 
 # A C compiler for the C ABI examples: the toolchain adec itself links with.
 config.substitutions.append(("%cc", shutil.which("clang-22") or "cc"))
 config.substitutions.append(("%builddir", config.ade_obj_root))
+
+# GPU code needs CUDA's libdevice to compile (no GPU); running kernels needs
+# an NVIDIA GPU and its driver.
+for var in ("CUDA_PATH", "CUDA_HOME"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+if any(os.path.exists(os.path.join(root, "nvvm", "libdevice", "libdevice.10.bc"))
+       for root in [os.environ.get("CUDA_PATH", ""), os.environ.get("CUDA_HOME", ""),
+                    "/usr/local/cuda"] if root) or \
+        os.path.exists("/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"):
+    config.available_features.add("libdevice")
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-device")

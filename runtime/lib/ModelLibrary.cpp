@@ -93,6 +93,17 @@ std::string ModelLibrary::metadataProblem() const {
         !p.empty())
       return p;
   }
+  if (const ade_cuda_info *cuda = library->cuda) {
+    if (!cuda->arch || !cuda->ptx || cuda->num_kernels < 0 ||
+        (cuda->num_kernels > 0 && !cuda->kernels))
+      return "bad GPU code";
+    for (int32_t k = 0; k < cuda->num_kernels; ++k) {
+      const ade_cuda_kernel &kernel = cuda->kernels[k];
+      if (!kernel.entry || !kernel.owner || !kernel.name ||
+          kernel.num_buffers <= 0 || kernel.block_size <= 0)
+        return "bad GPU kernel " + std::to_string(k);
+    }
+  }
   return "";
 }
 

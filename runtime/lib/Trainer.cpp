@@ -69,6 +69,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("beta1", c.beta1);
   v("beta2", c.beta2);
   v("adam_clip", c.adamClip);
+  v("lr_decay", c.lrDecay);
   v("entropy_weight", c.entropyWeight);
   v("kinetic_weight", c.kineticWeight);
   v("momentum_weight", c.momentumWeight);
@@ -141,6 +142,9 @@ void validateConfig(const TrainConfig &c) {
                 "' (one of: ade, ade-detached, nf, cd, pcd, sm)");
   if (!(c.learningRate > 0) || !(c.samplerLearningRate > 0))
     throw Error("learning rates must be positive");
+  if (c.lrDecay != "none" && c.lrDecay != "linear" && c.lrDecay != "cosine")
+    throw Error("unknown learning-rate decay '" + c.lrDecay +
+                "' (one of: none, linear, cosine)");
   if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
     throw Error("Adam's betas must be in [0, 1)");
   if (c.data.empty())
@@ -267,6 +271,17 @@ struct Adam {
     }
   }
 };
+
+/// The learning-rate factor of --lr-decay at the step from iteration `t`:
+/// a function of t alone, so resumed runs continue it exactly.
+double lrDecayFactor(const TrainConfig &c, int64_t t) {
+  double progress = std::min(1.0, double(t) / double(c.iterations));
+  if (c.lrDecay == "linear")
+    return 1 - progress;
+  if (c.lrDecay == "cosine")
+    return 0.5 * (1 + std::cos(M_PI * progress));
+  return 1;
+}
 
 /// One logged row of the training history.
 struct LogRow {
@@ -948,11 +963,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     double modelNorm = norm(modelGrad), samplerNorm = 0;
+    double decay = lrDecayFactor(config, s.iteration);
     if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
       s.modelAdam.step(s.modelParams, modelGrad,
-                       config.learningRate * s.learningRateScale, config);
+                       config.learningRate * s.learningRateScale * decay,
+                       config);
       finite = allFinite(s.modelParams);
     }
     // Sampler steps: descend l, i.e. ascend J.
@@ -970,7 +987,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       samplerNorm += norm(grad) / double(samplerSteps);
       if (finite) {
         s.samplerAdam.step(s.samplerParams, grad,
-                           config.samplerLearningRate * s.learningRateScale,
+                           config.samplerLearningRate * s.learningRateScale *
+                               decay,
                            config);
         finite = allFinite(s.samplerParams);
       }

@@ -24,19 +24,28 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
       // updates whose results are unused (the last momentum of a leapfrog
       // step stays in the sampler's joint).
       "inline{default-pipeline=},"
-      "ade-autodiff{dense-limit=" + std::to_string(options.denseLimit) + "},"
-      "ade-density{dense-limit=" + std::to_string(options.denseLimit) + "},"
+      "ade-autodiff{dense-limit=" +
+      std::to_string(options.denseLimit) +
+      "},"
+      "ade-density{dense-limit=" +
+      std::to_string(options.denseLimit) +
+      "},"
       "canonicalize,cse,"
-      "ade-build-kernels{dense-limit=" + std::to_string(options.denseLimit) +
-      "},canonicalize,cse";
+      "ade-build-kernels{dense-limit=" +
+      std::to_string(options.denseLimit) + "},canonicalize,cse";
 }
 
 std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
+  return getDerivativePipeline(options) + "," + getCPULoweringPipeline(options);
+}
+
+std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
   std::string tile = std::to_string(options.tileSize);
-  return getDerivativePipeline(options) + "," +
+  return
       // Kernels batched into tile functions (batch dimension last) on
       // linalg/tensor.
-      "convert-ade-to-linalg{tile-size=" + tile + "},"
+      "convert-ade-to-linalg{tile-size=" + tile +
+      "},"
       "canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.
       "linalg-fuse-elementwise-ops,"
@@ -65,6 +74,35 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
       "reconcile-unrealized-casts";
 }
 
+std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {
+  std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
+  if (!options.libdevice.empty())
+    target += " l=" + options.libdevice;
+  return
+      // One particle per thread: tile functions of one particle on
+      // memrefs of any layout, so kernels view rows of the batch in place.
+      "convert-ade-to-linalg{tile-size=1},"
+      // Transposed weights read in place: fused into their products before
+      // CSE gives them several users (a private copy per thread is 64 KiB).
+      "linalg-generalize-named-ops,linalg-fuse-elementwise-ops,"
+      "canonicalize,cse,"
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      "function-boundary-type-conversion=fully-dynamic-layout-map},"
+      "buffer-results-to-out-params{modify-public-functions=1},"
+      "canonicalize,"
+      "ade-build-gpu-kernels{block-size=" +
+      std::to_string(options.blockSize) +
+      "},canonicalize,cse,"
+      "ade-lower-memref-copies,convert-linalg-to-loops,canonicalize,cse,"
+      "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+      // Bare pointers: a kernel takes one pointer per buffer.
+      "nvvm-attach-target{" +
+      target +
+      "},"
+      "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+      "canonicalize,cse,reconcile-unrealized-casts)";
+}
+
 static LogicalResult parse(OpPassManager &pm, const std::string &pipeline) {
   std::string error;
   llvm::raw_string_ostream os(error);
@@ -78,6 +116,16 @@ static LogicalResult parse(OpPassManager &pm, const std::string &pipeline) {
 LogicalResult ade::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
   return parse(pm, getCPUPipeline(options));
+}
+
+LogicalResult ade::buildCPULoweringPipeline(OpPassManager &pm,
+                                            const CPUPipelineOptions &options) {
+  return parse(pm, getCPULoweringPipeline(options));
+}
+
+LogicalResult ade::buildCUDAKernelPipeline(OpPassManager &pm,
+                                           const CUDAPipelineOptions &options) {
+  return parse(pm, getCUDAKernelPipeline(options));
 }
 
 LogicalResult ade::buildDerivativePipeline(OpPassManager &pm,

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 4;
+constexpr uint32_t kAbiVersion = 5;
 
 class MetadataBuilder {
 public:
@@ -51,8 +51,12 @@ public:
         "ade_sampler_info");
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
+    cudaKernel = llvm::StructType::create(ctx, {ptr, ptr, ptr, i32, i32},
+                                          "ade_cuda_kernel");
+    cudaInfo =
+        llvm::StructType::create(ctx, {ptr, ptr, i32, ptr}, "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
-        ctx, {i32, ptr, ptr, i32, ptr, i32, ptr}, "ade_library_info");
+        ctx, {i32, ptr, ptr, i32, ptr, i32, ptr, ptr}, "ade_library_info");
   }
 
   bool build(std::string &error) {
@@ -77,7 +81,7 @@ public:
          str(options.sourcePath), llvm::ConstantInt::get(i32, models.size()),
          array(modelInfo, models, "ade.models"),
          llvm::ConstantInt::get(i32, samplers.size()),
-         array(samplerInfo, samplers, "ade.samplers")});
+         array(samplerInfo, samplers, "ade.samplers"), cudaConstant()});
     auto *global = new llvm::GlobalVariable(m, libraryInfo, /*isConstant=*/true,
                                             llvm::GlobalValue::PrivateLinkage,
                                             library, "ade.library");
@@ -90,6 +94,26 @@ public:
   }
 
 private:
+  /// The ade_cuda_info of the embedded PTX, or null.
+  llvm::Constant *cudaConstant() {
+    const CUDAModule &cuda = options.cuda;
+    if (cuda.ptx.empty())
+      return llvm::ConstantPointerNull::get(ptr);
+    std::vector<llvm::Constant *> kernels;
+    for (const CUDAKernel &kernel : cuda.kernels)
+      kernels.push_back(llvm::ConstantStruct::get(
+          cudaKernel, {str(kernel.entry), str(kernel.owner), str(kernel.name),
+                       llvm::ConstantInt::get(i32, kernel.buffers),
+                       llvm::ConstantInt::get(i32, options.cudaBlockSize)}));
+    llvm::Constant *info = llvm::ConstantStruct::get(
+        cudaInfo, {str(cuda.arch), str(cuda.ptx),
+                   llvm::ConstantInt::get(i32, kernels.size()),
+                   array(cudaKernel, kernels, "ade.cuda.kernels")});
+    return new llvm::GlobalVariable(m, cudaInfo, /*isConstant=*/true,
+                                    llvm::GlobalValue::PrivateLinkage, info,
+                                    "ade.cuda");
+  }
+
   llvm::Constant *str(llvm::StringRef s) {
     auto it = strings.find(s);
     if (it != strings.end())
@@ -362,8 +386,8 @@ private:
   std::vector<int64_t> offsets;
   llvm::PointerType *ptr;
   llvm::Type *i32, *i64, *f64;
-  llvm::StructType *paramInfo, *modelInfo, *samplerInfo, *drawInfo,
-      *libraryInfo;
+  llvm::StructType *paramInfo, *modelInfo, *samplerInfo, *drawInfo, *cudaKernel,
+      *cudaInfo, *libraryInfo;
   llvm::StringMap<llvm::Constant *> strings;
 };
 

@@ -8,9 +8,9 @@
 
 #include "ade/AST/ASTDumper.h"
 #include "ade/Basic/Diagnostics.h"
-#include "ade/Sema/ModuleLoader.h"
 #include "ade/MLIRGen/MLIRGen.h"
 #include "ade/Pipelines/Pipelines.h"
+#include "ade/Sema/ModuleLoader.h"
 #include "ade/Sema/Sema.h"
 #include "ade/Target/Codegen.h"
 
@@ -62,6 +62,7 @@ struct Options {
   std::string output;
   unsigned optLevel = 3;
   std::string target = "cpu";
+  std::string cudaArch = "sm_90";
   std::string cpu = "native";
   int64_t tileSize = 32;
   unsigned denseLimit = 64;
@@ -149,7 +150,8 @@ void printDocs(const ast::Module &m, const SourceManager &sm,
   for (const ast::DeclPtr &d : m.decls) {
     if (llvm::isa<ast::ImportDecl>(d.get()))
       continue;
-    os << "\n" << kindName(*d) << " " << d->name.name << "  ["
+    os << "\n"
+       << kindName(*d) << " " << d->name.name << "  ["
        << sm.getPath(d->range.begin.file) << ":" << d->range.begin.line
        << "]\n";
     printDoc(d->doc.empty() ? "(undocumented)" : d->doc, 4);
@@ -201,7 +203,8 @@ public:
   CodegenDiagnostics(mlir::MLIRContext &context, const SourceManager &sm,
                      DiagnosticEngine &diags)
       : handler(&context, [&sm, &diags](mlir::Diagnostic &d) {
-          if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
+          bool warning = d.getSeverity() == mlir::DiagnosticSeverity::Warning;
+          if (d.getSeverity() != mlir::DiagnosticSeverity::Error && !warning)
             return mlir::success();
           std::vector<mlir::FileLineColLoc> locs;
           splitLocation(d.getLocation(), locs);
@@ -211,7 +214,10 @@ public:
             return SourceRange(begin, begin);
           };
           SourceRange where = locs.empty() ? SourceRange() : range(locs[0]);
-          auto builder = diags.error(DiagCode::E080, where, d.str());
+          // The code generator's only warning: an entry without a GPU
+          // kernel (ade-build-gpu-kernels).
+          auto builder = warning ? diags.warning(DiagCode::W080, where, d.str())
+                                 : diags.error(DiagCode::E080, where, d.str());
           for (size_t i = 1; i < locs.size(); ++i)
             builder.note(range(locs[i]), "called from here");
           for (mlir::Diagnostic &note : d.getNotes()) {
@@ -335,9 +341,46 @@ int generateCode(const Options &opts, const tir::Program &program,
           [&](llvm::raw_ostream &os) { explainDensity(*module, os); });
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
   }
-  if (mlir::failed(buildCPUPipeline(pm, pipeline)))
+  if (mlir::failed(buildDerivativePipeline(pm, pipeline)))
     return ExitInternal;
   if (mlir::failed(pm.run(*module))) {
+    if (!diags.hasErrors())
+      diags.error(DiagCode::E081, {}, "deriving the entries failed");
+    return report();
+  }
+
+  CodegenOptions codegen;
+  bool gpuStage = opts.emit == "mlir-gpu" || opts.emit == "ptx";
+  if (opts.target == "all" || gpuStage) {
+    CUDAPipelineOptions gpu;
+    gpu.chip = opts.cudaArch;
+    gpu.blockSize = codegen.cudaBlockSize;
+    gpu.libdevice = findLibdevice();
+    if (gpu.libdevice.empty()) {
+      diags.error(DiagCode::E081, {},
+                  "GPU code needs CUDA's libdevice.10.bc: install the CUDA "
+                  "toolkit or point CUDA_PATH at it");
+      return report();
+    }
+    std::string text, error;
+    llvm::raw_string_ostream os(text);
+    if (mlir::failed(compileCUDAKernels(*module, gpu, codegen.cuda,
+                                        opts.emit == "mlir-gpu" ? &os : nullptr,
+                                        error))) {
+      if (!diags.hasErrors())
+        diags.error(DiagCode::E081, {}, error);
+      return report();
+    }
+    if (opts.emit == "mlir-gpu")
+      return emitText([&](llvm::raw_ostream &out) { out << text; });
+    if (opts.emit == "ptx")
+      return emitText([&](llvm::raw_ostream &out) { out << codegen.cuda.ptx; });
+  }
+
+  mlir::PassManager lowering(&context);
+  if (mlir::failed(buildCPULoweringPipeline(lowering, pipeline)))
+    return ExitInternal;
+  if (mlir::failed(lowering.run(*module))) {
     if (!diags.hasErrors())
       diags.error(DiagCode::E081, {}, "lowering to the LLVM dialect failed");
     return report();
@@ -345,7 +388,6 @@ int generateCode(const Options &opts, const tir::Program &program,
   if (opts.emit == "mlir-lowered")
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
 
-  CodegenOptions codegen;
   codegen.optLevel = opts.optLevel;
   codegen.cpu = opts.cpu;
   codegen.sourcePath = opts.file;
@@ -360,7 +402,8 @@ int generateCode(const Options &opts, const tir::Program &program,
     return report();
   }
   if (opts.emit == "llvm")
-    return emitText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return emitText(
+        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   llvm::SmallVector<char, 0> object;
   if (!emitObject(*llvmModule, codegen, object, error)) {
     diags.error(DiagCode::E081, {}, error);
@@ -385,8 +428,7 @@ int compileBuffer(const Options &opts, const std::string &path,
   SourceManager sm;
   DiagnosticEngine diags(opts.errorLimit);
   uint32_t file = sm.addBuffer(path, std::move(contents));
-  ModuleLoader loader(sm, diags,
-                      {opts.stdlibDir, opts.includeDirs});
+  ModuleLoader loader(sm, diags, {opts.stdlibDir, opts.includeDirs});
   ast::Module *root = loader.loadRoot(file);
   std::unique_ptr<tir::Program> program;
   bool wantsSema = opts.emit != "ast";
@@ -408,15 +450,15 @@ int compileBuffer(const Options &opts, const std::string &path,
   }
 
   int result = diags.hasErrors() ? ExitCompileError : ExitOk;
-  bool codegen = opts.explainDensity ||
-                 (opts.emit != "ast" && opts.emit != "sema" &&
-                  (!opts.emit.empty() || !opts.output.empty()));
+  bool codegen =
+      opts.explainDensity || (opts.emit != "ast" && opts.emit != "sema" &&
+                              (!opts.emit.empty() || !opts.output.empty()));
   if (result == ExitOk && codegen)
     result = generateCode(opts, *program, sm, diags, out);
 
   if (opts.verify)
     return verifyDiagnostics(diags, sm, llvm::errs()) ? ExitOk
-                                                     : ExitCompileError;
+                                                      : ExitCompileError;
   if (opts.diagnosticsFormat == "json")
     printDiagnosticsJson(diags, sm, llvm::errs());
   else
@@ -490,11 +532,10 @@ int run(const Options &opts) {
   for (size_t i = 0; i < chunks.size(); ++i) {
     if (i && !opts.verify)
       llvm::outs() << "// -----\n";
-    int r = compileBuffer(
-        opts, opts.file,
-        SourceManager::maskOutsideLines(contents, chunks[i].first,
-                                        chunks[i].second),
-        color, llvm::outs());
+    int r = compileBuffer(opts, opts.file,
+                          SourceManager::maskOutsideLines(
+                              contents, chunks[i].first, chunks[i].second),
+                          color, llvm::outs());
     if (r != ExitOk)
       result = r;
   }
@@ -527,8 +568,7 @@ int main(int argc, char **argv) {
                "and prints the requested stage."};
   app.footer(kExitCodes);
   app.set_version_flag("--version", std::string("adec ") + ADE_VERSION);
-  app.add_option("file", opts.file, "The .ade file to compile")
-      ->required();
+  app.add_option("file", opts.file, "The .ade file to compile")->required();
   app.add_flag("--check", opts.check,
                "Parse and check only (the default when nothing is emitted)");
   app.add_option("-o,--output", opts.output,
@@ -538,15 +578,20 @@ int main(int argc, char **argv) {
                  "Print (or write with -o) a compiler stage: ast (syntax "
                  "tree), sema (the checked, instantiated program), mlir (the "
                  "ade dialect), mlir-ad (derivatives expanded, the "
-                 "per-particle kernels of every entry), mlir-lowered (the "
-                 "LLVM dialect), llvm (optimized LLVM IR) or obj (an object "
-                 "file; needs -o)")
-      ->check(CLI::IsMember({"ast", "sema", "mlir", "mlir-ad", "mlir-lowered",
-                             "llvm", "obj"}));
+                 "per-particle kernels of every entry), mlir-gpu (the GPU "
+                 "kernels in the NVVM dialect), ptx (their PTX), "
+                 "mlir-lowered (the LLVM dialect), llvm (optimized LLVM IR) "
+                 "or obj (an object file; needs -o)")
+      ->check(CLI::IsMember({"ast", "sema", "mlir", "mlir-ad", "mlir-gpu",
+                             "ptx", "mlir-lowered", "llvm", "obj"}));
   app.add_option("--target", opts.target,
-                 "Code generation target (cpu; cuda comes with the GPU "
-                 "backend)")
-      ->check(CLI::IsMember({"cpu"}));
+                 "Code generation target: cpu (the default) or all (the CPU "
+                 "entries and GPU kernels as PTX in one model.so; needs no "
+                 "GPU to compile)")
+      ->check(CLI::IsMember({"cpu", "all"}));
+  app.add_option("--cuda-arch", opts.cudaArch,
+                 "GPU architecture of the PTX (default sm_90; the driver "
+                 "compiles it for newer GPUs too)");
   app.add_option("--cpu", opts.cpu,
                  "CPU to generate code for: native (this machine, the "
                  "default) or an LLVM CPU name such as x86-64-v3");
@@ -610,16 +655,15 @@ int main(int argc, char **argv) {
         continue;
       std::string s = suggestOption(app, arg);
       if (!s.empty() && s != arg.split('=').first)
-        llvm::errs() << "adec: did you mean '" << s << "' instead of '"
-                     << arg << "'?\n";
+        llvm::errs() << "adec: did you mean '" << s << "' instead of '" << arg
+                     << "'?\n";
     }
     return ExitUsage;
   }
   for (const std::string &d : defines) {
     auto [name, value] = llvm::StringRef(d).split('=');
     if (name.empty() || value.empty()) {
-      llvm::errs() << "adec: error: -D expects NAME=VALUE, got '" << d
-                   << "'\n";
+      llvm::errs() << "adec: error: -D expects NAME=VALUE, got '" << d << "'\n";
       return ExitUsage;
     }
     opts.defines[name.trim().str()] = value.trim().str();

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 4u
+#define ADE_ABI_VERSION 5u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -179,6 +179,31 @@ typedef struct ade_sampler_info {
   ade_sample_vjp_fn sample_vjp;
 } ade_sampler_info;
 
+/* A GPU kernel of an entry (`adec --target all`): one thread per particle.
+   Launch it (cuLaunchKernel) with grid ceil(batch / block_size) x 1 x 1,
+   block block_size x 1 x 1, no dynamic shared memory, and the arguments:
+   the device pointers of the entry's buffers in the order of its CPU
+   signature, leaving out those this library's entry ignores (probe when
+   score_matching_probe is 0, x0 unless takes_initial_state, v unless
+   returns_momentum): `num_buffers` pointers, then the batch as int64. */
+typedef struct ade_cuda_kernel {
+  const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
+  const char *owner; /* the model's or the sampler's name */
+  const char *name;  /* the kernel's name in the PTX */
+  int32_t num_buffers;
+  int32_t block_size;
+} ade_cuda_kernel;
+
+/* The GPU code of the library: PTX for `arch`, loaded with
+   cuModuleLoadData (the driver compiles it for the device at hand). The
+   entries with parameter gradients (the VJPs) run on the CPU for now. */
+typedef struct ade_cuda_info {
+  const char *arch; /* "sm_90" */
+  const char *ptx;  /* NUL-terminated */
+  int32_t num_kernels;
+  const ade_cuda_kernel *kernels;
+} ade_cuda_info;
+
 typedef struct ade_library_info {
   uint32_t abi_version;
   const char *compiler; /* "adec 0.1.0" */
@@ -187,6 +212,7 @@ typedef struct ade_library_info {
   const ade_model_info *models;
   int32_t num_samplers;
   const ade_sampler_info *samplers;
+  const ade_cuda_info *cuda; /* NULL unless compiled with --target all */
 } ade_library_info;
 
 /* The two exported functions. */

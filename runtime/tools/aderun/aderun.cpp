@@ -113,6 +113,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--beta1", &TrainConfig::beta1);
   take("--beta2", &TrainConfig::beta2);
   take("--adam-clip", &TrainConfig::adamClip);
+  take("--lr-decay", &TrainConfig::lrDecay);
   take("--entropy-weight", &TrainConfig::entropyWeight);
   take("--kinetic-weight", &TrainConfig::kineticWeight);
   take("--momentum-weight", &TrainConfig::momentumWeight);
@@ -204,6 +205,14 @@ void printInfo(const std::string &path) {
       std::printf("  param %-28s %8lld  %s\n", s.params[p].name,
                   static_cast<long long>(s.params[p].size),
                   s.params[p].init_text);
+  }
+  if (const ade_cuda_info *cuda = info.cuda) {
+    std::printf("\nGPU kernels (PTX for %s, one thread per particle):\n",
+                cuda->arch);
+    for (int32_t k = 0; k < cuda->num_kernels; ++k)
+      std::printf("  %s.%s\n", cuda->kernels[k].owner, cuda->kernels[k].entry);
+  } else {
+    std::printf("\nno GPU kernels (compile with adec --target all)\n");
   }
 }
 
@@ -339,6 +348,11 @@ int main(int argc, char **argv) {
   trainCmd->add_flag("--adam-clip,!--no-adam-clip", config.adamClip,
                      "Clip gradients to +-(3 sqrt(v) + 0.1) as the "
                      "reference code does (--no-adam-clip: don't)");
+  trainCmd
+      ->add_option("--lr-decay", config.lrDecay,
+                   "Decay of both learning rates over the iterations: none, "
+                   "linear or cosine (to 0 at --iters)")
+      ->capture_default_str();
   trainCmd
       ->add_option("--entropy-weight", config.entropyWeight,
                    "kappa: weight of the sampler's entropy")

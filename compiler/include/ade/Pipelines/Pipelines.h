@@ -34,11 +34,34 @@ mlir::LogicalResult buildDerivativePipeline(mlir::OpPassManager &pm,
 /// `ade-opt --pass-pipeline='builtin.module(<this>)'` runs it too).
 std::string getCPUPipeline(const CPUPipelineOptions &options);
 
+/// The CPU pipeline after the derivative pipeline.
+std::string getCPULoweringPipeline(const CPUPipelineOptions &options);
+mlir::LogicalResult buildCPULoweringPipeline(mlir::OpPassManager &pm,
+                                             const CPUPipelineOptions &options);
+
 /// Appends the CPU pipeline: ade (per-particle functions) -> batched
 /// linalg tile functions -> bufferized entries -> OpenMP loops -> LLVM
 /// dialect.
 mlir::LogicalResult buildCPUPipeline(mlir::OpPassManager &pm,
                                      const CPUPipelineOptions &options);
+
+struct CUDAPipelineOptions {
+  /// The GPU architecture the PTX is generated for.
+  std::string chip = "sm_90";
+  /// Threads per block of every kernel.
+  unsigned blockSize = 128;
+  /// libdevice bitcode, linked when kernels call math functions.
+  std::string libdevice;
+};
+
+/// The CUDA pipeline after the derivative pipeline: per-particle kernels
+/// -> one-particle tile functions -> GPU kernels (one thread per particle)
+/// in a gpu.module lowered to the NVVM/LLVM dialects, with its target
+/// attached (what `adec --emit=mlir-gpu` shows). gpu-module-to-binary
+/// turns it into PTX.
+std::string getCUDAKernelPipeline(const CUDAPipelineOptions &options);
+mlir::LogicalResult buildCUDAKernelPipeline(mlir::OpPassManager &pm,
+                                            const CUDAPipelineOptions &options);
 
 /// Registers every pass the pipelines use (upstream and ADE's).
 void registerPipelinePasses();

@@ -13,13 +13,19 @@
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/LogicalResult.h"
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
 class Module;
+} // namespace llvm
+
+namespace llvm {
+class raw_ostream;
 } // namespace llvm
 
 namespace mlir {
@@ -27,6 +33,37 @@ class ModuleOp;
 } // namespace mlir
 
 namespace ade {
+
+struct CUDAPipelineOptions;
+
+/// A GPU kernel in the PTX: its name and its buffer arguments (bare device
+/// pointers; the batch follows them).
+struct CUDAKernel {
+  std::string name;
+  std::string owner; // the model or sampler
+  std::string entry; // energy, grad_energy, score_matching, sample
+  int32_t buffers = 0;
+};
+
+/// The GPU side of a model.so (`adec --target all`).
+struct CUDAModule {
+  std::string arch;
+  std::string ptx;
+  std::vector<CUDAKernel> kernels;
+};
+
+/// CUDA's libdevice bitcode ($CUDA_PATH, $CUDA_HOME, /usr/local/cuda or
+/// Debian's toolkit), or "" when none is installed.
+std::string findLibdevice();
+
+/// Lowers a copy of `module` (after the derivative pipeline) to GPU
+/// kernels and PTX. With `gpuDialect`, prints the lowered GPU module there
+/// instead (`adec --emit=mlir-gpu`) and stops.
+llvm::LogicalResult compileCUDAKernels(mlir::ModuleOp module,
+                                       const CUDAPipelineOptions &options,
+                                       CUDAModule &result,
+                                       llvm::raw_ostream *gpuDialect,
+                                       std::string &error);
 
 struct CodegenOptions {
   /// LLVM optimization level 0-3.
@@ -38,15 +75,20 @@ struct CodegenOptions {
   std::string compilerVersion;
   /// Particles per tile of the kernels (recorded in the metadata).
   int64_t tileSize = 32;
+  /// GPU kernels embedded in the library (none when `cuda.ptx` is empty).
+  CUDAModule cuda;
+  /// Threads per block the kernels were compiled for.
+  int32_t cudaBlockSize = 128;
 };
 
 /// Translates the lowered module to LLVM IR and adds the library metadata
 /// and entry wrappers; every other symbol gets internal linkage. Returns
 /// null and sets `error` on failure.
-std::unique_ptr<llvm::Module>
-buildLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context,
-                const tir::Program &program, const CodegenOptions &options,
-                std::string &error);
+std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
+                                              llvm::LLVMContext &context,
+                                              const tir::Program &program,
+                                              const CodegenOptions &options,
+                                              std::string &error);
 
 /// Sets the target triple and data layout of the host (or `options.cpu`)
 /// and runs LLVM's optimization pipeline at `options.optLevel`.

@@ -36,6 +36,9 @@ struct TrainConfig {
   double samplerLearningRate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
   bool adamClip = false;    // the reference code's +-(3 sqrt(v) + 0.1) clip
+  // Both learning rates times a factor of the iteration t of T: none (1),
+  // linear (1 - t/T) or cosine ((1 + cos(pi t/T)) / 2).
+  std::string lrDecay = "none";
   double entropyWeight = 1; // kappa
   // lambda for the momenta a sampler draws and drops. 0 by default: with
   // 1 (the paper's augmented model, exact) the penalty on the dropped

@@ -115,6 +115,44 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def AdeBuildGPUKernels : Pass<"ade-build-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Wraps one-particle tile functions into GPU kernels";
+  let description = [{
+    For every bufferized tile function of one particle (from
+    `convert-ade-to-linalg{tile-size=1}` and bufferization with fully
+    dynamic layouts) of an entry other than a VJP (those sum over
+    particles), creates in `gpu.module @<module-name>` the kernel
+
+    ```mlir
+    gpu.func @ade_M_energy(%params: memref<NxE>, %x: memref<1099511627776xE>,
+                           %f: memref<1099511627776xE>, %batch: i64) kernel
+    ```
+
+    with the tile function's body inlined: thread `gpu.global_id x` < batch
+    computes its particle on views of its rows of the particle-major
+    buffers, with private buffers as allocas. The module then holds only
+    the GPU module (and its copies of the constants the kernels read):
+    the CPU entries are built from a separate copy of the module.
+    Buffers of one type with disjoint live ranges share an allocation; an
+    entry whose buffers still exceed `max-private-bytes` per thread gets no
+    kernel (a warning says so).
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string",
+           /*default=*/"\"ade_kernels\"", "Name of the gpu.module">,
+    Option<"blockSize", "block-size", "unsigned", /*default=*/"128",
+           "Threads per block (recorded as the kernels' known block size)">,
+    Option<"maxPrivateBytes", "max-private-bytes", "unsigned",
+           /*default=*/"65536",
+           "Largest local memory per thread; entries needing more get no "
+           "kernel (a warning) and run on the CPU">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::ModuleOp"> {
   let summary = "Register-tiles and vectorizes tile functions";
   let description = [{

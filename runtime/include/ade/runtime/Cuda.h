@@ -1,0 +1,116 @@
+//===- Cuda.h - GPU kernels of a model.so through the CUDA driver -*- C++
+//-*-===//
+//
+// The CUDA driver API is loaded at run time (libcuda.so.1), so the runtime
+// builds and runs on machines without a GPU or CUDA; only these classes
+// need one, and they say so in an ade::Error when there is none.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ADE_RUNTIME_CUDA_H
+#define ADE_RUNTIME_CUDA_H
+
+#include "ade/abi.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ade::cuda {
+
+using DevicePtr = unsigned long long;
+struct DriverApi;
+
+/// The driver and the primary context of device 0, made current on the
+/// calling thread.
+class Device {
+public:
+  /// Throws ade::Error when libcuda cannot be loaded or there is no GPU.
+  Device();
+  ~Device();
+  Device(const Device &) = delete;
+  Device &operator=(const Device &) = delete;
+
+  std::string name() const;
+  int multiprocessors() const;
+  /// Throws with the failing call and the driver's message.
+  void check(int result, const char *call) const;
+  const DriverApi &api() const { return *driver; }
+
+  DevicePtr allocate(size_t bytes);
+  void free(DevicePtr ptr);
+  void upload(DevicePtr to, const void *from, size_t bytes);
+  void download(void *to, DevicePtr from, size_t bytes);
+  void synchronize();
+
+private:
+  std::unique_ptr<DriverApi> driver;
+  void *context = nullptr;
+};
+
+/// Device memory released with its owner.
+class Buffer {
+public:
+  Buffer(Device &device, size_t bytes);
+  ~Buffer();
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  DevicePtr get() const { return ptr; }
+  size_t bytes() const { return size; }
+
+private:
+  Device &device;
+  DevicePtr ptr = 0;
+  size_t size = 0;
+};
+
+/// The GPU kernels of a library, loaded from its PTX.
+class Kernels {
+public:
+  /// Throws when the library has no GPU code (compiled without --target
+  /// all) or the driver rejects it (the JIT log is in the message).
+  Kernels(Device &device, const ade_library_info &library);
+  ~Kernels();
+  Kernels(const Kernels &) = delete;
+  Kernels &operator=(const Kernels &) = delete;
+
+  /// The kernel of `owner`'s `entry`, or null when that entry runs on the
+  /// CPU only.
+  const ade_cuda_kernel *find(const std::string &owner,
+                              const std::string &entry) const;
+  /// Launches `kernel` on `batch` particles; `buffers` are device pointers
+  /// as ade_cuda_kernel describes. Asynchronous on `stream` (null: the
+  /// default stream).
+  void launch(const ade_cuda_kernel &kernel,
+              const std::vector<DevicePtr> &buffers, int64_t batch,
+              void *stream = nullptr);
+  /// Registers and local memory per thread of `kernel`, for reports.
+  void resources(const ade_cuda_kernel &kernel, int &registers,
+                 int &localBytes) const;
+
+private:
+  void *function(const ade_cuda_kernel &kernel) const;
+
+  Device &device;
+  const ade_cuda_info &info;
+  void *module = nullptr;
+  std::vector<void *> functions; // per kernel of `info`
+};
+
+/// Milliseconds between two points on the default stream.
+class Timer {
+public:
+  explicit Timer(Device &device);
+  ~Timer();
+  void start();
+  double stopMilliseconds();
+
+private:
+  Device &device;
+  void *begin = nullptr, *end = nullptr;
+};
+
+} // namespace ade::cuda
+
+#endif // ADE_RUNTIME_CUDA_H

@@ -1,0 +1,260 @@
+//===- Cuda.cpp - GPU kernels of a model.so through the CUDA driver -------===//
+
+#include "ade/runtime/Cuda.h"
+
+#include "ade/runtime/Error.h"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+
+namespace ade::cuda {
+
+/// The driver entry points the runtime uses (signatures of cuda.h, with
+/// handles as void*).
+struct DriverApi {
+  void *library = nullptr;
+  int (*init)(unsigned);
+  int (*deviceGet)(int *, int);
+  int (*deviceGetName)(char *, int, int);
+  int (*deviceGetAttribute)(int *, int, int);
+  int (*primaryCtxRetain)(void **, int);
+  int (*primaryCtxRelease)(int);
+  int (*ctxSetCurrent)(void *);
+  int (*ctxSynchronize)();
+  int (*getErrorString)(int, const char **);
+  int (*memAlloc)(DevicePtr *, size_t);
+  int (*memFree)(DevicePtr);
+  int (*memcpyHtoD)(DevicePtr, const void *, size_t);
+  int (*memcpyDtoH)(void *, DevicePtr, size_t);
+  int (*moduleLoadDataEx)(void **, const void *, unsigned, int *, void **);
+  int (*moduleUnload)(void *);
+  int (*moduleGetFunction)(void **, void *, const char *);
+  int (*funcGetAttribute)(int *, int, void *);
+  int (*launchKernel)(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
+                      unsigned, unsigned, void *, void **, void **);
+  int (*eventCreate)(void **, unsigned);
+  int (*eventDestroy)(void *);
+  int (*eventRecord)(void *, void *);
+  int (*eventSynchronize)(void *);
+  int (*eventElapsedTime)(float *, void *, void *);
+};
+
+namespace {
+
+// Values of cuda.h's enums.
+constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6;
+constexpr int kMultiprocessorCount = 16;
+constexpr int kFuncLocalSizeBytes = 3, kFuncNumRegs = 4;
+
+template <typename Fn> void resolve(void *library, const char *name, Fn &fn) {
+  fn = reinterpret_cast<Fn>(dlsym(library, name));
+  if (!fn)
+    throw Error(std::string("the CUDA driver (libcuda.so.1) lacks ") + name +
+                ": update the NVIDIA driver");
+}
+
+} // namespace
+
+Device::Device() : driver(std::make_unique<DriverApi>()) {
+  DriverApi &d = *driver;
+  d.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!d.library)
+    throw Error("no CUDA driver (libcuda.so.1) on this machine: the GPU "
+                "kernels need an NVIDIA GPU and its driver");
+  resolve(d.library, "cuInit", d.init);
+  resolve(d.library, "cuDeviceGet", d.deviceGet);
+  resolve(d.library, "cuDeviceGetName", d.deviceGetName);
+  resolve(d.library, "cuDeviceGetAttribute", d.deviceGetAttribute);
+  resolve(d.library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain);
+  resolve(d.library, "cuDevicePrimaryCtxRelease_v2", d.primaryCtxRelease);
+  resolve(d.library, "cuCtxSetCurrent", d.ctxSetCurrent);
+  resolve(d.library, "cuCtxSynchronize", d.ctxSynchronize);
+  resolve(d.library, "cuGetErrorString", d.getErrorString);
+  resolve(d.library, "cuMemAlloc_v2", d.memAlloc);
+  resolve(d.library, "cuMemFree_v2", d.memFree);
+  resolve(d.library, "cuMemcpyHtoD_v2", d.memcpyHtoD);
+  resolve(d.library, "cuMemcpyDtoH_v2", d.memcpyDtoH);
+  resolve(d.library, "cuModuleLoadDataEx", d.moduleLoadDataEx);
+  resolve(d.library, "cuModuleUnload", d.moduleUnload);
+  resolve(d.library, "cuModuleGetFunction", d.moduleGetFunction);
+  resolve(d.library, "cuFuncGetAttribute", d.funcGetAttribute);
+  resolve(d.library, "cuLaunchKernel", d.launchKernel);
+  resolve(d.library, "cuEventCreate", d.eventCreate);
+  resolve(d.library, "cuEventDestroy_v2", d.eventDestroy);
+  resolve(d.library, "cuEventRecord", d.eventRecord);
+  resolve(d.library, "cuEventSynchronize", d.eventSynchronize);
+  resolve(d.library, "cuEventElapsedTime", d.eventElapsedTime);
+  check(d.init(0), "cuInit");
+  int device = 0;
+  check(d.deviceGet(&device, 0), "cuDeviceGet");
+  check(d.primaryCtxRetain(&context, 0), "cuDevicePrimaryCtxRetain");
+  check(d.ctxSetCurrent(context), "cuCtxSetCurrent");
+}
+
+Device::~Device() {
+  if (context)
+    driver->primaryCtxRelease(0);
+  // libcuda stays loaded: unloading a driver with live state is unsafe.
+}
+
+void Device::check(int result, const char *call) const {
+  if (result == 0)
+    return;
+  const char *message = nullptr;
+  if (driver->getErrorString)
+    driver->getErrorString(result, &message);
+  throw Error(std::string(call) + " failed: " +
+              (message ? message : "CUDA error " + std::to_string(result)));
+}
+
+std::string Device::name() const {
+  char name[256] = {};
+  check(driver->deviceGetName(name, sizeof(name), 0), "cuDeviceGetName");
+  return name;
+}
+
+int Device::multiprocessors() const {
+  int count = 0;
+  check(driver->deviceGetAttribute(&count, kMultiprocessorCount, 0),
+        "cuDeviceGetAttribute");
+  return count;
+}
+
+DevicePtr Device::allocate(size_t bytes) {
+  DevicePtr ptr = 0;
+  check(driver->memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
+  return ptr;
+}
+
+void Device::free(DevicePtr ptr) {
+  if (ptr)
+    driver->memFree(ptr);
+}
+
+void Device::upload(DevicePtr to, const void *from, size_t bytes) {
+  if (bytes)
+    check(driver->memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
+}
+
+void Device::download(void *to, DevicePtr from, size_t bytes) {
+  if (bytes)
+    check(driver->memcpyDtoH(to, from, bytes), "cuMemcpyDtoH");
+}
+
+void Device::synchronize() {
+  check(driver->ctxSynchronize(), "cuCtxSynchronize");
+}
+
+Buffer::Buffer(Device &device, size_t bytes)
+    : device(device), ptr(device.allocate(bytes)), size(bytes) {}
+
+Buffer::~Buffer() { device.free(ptr); }
+
+Kernels::Kernels(Device &device, const ade_library_info &library)
+    : device(device), info([&]() -> const ade_cuda_info & {
+        if (!library.cuda)
+          throw Error("this model library has no GPU kernels: compile it "
+                      "with adec --target all");
+        return *library.cuda;
+      }()) {
+  std::string log(16384, '\0');
+  int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
+  void *values[] = {log.data(),
+                    reinterpret_cast<void *>(uintptr_t(log.size()))};
+  int result =
+      device.api().moduleLoadDataEx(&module, info.ptx, 2, options, values);
+  if (result != 0) {
+    log.resize(log.find('\0') == std::string::npos ? log.size()
+                                                   : log.find('\0'));
+    try {
+      device.check(result, "loading the GPU kernels (cuModuleLoadDataEx)");
+    } catch (const Error &e) {
+      throw Error(std::string(e.what()) + " for " + info.arch +
+                  (log.empty() ? "" : ":\n" + log));
+    }
+  }
+  functions.assign(info.num_kernels, nullptr);
+  for (int32_t k = 0; k < info.num_kernels; ++k)
+    device.check(device.api().moduleGetFunction(&functions[k], module,
+                                                info.kernels[k].name),
+                 "cuModuleGetFunction");
+}
+
+Kernels::~Kernels() {
+  if (module)
+    device.api().moduleUnload(module);
+}
+
+const ade_cuda_kernel *Kernels::find(const std::string &owner,
+                                     const std::string &entry) const {
+  for (int32_t k = 0; k < info.num_kernels; ++k)
+    if (owner == info.kernels[k].owner && entry == info.kernels[k].entry)
+      return &info.kernels[k];
+  return nullptr;
+}
+
+void *Kernels::function(const ade_cuda_kernel &kernel) const {
+  ptrdiff_t k = &kernel - info.kernels;
+  if (k < 0 || k >= info.num_kernels)
+    throw Error("internal: a kernel of another library");
+  return functions[k];
+}
+
+void Kernels::launch(const ade_cuda_kernel &kernel,
+                     const std::vector<DevicePtr> &buffers, int64_t batch,
+                     void *stream) {
+  if (buffers.size() != size_t(kernel.num_buffers))
+    throw Error(std::string("kernel ") + kernel.name + " takes " +
+                std::to_string(kernel.num_buffers) + " buffers, not " +
+                std::to_string(buffers.size()));
+  if (batch <= 0)
+    throw Error("a batch of " + std::to_string(batch) + " particles");
+  std::vector<void *> args;
+  for (const DevicePtr &b : buffers)
+    args.push_back(const_cast<DevicePtr *>(&b));
+  args.push_back(&batch);
+  int64_t blocks = (batch + kernel.block_size - 1) / kernel.block_size;
+  if (blocks > INT32_MAX)
+    throw Error("a batch of " + std::to_string(batch) +
+                " particles is too large for one launch");
+  device.check(device.api().launchKernel(function(kernel), unsigned(blocks), 1,
+                                         1, unsigned(kernel.block_size), 1, 1,
+                                         0, stream, args.data(), nullptr),
+               "cuLaunchKernel");
+}
+
+void Kernels::resources(const ade_cuda_kernel &kernel, int &registers,
+                        int &localBytes) const {
+  device.check(
+      device.api().funcGetAttribute(&registers, kFuncNumRegs, function(kernel)),
+      "cuFuncGetAttribute");
+  device.check(device.api().funcGetAttribute(&localBytes, kFuncLocalSizeBytes,
+                                             function(kernel)),
+               "cuFuncGetAttribute");
+}
+
+Timer::Timer(Device &device) : device(device) {
+  device.check(device.api().eventCreate(&begin, 0), "cuEventCreate");
+  device.check(device.api().eventCreate(&end, 0), "cuEventCreate");
+}
+
+Timer::~Timer() {
+  device.api().eventDestroy(begin);
+  device.api().eventDestroy(end);
+}
+
+void Timer::start() {
+  device.check(device.api().eventRecord(begin, nullptr), "cuEventRecord");
+}
+
+double Timer::stopMilliseconds() {
+  device.check(device.api().eventRecord(end, nullptr), "cuEventRecord");
+  device.check(device.api().eventSynchronize(end), "cuEventSynchronize");
+  float ms = 0;
+  device.check(device.api().eventElapsedTime(&ms, begin, end),
+               "cuEventElapsedTime");
+  return ms;
+}
+
+} // namespace ade::cuda

@@ -1,0 +1,345 @@
+//===- ade-gpu-check.cpp - GPU kernels against the CPU entries ------------===//
+//
+// ade-gpu-check MODEL.so [--check-batches 1,7,100,10000]
+//               [--bench-batches 100,10000,1000000] [--tolerance 1e-4]
+//
+// Runs every GPU kernel of a library compiled with `adec --target all` on
+// random inputs and parameters drawn by the metadata's initializers, and
+// compares each output with the CPU entry (max |gpu - cpu| / max(1, |cpu|)
+// per output); then times each kernel against the CPU entry on all cores.
+// Prints Markdown tables; exits 1 on a mismatch, 2 on bad usage, 3 when
+// there is no GPU or GPU code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/runtime/Cuda.h"
+#include "ade/runtime/Error.h"
+#include "ade/runtime/ModelLibrary.h"
+#include "ade/runtime/Random.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using ade::TypedBuffer;
+using ade::cuda::DevicePtr;
+
+struct Options {
+  std::string library;
+  std::vector<int64_t> checkBatches{1, 7, 100, 10000};
+  std::vector<int64_t> benchBatches{100, 10000, 1000000};
+  double tolerance = 1e-4;
+};
+
+std::vector<int64_t> parseList(const std::string &text) {
+  std::vector<int64_t> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    values.push_back(std::stoll(item));
+  for (int64_t v : values)
+    if (v <= 0)
+      throw ade::Error("batch sizes must be positive: " + text);
+  return values;
+}
+
+/// One buffer of an entry: its values per particle (0: a flat parameter
+/// buffer of `flat` values), whether the entry writes it, and how inputs
+/// are drawn.
+struct Slot {
+  std::string name;
+  int64_t perParticle = 0;
+  int64_t flat = 0;
+  bool output = false;
+  std::function<void(TypedBuffer &, ade::Rng &)> fill;
+};
+
+/// An entry with a GPU kernel: its buffers in kernel order and a call of
+/// the CPU entry on host buffers in that order.
+struct Case {
+  std::string owner, entry;
+  int32_t dtype = ADE_F32;
+  const ade_cuda_kernel *kernel = nullptr;
+  std::vector<Slot> slots;
+  std::function<int32_t(std::vector<TypedBuffer> &, int64_t)> cpu;
+};
+
+size_t elementBytes(int32_t dtype) {
+  return dtype == ADE_F64 ? sizeof(double) : sizeof(float);
+}
+
+Slot params(const std::string &name, const ade_param_info *p, int32_t count,
+            int64_t size) {
+  Slot s{name, 0, size, false, nullptr};
+  s.fill = [p, count, size](TypedBuffer &b, ade::Rng &rng) {
+    b.assign(ade::initialParameters(p, count, size, rng));
+  };
+  return s;
+}
+
+Slot normal(const std::string &name, int64_t perParticle) {
+  return {name, perParticle, 0, false, [](TypedBuffer &b, ade::Rng &rng) {
+            std::vector<double> v(b.size());
+            rng.fillNormal(v.data(), v.size());
+            b.assign(v);
+          }};
+}
+
+Slot output(const std::string &name, int64_t perParticle) {
+  return {name, perParticle, 0, true, nullptr};
+}
+
+/// The sampler's noise: standard normal or uniform per draw.
+Slot noise(const ade_sampler_info &s) {
+  return {"noise", s.noise_size, 0, false, [&s](TypedBuffer &b, ade::Rng &rng) {
+            std::vector<double> v(b.size());
+            int64_t n = s.noise_size, batch = int64_t(v.size()) / n;
+            for (int64_t p = 0; p < batch; ++p)
+              for (int32_t d = 0; d < s.num_draws; ++d) {
+                double *at = v.data() + p * n + s.draws[d].offset;
+                if (s.draws[d].noise == ADE_NOISE_UNIFORM)
+                  rng.fillUniform(at, s.draws[d].size);
+                else
+                  rng.fillNormal(at, s.draws[d].size);
+              }
+            b.assign(v);
+          }};
+}
+
+std::vector<Case> cases(const ade::ModelLibrary &lib,
+                        const ade::cuda::Kernels &kernels) {
+  std::vector<Case> all;
+  const ade_library_info &info = lib.info();
+  for (int32_t i = 0; i < info.num_models; ++i) {
+    const ade_model_info &m = info.models[i];
+    Slot p = params("params", m.params, m.num_params, m.params_size);
+    int64_t d = m.data_size;
+    auto add =
+        [&](const char *entry, std::vector<Slot> slots,
+            std::function<int32_t(std::vector<TypedBuffer> &, int64_t)> cpu) {
+          if (const ade_cuda_kernel *k = kernels.find(m.name, entry))
+            all.push_back({m.name, entry, m.dtype, k, std::move(slots), cpu});
+        };
+    add("energy", {p, normal("x", d), output("f", 1)},
+        [&m](std::vector<TypedBuffer> &b, int64_t n) {
+          return m.energy(b[0].data(), b[1].data(), b[2].data(), n, 0);
+        });
+    add("grad_energy", {p, normal("x", d), output("f", 1), output("grad", d)},
+        [&m](std::vector<TypedBuffer> &b, int64_t n) {
+          return m.grad_energy(b[0].data(), b[1].data(), b[2].data(),
+                               b[3].data(), n, 0);
+        });
+    if (m.score_matching_probe)
+      add("score_matching",
+          {p, normal("x", d), normal("probe", d), output("loss", 1)},
+          [&m](std::vector<TypedBuffer> &b, int64_t n) {
+            return m.score_matching(b[0].data(), b[1].data(), b[2].data(),
+                                    b[3].data(), n, 0);
+          });
+    else
+      add("score_matching", {p, normal("x", d), output("loss", 1)},
+          [&m](std::vector<TypedBuffer> &b, int64_t n) {
+            return m.score_matching(b[0].data(), b[1].data(), nullptr,
+                                    b[2].data(), n, 0);
+          });
+  }
+  for (int32_t i = 0; i < info.num_samplers; ++i) {
+    const ade_sampler_info &s = info.samplers[i];
+    const ade_model_info &m = info.models[s.model];
+    const ade_cuda_kernel *k = kernels.find(s.name, "sample");
+    if (!k)
+      continue;
+    int64_t d = m.data_size;
+    Case c{s.name, "sample", s.dtype, k, {}, nullptr};
+    c.slots.push_back(
+        params("model params", m.params, m.num_params, m.params_size));
+    c.slots.push_back(
+        params("sampler params", s.params, s.num_params, s.params_size));
+    c.slots.push_back(noise(s));
+    if (s.takes_initial_state)
+      c.slots.push_back(normal("x0", d));
+    c.slots.push_back(output("x", d));
+    if (s.returns_momentum)
+      c.slots.push_back(output("v", d));
+    c.slots.push_back(output("log_q", 1));
+    c.slots.push_back(output("kinetic", 1));
+    bool x0 = s.takes_initial_state, v = s.returns_momentum;
+    c.cpu = [&s, x0, v](std::vector<TypedBuffer> &b, int64_t n) {
+      size_t at = 3;
+      void *initial = x0 ? b[at++].data() : nullptr;
+      void *x = b[at++].data();
+      void *momentum = v ? b[at++].data() : nullptr;
+      void *logq = b[at++].data();
+      return s.sample(b[0].data(), b[1].data(), b[2].data(), initial, x,
+                      momentum, logq, b[at].data(), n, 0);
+    };
+    all.push_back(std::move(c));
+  }
+  return all;
+}
+
+/// Host and device buffers of one case at one batch size.
+struct Run {
+  std::vector<TypedBuffer> host;
+  std::vector<std::unique_ptr<ade::cuda::Buffer>> device;
+  std::vector<DevicePtr> pointers;
+
+  Run(ade::cuda::Device &gpu, const Case &c, int64_t batch, ade::Rng &rng) {
+    for (const Slot &s : c.slots) {
+      size_t count =
+          s.perParticle ? size_t(batch * s.perParticle) : size_t(s.flat);
+      host.emplace_back(c.dtype, count);
+      if (s.fill)
+        s.fill(host.back(), rng);
+      device.push_back(std::make_unique<ade::cuda::Buffer>(
+          gpu, count * elementBytes(c.dtype)));
+      gpu.upload(device.back()->get(), host.back().data(),
+                 count * elementBytes(c.dtype));
+      pointers.push_back(device.back()->get());
+    }
+  }
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/// Median milliseconds of `fn` over enough repetitions to fill ~0.2 s.
+double timeMs(const std::function<double()> &once) {
+  std::vector<double> samples{once()};
+  int reps = std::clamp(int(200 / std::max(samples[0], 1e-3)), 3, 200);
+  for (int r = 0; r < reps; ++r)
+    samples.push_back(once());
+  return median(samples);
+}
+
+int run(const Options &opts) {
+  ade::ModelLibrary lib(opts.library);
+  ade::cuda::Device gpu;
+  ade::cuda::Kernels kernels(gpu, lib.info());
+  std::vector<Case> all = cases(lib, kernels);
+  std::printf("# GPU kernels of %s\n\nDevice: %s (%d SMs). PTX for %s, %d "
+              "kernels.\n\n",
+              opts.library.c_str(), gpu.name().c_str(), gpu.multiprocessors(),
+              lib.info().cuda->arch, lib.info().cuda->num_kernels);
+
+  std::printf(
+      "## Agreement with the CPU entries (max |gpu - cpu| / max(1, "
+      "|cpu|), tolerance %g)\n\n| entry | registers | local bytes | "
+      "batch | worst output | error | |\n|---|---|---|---|---|---|---|\n",
+      opts.tolerance);
+  bool ok = true;
+  ade::Rng rng(20261128);
+  for (const Case &c : all) {
+    int registers = 0, local = 0;
+    kernels.resources(*c.kernel, registers, local);
+    for (int64_t batch : opts.checkBatches) {
+      Run r(gpu, c, batch, rng);
+      ade::checkStatus(c.cpu(r.host, batch), c.kernel->name);
+      kernels.launch(*c.kernel, r.pointers, batch);
+      gpu.synchronize();
+      double worst = 0;
+      std::string worstName = "-";
+      for (size_t i = 0; i < c.slots.size(); ++i) {
+        if (!c.slots[i].output)
+          continue;
+        TypedBuffer back(c.dtype, r.host[i].size());
+        gpu.download(back.data(), r.pointers[i],
+                     back.size() * elementBytes(c.dtype));
+        std::vector<double> want = r.host[i].values(), got = back.values();
+        for (size_t k = 0; k < want.size(); ++k) {
+          double e =
+              std::abs(got[k] - want[k]) / std::max(1.0, std::abs(want[k]));
+          if (!(e <= worst)) { // NaN counts as the worst
+            worst = std::isnan(e) ? INFINITY : e;
+            worstName = c.slots[i].name;
+          }
+        }
+      }
+      bool pass = worst <= opts.tolerance;
+      ok = ok && pass;
+      std::printf("| %s.%s | %d | %d | %lld | %s | %.2e | %s |\n",
+                  c.owner.c_str(), c.entry.c_str(), registers, local,
+                  (long long)batch, worstName.c_str(), worst,
+                  pass ? "ok" : "FAIL");
+    }
+  }
+
+  std::printf("\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
+              "entry on all cores)\n\n| entry | batch | GPU ms | GPU "
+              "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|\n");
+  for (const Case &c : all)
+    for (int64_t batch : opts.benchBatches) {
+      Run r(gpu, c, batch, rng);
+      ade::cuda::Timer timer(gpu);
+      double gpuMs = timeMs([&] {
+        timer.start();
+        kernels.launch(*c.kernel, r.pointers, batch);
+        return timer.stopMilliseconds();
+      });
+      double cpuMs = timeMs([&] {
+        auto start = std::chrono::steady_clock::now();
+        ade::checkStatus(c.cpu(r.host, batch), c.kernel->name);
+        return std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - start)
+            .count();
+      });
+      std::printf("| %s.%s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
+                  c.owner.c_str(), c.entry.c_str(), (long long)batch, gpuMs,
+                  batch / (gpuMs * 1e-3), cpuMs, cpuMs / gpuMs);
+    }
+  std::printf("\n%s\n", ok ? "All GPU kernels agree with the CPU entries."
+                           : "MISMATCH: some GPU kernels disagree with the "
+                             "CPU entries.");
+  return ok ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opts;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc)
+          throw ade::Error(arg + " needs a value");
+        return argv[++i];
+      };
+      if (arg == "--check-batches")
+        opts.checkBatches = parseList(value());
+      else if (arg == "--bench-batches")
+        opts.benchBatches = parseList(value());
+      else if (arg == "--tolerance")
+        opts.tolerance = std::stod(value());
+      else if (arg == "-h" || arg == "--help") {
+        std::printf("usage: ade-gpu-check MODEL.so [--check-batches LIST] "
+                    "[--bench-batches LIST] [--tolerance T]\n");
+        return 0;
+      } else if (!arg.empty() && arg[0] != '-' && opts.library.empty())
+        opts.library = arg;
+      else
+        throw ade::Error("unknown argument '" + arg + "'");
+    }
+    if (opts.library.empty())
+      throw ade::Error("usage: ade-gpu-check MODEL.so [options]");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "ade-gpu-check: error: %s\n", e.what());
+    return 2;
+  }
+  try {
+    return run(opts);
+  } catch (const ade::Error &e) {
+    std::fprintf(stderr, "ade-gpu-check: error: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The GPU check, in two halves (a GPU machine has no MLIR to compile with):
+#
+#   scripts/gpu-check.sh prepare
+#       here, after scripts/build.sh: compiles the examples and the test
+#       models with `adec --target all` and gathers them with ade-gpu-check
+#       and the OpenMP runtime in build/gpu-check/.
+#   scripts/gpu-check.sh run [OUT_DIR]
+#       on the GPU machine, from the repository root with build/gpu-check/
+#       copied along: compares every GPU kernel with the CPU entry, times
+#       both, times the PyTorch references (eager and torch.compile) and
+#       writes OUT_DIR/gpu-check.md (default results/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage=build/gpu-check
+
+prepare() {
+  rm -rf "$stage"
+  mkdir -p "$stage/lib"
+  local adec=build/bin/adec
+  for model in examples/moons.ade examples/gaussian.ade \
+      examples/generalized_hmc.ade examples/mnist_mlp.ade \
+      test/Runtime/Inputs/ops.ade test/Runtime/Inputs/samplers.ade; do
+    local name
+    name=$(basename "$model" .ade)
+    echo "adec --target all $model"
+    "$adec" "$model" --target all -o "$stage/$name.so"
+  done
+  "$adec" examples/moons.ade --target all --precision f64 \
+    -o "$stage/moons_f64.so"
+  cp build/bin/ade-gpu-check "$stage/"
+  cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" "$stage/lib/"
+  du -sh "$stage"
+}
+
+run() {
+  local out=${1:-results}
+  mkdir -p "$out"
+  export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local report="$out/gpu-check.md" status=0
+  {
+    echo "# GPU check ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+    echo
+    echo "Command: scripts/gpu-check.sh run (after scripts/gpu-check.sh prepare)."
+    nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv 2>&1 || true
+    echo
+  } >"$report"
+  "$stage/ade-gpu-check" "$stage/moons.so" >>"$report" 2>&1 || status=1
+  "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
+    --bench-batches 100,10000 >>"$report" 2>&1 || status=1
+  for name in gaussian generalized_hmc samplers ops mnist_mlp; do
+    "$stage/ade-gpu-check" "$stage/$name.so" --bench-batches 10000 \
+      >>"$report" 2>&1 || status=1
+  done
+  echo >>"$report"
+  timeout 300 python3 bench/gpu_reference.py >>"$report" 2>&1 || status=1
+  cat "$report"
+  return $status
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  run) shift; run "$@" ;;
+  *) echo "usage: scripts/gpu-check.sh prepare | run [OUT_DIR]" >&2; exit 2 ;;
+esac
