@@ -816,6 +816,29 @@ std::string formatDuration(double seconds) {
   return text;
 }
 
+/// "[########............]  40%  iter 800/2000  33.1 it/s  ETA 36s  last
+/// MMD^2 x 1e3 2.31".
+std::string progressBar(int64_t iteration, int64_t iterations, double perSecond,
+                        double mmd) {
+  constexpr int width = 24;
+  double done = std::clamp(double(iteration) / double(iterations), 0.0, 1.0);
+  int filled = int(done * width);
+  std::string bar =
+      "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
+  char line[200];
+  std::snprintf(
+      line, sizeof line, "%s %3d%%  iter %lld/%lld  %.1f it/s  ETA %s",
+      bar.c_str(), int(done * 100), static_cast<long long>(iteration),
+      static_cast<long long>(iterations), perSecond,
+      formatDuration(double(iterations - iteration) / perSecond).c_str());
+  std::string text = line;
+  if (std::isfinite(mmd)) {
+    std::snprintf(line, sizeof line, "  last MMD^2 x 1e3 %.3f", mmd * 1e3);
+    text += line;
+  }
+  return text;
+}
+
 double norm(const std::vector<double> &v) {
   double sum = 0;
   for (double x : v)
@@ -909,8 +932,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       evalRng = Rng::fromState(s.eval);
   const int64_t B = config.batch;
   auto start = std::chrono::steady_clock::now();
+  auto lastTick = start;
   double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
   int64_t iterationBefore = s.iteration;
+  double lastMmd = nan;
+  for (const LogRow &r : s.history)
+    if (std::isfinite(r.mmd))
+      lastMmd = r.mmd;
 
   while (s.iteration < config.iterations) {
     if (stopRequested()) {
@@ -986,10 +1014,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       finite = allFinite(grad);
       samplerNorm += norm(grad) / double(samplerSteps);
       if (finite) {
-        s.samplerAdam.step(s.samplerParams, grad,
-                           config.samplerLearningRate * s.learningRateScale *
-                               decay,
-                           config);
+        s.samplerAdam.step(
+            s.samplerParams, grad,
+            config.samplerLearningRate * s.learningRateScale * decay, config);
         finite = allFinite(s.samplerParams);
       }
     }
@@ -1032,6 +1059,16 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
 
     bool evaluate =
         s.iteration % config.evalEvery == 0 || s.iteration == config.iterations;
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastTick >= std::chrono::milliseconds(250)) {
+      // A live line for terminals: wall-clock paced, never logged.
+      lastTick = now;
+      double elapsed = std::chrono::duration<double>(now - start).count();
+      double perSecond =
+          double(s.iteration - iterationBefore) / std::max(elapsed, 1e-9);
+      progress(Message::Tick,
+               progressBar(s.iteration, config.iterations, perSecond, lastMmd));
+    }
     if (s.iteration % config.logEvery == 0 || evaluate) {
       double seconds =
           secondsBefore + std::chrono::duration<double>(
@@ -1047,9 +1084,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                  seconds,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
-      if (evaluate)
+      if (evaluate) {
         row.mmd = samplerMmd(session, s, config.evalSamples, reference, median,
                              evalRng);
+        lastMmd = row.mmd;
+      }
       s.history.push_back(row);
       s.sums = {};
       // Speed over this session's iterations, and the time left at it.

@@ -22,14 +22,15 @@
 #include <toml++/toml.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 using namespace ade;
 
@@ -163,6 +164,45 @@ std::pair<double, double> meanAndSd(const std::vector<double> &values) {
         values.size() > 1 ? (v - m) * (v - m) / double(values.size() - 1) : 0;
   return {m, std::sqrt(var)};
 }
+
+/// Training output: every line but the ticks to stdout (progress rows
+/// only without --quiet) and to the run's train.log; on a terminal, the
+/// ticks redraw one progress bar line under them.
+class TrainOutput {
+public:
+  TrainOutput(const std::string &runDir, bool quiet)
+      : runDir(runDir), quiet(quiet), terminal(isatty(STDOUT_FILENO)) {}
+  ~TrainOutput() { endBar(); } // before an error message, too
+
+  void print(Message kind, const std::string &line) {
+    if (kind == Message::Tick) {
+      if (terminal && !quiet) {
+        std::cout << "\r\033[K" << line << std::flush;
+        barShown = true;
+      }
+      return;
+    }
+    if (!log.is_open()) // the trainer has made the run directory by now
+      log.open(runDir + "/train.log", std::ios::app);
+    log << line << '\n' << std::flush;
+    if (quiet && kind == Message::Progress)
+      return;
+    endBar();
+    std::cout << line << std::endl;
+  }
+
+  /// Clears a pending progress bar.
+  void endBar() {
+    if (barShown)
+      std::cout << "\r\033[K" << std::flush;
+    barShown = false;
+  }
+
+private:
+  std::string runDir;
+  bool quiet, terminal, barShown = false;
+  std::ofstream log;
+};
 
 void printInfo(const std::string &path) {
   ModelLibrary lib(path);
@@ -467,13 +507,14 @@ int main(int argc, char **argv) {
       validateConfig(config);
       std::cout << "aderun train: resolved configuration\n"
                 << configToJson(config) << std::flush;
+      TrainOutput output(config.out, quiet);
       std::vector<Evaluation> evaluations = train(
           config, resume,
           [&](Message kind, const std::string &line) {
-            if (!quiet || kind != Message::Progress)
-              std::cout << line << std::endl;
+            output.print(kind, line);
           },
           [] { return stopSignal != 0; });
+      output.endBar();
       std::string samples = config.out + "/samples.csv";
       writeRunSamples(config.out, config.evalSamples, config.seed,
                       {samples, config.out + "/samples.npy"});

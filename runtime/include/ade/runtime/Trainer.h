@@ -75,9 +75,10 @@ struct Evaluation {
   double mmd2;
 };
 
-/// What a line from the trainer is: periodic progress, a one-off status,
-/// or a warning (e.g. a recovery from NaN/Inf).
-enum class Message { Progress, Status, Warning };
+/// What a line from the trainer is: periodic progress (a logged row), a
+/// one-off status, a warning (e.g. a recovery from NaN/Inf), or a tick: a
+/// progress bar a few times a second, for terminals (not a log line).
+enum class Message { Progress, Status, Warning, Tick };
 using ProgressFn = std::function<void(Message, const std::string &)>;
 
 /// Trains from scratch, or from `config.out`'s checkpoint when `resume`;
