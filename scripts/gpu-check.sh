@@ -26,8 +26,15 @@ prepare() {
     echo "adec --target all $model"
     "$adec" "$model" --target all -o "$stage/$name.so"
   done
-  "$adec" examples/moons.ade --target all --precision f64 \
-    -o "$stage/moons_f64.so"
+  # f64 builds: references for the f32 kernels' accuracy, and moons' f64
+  # kernels themselves.
+  for model in examples/moons.ade examples/gaussian.ade \
+      examples/generalized_hmc.ade test/Runtime/Inputs/samplers.ade; do
+    local name
+    name=$(basename "$model" .ade)
+    echo "adec --target all --precision f64 $model"
+    "$adec" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
+  done
   cp build/bin/ade-gpu-check "$stage/"
   cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" "$stage/lib/"
   du -sh "$stage"
@@ -45,12 +52,16 @@ run() {
     nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv 2>&1 || true
     echo
   } >"$report"
-  "$stage/ade-gpu-check" "$stage/moons.so" >>"$report" 2>&1 || status=1
+  "$stage/ade-gpu-check" "$stage/moons.so" --reference "$stage/moons_f64.so" \
+    >>"$report" 2>&1 || status=1
   "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
     --bench-batches 100,10000 >>"$report" 2>&1 || status=1
   for name in gaussian generalized_hmc samplers ops mnist_mlp; do
-    "$stage/ade-gpu-check" "$stage/$name.so" --bench-batches 10000 \
-      >>"$report" 2>&1 || status=1
+    local reference=()
+    [ -f "$stage/${name}_f64.so" ] &&
+      reference=(--reference "$stage/${name}_f64.so")
+    "$stage/ade-gpu-check" "$stage/$name.so" "${reference[@]}" \
+      --bench-batches 10000 >>"$report" 2>&1 || status=1
   done
   echo >>"$report"
   timeout 300 python3 bench/gpu_reference.py >>"$report" 2>&1 || status=1

@@ -994,6 +994,85 @@ Image renderCurvesFigure(const CurvesFigure &figure) {
   return image;
 }
 
+Image renderImageGridFigure(const ImageGridFigure &figure) {
+  if (figure.panels.empty())
+    throw Error("an image grid figure needs a panel");
+  if (figure.columns < 1 || figure.scale < 1)
+    throw Error("an image grid needs at least one column and a scale of 1");
+  constexpr int gap = 2, margin = 12;
+  int gridWidth = 0, gridHeight = 0;
+  std::vector<int> counts;
+  for (size_t i = 0; i < figure.panels.size(); ++i) {
+    const ImageGrid &grid = figure.panels[i];
+    size_t pixels =
+        size_t(std::max(grid.width, 0)) * size_t(std::max(grid.height, 0));
+    if (pixels == 0 || grid.values.empty() || grid.values.size() % pixels)
+      throw Error(describePanel(i, grid.title) + ": " +
+                  std::to_string(grid.values.size()) +
+                  " values are not whole images of " +
+                  std::to_string(grid.width) + " x " +
+                  std::to_string(grid.height));
+    int count = int(grid.values.size() / pixels);
+    int columns = std::min(count, figure.columns);
+    int rows = (count + columns - 1) / columns;
+    counts.push_back(count);
+    gridWidth =
+        std::max(gridWidth, columns * (grid.width * figure.scale + gap) - gap);
+    gridHeight =
+        std::max(gridHeight, rows * (grid.height * figure.scale + gap) - gap);
+  }
+  int header = 8 +
+               (figure.title.empty() ? 0 : textHeight(kFigureTitleStyle) + 10) +
+               textHeight(kTitleStyle) + 6;
+  int panels = int(figure.panels.size());
+  Image image(margin + panels * (gridWidth + margin),
+              header + gridHeight + margin, palette::background);
+  int y = 8;
+  if (!figure.title.empty()) {
+    drawText(image, image.width / 2, y,
+             fitText(figure.title, image.width - 16, kFigureTitleStyle),
+             palette::ink, kFigureTitleStyle, Align::Center);
+    y += textHeight(kFigureTitleStyle) + 10;
+  }
+  for (int p = 0; p < panels; ++p) {
+    const ImageGrid &grid = figure.panels[p];
+    int left = margin + p * (gridWidth + margin);
+    drawText(image, left + gridWidth / 2, y,
+             fitText(grid.title, gridWidth, kTitleStyle), palette::ink,
+             kTitleStyle, Align::Center);
+    int columns = std::min(counts[p], figure.columns);
+    for (int k = 0; k < counts[p]; ++k) {
+      int x0 = left + (k % columns) * (grid.width * figure.scale + gap);
+      int y0 = header + (k / columns) * (grid.height * figure.scale + gap);
+      const double *values =
+          grid.values.data() + size_t(k) * grid.width * grid.height;
+      for (int r = 0; r < grid.height; ++r)
+        for (int c = 0; c < grid.width; ++c) {
+          double v = values[r * grid.width + c];
+          uint8_t level = uint8_t(std::lround(255 * std::clamp(v, 0.0, 1.0)));
+          Rgb color =
+              std::isfinite(v) ? Rgb{level, level, level} : palette::missing;
+          for (int dy = 0; dy < figure.scale; ++dy)
+            for (int dx = 0; dx < figure.scale; ++dx)
+              image.set(x0 + c * figure.scale + dx, y0 + r * figure.scale + dy,
+                        color);
+        }
+    }
+  }
+  return image;
+}
+
+void writeImageGridFigure(const std::string &path,
+                          const ImageGridFigure &figure) {
+  Image image;
+  try {
+    image = renderImageGridFigure(figure);
+  } catch (const Error &error) {
+    throw Error("cannot plot '" + path + "': " + error.what());
+  }
+  writePng(path, image);
+}
+
 void writeSamplesFigure(const std::string &path, const SamplesFigure &figure) {
   Image image;
   try {

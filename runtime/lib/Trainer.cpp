@@ -839,6 +839,21 @@ std::string progressBar(int64_t iteration, int64_t iterations, double perSecond,
   return text;
 }
 
+/// Height and width of a model's data drawn as a grayscale image:
+/// (H, W), (1, H, W), or a flattened square of at least 8 x 8 (784 values:
+/// 28 x 28); (0, 0) when it is none of these.
+std::pair<int64_t, int64_t> imageShape(const ade_model_info &model) {
+  const int64_t *shape = model.data_shape;
+  if (model.data_rank == 2)
+    return {shape[0], shape[1]};
+  if (model.data_rank == 3 && shape[0] == 1)
+    return {shape[1], shape[2]};
+  int64_t side = std::llround(std::sqrt(double(model.data_size)));
+  if (model.data_rank == 1 && side >= 8 && side * side == model.data_size)
+    return {side, side};
+  return {0, 0};
+}
+
 double norm(const std::vector<double> &v) {
   double sum = 0;
   for (double x : v)
@@ -1264,6 +1279,19 @@ std::vector<std::string> plotRun(const std::string &runDir) {
     figure.panels = {panel, density};
     std::string path = joinPath(runDir, "samples.png");
     writeSamplesFigure(path, figure);
+    written.push_back(path);
+  } else if (auto [height, width] = imageShape(session.model); height > 0) {
+    Rng rng(run.config.seed, EvalStream);
+    const int64_t n = 64;
+    ImageGridFigure figure;
+    figure.title = title;
+    figure.panels = {
+        {"data", int(width), int(height), session.data.draw(n, rng)},
+        {"samples, iteration " + std::to_string(run.state.iteration),
+         int(width), int(height), run.draw(n, rng)}};
+    figure.scale = width <= 16 ? 4 : 2;
+    std::string path = joinPath(runDir, "samples.png");
+    writeImageGridFigure(path, figure);
     written.push_back(path);
   }
   CurvesFigure curves;

@@ -609,6 +609,57 @@ TEST(Figures, MalformedInputNamesThePathAndThePanel) {
   EXPECT_THROW(renderCurvesFigure(curves), Error);
 }
 
+TEST(Figures, ImageGridDrawsEachPixelAtItsPlaceAndScale) {
+  // Three 2x3 images (values 0..1 row-major; the third holds a NaN) in
+  // grids of two columns, scale 3: a 2 x 2 grid of 9 x 6 pixel images.
+  ImageGrid grid{"samples", 3, 2, {}};
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 6; ++i)
+      grid.values.push_back(i / 5.0);
+  grid.values[2 * 6 + 4] = std::nan("");
+  ImageGridFigure figure{"", {grid}, 2, 3};
+  Image image = renderImageGridFigure(figure);
+  // The top-left image starts where its first (black) pixel is; find it.
+  int x0 = -1, y0 = -1;
+  for (int y = 0; y < image.height && x0 < 0; ++y)
+    for (int x = 0; x < image.width; ++x)
+      if (image.at(x, y) == Rgb{0, 0, 0} &&
+          image.at(x + 2, y + 2) == Rgb{0, 0, 0}) {
+        x0 = x;
+        y0 = y;
+        break;
+      }
+  ASSERT_GE(x0, 0);
+  auto level = [](double v) {
+    uint8_t l = uint8_t(std::lround(255 * v));
+    return Rgb{l, l, l};
+  };
+  int step = 3 * 3 + 2; // image width times scale, plus the gap
+  for (int k = 0; k < 3; ++k) {
+    int ox = x0 + (k % 2) * step, oy = y0 + (k / 2) * (2 * 3 + 2);
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 3; ++c)
+        for (int d = 0; d < 3; ++d) {
+          Rgb want = k == 2 && r * 3 + c == 4 ? palette::missing
+                                              : level((r * 3 + c) / 5.0);
+          EXPECT_EQ(image.at(ox + c * 3 + d, oy + r * 3 + d), want)
+              << "image " << k << " pixel " << r << "," << c;
+        }
+  }
+  // The gap between images is background.
+  EXPECT_EQ(image.at(x0 + 9, y0), palette::background);
+
+  figure.panels[0].values.pop_back();
+  try {
+    renderImageGridFigure(figure);
+    ADD_FAILURE() << "expected ade::Error";
+  } catch (const Error &error) {
+    EXPECT_EQ(std::string(error.what()),
+              "panel 1 ('samples'): 17 values are not whole images of 3 x 2");
+  }
+  EXPECT_THROW(renderImageGridFigure(ImageGridFigure{}), Error);
+}
+
 TEST(Figures, WritingIntoAMissingDirectoryNamesThePath) {
   TempDir dir;
   std::string samplesPath = dir.file("missing/samples.png");

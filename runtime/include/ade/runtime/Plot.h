@@ -247,14 +247,34 @@ struct CurvesFigure {
   int panelHeight = 320;
 };
 
+/// Grayscale images side by side in a grid (data and samples of an image
+/// model): `count` images of `height` x `width` values, row-major, drawn
+/// black (0) to white (1), clamped; NaN and inf draw as palette::missing.
+struct ImageGrid {
+  std::string title;
+  int width = 0, height = 0;
+  std::vector<double> values;
+};
+
+/// Panels of image grids in a row under a title.
+struct ImageGridFigure {
+  std::string title;
+  std::vector<ImageGrid> panels;
+  int columns = 8; // images per grid row
+  int scale = 2;   // screen pixels per image pixel
+};
+
 Image renderSamplesFigure(const SamplesFigure &figure);
 Image renderCurvesFigure(const CurvesFigure &figure);
+Image renderImageGridFigure(const ImageGridFigure &figure);
 
 /// Render the figure and write it to `path` as PNG; throw ade::Error on
 /// malformed input (odd point arrays, a grid of the wrong size, no panels)
 /// or when the file cannot be written.
 void writeSamplesFigure(const std::string &path, const SamplesFigure &figure);
 void writeCurvesFigure(const std::string &path, const CurvesFigure &figure);
+void writeImageGridFigure(const std::string &path,
+                          const ImageGridFigure &figure);
 
 } // namespace ade
 
