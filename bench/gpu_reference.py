@@ -13,6 +13,7 @@ usage: gpu_reference.py [--batches 100,10000,1000000]
 import argparse
 import math
 import statistics
+import warnings
 
 import torch
 
@@ -98,6 +99,7 @@ def main():
     args = parser.parse_args()
     device = "cuda"
     torch.backends.cuda.matmul.allow_tf32 = False  # f32 like the kernels
+    warnings.filterwarnings("ignore", message=".*TensorFloat32.*")
     layers, planar, eps = make_params(device)
     entries = {
         "energy": lambda x, n: energy(layers, x),

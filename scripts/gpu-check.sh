@@ -35,6 +35,7 @@ prepare() {
     echo "adec --target all --precision f64 $model"
     "$adec" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
   done
+  git rev-parse --short HEAD >"$stage/COMMIT"
   cp build/bin/ade-gpu-check "$stage/"
   cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" "$stage/lib/"
   du -sh "$stage"
@@ -46,7 +47,7 @@ run() {
   export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local report="$out/gpu-check.md" status=0
   {
-    echo "# GPU check ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+    echo "# GPU check ($(date -u +%Y-%m-%d), libraries compiled at commit $(cat "$stage/COMMIT"))"
     echo
     echo "Command: scripts/gpu-check.sh run (after scripts/gpu-check.sh prepare)."
     nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv 2>&1 || true

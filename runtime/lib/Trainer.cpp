@@ -70,6 +70,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("beta2", c.beta2);
   v("adam_clip", c.adamClip);
   v("lr_decay", c.lrDecay);
+  v("ema", c.ema);
   v("entropy_weight", c.entropyWeight);
   v("kinetic_weight", c.kineticWeight);
   v("momentum_weight", c.momentumWeight);
@@ -142,6 +143,8 @@ void validateConfig(const TrainConfig &c) {
                 "' (one of: ade, ade-detached, nf, cd, pcd, sm)");
   if (!(c.learningRate > 0) || !(c.samplerLearningRate > 0))
     throw Error("learning rates must be positive");
+  if (!(c.ema >= 0 && c.ema < 1))
+    throw Error("--ema must be in [0, 1) (0: no averaging)");
   if (c.lrDecay != "none" && c.lrDecay != "linear" && c.lrDecay != "cosine")
     throw Error("unknown learning-rate decay '" + c.lrDecay +
                 "' (one of: none, linear, cosine)");
@@ -297,6 +300,8 @@ struct RunState {
   std::vector<double> modelParams, samplerParams;
   Adam modelAdam, samplerAdam;
   std::vector<double> chains; // pcd's persistent particles
+  /// --ema's averages of modelParams and samplerParams (empty when off).
+  std::vector<double> modelEma, samplerEma;
   /// Sums of the quantities logged, since the last log row.
   struct {
     double objective = 0, dataEnergy = 0, sampleEnergy = 0, logQ = 0,
@@ -324,7 +329,8 @@ double mean(const std::vector<double> &v) {
 //===----------------------------------------------------------------------===//
 // Checkpoints: "ADECKPT1", a JSON header's length (8 bytes, little endian),
 // the header, then the vectors it lists (`sizes`: model parameters, sampler
-// parameters, Adam's moments, pcd's chains) as raw little-endian doubles.
+// parameters, Adam's moments, pcd's chains, --ema's averages of the model's
+// and the sampler's parameters) as raw little-endian doubles.
 //===----------------------------------------------------------------------===//
 
 constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '1'};
@@ -360,8 +366,9 @@ void writeCheckpoint(const std::string &path, const RunState &s,
                      const ade_model_info &model,
                      const ade_sampler_info &sampler) {
   std::vector<const std::vector<double> *> vectors = {
-      &s.modelParams,   &s.samplerParams, &s.modelAdam.m, &s.modelAdam.v,
-      &s.samplerAdam.m, &s.samplerAdam.v, &s.chains};
+      &s.modelParams, &s.samplerParams, &s.modelAdam.m,
+      &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v,
+      &s.chains,      &s.modelEma,      &s.samplerEma};
   json history = json::array();
   for (const LogRow &r : s.history)
     history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
@@ -473,8 +480,10 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
   std::vector<int64_t> sizes;
   for (const std::vector<double> &v : c.vectors)
     sizes.push_back(int64_t(v.size()));
-  if (sizes.size() != 7 ||
-      !std::equal(expected.begin(), expected.end(), sizes.begin()))
+  if (sizes.size() != 9 ||
+      !std::equal(expected.begin(), expected.end(), sizes.begin()) ||
+      (sizes[7] != 0 && sizes[7] != modelSize) ||
+      (sizes[8] != 0 && sizes[8] != samplerSize))
     throw mismatch(path);
   if (sizes[6] != chainsSize)
     throw Error("checkpoint '" + path + "' holds " + std::to_string(sizes[6]) +
@@ -511,8 +520,9 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
                 "); restart without --resume or restore a good copy");
   }
   std::vector<std::vector<double> *> vectors = {
-      &s.modelParams,   &s.samplerParams, &s.modelAdam.m, &s.modelAdam.v,
-      &s.samplerAdam.m, &s.samplerAdam.v, &s.chains};
+      &s.modelParams, &s.samplerParams, &s.modelAdam.m,
+      &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v,
+      &s.chains,      &s.modelEma,      &s.samplerEma};
   for (size_t i = 0; i < vectors.size(); ++i)
     *vectors[i] = std::move(c.vectors[i]);
   return s;
@@ -764,6 +774,38 @@ int64_t chainsSize(const TrainConfig &c, const ade_model_info &model) {
   return c.estimator == "pcd" ? c.batch * model.data_size : 0;
 }
 
+/// The parameters to evaluate, sample and plot: --ema's averages when the
+/// run keeps them.
+RunState averaged(RunState s) {
+  if (!s.modelEma.empty())
+    s.modelParams = s.modelEma;
+  if (!s.samplerEma.empty())
+    s.samplerParams = s.samplerEma;
+  return s;
+}
+
+/// Folds the current parameters into --ema's averages (started at the
+/// current parameters when missing).
+void updateAverages(RunState &s, const TrainConfig &c) {
+  if (c.ema == 0) { // averaging turned off (on a resume): plain parameters
+    s.modelEma.clear();
+    s.samplerEma.clear();
+    return;
+  }
+  double t = double(s.iteration);
+  double decay = std::min(c.ema, (1 + t) / (10 + t));
+  auto fold = [decay](std::vector<double> &avg, const std::vector<double> &v) {
+    if (avg.size() != v.size()) {
+      avg = v;
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i)
+      avg[i] = decay * avg[i] + (1 - decay) * v[i];
+  };
+  fold(s.modelEma, s.modelParams);
+  fold(s.samplerEma, s.samplerParams);
+}
+
 /// `count` samples, started from fresh data points when the sampler takes
 /// a start.
 std::vector<double> drawSamples(const Session &session, const RunState &s,
@@ -931,8 +973,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   if (!resume) {
     // The untrained sampler's MMD: the baseline the curves start from.
     Rng evalRng = Rng::fromState(s.eval);
-    double mmd =
-        samplerMmd(session, s, config.evalSamples, reference, median, evalRng);
+    double mmd = samplerMmd(session, averaged(s), config.evalSamples, reference,
+                            median, evalRng);
     s.eval = evalRng.state();
     s.history.push_back({0, nan, nan, nan, nan, mmd, 0, nan, nan});
     char line[96];
@@ -1064,6 +1106,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       continue;
     }
     ++s.iteration;
+    updateAverages(s, config);
     s.sums.objective += objective;
     s.sums.dataEnergy += mean(dataF);
     s.sums.sampleEnergy += mean(q.f);
@@ -1100,8 +1143,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
       if (evaluate) {
-        row.mmd = samplerMmd(session, s, config.evalSamples, reference, median,
-                             evalRng);
+        row.mmd = samplerMmd(session, averaged(s), config.evalSamples,
+                             reference, median, evalRng);
         lastMmd = row.mmd;
       }
       s.history.push_back(row);
@@ -1157,9 +1200,11 @@ std::vector<double> checkpointModelParameters(const std::string &path,
                 model.name + "'");
   if (c.header.value("model_params", json()) !=
           layoutJson(model.params, model.num_params) ||
-      c.vectors.empty() || int64_t(c.vectors[0].size()) != model.params_size)
+      c.vectors.size() != 9 ||
+      int64_t(c.vectors[0].size()) != model.params_size)
     throw mismatch(file);
-  return c.vectors[0];
+  // --ema's average when the run keeps one.
+  return c.vectors[7].empty() ? c.vectors[0] : c.vectors[7];
 }
 
 TrainConfig loadRunConfig(const std::string &runDir) {
@@ -1186,9 +1231,9 @@ struct TrainedRun {
   explicit TrainedRun(const std::string &runDir)
       : config(loadRunConfig(runDir)),
         session(std::make_unique<Session>(config)),
-        state(readCheckpoint(joinPath(runDir, "checkpoint.bin"), session->model,
-                             session->sampler,
-                             chainsSize(config, session->model))) {}
+        state(averaged(readCheckpoint(joinPath(runDir, "checkpoint.bin"),
+                                      session->model, session->sampler,
+                                      chainsSize(config, session->model)))) {}
 
   std::vector<double> draw(int64_t count, Rng &rng) const {
     return drawSamples(*session, state, count, rng);

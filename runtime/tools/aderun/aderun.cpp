@@ -115,6 +115,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--beta2", &TrainConfig::beta2);
   take("--adam-clip", &TrainConfig::adamClip);
   take("--lr-decay", &TrainConfig::lrDecay);
+  take("--ema", &TrainConfig::ema);
   take("--entropy-weight", &TrainConfig::entropyWeight);
   take("--kinetic-weight", &TrainConfig::kineticWeight);
   take("--momentum-weight", &TrainConfig::momentumWeight);
@@ -392,6 +393,11 @@ int main(int argc, char **argv) {
       ->add_option("--lr-decay", config.lrDecay,
                    "Decay of both learning rates over the iterations: none, "
                    "linear or cosine (to 0 at --iters)")
+      ->capture_default_str();
+  trainCmd
+      ->add_option("--ema", config.ema,
+                   "Exponential moving average of the parameters (e.g. "
+                   "0.999; 0: off) used to evaluate, sample and plot")
       ->capture_default_str();
   trainCmd
       ->add_option("--entropy-weight", config.entropyWeight,

@@ -39,6 +39,10 @@ struct TrainConfig {
   // Both learning rates times a factor of the iteration t of T: none (1),
   // linear (1 - t/T) or cosine ((1 + cos(pi t/T)) / 2).
   std::string lrDecay = "none";
+  // Exponential moving average of both parameter vectors (0: off), with
+  // decay min(ema, (1 + t) / (10 + t)) at iteration t; evaluation,
+  // samples and plots use the averages.
+  double ema = 0;
   double entropyWeight = 1; // kappa
   // lambda for the momenta a sampler draws and drops. 0 by default: with
   // 1 (the paper's augmented model, exact) the penalty on the dropped
