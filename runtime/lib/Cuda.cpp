@@ -89,7 +89,10 @@ Device::Device() : driver(std::make_unique<DriverApi>()) {
   int device = 0;
   check(d.deviceGet(&device, 0), "cuDeviceGet");
   check(d.primaryCtxRetain(&context, 0), "cuDevicePrimaryCtxRetain");
-  check(d.ctxSetCurrent(context), "cuCtxSetCurrent");
+  if (int result = d.ctxSetCurrent(context); result != 0) {
+    d.primaryCtxRelease(0); // the destructor does not run
+    check(result, "cuCtxSetCurrent");
+  }
 }
 
 Device::~Device() {
@@ -176,9 +179,12 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
   }
   functions.assign(info.num_kernels, nullptr);
   for (int32_t k = 0; k < info.num_kernels; ++k)
-    device.check(device.api().moduleGetFunction(&functions[k], module,
-                                                info.kernels[k].name),
-                 "cuModuleGetFunction");
+    if (int result = device.api().moduleGetFunction(&functions[k], module,
+                                                    info.kernels[k].name);
+        result != 0) {
+      device.api().moduleUnload(module); // the destructor does not run
+      device.check(result, "cuModuleGetFunction");
+    }
 }
 
 Kernels::~Kernels() {

@@ -1062,35 +1062,32 @@ Image renderImageGridFigure(const ImageGridFigure &figure) {
   return image;
 }
 
-void writeImageGridFigure(const std::string &path,
-                          const ImageGridFigure &figure) {
+namespace {
+/// Renders and writes a figure; malformed input is an error naming `path`.
+template <typename Figure>
+void writeFigure(const std::string &path, const Figure &figure,
+                 Image (*render)(const Figure &)) {
   Image image;
   try {
-    image = renderImageGridFigure(figure);
+    image = render(figure);
   } catch (const Error &error) {
     throw Error("cannot plot '" + path + "': " + error.what());
   }
   writePng(path, image);
+}
+} // namespace
+
+void writeImageGridFigure(const std::string &path,
+                          const ImageGridFigure &figure) {
+  writeFigure(path, figure, renderImageGridFigure);
 }
 
 void writeSamplesFigure(const std::string &path, const SamplesFigure &figure) {
-  Image image;
-  try {
-    image = renderSamplesFigure(figure);
-  } catch (const Error &error) {
-    throw Error("cannot plot '" + path + "': " + error.what());
-  }
-  writePng(path, image);
+  writeFigure(path, figure, renderSamplesFigure);
 }
 
 void writeCurvesFigure(const std::string &path, const CurvesFigure &figure) {
-  Image image;
-  try {
-    image = renderCurvesFigure(figure);
-  } catch (const Error &error) {
-    throw Error("cannot plot '" + path + "': " + error.what());
-  }
-  writePng(path, image);
+  writeFigure(path, figure, renderCurvesFigure);
 }
 
 } // namespace ade

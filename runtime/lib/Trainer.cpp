@@ -276,7 +276,8 @@ struct Adam {
 };
 
 /// The learning-rate factor of --lr-decay at the step from iteration `t`:
-/// a function of t alone, so resumed runs continue it exactly.
+/// a function of t and --iters alone, so resumed runs continue it exactly
+/// (a resume with a larger --iters stretches the rest).
 double lrDecayFactor(const TrainConfig &c, int64_t t) {
   double progress = std::min(1.0, double(t) / double(c.iterations));
   if (c.lrDecay == "linear")
@@ -463,6 +464,8 @@ Error mismatch(const std::string &path) {
 RunState readCheckpoint(const std::string &path, const ade_model_info &model,
                         const ade_sampler_info &sampler, int64_t chainsSize) {
   CheckpointContents c = readCheckpointFile(path);
+  if (c.vectors.size() == 7) // written before --ema: no averages
+    c.vectors.resize(9);
   std::string modelName = c.header.value("model", ""),
               samplerName = c.header.value("sampler", "");
   if (modelName != model.name || samplerName != sampler.name)
@@ -1200,11 +1203,12 @@ std::vector<double> checkpointModelParameters(const std::string &path,
                 model.name + "'");
   if (c.header.value("model_params", json()) !=
           layoutJson(model.params, model.num_params) ||
-      c.vectors.size() != 9 ||
-      int64_t(c.vectors[0].size()) != model.params_size)
+      c.vectors.empty() || int64_t(c.vectors[0].size()) != model.params_size)
     throw mismatch(file);
-  // --ema's average when the run keeps one.
-  return c.vectors[7].empty() ? c.vectors[0] : c.vectors[7];
+  // --ema's average when the run keeps one (checkpoints before --ema have
+  // 7 vectors).
+  return c.vectors.size() < 9 || c.vectors[7].empty() ? c.vectors[0]
+                                                      : c.vectors[7];
 }
 
 TrainConfig loadRunConfig(const std::string &runDir) {

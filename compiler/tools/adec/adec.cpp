@@ -203,7 +203,11 @@ public:
   CodegenDiagnostics(mlir::MLIRContext &context, const SourceManager &sm,
                      DiagnosticEngine &diags)
       : handler(&context, [&sm, &diags](mlir::Diagnostic &d) {
-          bool warning = d.getSeverity() == mlir::DiagnosticSeverity::Warning;
+          // The code generator's only warning: an entry without a GPU
+          // kernel (ade-build-gpu-kernels); others are not for users.
+          bool warning =
+              d.getSeverity() == mlir::DiagnosticSeverity::Warning &&
+              llvm::StringRef(d.str()).starts_with("no GPU kernel for");
           if (d.getSeverity() != mlir::DiagnosticSeverity::Error && !warning)
             return mlir::success();
           std::vector<mlir::FileLineColLoc> locs;
@@ -214,8 +218,6 @@ public:
             return SourceRange(begin, begin);
           };
           SourceRange where = locs.empty() ? SourceRange() : range(locs[0]);
-          // The code generator's only warning: an entry without a GPU
-          // kernel (ade-build-gpu-kernels).
           auto builder = warning ? diags.warning(DiagCode::W080, where, d.str())
                                  : diags.error(DiagCode::E080, where, d.str());
           for (size_t i = 1; i < locs.size(); ++i)

@@ -194,9 +194,10 @@ typedef struct ade_cuda_kernel {
   int32_t block_size;
 } ade_cuda_kernel;
 
-/* The GPU code of the library: PTX for `arch`, loaded with
-   cuModuleLoadData (the driver compiles it for the device at hand). The
-   entries with parameter gradients (the VJPs) run on the CPU for now. */
+/* The GPU code of the library: PTX (ISA 8.0: a CUDA 12 driver or newer)
+   for `arch`, loaded with cuModuleLoadData; the driver compiles it for the
+   device at hand, which needs a compute capability of at least `arch`'s.
+   The entries with parameter gradients (the VJPs) run on the CPU for now. */
 typedef struct ade_cuda_info {
   const char *arch; /* "sm_90" */
   const char *ptx;  /* NUL-terminated */

@@ -68,3 +68,53 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
     attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   return
 }
+
+// -----
+
+// A buffer that a loop passes on (an iter_arg) may be read through the
+// loop's result: it keeps its own allocation.
+
+func.func @M.energy.tile(%p: memref<5xf32, strided<[?], offset: ?>>, %x: memref<2x1xf32, strided<[?, ?], offset: ?>>, %out: memref<1xf32, strided<[?], offset: ?>>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 1 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<4xf32>)
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%buf = %a) -> (memref<4xf32>) {
+    scf.yield %buf : memref<4xf32>
+  }
+  %b = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%r : memref<4xf32>) outs(%b : memref<4xf32>)
+  return
+}
+// CHECK-LABEL: gpu.func @ade_M_energy
+// CHECK: %[[B:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: %[[A:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: %[[R:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[A]])
+// CHECK: linalg.copy ins(%[[R]] : memref<4xf32>) outs(%[[B]] : memref<4xf32>)
+
+// -----
+
+// A loop that carries a fresh buffer to its next iteration cannot use one
+// alloca for all of them: no kernel.
+
+// expected-warning @+1 {{no GPU kernel for 'ade_M_energy': a loop carries a buffer from one iteration to the next; this entry runs on the CPU}}
+func.func @M.energy.tile(%p: memref<5xf32, strided<[?], offset: ?>>, %x: memref<2x1xf32, strided<[?, ?], offset: ?>>, %out: memref<1xf32, strided<[?], offset: ?>>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "M", owners = ["M"], size = 1 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<4xf32>)
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%buf = %a) -> (memref<4xf32>) {
+    %n = memref.alloc() : memref<4xf32>
+    linalg.copy ins(%buf : memref<4xf32>) outs(%n : memref<4xf32>)
+    scf.yield %n : memref<4xf32>
+  }
+  return
+}
+// CHECK-LABEL: gpu.module @ade_kernels
+// CHECK-NOT: gpu.func

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace ade {
@@ -36,7 +37,6 @@ struct AdeBuildGPUKernelsPass
     auto gpuModule = gpu::GPUModuleOp::create(b, module.getLoc(), moduleName);
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
-    SymbolTable kernels(gpuModule);
 
     for (auto tile : llvm::to_vector(module.getOps<func::FuncOp>())) {
       auto info = tile->getAttrOfType<DictionaryAttr>("ade.tile");
@@ -92,15 +92,41 @@ struct AdeBuildGPUKernelsPass
       }
       OpBuilder b(gpuModule.getBodyRegion());
       b.setInsertionPointToStart(gpuModule.getBody());
-      b.clone(*global);
+      table.insert(b.clone(*global));
       return WalkResult::advance();
     });
     return failure(result.wasInterrupted());
   }
 
+  /// Whether `buffer` or a view of it reaches an op that may alias it
+  /// otherwise: a terminator (a loop's yield), an operand of a loop or
+  /// branch op, an op with memref results that is no view. Liveness by
+  /// views alone is then not enough (linalg ops read and write in place).
+  static bool escapes(Value buffer) {
+    SmallVector<Value> worklist{buffer};
+    while (!worklist.empty()) {
+      Value v = worklist.pop_back_val();
+      for (OpOperand &use : v.getUses()) {
+        Operation *user = use.getOwner();
+        if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+          if (view.getViewSource() == v) {
+            llvm::append_range(worklist, user->getResults());
+            continue;
+          }
+        }
+        if (user->hasTrait<OpTrait::IsTerminator>() ||
+            isa<RegionBranchOpInterface>(user) ||
+            llvm::any_of(user->getResultTypes(), llvm::IsaPred<MemRefType>))
+          return true;
+      }
+    }
+    return false;
+  }
+
   /// Lets buffers of one type whose live ranges in `body` do not overlap
   /// share one allocation: every thread's buffers live in local memory, and
-  /// the unrolled dynamics of a sampler allocate hundreds of them.
+  /// the unrolled dynamics of a sampler allocate hundreds of them. Buffers
+  /// that escape (see above) keep their own.
   static void shareBuffers(Block &body) {
     DenseMap<Operation *, int64_t> position;
     int64_t index = 0;
@@ -128,6 +154,8 @@ struct AdeBuildGPUKernelsPass
     };
     DenseMap<Type, SmallVector<Slot>> slots;
     for (auto alloc : llvm::to_vector(body.getOps<memref::AllocOp>())) {
+      if (escapes(alloc.getResult()))
+        continue;
       int64_t start = position[alloc];
       int64_t end = lastUse(alloc.getResult());
       SmallVector<Slot> &free = slots[alloc.getType()];
@@ -238,6 +266,16 @@ struct AdeBuildGPUKernelsPass
       if (!alloc.getType().hasStaticShape()) {
         alloc.emitError("internal: dynamic buffer in a GPU kernel");
         return failure();
+      }
+      // One alloca at the entry serves every iteration of a loop: wrong
+      // for a buffer that a loop carries to its next iteration.
+      if (alloc->getBlock() != guard.thenBlock() &&
+          escapes(alloc.getResult())) {
+        tile.emitWarning() << "no GPU kernel for '" << name
+                           << "': a loop carries a buffer from one iteration "
+                              "to the next; this entry runs on the CPU";
+        kernel.erase();
+        return gpu::GPUFuncOp();
       }
       privateBytes += alloc.getType().getNumElements() *
                       alloc.getType().getElementTypeBitWidth() / 8;
