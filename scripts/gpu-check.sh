@@ -35,6 +35,12 @@ prepare() {
     echo "adec --target all --precision f64 $model"
     "$adec" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
   done
+  # Block sizes other than the default 128, for the speed table.
+  for threads in 32 64 256; do
+    echo "adec --target all --cuda-block-size $threads examples/moons.ade"
+    "$adec" examples/moons.ade --target all --cuda-block-size "$threads" \
+      -o "$stage/moons_block$threads.so"
+  done
   git rev-parse --short HEAD >"$stage/COMMIT"
   cp build/bin/ade-gpu-check "$stage/"
   cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" "$stage/lib/"
@@ -64,7 +70,32 @@ run() {
     "$stage/ade-gpu-check" "$stage/$name.so" "${reference[@]}" \
       --bench-batches 10000 >>"$report" 2>&1 || status=1
   done
-  echo >>"$report"
+  {
+    echo
+    echo "# Block sizes (moons, 128 above)"
+    echo
+    echo "| threads | entry | batch | GPU ms | GPU particles/s | CPU ms | GPU/CPU |"
+    echo "|---|---|---|---|---|---|---|"
+    for threads in 32 64 256; do
+      "$stage/ade-gpu-check" "$stage/moons_block$threads.so" \
+        --check-batches 1000 --bench-batches 100,1000000 2>&1 |
+        sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin' |
+        sed "s/^/| $threads /"
+    done
+    # Where the time goes in one kernel (Nsight Compute, when installed).
+    if command -v ncu >/dev/null; then
+      echo
+      echo "# Nsight Compute: Moons.energy at batch 1 000 000"
+      echo '```'
+      ncu --section SpeedOfLight --section Occupancy \
+        --section MemoryWorkloadAnalysis -k regex:ade_Moons_energy -c 1 \
+        "$stage/ade-gpu-check" "$stage/moons.so" --check-batches 1000000 \
+        --bench-batches 100 2>&1 | sed -n '/ade_Moons_energy/,$p' |
+        grep -v '^==PROF==' | head -80
+      echo '```'
+    fi
+    echo
+  } >>"$report"
   timeout 300 python3 bench/gpu_reference.py >>"$report" 2>&1 || status=1
   cat "$report"
   return $status

@@ -63,6 +63,7 @@ struct Options {
   unsigned optLevel = 3;
   std::string target = "cpu";
   std::string cudaArch = "sm_90";
+  int32_t cudaBlockSize = 128;
   std::string cpu = "native";
   int64_t tileSize = 32;
   unsigned denseLimit = 64;
@@ -356,7 +357,8 @@ int generateCode(const Options &opts, const tir::Program &program,
   if (opts.target == "all" || gpuStage) {
     CUDAPipelineOptions gpu;
     gpu.chip = opts.cudaArch;
-    gpu.blockSize = codegen.cudaBlockSize;
+    codegen.cudaBlockSize = opts.cudaBlockSize;
+    gpu.blockSize = opts.cudaBlockSize;
     gpu.libdevice = findLibdevice();
     if (gpu.libdevice.empty()) {
       diags.error(DiagCode::E081, {},
@@ -591,6 +593,9 @@ int main(int argc, char **argv) {
                  "entries and GPU kernels as PTX in one model.so; needs no "
                  "GPU to compile)")
       ->check(CLI::IsMember({"cpu", "all"}));
+  app.add_option("--cuda-block-size", opts.cudaBlockSize,
+                 "Threads per block of the GPU kernels (default 128)")
+      ->check(CLI::Range(32, 1024));
   app.add_option("--cuda-arch", opts.cudaArch,
                  "GPU architecture of the PTX (default sm_90; the driver "
                  "compiles it for newer GPUs too)");
