@@ -80,18 +80,21 @@ run() {
       "$stage/ade-gpu-check" "$stage/moons_block$threads.so" \
         --check-batches 1000 --bench-batches 100,1000000 2>&1 |
         sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin' |
-        sed "s/^/| $threads /"
+        sed "s/^/| $threads /" || status=1
     done
     # Where the time goes in one kernel (Nsight Compute, when installed).
     if command -v ncu >/dev/null; then
       echo
       echo "# Nsight Compute: Moons.energy at batch 1 000 000"
       echo '```'
+      # The checker only launches the kernel here (agreement is checked
+      # above): at 10^6 normal points some land on ReLU kinks, where f32
+      # rounding picks the side of a discontinuous gradient.
       ncu --section SpeedOfLight --section Occupancy \
         --section MemoryWorkloadAnalysis -k regex:ade_Moons_energy -c 1 \
         "$stage/ade-gpu-check" "$stage/moons.so" --check-batches 1000000 \
-        --bench-batches 100 2>&1 | sed -n '/ade_Moons_energy/,$p' |
-        grep -v '^==PROF==' | head -80
+        --bench-batches 100 --tolerance 1 2>&1 |
+        sed -n '/ade_Moons_energy ([0-9]/,$p' | head -80 || true
       echo '```'
     fi
     echo
