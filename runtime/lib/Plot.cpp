@@ -615,6 +615,18 @@ std::string fitText(std::string_view text, int maxWidth, TextStyle style) {
     --keep;
   return std::string(text.substr(0, keep)) + "...";
 }
+
+/// Draws a figure's title centred at the top (none when empty); returns the
+/// row below it.
+int drawFigureTitle(Image &image, const std::string &title) {
+  int y = 8;
+  if (title.empty())
+    return y;
+  drawText(image, image.width / 2, y,
+           fitText(title, image.width - 16, kFigureTitleStyle), palette::ink,
+           kFigureTitleStyle, Align::Center);
+  return y + textHeight(kFigureTitleStyle) + 10;
+}
 } // namespace
 
 void Canvas::title(std::string_view text) {
@@ -861,13 +873,7 @@ Image renderSamplesFigure(const SamplesFigure &figure) {
       layoutPanels(figure.panels.size(), 4, figure.panelSize, figure.panelSize,
                    kSamplesMarginLeft, !figure.title.empty(), true);
   Image image(layout.width(), layout.height(), palette::background);
-  int y = 8;
-  if (!figure.title.empty()) {
-    drawText(image, image.width / 2, y,
-             fitText(figure.title, image.width - 16, kFigureTitleStyle),
-             palette::ink, kFigureTitleStyle, Align::Center);
-    y += textHeight(kFigureTitleStyle) + 10;
-  }
+  int y = drawFigureTitle(image, figure.title);
   std::vector<LegendEntry> legend = {
       hasDensity ? LegendEntry{figure.dataLabel, palette::dataOnDensity,
                                LegendMark::OutlinedPoint}
@@ -985,10 +991,7 @@ Image renderCurvesFigure(const CurvesFigure &figure) {
                                figure.panelHeight, kCurvesMarginLeft,
                                !figure.title.empty(), false);
   Image image(layout.width(), layout.height(), palette::background);
-  if (!figure.title.empty())
-    drawText(image, image.width / 2, 8,
-             fitText(figure.title, image.width - 16, kFigureTitleStyle),
-             palette::ink, kFigureTitleStyle, Align::Center);
+  drawFigureTitle(image, figure.title);
   for (size_t i = 0; i < figure.panels.size(); ++i)
     drawCurvesPanel(image, layout.plotArea(i), figure.panels[i], figure.xLabel);
   return image;
@@ -1027,13 +1030,7 @@ Image renderImageGridFigure(const ImageGridFigure &figure) {
   int panels = int(figure.panels.size());
   Image image(margin + panels * (gridWidth + margin),
               header + gridHeight + margin, palette::background);
-  int y = 8;
-  if (!figure.title.empty()) {
-    drawText(image, image.width / 2, y,
-             fitText(figure.title, image.width - 16, kFigureTitleStyle),
-             palette::ink, kFigureTitleStyle, Align::Center);
-    y += textHeight(kFigureTitleStyle) + 10;
-  }
+  int y = drawFigureTitle(image, figure.title);
   for (int p = 0; p < panels; ++p) {
     const ImageGrid &grid = figure.panels[p];
     int left = margin + p * (gridWidth + margin);
