@@ -191,10 +191,11 @@ constexpr const char *kFashionMnist =
 /// uniformly with replacement (`fashion-mnist` names the Debian package's).
 class DataSource {
 public:
+  /// `dimension` 0 takes the data's own.
   DataSource(const std::string &spec, int64_t dimension, bool dequantize)
       : spec(spec), dequantize(dequantize) {
     if (isDataset(spec)) {
-      if (dimension != 2)
+      if (dimension != 0 && dimension != kDatasetDimension)
         throw Error("data set '" + spec +
                     "' is 2-D but the model's data have " +
                     std::to_string(dimension) + " values");
@@ -215,11 +216,13 @@ public:
     file = std::make_unique<Matrix>(readDataFile(path));
     if (file->rows == 0)
       throw Error("data file '" + path + "' has no rows");
-    if (file->cols != dimension)
+    if (dimension != 0 && file->cols != dimension)
       throw Error("data file '" + path + "' has " + std::to_string(file->cols) +
                   " columns but the model's data have " +
                   std::to_string(dimension) + " values");
   }
+
+  int64_t dimension() const { return file ? file->cols : kDatasetDimension; }
 
   std::vector<double> draw(int64_t n, Rng &rng) const {
     if (!file)
@@ -1281,51 +1284,96 @@ std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
   return values;
 }
 
+NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
+                        int64_t evaluations, uint64_t seed) {
+  if (count < 2 || reps <= 0 || evaluations < 0)
+    throw Error("--samples must be at least 2, --reps positive and "
+                "--evaluations not negative");
+  DataSource source(data, 0, false);
+  int64_t d = source.dimension();
+  NoiseFloor floor;
+  Rng rng(seed, FinalEvalStream), referenceRng(seed, FinalReferenceStream);
+  for (int64_t r = 0; r < reps; ++r) {
+    std::vector<double> reference = source.draw(count, referenceRng);
+    std::vector<double> x = source.draw(count, rng);
+    floor.final.push_back(
+        mmd2Unbiased(x.data(), count, reference.data(), count, d));
+  }
+  Rng trainingReferenceRng(seed, ReferenceStream), evalRng(seed, EvalStream);
+  std::vector<double> reference = source.draw(count, trainingReferenceRng);
+  double median = medianPositiveSquaredDistance(reference.data(), count, d);
+  for (int64_t e = 0; e < evaluations; ++e) {
+    std::vector<double> x = source.draw(count, evalRng);
+    floor.evaluations.push_back(
+        mmd2Unbiased(x.data(), count, reference.data(), count, d, median));
+  }
+  return floor;
+}
+
+namespace {
+
+/// The data set's name (a file's base name).
+std::string dataName(const TrainConfig &config) {
+  return config.data.substr(config.data.rfind('/') + 1);
+}
+
+/// A 2-D run's two panels, titled as given: data with samples over them,
+/// and the learned density over the data's extent.
+std::vector<SamplesPanel> samplePanels(const TrainedRun &run,
+                                       const std::string &samplesTitle,
+                                       const std::string &densityTitle) {
+  const Session &session = *run.session;
+  Rng rng(run.config.seed, EvalStream);
+  const int64_t n = 1000;
+  SamplesPanel panel;
+  panel.title = samplesTitle;
+  panel.data = session.data.draw(n, rng);
+  panel.samples = run.draw(n, rng);
+  // The density over the data's extent, with a margin.
+  double lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
+  for (int64_t i = 0; i < n; ++i)
+    for (int k = 0; k < 2; ++k) {
+      lo[k] = std::min(lo[k], panel.data[2 * i + k]);
+      hi[k] = std::max(hi[k], panel.data[2 * i + k]);
+    }
+  for (int k = 0; k < 2; ++k) {
+    double margin = 0.1 * (hi[k] - lo[k]) + 1e-9;
+    lo[k] -= margin;
+    hi[k] += margin;
+  }
+  GridField grid;
+  grid.nx = grid.ny = 160;
+  grid.bounds = {lo[0], hi[0], lo[1], hi[1]};
+  std::vector<double> points;
+  for (int j = 0; j < grid.ny; ++j)
+    for (int i = 0; i < grid.nx; ++i) {
+      points.push_back(lo[0] + (hi[0] - lo[0]) * i / (grid.nx - 1));
+      points.push_back(lo[1] + (hi[1] - lo[1]) * j / (grid.ny - 1));
+    }
+  SamplesPanel density;
+  density.title = densityTitle;
+  density.data = panel.data;
+  density.logDensity = grid;
+  density.logDensity->values = session.energy(run.state.modelParams, points);
+  panel.bounds = density.bounds = grid.bounds;
+  return {panel, density};
+}
+
+} // namespace
+
 std::vector<std::string> plotRun(const std::string &runDir) {
   TrainedRun run(runDir);
   std::vector<std::string> written;
   const Session &session = *run.session;
-  std::string data = run.config.data.substr(run.config.data.rfind('/') + 1);
   std::string title = std::string(session.model.name) + " / " +
-                      session.sampler.name + " on " + data;
+                      session.sampler.name + " on " + dataName(run.config);
   if (session.dimension() == 2) {
-    Rng rng(run.config.seed, EvalStream);
-    const int64_t n = 1000;
-    SamplesPanel panel;
-    panel.title =
-        "data and samples, iteration " + std::to_string(run.state.iteration);
-    panel.data = session.data.draw(n, rng);
-    panel.samples = run.draw(n, rng);
-    // The density over the data's extent, with a margin.
-    double lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
-    for (int64_t i = 0; i < n; ++i)
-      for (int k = 0; k < 2; ++k) {
-        lo[k] = std::min(lo[k], panel.data[2 * i + k]);
-        hi[k] = std::max(hi[k], panel.data[2 * i + k]);
-      }
-    for (int k = 0; k < 2; ++k) {
-      double margin = 0.1 * (hi[k] - lo[k]) + 1e-9;
-      lo[k] -= margin;
-      hi[k] += margin;
-    }
-    GridField grid;
-    grid.nx = grid.ny = 160;
-    grid.bounds = {lo[0], hi[0], lo[1], hi[1]};
-    std::vector<double> points;
-    for (int j = 0; j < grid.ny; ++j)
-      for (int i = 0; i < grid.nx; ++i) {
-        points.push_back(lo[0] + (hi[0] - lo[0]) * i / (grid.nx - 1));
-        points.push_back(lo[1] + (hi[1] - lo[1]) * j / (grid.ny - 1));
-      }
-    SamplesPanel density;
-    density.title = "learned density exp f";
-    density.data = panel.data;
-    density.logDensity = grid;
-    density.logDensity->values = session.energy(run.state.modelParams, points);
-    panel.bounds = density.bounds = grid.bounds;
     SamplesFigure figure;
     figure.title = title;
-    figure.panels = {panel, density};
+    figure.panels = samplePanels(run,
+                                 "data and samples, iteration " +
+                                     std::to_string(run.state.iteration),
+                                 "learned density exp f");
     std::string path = joinPath(runDir, "samples.png");
     writeSamplesFigure(path, figure);
     written.push_back(path);
@@ -1368,6 +1416,23 @@ std::vector<std::string> plotRun(const std::string &runDir) {
   writeCurvesFigure(path, curves);
   written.push_back(path);
   return written;
+}
+
+void plotRuns(const std::vector<std::string> &runDirs, const std::string &path,
+              const std::string &title) {
+  SamplesFigure figure;
+  figure.title = title;
+  figure.panelSize = 280;
+  for (const std::string &runDir : runDirs) {
+    TrainedRun run(runDir);
+    if (run.session->dimension() != 2)
+      throw Error("'" + runDir + "' is not a 2-D run: plot it alone");
+    std::string name = dataName(run.config) + " (" + run.config.estimator + ")";
+    for (SamplesPanel &panel :
+         samplePanels(run, name + ": samples", name + ": density"))
+      figure.panels.push_back(std::move(panel));
+  }
+  writeSamplesFigure(path, figure);
 }
 
 } // namespace ade

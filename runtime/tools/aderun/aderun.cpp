@@ -2,8 +2,8 @@
 //
 // aderun train MODEL.so --data NAME|FILE [--out DIR] [settings...]
 // aderun sample DIR -n N --out FILE.csv|FILE.npy
-// aderun eval DIR [--samples N] [--reps K]
-// aderun plot DIR
+// aderun eval DIR|--data NAME|FILE [--samples N] [--reps K] [--json]
+// aderun plot DIR [DIR... --out FIGURE.png]
 // aderun info MODEL.so
 // aderun energy MODEL.so [--checkpoint C] --input X --output F.csv [--grad]
 //
@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <csignal>
@@ -164,6 +165,45 @@ std::pair<double, double> meanAndSd(const std::vector<double> &values) {
     var +=
         values.size() > 1 ? (v - m) * (v - m) / double(values.size() - 1) : 0;
   return {m, std::sqrt(var)};
+}
+
+/// `aderun eval`: a run's MMD^2 to fresh data, or with `data` the noise
+/// floor (fresh data scored in place of samples).
+void evaluate(const std::string &runDir, const std::string &data, int64_t count,
+              int64_t reps, int64_t evaluations, uint64_t seed, bool json) {
+  std::vector<double> mmd, trainingEvaluations;
+  if (data.empty()) {
+    mmd = evaluateRun(runDir, count, reps, seed);
+  } else {
+    NoiseFloor floor = evaluateData(data, count, reps, evaluations, seed);
+    mmd = floor.final;
+    trainingEvaluations = floor.evaluations;
+  }
+  auto [m, sd] = meanAndSd(mmd);
+  double minimum = trainingEvaluations.empty()
+                       ? std::nan("")
+                       : *std::min_element(trainingEvaluations.begin(),
+                                           trainingEvaluations.end());
+  if (json) {
+    nlohmann::json out = {{"mmd2", m}, {"mmd2_sd", sd}, {"mmd2_reps", mmd}};
+    if (!data.empty()) {
+      out["data"] = data;
+      out["mmd2_evaluations"] = trainingEvaluations;
+      if (!trainingEvaluations.empty())
+        out["mmd2_min_over_evaluations"] = minimum;
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  std::printf("%sMMD^2 x 1e3 = %.3f +- %.3f (%lld reps of %lld %s)\n",
+              data.empty() ? "" : "noise floor: ", m * 1e3, sd * 1e3,
+              static_cast<long long>(reps), static_cast<long long>(count),
+              data.empty() ? "samples" : "fresh data points");
+  if (!trainingEvaluations.empty())
+    std::printf("minimum over %lld evaluations against one reference set "
+                "(biased low): %.3f\n",
+                static_cast<long long>(trainingEvaluations.size()),
+                minimum * 1e3);
 }
 
 /// Training output: every line but the ticks to stdout (progress rows
@@ -456,21 +496,45 @@ int main(int argc, char **argv) {
 
   // eval
   CLI::App *evalCmd = app.add_subcommand(
-      "eval", "MMD^2 between fresh samples and fresh data (mean +- sd)");
-  evalCmd->add_option("run", runDir, "The run directory")->required();
+      "eval", "MMD^2 between fresh samples and fresh data (mean +- sd); with "
+              "--data, the noise floor: fresh data in place of samples");
+  std::string evalData;
+  int64_t evaluations = 100;
+  bool json = false;
+  CLI::Option *evalRun =
+      evalCmd->add_option("run", runDir, "The run directory");
+  evalCmd
+      ->add_option("--data", evalData,
+                   "A data set or data file instead of a run: the scores of "
+                   "a perfect sampler")
+      ->excludes(evalRun);
   evalCmd->add_option("--samples", count, "Samples and data points per rep")
       ->capture_default_str();
   evalCmd->add_option("--reps", reps, "Repetitions")->capture_default_str();
+  evalCmd
+      ->add_option("--evaluations", evaluations,
+                   "With --data: also score this many fresh draws against one "
+                   "reference set, as training evaluates (their minimum is "
+                   "the reference code's figure)")
+      ->capture_default_str();
   evalCmd->add_option("--seed", seed, "Seed")->capture_default_str();
   std::string metric = "mmd";
   evalCmd->add_option("--metric", metric, "The metric (mmd)")
       ->check(CLI::IsMember({"mmd"}))
       ->capture_default_str();
+  evalCmd->add_flag("--json", json, "Print the values as JSON");
 
   // plot
   CLI::App *plotCmd = app.add_subcommand(
-      "plot", "Write samples.png and curves.png into a run directory");
-  plotCmd->add_option("run", runDir, "The run directory")->required();
+      "plot", "Write samples.png and curves.png into a run directory; with "
+              "--out, one figure of several 2-D runs (samples and density)");
+  std::vector<std::string> plotDirs;
+  std::string figurePath, figureTitle = "samples and learned densities";
+  plotCmd->add_option("run", plotDirs, "The run directories")->required();
+  plotCmd->add_option("--out", figurePath,
+                      "FIGURE.png: one figure of all the runs");
+  plotCmd->add_option("--title", figureTitle, "The figure's title (--out)")
+      ->capture_default_str();
 
   // info
   std::string libraryPath;
@@ -562,14 +626,24 @@ int main(int argc, char **argv) {
       std::printf("wrote %lld samples to %s\n", static_cast<long long>(count),
                   output.c_str());
     } else if (*evalCmd) {
-      std::vector<double> mmd = evaluateRun(runDir, count, reps, seed);
-      auto [m, sd] = meanAndSd(mmd);
-      std::printf("MMD^2 x 1e3 = %.3f +- %.3f (%lld reps of %lld samples)\n",
-                  m * 1e3, sd * 1e3, static_cast<long long>(reps),
-                  static_cast<long long>(count));
+      if (runDir.empty() && evalData.empty()) {
+        std::cerr << "aderun eval: give a run directory, or --data for the "
+                     "noise floor of a data set\n";
+        return ExitUsage;
+      }
+      evaluate(runDir, evalData, count, reps, evaluations, seed, json);
     } else if (*plotCmd) {
-      for (const std::string &f : plotRun(runDir))
-        std::printf("wrote %s\n", f.c_str());
+      if (!figurePath.empty()) {
+        plotRuns(plotDirs, figurePath, figureTitle);
+        std::printf("wrote %s\n", figurePath.c_str());
+      } else if (plotDirs.size() > 1) {
+        std::cerr << "aderun plot: several runs make one figure: give its "
+                     "file with --out FIGURE.png\n";
+        return ExitUsage;
+      } else {
+        for (const std::string &f : plotRun(plotDirs[0]))
+          std::printf("wrote %s\n", f.c_str());
+      }
     } else if (*infoCmd) {
       printInfo(libraryPath);
     } else if (*energyCmd) {

@@ -663,15 +663,19 @@ private:
                   .getResult(0),
               true};
     // Its adjoint: a batched vector [m] times uniform W [m, n], i.e. W^T
-    // times the vector. W is transposed once per tile so that the same
-    // register-blocked matmul runs.
+    // times the vector. W is read in place through a transposed map (a copy
+    // per tile cost a third of the product): each contraction step
+    // broadcasts elements of one contiguous row of W.
     if (a.size() == 1 && c.size() == 2 && lhs.batched && !rhs.batched) {
-      Value transposed = linalg::TransposeOp::create(
-                             b, loc, rhs.value, empty(loc, {c[1], c[0]}, elem),
-                             ArrayRef<int64_t>{1, 0})
-                             .getResult()[0];
-      return {linalg::MatmulOp::create(b, loc, ValueRange{transposed, lhs.value},
-                                       ValueRange{init})
+      auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+      MLIRContext *ctx = b.getContext();
+      SmallVector<Attribute> maps{
+          AffineMapAttr::get(AffineMap::get(3, 0, {d(2), d(0)}, ctx)),
+          AffineMapAttr::get(AffineMap::get(3, 0, {d(2), d(1)}, ctx)),
+          AffineMapAttr::get(AffineMap::get(3, 0, {d(0), d(1)}, ctx))};
+      return {linalg::MatmulOp::create(
+                  b, loc, ValueRange{rhs.value, lhs.value}, ValueRange{init},
+                  {b.getNamedAttr("indexing_maps", b.getArrayAttr(maps))})
                   .getResult(0),
               true};
     }

@@ -35,7 +35,7 @@ struct TrainConfig {
   double learningRate = 1e-3;
   double samplerLearningRate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
-  bool adamClip = false;    // the reference code's +-(3 sqrt(v) + 0.1) clip
+  bool adamClip = false; // the reference code's +-(3 sqrt(v) + 0.1) clip
   // Both learning rates times a factor of the iteration t of T: none (1),
   // linear (1 - t/T) or cosine ((1 + cos(pi t/T)) / 2).
   std::string lrDecay = "none";
@@ -113,9 +113,27 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
 std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
                                 int64_t reps, uint64_t seed);
 
+/// The noise floor of the MMD^2 evaluations on `data` (a data set name or
+/// file): a perfect sampler's scores, with fresh draws of the data in place
+/// of samples. `final` as evaluateRun draws them (`reps` values, fresh
+/// reference sets); `evaluations` as training does (one reference set, then
+/// `count` fresh points per evaluation), whose minimum is what the
+/// reference code reports.
+struct NoiseFloor {
+  std::vector<double> final, evaluations;
+};
+NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
+                        int64_t evaluations, uint64_t seed);
+
 /// Writes samples.png (2-D models) and curves.png into the run directory;
 /// returns the files written.
 std::vector<std::string> plotRun(const std::string &runDir);
+
+/// One figure of several 2-D runs, two panels each (data and samples, the
+/// learned density), titled by data set and estimator: the paper's
+/// Figure 1 for a set of runs.
+void plotRuns(const std::vector<std::string> &runDirs, const std::string &path,
+              const std::string &title);
 
 } // namespace ade
 
