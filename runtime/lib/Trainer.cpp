@@ -569,8 +569,9 @@ std::string readText(const std::string &path) {
 
 /// A sampler batch and what the gradients need of it.
 struct SamplerBatch {
+  int64_t size = 0;
   std::vector<double> noise, x0, x, v, logQ, kinetic;
-  std::vector<double> f, gradX; // f and grad f at x
+  std::vector<double> f; // f at x
 };
 
 class Session {
@@ -603,16 +604,22 @@ public:
     return out;
   }
 
-  /// What of f a sampler batch needs at its samples.
-  enum class AtSamples { Nothing, Energy, Gradient };
-
-  /// Draws n particles; x0 (the data batch) for samplers that take one.
-  SamplerBatch sample(const RunState &s, int64_t n, Rng &rng,
-                      const std::vector<double> &x0,
-                      AtSamples need = AtSamples::Nothing) const {
+  /// The inputs of n particles: their noise, and x0 (the data batch) for
+  /// samplers that take one. Enough for objectiveVjp, which runs the
+  /// sampler itself.
+  SamplerBatch draw(int64_t n, Rng &rng, const std::vector<double> &x0) const {
     SamplerBatch out;
+    out.size = n;
     out.noise = noise(n, rng);
     out.x0 = x0;
+    return out;
+  }
+
+  /// Draws and runs n particles, with f at the samples when `withEnergy`.
+  SamplerBatch sample(const RunState &s, int64_t n, Rng &rng,
+                      const std::vector<double> &x0,
+                      bool withEnergy = false) const {
+    SamplerBatch out = draw(n, rng, x0);
     int32_t t = model.dtype;
     int64_t d = model.data_size;
     TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
@@ -632,26 +639,9 @@ public:
     v.valuesInto(out.v);
     lq.valuesInto(out.logQ);
     k.valuesInto(out.kinetic);
-    if (need == AtSamples::Gradient)
-      gradEnergy(s, out.x, out.f, out.gradX);
-    else if (need == AtSamples::Energy)
+    if (withEnergy)
       out.f = energy(s.modelParams, out.x);
     return out;
-  }
-
-  void gradEnergy(const RunState &s, const std::vector<double> &x,
-                  std::vector<double> &f, std::vector<double> &g) const {
-    int64_t n = int64_t(x.size()) / model.data_size;
-    int32_t t = model.dtype;
-    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()), fb(t, n),
-        gb(t, x.size());
-    pm.assign(s.modelParams);
-    xb.assign(x);
-    checkStatus(model.grad_energy(pm.data(), xb.data(), fb.data(), gb.data(), n,
-                                  config.threads),
-                "grad_energy");
-    fb.valuesInto(f);
-    gb.valuesInto(g);
   }
 
   std::vector<double> energy(const std::vector<double> &params,
@@ -684,24 +674,25 @@ public:
 
   /// Gradients in (model, sampler) parameters of
   /// J = mean [f(x) - lambda K - lambda_v |v|^2/2 - kappa log q], K the
-  /// kinetic energy of the dropped momenta, v a returned momentum.
+  /// kinetic energy of the dropped momenta, v a returned momentum: one
+  /// sample_vjp call, which runs the sampler and f itself. Only a returned
+  /// momentum's cotangent needs the batch run (b.v) beforehand.
   std::pair<std::vector<double>, std::vector<double>>
   objectiveVjp(const RunState &s, const SamplerBatch &b) const {
-    int64_t n = int64_t(b.logQ.size()), d = model.data_size;
+    int64_t n = b.size, d = model.data_size;
     double inv = 1.0 / double(n);
-    std::vector<double> cx(n * d), cv(n * d, 0.0), cq(n), ck(n);
-    for (int64_t i = 0; i < n * d; ++i) {
-      cx[i] = b.gradX[i] * inv;
-      if (sampler.returns_momentum)
+    std::vector<double> cx(n * d, 0.0), cv(n * d, 0.0), cq(n), ck(n),
+        cf(n, inv);
+    if (sampler.returns_momentum)
+      for (int64_t i = 0; i < n * d; ++i)
         cv[i] = -config.momentumWeight * b.v[i] * inv;
-    }
     std::fill(cq.begin(), cq.end(), -config.entropyWeight * inv);
     std::fill(ck.begin(), ck.end(), -config.kineticWeight * inv);
     int32_t t = model.dtype;
     TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
         nz(t, b.noise.size()), x0b(t, b.x0.size()), bx(t, cx.size()),
-        bv(t, cv.size()), bq(t, n), bk(t, n), gm(t, s.modelParams.size()),
-        gs(t, s.samplerParams.size());
+        bv(t, cv.size()), bq(t, n), bk(t, n), bf(t, n),
+        gm(t, s.modelParams.size()), gs(t, s.samplerParams.size());
     pm.assign(s.modelParams);
     ps.assign(s.samplerParams);
     nz.assign(b.noise);
@@ -710,9 +701,11 @@ public:
     bv.assign(cv);
     bq.assign(cq);
     bk.assign(ck);
+    bf.assign(cf);
     checkStatus(sampler.sample_vjp(pm.data(), ps.data(), nz.data(), x0b.data(),
                                    bx.data(), bv.data(), bq.data(), bk.data(),
-                                   gm.data(), gs.data(), n, config.threads),
+                                   bf.data(), gm.data(), gs.data(), n,
+                                   config.threads),
                 "sample_vjp");
     return {gm.values(), gs.values()};
   }
@@ -1021,10 +1014,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                  ? batch
                                  : std::vector<double>();
     bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
-    SamplerBatch q =
-        session.sample(s, B, noiseRng, x0,
-                       throughSampler ? Session::AtSamples::Gradient
-                                      : Session::AtSamples::Energy);
+    SamplerBatch q = session.sample(s, B, noiseRng, x0, /*withEnergy=*/true);
     if (config.estimator == "pcd")
       s.chains = q.x;
     std::vector<double> dataF = session.energy(s.modelParams, batch);
@@ -1037,20 +1027,23 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                 std::vector<double>(B, -1.0 / double(B)));
       objective = -mean(loss);
       modelGrad = std::move(grad);
+    } else if (throughSampler) {
+      // mean f(data) - J, J's gradient through the sampler (eq. 21): its
+      // f(samples) term directly and along the path of the samples.
+      objective = mean(dataF) - session.samplerObjective(q);
+      modelGrad =
+          session.energyVjp(s, batch, std::vector<double>(B, 1.0 / double(B)));
+      std::vector<double> sampled = session.objectiveVjp(s, q).first;
+      for (size_t i = 0; i < modelGrad.size(); ++i)
+        modelGrad[i] -= sampled[i];
     } else {
-      // mean f(data) - mean f(samples), on a fresh sampler batch.
+      // mean f(data) - mean f(samples), the samples held constant.
+      objective = mean(dataF) - session.samplerObjective(q);
       std::vector<double> both(batch);
       both.insert(both.end(), q.x.begin(), q.x.end());
       std::vector<double> w(2 * B, 1.0 / double(B));
       std::fill(w.begin() + B, w.end(), -1.0 / double(B));
       modelGrad = session.energyVjp(s, both, w);
-      if (throughSampler) {
-        // Through the sampler: d/dtheta of -J's path terms (eq. 21).
-        std::vector<double> path = session.objectiveVjp(s, q).first;
-        for (size_t i = 0; i < modelGrad.size(); ++i)
-          modelGrad[i] -= path[i];
-      }
-      objective = mean(dataF) - session.samplerObjective(q);
     }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     double modelNorm = norm(modelGrad), samplerNorm = 0;
@@ -1069,8 +1062,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       std::vector<double> xk = sampler.takes_initial_state
                                    ? session.data.draw(B, dataRng)
                                    : std::vector<double>();
-      SamplerBatch qk =
-          session.sample(s, B, noiseRng, xk, Session::AtSamples::Gradient);
+      // The sampler runs inside sample_vjp; a returned momentum's
+      // cotangent needs its value first.
+      SamplerBatch qk = sampler.returns_momentum
+                            ? session.sample(s, B, noiseRng, xk)
+                            : session.draw(B, noiseRng, xk);
       std::vector<double> grad = session.objectiveVjp(s, qk).second;
       for (double &g : grad)
         g = -g;

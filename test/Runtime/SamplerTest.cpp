@@ -83,8 +83,10 @@ struct Rig {
   }
 };
 
+/// A sample's outputs, and the model's f at it (what sample_vjp weights
+/// besides them).
 struct Sample {
-  std::vector<double> x, v, logq, kinetic;
+  std::vector<double> x, v, logq, kinetic, f;
 };
 
 Sample sample(const Rig &t, const std::vector<double> &modelParams,
@@ -97,8 +99,11 @@ Sample sample(const Rig &t, const std::vector<double> &modelParams,
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
                         v.data(), logq.data(), kin.data(), batch, threads),
             ADE_OK);
+  Typed f(batch, t.f64);
+  EXPECT_EQ(t.m->energy(mp.data(), x.data(), f.data(), batch, threads),
+            ADE_OK);
   return {x.values(), t.s->returns_momentum ? v.values() : std::vector<double>{},
-          logq.values(), kin.values()};
+          logq.values(), kin.values(), f.values()};
 }
 
 Sample sample(const Rig &t, const std::vector<double> &noise, int64_t batch,
@@ -106,9 +111,9 @@ Sample sample(const Rig &t, const std::vector<double> &noise, int64_t batch,
   return sample(t, t.modelParams, t.samplerParams, noise, batch, threads);
 }
 
-/// Cotangents of a sample's outputs.
+/// Cotangents of a sample's outputs and of f at it.
 struct Cotangents {
-  std::vector<double> x, v, logq, kinetic;
+  std::vector<double> x, v, logq, kinetic, f;
   double dot(const Sample &s) const {
     double total = 0;
     for (size_t i = 0; i < x.size(); ++i)
@@ -116,7 +121,7 @@ struct Cotangents {
     for (size_t i = 0; i < s.v.size(); ++i)
       total += v[i] * s.v[i];
     for (size_t i = 0; i < logq.size(); ++i)
-      total += logq[i] * s.logq[i] + kinetic[i] * s.kinetic[i];
+      total += logq[i] * s.logq[i] + kinetic[i] * s.kinetic[i] + f[i] * s.f[i];
     return total;
   }
 };
@@ -131,7 +136,7 @@ Cotangents randomCotangents(const Rig &t, int64_t batch, unsigned seed) {
     return v;
   };
   return {draw(batch * t.dim()), draw(batch * t.dim()), draw(batch),
-          draw(batch)};
+          draw(batch), draw(batch)};
 }
 
 /// sample_vjp: gradients in the model's and the sampler's parameters.
@@ -140,11 +145,11 @@ sampleVjp(const Rig &t, const std::vector<double> &noise,
           const Cotangents &c, int64_t batch, int32_t threads = 1) {
   Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64),
       n(noise, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
-      gk(c.kinetic, t.f64), gm(t.m->params_size + 1, t.f64),
+      gk(c.kinetic, t.f64), gf(c.f, t.f64), gm(t.m->params_size + 1, t.f64),
       gs(t.s->params_size + 1, t.f64);
   EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(), nullptr,
                             gx.data(), gv.data(), gl.data(), gk.data(),
-                            gm.data(), gs.data(), batch, threads),
+                            gf.data(), gm.data(), gs.data(), batch, threads),
             ADE_OK);
   std::vector<double> model = gm.values(), sampler = gs.values();
   model.resize(t.m->params_size);
@@ -383,20 +388,32 @@ void expectMoonsMatchesLibTorch(const std::string &precision) {
   torch::Tensor objective =
       (moonsEnergy(*t.m, pm, xt) - kinetic - logq).mean();
   auto grads = torch::autograd::grad({objective}, {pm, ps});
-  // The library: energy_vjp at the samples (the direct term) plus
-  // sample_vjp with the cotangents grad f(x_T) / B, -1/B, -1/B.
-  std::vector<double> xs = out.x;
-  Typed xTyped(xs, t.f64);
-  Typed mp(t.modelParams, t.f64), f(batch, t.f64), gx(batch * 2, t.f64);
-  ASSERT_EQ(t.m->grad_energy(mp.data(), xTyped.data(), f.data(), gx.data(),
-                             batch, 2),
-            ADE_OK);
+  // The library, in one call: sample_vjp weighting f(x_T) by 1/B and
+  // kinetic and log q by -1/B (f's direct term and the path through x_T
+  // come from the same reverse pass).
   Cotangents c;
-  for (double g : gx.values())
-    c.x.push_back(g / batch);
+  c.x.assign(batch * 2, 0.0);
+  c.f.assign(batch, 1.0 / batch);
   c.logq.assign(batch, -1.0 / batch);
   c.kinetic.assign(batch, -1.0 / batch);
   auto [gm, gs] = sampleVjp(t, noise, c, batch, 2);
+  EXPECT_LE(relativeError(gm, toVector(grads[0])), tolerance)
+      << "model gradient";
+  EXPECT_LE(relativeError(gs, toVector(grads[1])), tolerance)
+      << "sampler gradient";
+
+  // The same split the old way: the cotangent grad f(x_T) / B on x and
+  // energy_vjp at the samples for the direct term.
+  Typed xTyped(out.x, t.f64), mp(t.modelParams, t.f64), f(batch, t.f64),
+      gx(batch * 2, t.f64);
+  ASSERT_EQ(t.m->grad_energy(mp.data(), xTyped.data(), f.data(), gx.data(),
+                             batch, 2),
+            ADE_OK);
+  c.x.clear();
+  for (double g : gx.values())
+    c.x.push_back(g / batch);
+  c.f.assign(batch, 0.0);
+  auto [pathModel, pathSampler] = sampleVjp(t, noise, c, batch, 2);
   Typed w(std::vector<double>(batch, 1.0 / batch), t.f64),
       direct(t.m->params_size + 1, t.f64);
   ASSERT_EQ(t.m->energy_vjp(mp.data(), xTyped.data(), w.data(), direct.data(),
@@ -405,11 +422,10 @@ void expectMoonsMatchesLibTorch(const std::string &precision) {
   std::vector<double> modelGrad = direct.values();
   modelGrad.resize(t.m->params_size);
   for (size_t i = 0; i < modelGrad.size(); ++i)
-    modelGrad[i] += gm[i];
-  EXPECT_LE(relativeError(modelGrad, toVector(grads[0])), tolerance)
-      << "model gradient";
-  EXPECT_LE(relativeError(gs, toVector(grads[1])), tolerance)
-      << "sampler gradient";
+    modelGrad[i] += pathModel[i];
+  EXPECT_LE(relativeError(modelGrad, gm), tolerance) << "split model gradient";
+  EXPECT_LE(relativeError(pathSampler, gs), tolerance)
+      << "split sampler gradient";
 }
 
 TEST(Samplers, MoonsSamplerAndObjectiveMatchLibTorchF32) {

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 5;
+constexpr uint32_t kAbiVersion = 6;
 
 class MetadataBuilder {
 public:
@@ -229,7 +229,7 @@ private:
     llvm::Function *vjp =
         checkedEntry(prefix + "sample_vjp",
                      {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
-                      scalar, gradModel, gradSampler},
+                      scalar, scalar, gradModel, gradSampler},
                      error);
     if (!sample || !vjp)
       return nullptr;

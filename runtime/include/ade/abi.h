@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 5u
+#define ADE_ABI_VERSION 6u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -152,15 +152,19 @@ typedef int32_t (*ade_sample_fn)(const void *model_params,
 
 /* The gradients, in the model's and the sampler's parameters, of
    sum_b grad_x[b] . x[b] + grad_v[b] . v[b] + grad_log_q[b] log_q[b] +
-   grad_kinetic[b] kinetic[b] for the sample drawn from the same noise
-   (reverse mode through the whole sampler: second order in f, since the
-   dynamics use its gradient). Gradient buffers are overwritten; one of a
-   side without parameters may be NULL. Summed like energy_vjp. */
+   grad_kinetic[b] kinetic[b] + grad_f[b] f(x[b]) for the sample drawn from
+   the same noise (reverse mode through the whole sampler: second order in
+   f, since the dynamics use its gradient). f(x) is the model's log-density
+   at the sample, computed inside: the ADE objective's gradient is one call
+   (grad_f = 1/B, grad_log_q = -1/B, grad_x = 0, ...). Gradient buffers are
+   overwritten; one of a side without parameters may be NULL. Summed like
+   energy_vjp. */
 typedef int32_t (*ade_sample_vjp_fn)(
     const void *model_params, const void *sampler_params, const void *noise,
     const void *x0, const void *grad_x, const void *grad_v,
-    const void *grad_log_q, const void *grad_kinetic, void *grad_model_params,
-    void *grad_sampler_params, int64_t batch, int32_t threads);
+    const void *grad_log_q, const void *grad_kinetic, const void *grad_f,
+    void *grad_model_params, void *grad_sampler_params, int64_t batch,
+    int32_t threads);
 
 typedef struct ade_sampler_info {
   const char *name;

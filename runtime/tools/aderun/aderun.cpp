@@ -503,11 +503,12 @@ int main(int argc, char **argv) {
   bool json = false;
   CLI::Option *evalRun =
       evalCmd->add_option("run", runDir, "The run directory");
-  evalCmd
-      ->add_option("--data", evalData,
-                   "A data set or data file instead of a run: the scores of "
-                   "a perfect sampler")
-      ->excludes(evalRun);
+  CLI::Option *evalDataOption =
+      evalCmd
+          ->add_option("--data", evalData,
+                       "A data set or data file instead of a run: the scores "
+                       "of a perfect sampler")
+          ->excludes(evalRun);
   evalCmd->add_option("--samples", count, "Samples and data points per rep")
       ->capture_default_str();
   evalCmd->add_option("--reps", reps, "Repetitions")->capture_default_str();
@@ -516,6 +517,7 @@ int main(int argc, char **argv) {
                    "With --data: also score this many fresh draws against one "
                    "reference set, as training evaluates (their minimum is "
                    "the reference code's figure)")
+      ->needs(evalDataOption)
       ->capture_default_str();
   evalCmd->add_option("--seed", seed, "Seed")->capture_default_str();
   std::string metric = "mmd";
@@ -531,9 +533,10 @@ int main(int argc, char **argv) {
   std::vector<std::string> plotDirs;
   std::string figurePath, figureTitle = "samples and learned densities";
   plotCmd->add_option("run", plotDirs, "The run directories")->required();
-  plotCmd->add_option("--out", figurePath,
-                      "FIGURE.png: one figure of all the runs");
+  CLI::Option *figureOption = plotCmd->add_option(
+      "--out", figurePath, "FIGURE.png: one figure of all the runs");
   plotCmd->add_option("--title", figureTitle, "The figure's title (--out)")
+      ->needs(figureOption)
       ->capture_default_str();
 
   // info

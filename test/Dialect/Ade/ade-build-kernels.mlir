@@ -98,11 +98,19 @@ func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {ade.log_density = "
 // -----
 
 // A sampler whose density ade-density derived: the sample function is its
-// own kernel; sample_vjp takes the noise and a cotangent for every output
-// (x, log q, kinetic) and returns the gradient of every parameter read.
-// Here x = z * exp(k) with log q = log N(z) - sum k, so
-// d/dk = c_x * z * exp(k) - c_logq.
+// own kernel; sample_vjp takes the noise, a cotangent for every output
+// (x, log q, kinetic) and one for the model's f at x, and returns the
+// gradient of every parameter read. Here x = z * exp(k) with
+// log q = log N(z) - sum k and f(x) = sum(c * x), so
+// d/dk = (c_x + c_f c) * z * exp(k) - c_logq and d/dc = c_f x.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
 ade.parameter @"S/k" : tensor<2xf32> of "S" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %cx = ade.mul %c, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %cx axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
 func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "S"} {
   %zero = arith.constant dense<0.0> : tensor<f32>
   %k = ade.param @"S/k" : tensor<2xf32>
@@ -117,16 +125,31 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK-LABEL: func.func @S.sample(
 // CHECK-SAME: ade.kernel = {kind = "sample", noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], owner = "S", owners = ["M", "S"]}
 // CHECK-LABEL: func.func @S.sample_vjp(
-// CHECK-SAME: %[[NOISE:.*]]: tensor<2xf32>, %[[CX:.*]]: tensor<2xf32> {ade.cotangent}, %[[CQ:.*]]: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent})
-// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"})
+// CHECK-SAME: %[[NOISE:.*]]: tensor<2xf32>, %[[CX:.*]]: tensor<2xf32> {ade.cotangent}, %[[CQ:.*]]: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %[[CF:.*]]: tensor<f32> {ade.cotangent})
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"}, tensor<2xf32> {ade.param_grad = @"M/c"})
 // CHECK-SAME: ade.kernel = {grads, kind = "sample_vjp", noise = [{{.*}}], owner = "S", owners = ["M", "S"]}
 // CHECK: %[[E:.*]] = ade.exp
+// CHECK: %[[X:.*]] = ade.mul %[[NOISE]], %[[E]]
+// CHECK: %[[C:.*]] = ade.param @"M/c"
+// CHECK: %[[WF:.*]] = ade.broadcast %{{.*}} : tensor<1xf32> -> tensor<2xf32>
+// CHECK: %[[DC:.*]] = ade.mul %[[WF]], %[[X]]
+// CHECK: %[[FX:.*]] = ade.mul %[[WF]], %[[C]]
+// CHECK: %[[DX:.*]] = ade.add %[[CX]], %[[FX]]
 // CHECK: %[[NEG:.*]] = ade.neg %[[CQ]]
 // CHECK: %[[B:.*]] = ade.broadcast %{{.*}} : tensor<1xf32> -> tensor<2xf32>
-// CHECK: %[[CZ:.*]] = ade.mul %[[CX]], %[[NOISE]]
-// CHECK: %[[DE:.*]] = ade.mul %[[CZ]], %[[E]]
-// CHECK: %[[G:.*]] = ade.add %[[B]], %[[DE]]
-// CHECK: return %[[G]]
+// CHECK: %[[DZ:.*]] = ade.mul %[[DX]], %[[NOISE]]
+// CHECK: %[[DE:.*]] = ade.mul %[[DZ]], %[[E]]
+// CHECK: %[[DK:.*]] = ade.add %[[B]], %[[DE]]
+// CHECK: return %[[DK]], %[[DC]]
+
+// -----
+
+// A sampler's model must have a log-density: sample_vjp evaluates f at x.
+// expected-error @+1 {{internal: no log-density for model 'N'}}
+func.func @T.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "N", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "T"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  return %noise, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
 
 // -----
 

@@ -669,15 +669,13 @@ private:
     if (a.size() == 1 && c.size() == 2 && lhs.batched && !rhs.batched) {
       auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
       MLIRContext *ctx = b.getContext();
-      SmallVector<Attribute> maps{
-          AffineMapAttr::get(AffineMap::get(3, 0, {d(2), d(0)}, ctx)),
-          AffineMapAttr::get(AffineMap::get(3, 0, {d(2), d(1)}, ctx)),
-          AffineMapAttr::get(AffineMap::get(3, 0, {d(0), d(1)}, ctx))};
-      return {linalg::MatmulOp::create(
-                  b, loc, ValueRange{rhs.value, lhs.value}, ValueRange{init},
-                  {b.getNamedAttr("indexing_maps", b.getArrayAttr(maps))})
-                  .getResult(0),
-              true};
+      auto product = linalg::MatmulOp::create(
+          b, loc, ValueRange{rhs.value, lhs.value}, ValueRange{init});
+      product.setIndexingMapsAttr(
+          b.getAffineMapArrayAttr({AffineMap::get(3, 0, {d(2), d(0)}, ctx),
+                                   AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                   AffineMap::get(3, 0, {d(0), d(1)}, ctx)}));
+      return {product.getResult(0), true};
     }
     // General case: dims = result dims, [T], then the contraction n.
     unsigned r = rs.size();

@@ -85,9 +85,22 @@ struct AdeBuildKernelsPass
     // The sample function (named <sampler>.sample) is its own kernel.
     sample->setAttr("ade.kernel", info("sample"));
 
-    // sample_vjp(noise, [x0], cotangents of every output) -> gradients.
+    // sample_vjp(noise, [x0], cotangents of every output and of f(x)) ->
+    // gradients. The kernel evaluates the model's f at the sample itself:
+    // the ADE objective weights f(x_T), and with f inside, one reverse pass
+    // gives its gradient (the cotangent grad f(x_T) included) without a
+    // separate sample and grad_energy call.
+    func::FuncOp density;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn->getAttrOfType<StringAttr>("ade.log_density") == model)
+        density = fn;
+    if (!density || density.getNumResults() != 1 ||
+        !density.getBody().hasOneBlock())
+      return sample.emitError("internal: no log-density for model '")
+             << model.getValue() << "'";
     SmallVector<Type> inputs(sample.getArgumentTypes());
     llvm::append_range(inputs, sample.getResultTypes());
+    inputs.push_back(density.getResultTypes()[0]);
     auto vjp = func::FuncOp::create(b, sample.getLoc(),
                                     (name.getValue() + ".sample_vjp").str(),
                                     b.getFunctionType(inputs, {}));
@@ -102,13 +115,23 @@ struct AdeBuildKernelsPass
     SmallVector<Operation *> ops;
     for (Operation &op : body.without_terminator())
       ops.push_back(vb.clone(op, map));
+    Operation *results = body.getTerminator();
+    Block &densityBody = density.getBody().front();
+    IRMapping densityMap;
+    densityMap.map(densityBody.getArgument(0),
+                   map.lookupOrDefault(results->getOperand(0)));
+    for (Operation &op : densityBody.without_terminator())
+      ops.push_back(vb.clone(op, densityMap));
+    Value f =
+        densityMap.lookupOrDefault(densityBody.getTerminator()->getOperand(0));
     SmallVector<Seed> seeds;
     unsigned numArgs = sample.getNumArguments();
-    for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands())) {
-      vjp.setArgAttr(numArgs + i, "ade.cotangent", vb.getUnitAttr());
+    for (auto [i, v] : llvm::enumerate(results->getOperands()))
       seeds.push_back(
           {map.lookupOrDefault(v), entry->getArgument(numArgs + i)});
-    }
+    seeds.push_back({f, entry->getArguments().back()});
+    for (unsigned i = numArgs; i < vjp.getNumArguments(); ++i)
+      vjp.setArgAttr(i, "ade.cotangent", vb.getUnitAttr());
     return finishVjp(vjp, vb, ops, seeds, info("sample_vjp"));
   }
 
