@@ -74,6 +74,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("entropy_weight", c.entropyWeight);
   v("kinetic_weight", c.kineticWeight);
   v("momentum_weight", c.momentumWeight);
+  v("energy_penalty", c.energyPenalty);
   v("eval_every", c.evalEvery);
   v("eval_samples", c.evalSamples);
   v("log_every", c.logEvery);
@@ -159,6 +160,11 @@ void validateConfig(const TrainConfig &c) {
       !std::isfinite(c.momentumWeight))
     throw Error("--entropy-weight, --kinetic-weight and --momentum-weight "
                 "must be finite");
+  if (!(c.energyPenalty >= 0 && std::isfinite(c.energyPenalty)))
+    throw Error("--energy-penalty must be finite and not negative");
+  if (c.energyPenalty > 0 && c.estimator == "sm")
+    throw Error("--energy-penalty applies to the estimators with samples in "
+                "the model step, not to sm");
   // Buffers of batch x dimension values are allocated per step.
   if (c.batch > (int64_t(1) << 24) || c.evalSamples > (int64_t(1) << 20))
     throw Error("--batch (at most 2^24) or --eval-samples (at most 2^20) is "
@@ -1027,23 +1033,33 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                 std::vector<double>(B, -1.0 / double(B)));
       objective = -mean(loss);
       modelGrad = std::move(grad);
-    } else if (throughSampler) {
-      // mean f(data) - J, J's gradient through the sampler (eq. 21): its
-      // f(samples) term directly and along the path of the samples.
-      objective = mean(dataF) - session.samplerObjective(q);
-      modelGrad =
-          session.energyVjp(s, batch, std::vector<double>(B, 1.0 / double(B)));
-      std::vector<double> sampled = session.objectiveVjp(s, q).first;
-      for (size_t i = 0; i < modelGrad.size(); ++i)
-        modelGrad[i] -= sampled[i];
     } else {
-      // mean f(data) - mean f(samples), the samples held constant.
       objective = mean(dataF) - session.samplerObjective(q);
-      std::vector<double> both(batch);
-      both.insert(both.end(), q.x.begin(), q.x.end());
-      std::vector<double> w(2 * B, 1.0 / double(B));
-      std::fill(w.begin() + B, w.end(), -1.0 / double(B));
-      modelGrad = session.energyVjp(s, both, w);
+      // The gradient of mean f(data) - mean f(samples) - the penalty, as
+      // weights of grad f at data and samples (held constant).
+      double alpha = config.energyPenalty;
+      std::vector<double> points(batch), w(2 * B);
+      points.insert(points.end(), q.x.begin(), q.x.end());
+      for (int64_t i = 0; i < B; ++i) {
+        w[i] = (1 - 2 * alpha * dataF[i]) / double(B);
+        w[B + i] = (-1 - 2 * alpha * q.f[i]) / double(B);
+      }
+      if (throughSampler) {
+        // J's f(samples) term, directly and along the path of the samples
+        // (eq. 21), comes from the sampler's vjp instead.
+        for (int64_t i = 0; i < B; ++i)
+          w[B + i] += 1.0 / double(B);
+        if (alpha == 0) {
+          points.resize(B * model.data_size);
+          w.resize(B);
+        }
+      }
+      modelGrad = session.energyVjp(s, points, w);
+      if (throughSampler) {
+        std::vector<double> sampled = session.objectiveVjp(s, q).first;
+        for (size_t i = 0; i < modelGrad.size(); ++i)
+          modelGrad[i] -= sampled[i];
+      }
     }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     double modelNorm = norm(modelGrad), samplerNorm = 0;

@@ -120,6 +120,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--entropy-weight", &TrainConfig::entropyWeight);
   take("--kinetic-weight", &TrainConfig::kineticWeight);
   take("--momentum-weight", &TrainConfig::momentumWeight);
+  take("--energy-penalty", &TrainConfig::energyPenalty);
   take("--eval-every", &TrainConfig::evalEvery);
   take("--eval-samples", &TrainConfig::evalSamples);
   take("--log-every", &TrainConfig::logEvery);
@@ -451,6 +452,12 @@ int main(int argc, char **argv) {
   trainCmd
       ->add_option("--momentum-weight", config.momentumWeight,
                    "lambda_v: weight of 1/2 |v|^2 of a returned momentum")
+      ->capture_default_str();
+  trainCmd
+      ->add_option("--energy-penalty", config.energyPenalty,
+                   "alpha: the model step also descends alpha (mean f(data)^2 "
+                   "+ mean f(samples)^2), which keeps the energy's scale from "
+                   "running away (0: off, the paper's objective)")
       ->capture_default_str();
   trainCmd
       ->add_option("--eval-every", config.evalEvery,

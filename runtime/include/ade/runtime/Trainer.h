@@ -52,6 +52,10 @@ struct TrainConfig {
   // where the flow alone fits (runtime/README.md).
   double kineticWeight = 0;
   double momentumWeight = 1; // lambda for a returned final momentum
+  // alpha: the model step also descends alpha (mean f(data)^2 +
+  // mean f(samples)^2), the samples held constant: it keeps the energy's
+  // scale from running away (0: off, the paper's objective).
+  double energyPenalty = 0;
   int64_t evalEvery = 1000;
   int64_t evalSamples = 1000;
   int64_t logEvery = 100;
