@@ -91,6 +91,9 @@ def parse_args():
                    help="directory for table2-<estimator>.png")
     p.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"),
                    help="directory of adec and aderun")
+    p.add_argument("--report", action="store_true",
+                   help="run nothing: write the results of the runs done so "
+                        "far (the others show as dashes)")
     p.add_argument("--train-args", default="",
                    help="extra aderun train flags for every run, e.g. "
                         "--train-args='--ema 0.99' (recorded in the results)")
@@ -156,6 +159,15 @@ def compile_library(args):
     return library
 
 
+def read_json(path):
+    """The JSON value in `path`, or None when it is missing or damaged."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 class Run:
     def __init__(self, args, data, estimator, seed):
         self.data, self.estimator, self.seed = data, estimator, seed
@@ -163,18 +175,10 @@ class Run:
         self.name = "%s %s seed %d" % (data, estimator, seed)
 
     def metrics(self):
-        try:
-            with open(os.path.join(self.dir, "metrics.json")) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
+        return read_json(os.path.join(self.dir, "metrics.json"))
 
     def config(self):
-        try:
-            with open(os.path.join(self.dir, "config.json")) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
+        return read_json(os.path.join(self.dir, "config.json"))
 
     def done(self, args):
         m = self.metrics()
@@ -211,12 +215,7 @@ def check_settings(args, runs):
     """A kept run must have been made with the settings asked for now, and
     not trained further than --iters."""
     for run in runs:
-        path = os.path.join(run.dir, "table2-settings.json")
-        try:
-            with open(path) as f:
-                kept = json.load(f)
-        except (OSError, ValueError):
-            kept = None
+        kept = read_json(os.path.join(run.dir, "table2-settings.json"))
         if kept is not None and kept != settings(args, run.estimator):
             fail("'%s' holds a run with other settings (%s): remove it or "
                  "use another --runs" % (run.dir, shlex.join(kept)), 1)
@@ -294,14 +293,11 @@ def noise_floor(args, data, seed):
     """The data set's scores with fresh data in place of samples, as the
     runs are scored; cached per settings."""
     path = os.path.join(args.runs, data, "floor-seed%d.json" % seed)
-    try:
-        with open(path) as f:
-            floor = json.load(f)
-        if len(floor["mmd2_evaluations"]) == args.evaluations and \
-                floor.get("samples") == args.eval_samples:
-            return floor
-    except (OSError, ValueError, KeyError):
-        pass
+    floor = read_json(path)
+    if isinstance(floor, dict) and \
+            len(floor.get("mmd2_evaluations", [])) == args.evaluations and \
+            floor.get("samples") == args.eval_samples:
+        return floor
     out = call([tool(args, "aderun"), "eval", "--data", data, "--reps", "5",
                 "--samples", str(args.eval_samples), "--evaluations",
                 str(args.evaluations), "--seed", str(seed), "--json"],
@@ -337,11 +333,7 @@ def mean_or_none(values):
 def add_wall_time(args, seconds):
     """Wall time of the sessions that ran runs, summed over reruns."""
     path = os.path.join(args.runs, "wall-time.json")
-    try:
-        with open(path) as f:
-            total = json.load(f)
-    except (OSError, ValueError):
-        total = {"seconds": 0, "sessions": 0}
+    total = read_json(path) or {"seconds": 0, "sessions": 0}
     if seconds is not None:
         total["seconds"] += seconds
         total["sessions"] += 1
@@ -515,9 +507,11 @@ def main():
     runs = [Run(args, d, e, s) for d in args.data for e in args.estimators
             for s in args.seeds]
     check_settings(args, runs)
-    library = compile_library(args)
-    start = time.time()
-    failed, ran = execute(args, runs, library)
+    failed, ran = [], False
+    if not args.report:
+        library = compile_library(args)
+        start = time.time()
+        failed, ran = execute(args, runs, library)
     wall = add_wall_time(args, time.time() - start if ran else None)
     if failed:
         print("table2: %d runs failed: %s" % (len(failed), ", ".join(
