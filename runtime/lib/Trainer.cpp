@@ -1024,7 +1024,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     if (config.estimator == "pcd")
       s.chains = q.x;
     std::vector<double> dataF = session.energy(s.modelParams, batch);
-    // The model step ascends `objective`, whose gradient is modelGrad.
+    // The model step ascends `objective` (less --energy-penalty's term,
+    // which is not logged), whose gradient is modelGrad.
     double objective;
     std::vector<double> modelGrad;
     if (config.estimator == "sm") {

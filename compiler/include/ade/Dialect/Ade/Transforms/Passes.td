@@ -79,8 +79,10 @@ def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
 
     For every sample function (`ade.sample`, density derived) S, the
     sample function itself is the kernel `@S.sample`, and
-    `@S.sample_vjp(noise, [x0], cotangents of every result)` returns the
-    gradients in the parameters of the model and of the sampler.
+    `@S.sample_vjp(noise, [x0], cotangents of every result and of the
+    model's f at the sample)` returns the gradients in the parameters of
+    the model and of the sampler (f is evaluated inside, so the ADE
+    objective's gradient is one kernel).
 
     Each carries `ade.kernel = {kind, owner, owners}` (`owners`: whose
     parameter buffers it reads, in entry order).
