@@ -3,33 +3,21 @@
 iteration and each named parameter (model parameters by name, sampler ones
 as sampler.NAME) of an aderun checkpoint, one "name = v1 v2 ..." line each.
 With =values+-tolerance, exit 1 unless every element is within tolerance."""
-import json
-import struct
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
+from runlib import read_checkpoint  # noqa: E402
 
 
 def main():
     path, requests = sys.argv[1], sys.argv[2:]
-    data = open(path, "rb").read()
-    if data[:8] != b"ADECKPT1":
-        sys.exit(f"{path}: not an ADE checkpoint")
-    (length,) = struct.unpack("<Q", data[8:16])
-    header = json.loads(data[16:16 + length])
-    offset = 16 + length
-    buffers = []
-    for size in header["sizes"][:2]:
-        buffers.append(struct.unpack(f"<{size}d", data[offset:offset + 8 * size]))
-        offset += 8 * size
-    params = {}
-    for (prefix, layout), values in zip(
-            [("", header["model_params"]), ("sampler.", header["sampler_params"])],
-            buffers):
-        for p in layout:
-            size = 1
-            for d in p["shape"]:
-                size *= d
-            params[prefix + p["name"]] = values[p["offset"]:p["offset"] + size]
-    print(f"iteration = {header['iteration']}")
+    try:
+        iteration, params = read_checkpoint(path)
+    except (OSError, ValueError) as e:
+        sys.exit(str(e))
+    print(f"iteration = {iteration}")
     ok = True
     for request in requests:
         name, _, expected = request.partition("=")
