@@ -40,6 +40,7 @@
 #include <limits>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 namespace ade {
 
@@ -302,6 +303,8 @@ struct LogRow {
   double objective, dataEnergy, sampleEnergy, logQ, mmd;
   double seconds;
   double modelGradNorm, samplerGradNorm; // means of |gradient| per step
+  /// |eps| over the sampler's step sizes (NaN without any): mean, min, max.
+  double stepMean, stepMin, stepMax;
 };
 
 /// Everything that changes during training (the checkpoint).
@@ -383,7 +386,7 @@ void writeCheckpoint(const std::string &path, const RunState &s,
   for (const LogRow &r : s.history)
     history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
                        r.logQ, r.mmd, r.seconds, r.modelGradNorm,
-                       r.samplerGradNorm});
+                       r.samplerGradNorm, r.stepMean, r.stepMin, r.stepMax});
   json header = {
       {"model", model.name},
       {"sampler", sampler.name},
@@ -522,11 +525,16 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
     s.sums.modelGradNorm = jsonNumber(sums.at(4));
     s.sums.samplerGradNorm = jsonNumber(sums.at(5));
     s.sums.count = sums.at(6).get<int64_t>();
+    // Rows of checkpoints from before the step-size statistics have 9.
+    auto field = [](const json &r, size_t i) {
+      return i < r.size() ? jsonNumber(r.at(i))
+                          : std::numeric_limits<double>::quiet_NaN();
+    };
     for (const json &r : h.at("history"))
-      s.history.push_back(
-          {r.at(0).get<int64_t>(), jsonNumber(r.at(1)), jsonNumber(r.at(2)),
-           jsonNumber(r.at(3)), jsonNumber(r.at(4)), jsonNumber(r.at(5)),
-           jsonNumber(r.at(6)), jsonNumber(r.at(7)), jsonNumber(r.at(8))});
+      s.history.push_back({r.at(0).get<int64_t>(), field(r, 1), field(r, 2),
+                           field(r, 3), field(r, 4), field(r, 5), field(r, 6),
+                           field(r, 7), field(r, 8), field(r, 9), field(r, 10),
+                           field(r, 11)});
   } catch (const json::exception &e) {
     throw Error("checkpoint '" + path + "' is corrupt (" + e.what() +
                 "); restart without --resume or restore a good copy");
@@ -834,16 +842,18 @@ double samplerMmd(const Session &session, const RunState &s, int64_t count,
 
 std::string formatLog(const LogRow &r) {
   char line[320];
-  std::snprintf(
-      line, sizeof line, "%lld,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
-      static_cast<long long>(r.iteration), r.seconds, r.objective, r.dataEnergy,
-      r.sampleEnergy, r.logQ, r.modelGradNorm, r.samplerGradNorm, r.mmd);
+  std::snprintf(line, sizeof line,
+                "%lld,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
+                static_cast<long long>(r.iteration), r.seconds, r.objective,
+                r.dataEnergy, r.sampleEnergy, r.logQ, r.modelGradNorm,
+                r.samplerGradNorm, r.stepMean, r.stepMin, r.stepMax, r.mmd);
   return line;
 }
 
 void writeLog(const std::string &path, const std::vector<LogRow> &history) {
   std::string text = "iteration,seconds,objective,mean_f_data,mean_f_samples,"
-                     "mean_log_q,model_grad_norm,sampler_grad_norm,mmd2\n";
+                     "mean_log_q,model_grad_norm,sampler_grad_norm,"
+                     "step_size_mean,step_size_min,step_size_max,mmd2\n";
   for (const LogRow &r : history)
     text += formatLog(r);
   writeFileAtomically(path, text);
@@ -899,6 +909,32 @@ std::pair<int64_t, int64_t> imageShape(const ade_model_info &model) {
   if (model.data_rank == 1 && side >= 8 && side * side == model.data_size)
     return {side, side};
   return {0, 0};
+}
+
+/// Sets the row's mean, min and max of |eps| over the sampler's parameters
+/// named `eps` (or `<component>.eps`): its step sizes; NaN when it has none.
+void recordStepSizes(LogRow &row, const ade_sampler_info &sampler,
+                     const std::vector<double> &params) {
+  double sum = 0, lo = INFINITY, hi = 0;
+  int64_t count = 0;
+  for (int32_t i = 0; i < sampler.num_params; ++i) {
+    std::string_view name = sampler.params[i].name;
+    if (name != "eps" &&
+        (name.size() < 4 || name.substr(name.size() - 4) != ".eps"))
+      continue;
+    for (int64_t k = 0; k < sampler.params[i].size; ++k) {
+      double e = std::fabs(params[sampler.params[i].offset + k]);
+      sum += e;
+      lo = std::min(lo, e);
+      hi = std::max(hi, e);
+      ++count;
+    }
+  }
+  if (count == 0)
+    lo = hi = NAN;
+  row.stepMean = count ? sum / double(count) : NAN;
+  row.stepMin = lo;
+  row.stepMax = hi;
 }
 
 double norm(const std::vector<double> &v) {
@@ -982,6 +1018,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                             median, evalRng);
     s.eval = evalRng.state();
     s.history.push_back({0, nan, nan, nan, nan, mmd, 0, nan, nan});
+    recordStepSizes(s.history.back(), sampler, s.samplerParams);
     char line[96];
     std::snprintf(line, sizeof line,
                   "iter %6d/%lld  (untrained)  MMD^2 x 1e3 %.3f", 0,
@@ -1161,6 +1198,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                  seconds,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
+      recordStepSizes(row, sampler, s.samplerParams);
       if (evaluate) {
         row.mmd = samplerMmd(session, averaged(s), config.evalSamples,
                              reference, median, evalRng);
@@ -1182,6 +1220,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                     row.dataEnergy, row.sampleEnergy, row.logQ, perSecond,
                     formatDuration(left).c_str());
       std::string text = line;
+      if (std::isfinite(row.stepMean)) {
+        std::snprintf(line, sizeof line, "  eps %.3g [%.3g, %.3g]",
+                      row.stepMean, row.stepMin, row.stepMax);
+        text += line;
+      }
       if (evaluate) {
         std::snprintf(line, sizeof line, "  MMD^2 x 1e3 %.3f", row.mmd * 1e3);
         text += line;
@@ -1407,7 +1450,8 @@ std::vector<std::string> plotRun(const std::string &runDir) {
   CurvesFigure curves;
   curves.title = title;
   Curve objective{"objective", {}, {}}, dataF{"mean f(data)", {}, {}},
-      sampleF{"mean f(samples)", {}, {}}, mmd{"MMD^2 x 1e3", {}, {}};
+      sampleF{"mean f(samples)", {}, {}}, mmd{"MMD^2 x 1e3", {}, {}},
+      stepMean{"mean", {}, {}}, stepMin{"min", {}, {}}, stepMax{"max", {}, {}};
   for (const LogRow &r : run.state.history) {
     double it = double(r.iteration);
     objective.x.push_back(it);
@@ -1420,11 +1464,24 @@ std::vector<std::string> plotRun(const std::string &runDir) {
       mmd.x.push_back(it);
       mmd.y.push_back(r.mmd * 1e3);
     }
+    if (std::isfinite(r.stepMean)) {
+      for (auto [curve, value] :
+           {std::pair(&stepMean, r.stepMean), std::pair(&stepMin, r.stepMin),
+            std::pair(&stepMax, r.stepMax)}) {
+        curve->x.push_back(it);
+        curve->y.push_back(value);
+      }
+    }
   }
   curves.panels = {
       {"ADE objective", "objective", false, {objective}},
       {"log-density", "f", false, {dataF, sampleF}},
       {"MMD^2 x 1e3 (to fresh data)", "MMD^2 x 1e3", false, {mmd}}};
+  if (!stepMean.x.empty())
+    curves.panels.push_back({"sampler step sizes |eps|",
+                             "|eps|",
+                             true,
+                             {stepMean, stepMin, stepMax}});
   std::string path = joinPath(runDir, "curves.png");
   writeCurvesFigure(path, curves);
   written.push_back(path);

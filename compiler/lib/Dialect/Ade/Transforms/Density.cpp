@@ -20,10 +20,14 @@
 //    slices (a permutation).
 //
 // Other values computed from state are derived: they are functions of the
-// state, not new random variables. State values that die without being
-// transformed stay in the joint (like the momenta a Langevin step draws and
-// drops): the density is that of the output together with them, and their
-// 1/2 |v|^2 is reported as the kinetic energy of the retained variables.
+// state, not new random variables. Comparisons are piecewise constant in
+// the state (zero derivative almost everywhere), so they count as constants:
+// a Metropolis test that picks a step size picks a branch, and each branch
+// keeps its log-det. State values that die without being transformed stay
+// in the joint (like the momenta a Langevin step draws and drops): the
+// density is that of the output together with them, and their 1/2 |v|^2 is
+// reported as the kinetic energy of the retained variables (uniform draws,
+// like a Metropolis test's, have none).
 //
 //===----------------------------------------------------------------------===//
 
@@ -181,6 +185,8 @@ private:
     }
     if (operandDeps.empty())
       return success(); // deterministic
+    if (llvm::none_of(op->getResults(), isFloat))
+      return success(); // a comparison: piecewise constant
     Value r = op->getResult(0);
     int64_t dyingSize = 0;
     for (Value d : dying)
@@ -202,9 +208,13 @@ private:
             "update of " + Twine(numel(r)) + " values: " + ruleText);
     if (*logdet)
       addLogq(op->getLoc(), *logdet, /*subtract=*/true);
+    bool uniform = llvm::all_of(
+        dying, [&](Value d) { return uniformStates.contains(d); });
     for (Value d : dying)
       state.remove(d);
     makeState(r);
+    if (uniform)
+      uniformStates.insert(r);
     splitIfPartitioned(r);
     return success();
   }
@@ -282,6 +292,8 @@ private:
     draw.getResult().replaceAllUsesWith(z);
     draw.erase();
     makeState(z);
+    if (!normal)
+      uniformStates.insert(z);
     splitIfPartitioned(z);
     return success();
   }
@@ -319,8 +331,11 @@ private:
     if (llvm::any_of(cover, [](int c) { return c != 1; }))
       return;
     state.remove(v);
-    for (SliceOp s : slices)
+    for (SliceOp s : slices) {
       makeState(s.getResult());
+      if (uniformStates.contains(v))
+        uniformStates.insert(s.getResult());
+    }
     explain(slices.front().getLoc(), "split into " + Twine(slices.size()) +
                                          " slices: a permutation, log-det 0");
   }
@@ -523,6 +538,11 @@ private:
       if (llvm::is_contained(terminator->getOperands(), v) ||
           initialStates.contains(v))
         continue;
+      if (uniformStates.contains(v)) {
+        explain(v.getLoc(), "kept in the joint (" + Twine(numel(v)) +
+                                " values, uniform: no energy)");
+        continue;
+      }
       explain(v.getLoc(), "kept in the joint (" + Twine(numel(v)) +
                               " values, kinetic energy 1/2 |v|^2)");
       Value half = binary<MulOp>(loc, sumAll(loc, SquareOp::create(b, loc, v)),
@@ -552,7 +572,7 @@ private:
   SmallVector<Attribute> draws, steps;
   std::string ruleText;
   llvm::SetVector<Value> state;
-  ValueSet initialStates;
+  ValueSet initialStates, uniformStates;
   llvm::DenseMap<Value, ValueSet> deps;
 };
 
