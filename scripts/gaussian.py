@@ -222,8 +222,8 @@ def make_run(args, case, d, directory, estimator, seed):
                os.path.join(directory, "data.csv"), "--estimator", estimator,
                "--seed", str(seed), "--iters", str(args.iters),
                "--threads", "1", "--quiet", "--out", out] + settings,
-              settings + ["data-points=%d" % args.points])
-    run.case, run.d, run.estimator, run.seed = case, d, estimator, seed
+              settings + ["data-points=%d" % args.points],
+              (case, d, estimator, seed))
     return run
 
 
@@ -282,8 +282,8 @@ def write_results(args, runs, infos):
             info = infos[(case, d)]
             by_estimator = {}
             for e in args.estimators:
-                done = [r for r in runs if (r.case, r.d, r.estimator) ==
-                        (case, d, e) and r.done(args.iters)]
+                done = [r for r in runs if r.key[:3] == (case, d, e) and
+                        r.done(args.iters)]
                 by_estimator[e] = [errors(case, info["truth"],
                                           learned(case, r, d)) for r in done]
             row = [str(d)]
@@ -296,7 +296,7 @@ def write_results(args, runs, infos):
     times = []
     for e in args.estimators:
         seconds = [r.seconds() for r in runs
-                   if r.estimator == e and r.done(args.iters)]
+                   if r.key[2] == e and r.done(args.iters)]
         seconds = [t for t in seconds if t is not None]
         if seconds:
             times.append("%s %.0f" % (ESTIMATORS[e], mean_sd(seconds)[0]))

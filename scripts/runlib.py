@@ -133,12 +133,13 @@ def parse_checkpoint(data):
 
 
 class Run:
-    """One `aderun train` into `directory`: `command` (without --resume)
-    and the settings its results depend on, kept beside it."""
+    """One `aderun train` into `directory`: `command` (without --resume),
+    the settings its results depend on (kept beside it), and the `key` a
+    driver finds it by (a tuple such as (data, estimator, seed))."""
 
-    def __init__(self, name, directory, command, settings):
+    def __init__(self, name, directory, command, settings, key):
         self.name, self.dir = name, directory
-        self.command, self.settings = command, settings
+        self.command, self.settings, self.key = command, settings, key
 
     def metrics(self):
         return read_json(os.path.join(self.dir, "metrics.json"))

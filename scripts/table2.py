@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Runs the ADE paper's Table 2 (SM, NF, CD-15, ADE on its 14 data sets).
+"""Runs the ADE paper's Table 2 (SM, NF, CD-15, ADE on its 14 data sets),
+and our column ADE+ (--estimators ade-stable: ADE with settings that keep
+it stable; see ESTIMATORS).
 
 Every run is `aderun train` of examples/table2/table2.ade, one thread each,
 up to --jobs at once. Runs live in --runs (default build/table2), one
@@ -137,8 +139,8 @@ def table_run(args, data, estimator, seed):
                "--estimator", ESTIMATORS[estimator].estimator,
                "--seed", str(seed), "--iters", str(args.iters),
                "--threads", "1", "--quiet", "--out", directory] +
-              settings(args, estimator), settings(args, estimator))
-    run.data, run.estimator, run.seed = data, estimator, seed
+              settings(args, estimator), settings(args, estimator),
+              (data, estimator, seed))
     return run
 
 
@@ -202,7 +204,7 @@ def add_wall_time(args, seconds):
 
 
 def write_results(args, runs, floors, wall):
-    by_key = {(r.data, r.estimator, r.seed): r for r in runs}
+    by_key = {r.key: r for r in runs}
 
     def metric(data, est, key):
         out = []
@@ -320,7 +322,7 @@ def write_results(args, runs, floors, wall):
     w("|---|---:|---:|---:|")
     for e in args.estimators:
         seconds = [r.seconds() for r in runs
-                   if r.estimator == e and r.done(args.iters)]
+                   if r.key[1] == e and r.done(args.iters)]
         seconds = [s for s in seconds if s is not None]
         if seconds:
             w("| %s | %d | %.0f | %.4f |" % (
@@ -349,8 +351,8 @@ def write_figures(args, runs):
     aderun = tool(args.bin, "aderun")
     os.makedirs(args.figures, exist_ok=True)
     for e in args.estimators:
-        dirs = [r.dir for r in runs if r.estimator == e and
-                r.seed == args.seeds[0] and r.done(args.iters)]
+        dirs = [r.dir for r in runs if r.key[1:] == (e, args.seeds[0]) and
+                r.done(args.iters)]
         if not dirs:
             continue
         path = figure_path(args, e)
