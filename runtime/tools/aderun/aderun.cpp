@@ -30,8 +30,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 using namespace ade;
 
@@ -246,6 +248,13 @@ private:
   std::ofstream log;
 };
 
+/// A documentation comment, every line indented by two spaces.
+void printDoc(const char *doc) {
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);)
+    std::printf("  %s\n", line.c_str());
+}
+
 void printInfo(const std::string &path) {
   ModelLibrary lib(path);
   const ade_library_info &info = lib.info();
@@ -258,8 +267,7 @@ void printInfo(const std::string &path) {
                 m.name, m.dtype == ADE_F64 ? "f64" : "f32",
                 static_cast<long long>(m.data_size),
                 static_cast<long long>(m.params_size), m.tile_size);
-    if (*m.doc)
-      std::printf("  %s\n", m.doc);
+    printDoc(m.doc);
     std::printf("  entries: energy grad_energy energy_vjp score_matching%s "
                 "score_matching_vjp\n",
                 m.score_matching_probe ? " (Hutchinson probe)" : "");
@@ -277,12 +285,22 @@ void printInfo(const std::string &path) {
                 static_cast<long long>(s.noise_size),
                 s.takes_initial_state ? ", starts from a data batch" : "",
                 s.returns_momentum ? ", returns its momentum" : "");
-    if (*s.doc)
-      std::printf("  %s\n", s.doc);
-    for (int32_t d = 0; d < s.num_draws; ++d)
-      std::printf("  draw  %-10s %lld %s values\n", s.draws[d].name,
-                  static_cast<long long>(s.draws[d].size),
-                  s.draws[d].noise == ADE_NOISE_UNIFORM ? "uniform" : "normal");
+    printDoc(s.doc);
+    // Repeated draws (a momentum per Langevin step) on one line.
+    for (int32_t d = 0, repeats; d < s.num_draws; d += repeats) {
+      const ade_draw_info &draw = s.draws[d];
+      repeats = 1;
+      while (d + repeats < s.num_draws &&
+             std::strcmp(s.draws[d + repeats].name, draw.name) == 0 &&
+             s.draws[d + repeats].size == draw.size &&
+             s.draws[d + repeats].noise == draw.noise)
+        ++repeats;
+      std::printf("  draw  %-10s %lld %s values%s\n", draw.name,
+                  static_cast<long long>(draw.size),
+                  draw.noise == ADE_NOISE_UNIFORM ? "uniform" : "normal",
+                  repeats > 1 ? (" (x" + std::to_string(repeats) + ")").c_str()
+                              : "");
+    }
     for (int32_t p = 0; p < s.num_params; ++p)
       std::printf("  param %-28s %8lld  %s\n", s.params[p].name,
                   static_cast<long long>(s.params[p].size),
