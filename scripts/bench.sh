@@ -4,7 +4,9 @@
 # SGEMM rate for the "of peak" column (results/bench-energy.md), and the
 # gradient and sampler entries against LibTorch autograd
 # (results/bench-entries.md). Extra arguments (--batch LIST, --repeats N)
-# go to both benchmarks.
+# go to both benchmarks. Then the whole-process costs: adec time and memory
+# per example, aderun train time per iteration and memory on moons and on
+# the 784-d MLP (scripts/bench_process.py, results/bench-process.md).
 #
 # The reference uses OpenBLAS (Debian's default libblas.so.3 may be the slow
 # reference BLAS): LD_LIBRARY_PATH points at the OpenMP build, and
@@ -13,7 +15,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-NINJA_TARGETS="adec ade-energy-bench ade-entries-bench" bash scripts/build.sh build > /dev/null
+NINJA_TARGETS="adec aderun ade-energy-bench ade-entries-bench" bash scripts/build.sh build > /dev/null
 
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 if grep -q avx512f /proc/cpuinfo; then
@@ -68,3 +70,5 @@ out=results/bench-entries.md
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"
 mv "$out.tmp" "$out"
+
+python3 scripts/bench_process.py

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Whole-process costs a user pays (issue 7, part 3): `adec` time and peak
+memory per example, and `aderun train` time per iteration and peak memory
+on moons (2-d) and on the 784-d MLP energy of examples/mnist_mlp.ade
+(random data in [0, 1]: time and memory do not depend on the pixels).
+
+  scripts/bench_process.py [--iters-2d N] [--iters-784 N] [--threads 1,2]
+                           [--results results/bench-process.md]
+
+Times are wall clock, memory is the peak resident set (getrusage of each
+child). Run it on an idle machine: other work on the cores inflates times.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+from runlib import ROOT, fail, tool, write_text
+
+EXAMPLES = ["examples/moons.ade", "examples/gaussian.ade",
+            "examples/gaussian_full.ade", "examples/generalized_hmc.ade",
+            "examples/mnist_mlp.ade", "examples/table2/table2.ade"]
+
+
+def measure(cmd):
+    """(wall seconds, peak RSS in MiB) of one child process; its failure
+    ends the command."""
+    start = time.monotonic()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.monotonic() - start
+    error = child.stderr.read()
+    child.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        fail("%s failed (exit %d): %s" % (" ".join(cmd), code,
+                                          error.strip()[-500:]), 1)
+    return seconds, usage.ru_maxrss / 1024
+
+
+def training_seconds(run_dir):
+    """The training loop's time (evaluations included) from metrics.csv."""
+    with open(os.path.join(run_dir, "metrics.csv")) as f:
+        return float(f.read().split()[-1].split(",")[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iters-2d", type=int, default=500)
+    parser.add_argument("--iters-784", type=int, default=20)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
+    parser.add_argument("--results", default=os.path.join(
+        ROOT, "results", "bench-process.md"))
+    args = parser.parse_args()
+    threads = [int(t) for t in args.threads.split(",") if t]
+    if not threads or min(threads) < 1:
+        fail("--threads needs thread counts >= 1")
+    adec, aderun = tool(args.bin, "adec"), tool(args.bin, "aderun")
+    with tempfile.TemporaryDirectory(prefix="ade-bench-process-") as work:
+        lines = run_all(args, threads, adec, aderun, work)
+    write_text(args.results, "\n".join(lines) + "\n")
+    print("wrote %s" % os.path.relpath(args.results))
+
+
+def run_all(args, threads, adec, aderun, work):
+    """The results file's lines."""
+    lines = ["# Whole-process costs: adec and aderun train", "",
+             "Command: `python3 scripts/bench_process.py` (%s)." %
+             time.strftime("%Y-%m-%d"),
+             "CPU: %s, %d cores. Wall clock; peak resident memory of each "
+             "process." % (cpu_name(), os.cpu_count() or 1), "",
+             "## adec (one example file: every model and sampler, -O3)", "",
+             "| example | seconds | peak MiB | model.so KiB |",
+             "|---|---:|---:|---:|"]
+    libraries = {}
+    for example in EXAMPLES:
+        library = os.path.join(work, os.path.basename(example) + ".so")
+        seconds, rss = measure([adec, os.path.join(ROOT, example), "-o",
+                                library])
+        libraries[example] = library
+        lines.append("| %s | %.1f | %.0f | %.0f |" % (
+            example, seconds, rss, os.path.getsize(library) / 1024))
+        print(lines[-1], flush=True)
+
+    data = os.path.join(work, "pixels.csv")
+    rng = random.Random(1)
+    write_text(data, "\n".join(",".join("%.3f" % rng.random()
+                                        for _ in range(784))
+                               for _ in range(1000)) + "\n")
+    lines += ["", "## aderun train (batch 100, ADE estimator, defaults)", "",
+              "Per iteration: the whole process (start-up, the final "
+              "evaluation, samples and plots included) and the training loop "
+              "alone (from metrics.csv; its evaluations included).", "",
+              "| workload | iterations | threads | process s/it | loop s/it "
+              "| peak MiB |", "|---|---:|---:|---:|---:|---:|"]
+    workloads = [
+        ("moons (2-d, MLP 128x3, Langevin5)", libraries["examples/moons.ade"],
+         ["--data", "moons"], args.iters_2d),
+        ("784-d (MLP 512x2, Langevin10)",
+         libraries["examples/mnist_mlp.ade"],
+         ["--model", "MnistMLP", "--data", data, "--eval-samples", "200"],
+         args.iters_784)]
+    for name, library, flags, iters in workloads:
+        for t in threads:
+            out = os.path.join(work, "run-%d-%d" % (len(lines), t))
+            seconds, rss = measure(
+                [aderun, "train", library, *flags, "--iters", str(iters),
+                 "--eval-every", str(iters), "--threads", str(t), "--quiet",
+                 "--out", out])
+            lines.append("| %s | %d | %d | %.4f | %.4f | %.0f |" % (
+                name, iters, t, seconds / iters,
+                training_seconds(out) / iters, rss))
+            print(lines[-1], flush=True)
+    return lines
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
