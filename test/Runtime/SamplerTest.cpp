@@ -282,13 +282,12 @@ Sample sampleFrom(Rig &t, double eps, double x0,
     if (std::string(t.s->params[i].name) == "eps")
       std::fill_n(t.samplerParams.begin() + t.s->params[i].offset,
                   t.s->params[i].size, eps);
-  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64),
-      n(noise, t.f64), start(std::vector<double>(batch * t.dim(), x0), t.f64);
+  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
+      start(std::vector<double>(batch * t.dim(), x0), t.f64);
   Typed x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
       logq(batch, t.f64), kin(batch, t.f64);
-  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), start.data(),
-                        x.data(), v.data(), logq.data(), kin.data(), batch,
-                        1),
+  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), start.data(), x.data(),
+                        v.data(), logq.data(), kin.data(), batch, 1),
             ADE_OK);
   return {x.values(), {}, logq.values(), kin.values(), {}};
 }
@@ -392,9 +391,8 @@ void expectVjpMatchesFiniteDifferences(const std::string &source,
 }
 
 TEST(Samplers, SampleVjpMatchesFiniteDifferences) {
-  for (const char *name :
-       {"Affine", "Box", "Planar", "Leapfrog", "Clipped", "Generalized",
-        "Dense"})
+  for (const char *name : {"Affine", "Box", "Planar", "Leapfrog", "Clipped",
+                           "Generalized", "Dense"})
     expectVjpMatchesFiniteDifferences(kSamplers, name);
 }
 

@@ -208,8 +208,8 @@ private:
             "update of " + Twine(numel(r)) + " values: " + ruleText);
     if (*logdet)
       addLogq(op->getLoc(), *logdet, /*subtract=*/true);
-    bool uniform = llvm::all_of(
-        dying, [&](Value d) { return uniformStates.contains(d); });
+    bool uniform =
+        llvm::all_of(dying, [&](Value d) { return uniformStates.contains(d); });
     for (Value d : dying)
       state.remove(d);
     makeState(r);
