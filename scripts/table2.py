@@ -40,12 +40,18 @@ DATA = ["2spirals", "Banana", "circles", "cos", "Cosine", "Funnel",
 
 class Column:
     """A column of the table: how its runs train (aderun's estimator, the
-    sampler of table2.ade, extra flags) and which of the paper's columns it
-    is compared with."""
+    sampler of table2.ade, extra flags, `adec -D` definitions) and which of
+    the paper's columns it is compared with."""
 
-    def __init__(self, label, estimator, sampler, paper, flags=()):
+    def __init__(self, label, estimator, sampler, paper, flags=(),
+                 defines=()):
         self.label, self.estimator, self.sampler = label, estimator, sampler
-        self.paper, self.flags = paper, list(flags)
+        self.paper, self.flags, self.defines = paper, list(flags), defines
+
+    def library(self, runs):
+        """The column's compiled table2.ade in `runs`."""
+        return os.path.join(runs, "table2%s.so" % "".join(
+            "-" + d.replace("=", "") for d in self.defines))
 
 
 # The paper's columns in its order, then ours beyond it (not in the default
@@ -56,7 +62,8 @@ class Column:
 # parameters: without these the model's energy runs away on most data sets
 # (results/table2.md).
 ESTIMATORS = {
-    "sm": Column("SM", "sm", "ADE", 0),
+    # Softplus, not ReLU: score matching needs the energy's Hessian.
+    "sm": Column("SM", "sm", "ADE", 0, defines=("SMOOTH=1",)),
     "nf": Column("NF", "nf", "NF", 1),
     "cd": Column("CD-15", "cd", "CD15", 2),
     "ade": Column("ADE", "ade", "ADE", 3),
@@ -134,13 +141,16 @@ def parse_args():
 
 def table_run(args, data, estimator, seed):
     directory = os.path.join(args.runs, data, estimator, "seed%d" % seed)
+    column = ESTIMATORS[estimator]
     run = Run("%s %s seed %d" % (data, estimator, seed), directory,
               [os.path.join(args.bin, "aderun"), "train",
-               os.path.join(args.runs, "table2.so"), "--data", data,
-               "--estimator", ESTIMATORS[estimator].estimator,
+               column.library(args.runs), "--data", data,
+               "--estimator", column.estimator,
                "--seed", str(seed), "--iters", str(args.iters),
                "--threads", "1", "--quiet", "--out", directory] +
-              settings(args, estimator), settings(args, estimator),
+              settings(args, estimator),
+              settings(args, estimator) + ["adec -D " + d
+                                           for d in column.defines],
               (data, estimator, seed))
     return run
 
@@ -239,7 +249,10 @@ def write_results(args, runs, floors, wall):
       "scored the same way; no sampler can expect to score lower. "
       "A dash: not run (or not finished). How each column samples: ADE "
       "and NF with their trained samplers; SM with the ADE sampler trained "
-      "to the score-matching model alongside; CD-15 as it trains, 15 "
+      "to the score-matching model alongside (SM's energy uses softplus "
+      "where the others use ReLU: a ReLU network's Hessian trace is 0 "
+      "almost everywhere, which leaves score matching nothing but "
+      "flattening f); CD-15 as it trains, 15 "
       "Langevin steps of the model from fresh data points — so its column "
       "says how far the model's dynamics move the data, not how well "
       "samples of the model match it (the paper's CD-15 numbers read the "
@@ -375,9 +388,13 @@ def main():
         run.check_kept(args.iters, "table2-settings.json")
     failed, ran = [], False
     if not args.report:
-        compile_model(tool(args.bin, "adec"),
-                      os.path.join(ROOT, "examples", "table2", "table2.ade"),
-                      os.path.join(args.runs, "table2.so"))
+        columns = {ESTIMATORS[e].library(args.runs): ESTIMATORS[e]
+                   for e in args.estimators}
+        for library, column in columns.items():
+            compile_model(tool(args.bin, "adec"),
+                          os.path.join(ROOT, "examples", "table2",
+                                       "table2.ade"), library,
+                          [x for d in column.defines for x in ("-D", d)])
         tool(args.bin, "aderun")
         start = time.time()
         try:
