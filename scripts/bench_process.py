@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from runlib import ROOT, fail, tool, write_text
+from runlib import ROOT, fail, tool, training_seconds, write_text
 
 EXAMPLES = ["examples/moons.ade", "examples/gaussian.ade",
             "examples/gaussian_full.ade", "examples/generalized_hmc.ade",
@@ -41,12 +41,6 @@ def measure(cmd):
         fail("%s failed (exit %d): %s" % (" ".join(cmd), code,
                                           error.strip()[-500:]), 1)
     return seconds, usage.ru_maxrss / 1024
-
-
-def training_seconds(run_dir):
-    """The training loop's time (evaluations included) from metrics.csv."""
-    with open(os.path.join(run_dir, "metrics.csv")) as f:
-        return float(f.read().split()[-1].split(",")[1])
 
 
 def main():

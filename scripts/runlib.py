@@ -132,6 +132,17 @@ def parse_checkpoint(data):
     return header["iteration"], params
 
 
+def training_seconds(run_dir):
+    """Training time of an aderun run (all sessions of a resumed run,
+    evaluations included) from its metrics.csv; None when unreadable."""
+    try:
+        with open(os.path.join(run_dir, "metrics.csv")) as f:
+            rows = f.read().split()
+        return float(rows[-1].split(",")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Run:
     """One `aderun train` into `directory`: `command` (without --resume),
     the settings its results depend on (kept beside it), and the `key` a
@@ -145,13 +156,7 @@ class Run:
         return read_json(os.path.join(self.dir, "metrics.json"))
 
     def seconds(self):
-        """Training time (all sessions of a resumed run), from metrics.csv."""
-        try:
-            with open(os.path.join(self.dir, "metrics.csv")) as f:
-                rows = f.read().split()
-            return float(rows[-1].split(",")[1])
-        except (OSError, IndexError, ValueError):
-            return None
+        return training_seconds(self.dir)
 
     def done(self, iterations):
         m = self.metrics()
