@@ -6,7 +6,8 @@
 # (results/bench-entries.md). Extra arguments (--batch LIST, --repeats N)
 # go to both benchmarks. Then the whole-process costs: adec time and memory
 # per example, aderun train time per iteration and memory on moons and on
-# the 784-d MLP (scripts/bench_process.py, results/bench-process.md).
+# the 784-d MLP, and the moons training loop written in LibTorch beside it
+# (scripts/bench_process.py, results/bench-process.md).
 #
 # The reference uses OpenBLAS (Debian's default libblas.so.3 may be the slow
 # reference BLAS): LD_LIBRARY_PATH points at the OpenMP build, and
@@ -15,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-NINJA_TARGETS="adec aderun ade-energy-bench ade-entries-bench" bash scripts/build.sh build > /dev/null
+NINJA_TARGETS="adec aderun ade-energy-bench ade-entries-bench ade-train-loop-bench" bash scripts/build.sh build > /dev/null
 
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 if grep -q avx512f /proc/cpuinfo; then

@@ -2,7 +2,10 @@
 """Whole-process costs a user pays (issue 7, part 3): `adec` time and peak
 memory per example, and `aderun train` time per iteration and peak memory
 on moons (2-d) and on the 784-d MLP energy of examples/mnist_mlp.ade
-(random data in [0, 1]: time and memory do not depend on the pixels).
+(random data in [0, 1]: time and memory do not depend on the pixels). On
+moons, the same training loop written in LibTorch
+(bench/train_loop_bench.cpp, first checked against the compiled entries)
+runs alongside, same batch and thread count.
 
   scripts/bench_process.py [--iters-2d N] [--iters-784 N] [--threads 1,2]
                            [--results results/bench-process.md]
@@ -56,13 +59,40 @@ def main():
     if not threads or min(threads) < 1:
         fail("--threads needs thread counts >= 1")
     adec, aderun = tool(args.bin, "adec"), tool(args.bin, "aderun")
+    torch_loop = tool(args.bin, "ade-train-loop-bench")
     with tempfile.TemporaryDirectory(prefix="ade-bench-process-") as work:
-        lines = run_all(args, threads, adec, aderun, work)
+        lines = run_all(args, threads, adec, aderun, torch_loop, work)
     write_text(args.results, "\n".join(lines) + "\n")
     print("wrote %s" % os.path.relpath(args.results))
 
 
-def run_all(args, threads, adec, aderun, work):
+def torch_loop_seconds(torch_loop, library, threads):
+    """Seconds per iteration of the LibTorch training loop on moons, after
+    its gradients agree with the compiled entries'."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads))
+    # OpenBLAS, not the reference BLAS Debian's LibTorch may load (as
+    # scripts/bench.sh sets it up).
+    openblas = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+    if os.path.isdir(openblas):
+        env["LD_LIBRARY_PATH"] = ":".join(
+            p for p in (openblas, env.get("LD_LIBRARY_PATH")) if p)
+        with open("/proc/cpuinfo") as f:
+            if "avx512f" in f.read():
+                env.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+    done = subprocess.run([torch_loop, library, "--threads", str(threads)],
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        fail("%s failed (exit %d): %s" % (torch_loop, done.returncode,
+                                          done.stderr.strip()[-500:]), 1)
+    values = dict(line.split() for line in done.stdout.splitlines())
+    if float(values["agreement"]) > 1e-4:
+        fail("the LibTorch loop's gradients differ from the compiled "
+             "entries' by %s (relative)" % values["agreement"], 1)
+    return float(values["seconds_per_iteration"])
+
+
+def run_all(args, threads, adec, aderun, torch_loop, work):
     """The results file's lines."""
     lines = ["# Whole-process costs: adec and aderun train", "",
              "Command: `python3 scripts/bench_process.py` (%s)." %
@@ -90,26 +120,37 @@ def run_all(args, threads, adec, aderun, work):
     lines += ["", "## aderun train (batch 100, ADE estimator, defaults)", "",
               "Per iteration: the whole process (start-up, the final "
               "evaluation, samples and plots included) and the training loop "
-              "alone (from metrics.csv; its evaluations included).", "",
+              "alone (from metrics.csv; its evaluations included). "
+              "*LibTorch loop*: the same iterations written with LibTorch "
+              "autograd (bench/train_loop_bench.cpp: fresh data, a model step "
+              "through the sampler, 5 sampler steps, Adam; f32, OpenBLAS, the "
+              "same thread count; its gradients first checked against the "
+              "compiled entries), median over blocks of 10 iterations; "
+              "*speed-up*: its time over aderun's whole process.", "",
               "| workload | iterations | threads | process s/it | loop s/it "
-              "| peak MiB |", "|---|---:|---:|---:|---:|---:|"]
+              "| peak MiB | LibTorch loop s/it | speed-up |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     workloads = [
         ("moons (2-d, MLP 128x3, Langevin5)", libraries["examples/moons.ade"],
-         ["--data", "moons"], args.iters_2d),
+         ["--data", "moons"], args.iters_2d, True),
         ("784-d (MLP 512x2, Langevin10)",
          libraries["examples/mnist_mlp.ade"],
          ["--model", "MnistMLP", "--data", data, "--eval-samples", "200"],
-         args.iters_784)]
-    for name, library, flags, iters in workloads:
+         args.iters_784, False)]
+    for name, library, flags, iters, with_torch in workloads:
         for t in threads:
             out = os.path.join(work, "run-%d-%d" % (len(lines), t))
             seconds, rss = measure(
                 [aderun, "train", library, *flags, "--iters", str(iters),
                  "--eval-every", str(iters), "--threads", str(t), "--quiet",
                  "--out", out])
-            lines.append("| %s | %d | %d | %.4f | %.4f | %.0f |" % (
+            reference = "– | –"
+            if with_torch:
+                theirs = torch_loop_seconds(torch_loop, library, t)
+                reference = "%.4f | %.1fx" % (theirs, theirs * iters / seconds)
+            lines.append("| %s | %d | %d | %.4f | %.4f | %.0f | %s |" % (
                 name, iters, t, seconds / iters,
-                training_seconds(out) / iters, rss))
+                training_seconds(out) / iters, rss, reference))
             print(lines[-1], flush=True)
     return lines
 

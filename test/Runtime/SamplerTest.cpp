@@ -246,6 +246,9 @@ void expectBruteForceDensity(const std::string &source,
 TEST(Samplers, PlanarFlowLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Planar");
 }
+TEST(Samplers, CouplingFlowLogDetMatchesBruteForce) {
+  expectBruteForceDensity(kSamplers, "Coupling");
+}
 TEST(Samplers, GeneralizedLeapfrogLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Generalized");
 }

@@ -121,3 +121,32 @@ func.func @T.sample() -> (tensor<2xf32>, tensor<2xf32>) attributes {ade.model = 
   // expected-error@+1 {{the sampler returns one variable twice}}
   return %z, %z : tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// An affine coupling that writes the conditioning slice z[0:1] at each use:
+// the equal slices are one value, so z splits into the partition
+// {z[0:1], z[1:2]} (log-det 0), z[1:2] * exp(k z[0:1]) is a scale with
+// log-det k z[0:1], and the concatenation is a permutation.
+ade.parameter @"C/k" : tensor<1xf32> of "C" at 0
+func.func @C.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "C"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %z = ade.draw normal(%zero, %one) "z" : tensor<f32>, tensor<f32> -> tensor<2xf32>
+  %k = ade.param @"C/k" : tensor<1xf32>
+  %a = ade.slice %z starts [0] stops [1] squeeze [false] : tensor<2xf32> -> tensor<1xf32>
+  %b = ade.slice %z starts [1] stops [2] squeeze [false] : tensor<2xf32> -> tensor<1xf32>
+  %ka = ade.mul %k, %a : tensor<1xf32>, tensor<1xf32> -> tensor<1xf32>
+  %e = ade.exp %ka : tensor<1xf32>
+  %s = ade.mul %b, %e : tensor<1xf32>, tensor<1xf32> -> tensor<1xf32>
+  %a2 = ade.slice %z starts [0] stops [1] squeeze [false] : tensor<2xf32> -> tensor<1xf32>
+  %x = ade.concat %a2, %s axis 0 : tensor<1xf32>, tensor<1xf32> -> tensor<2xf32>
+  return %x : tensor<2xf32>
+}
+// CHECK-LABEL: func.func @C.sample
+// CHECK-SAME: what = "split into 2 slices: a permutation, log-det 0"
+// CHECK-SAME: what = "update of 1 values: elementwise scale x * exp(a(rest)), log-det sum a"
+// CHECK-SAME: what = "update of 2 values: concatenation, log-det 0"
+// CHECK: %[[A:.*]] = ade.slice %{{.*}} starts [0] stops [1]
+// CHECK-NOT: ade.slice %{{.*}} starts [0] stops [1]
+// CHECK: ade.concat %[[A]], %{{.*}} axis 0

@@ -17,7 +17,7 @@
 //    Jacobian from reverse mode and an LU log-determinant, up to a
 //    dimension limit;
 //  - a state value split into slices that partition it is replaced by the
-//    slices (a permutation).
+//    slices (a permutation); the same slice taken twice counts once.
 //
 // Other values computed from state are derived: they are functions of the
 // state, not new random variables. Comparisons are piecewise constant in
@@ -310,6 +310,25 @@ private:
         return;
       slices.push_back(s);
     }
+    // The same slice written at each use (`h[0:1]` twice) is one value, not
+    // two copies of the elements.
+    llvm::sort(slices, [](SliceOp x, SliceOp y) {
+      return x->isBeforeInBlock(y.getOperation());
+    });
+    SmallVector<SliceOp> distinct;
+    for (SliceOp s : slices) {
+      auto *same = llvm::find_if(distinct, [&](SliceOp d) {
+        return OperationEquivalence::isEquivalentTo(
+            s, d, OperationEquivalence::IgnoreLocations);
+      });
+      if (same == distinct.end()) {
+        distinct.push_back(s);
+        continue;
+      }
+      s.getResult().replaceAllUsesWith(same->getResult());
+      s.erase();
+    }
+    slices = std::move(distinct);
     // Covered exactly once: count elements over a marker grid.
     ArrayRef<int64_t> shape = typeOf(v).getShape();
     std::vector<int> cover(numel(v), 0);

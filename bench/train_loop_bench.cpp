@@ -1,0 +1,190 @@
+//===- train_loop_bench.cpp - aderun's training loop written in LibTorch --===//
+//
+// ade-train-loop-bench MOONS.so [--iters 200] [--batch 100] [--threads 1]
+//
+// The loop a user would write in LibTorch instead of `aderun train` on
+// examples/moons.ade with aderun's defaults (estimator ade, kappa 1,
+// lambda 0, 5 sampler steps per model step, Adam 1e-3 for both): per
+// iteration a fresh moons batch, one model step that ascends
+//   l = mean f(data) - mean [f(x_T) - log q(x_T)]
+// with the gradient through the sampler (paper eq. 21, second order), then
+// 5 sampler steps that descend it, each on fresh noise. The energy and the
+// sampler are the independent LibTorch implementations the tests check the
+// compiled entries against (test/Runtime/MoonsReference.h).
+//
+// Before timing, the model and sampler gradients of one iteration are
+// checked against the compiled entries (energy_vjp and sample_vjp, as
+// aderun combines them) on the same data and noise. Prints
+//   agreement <max relative error>
+//   seconds_per_iteration <median over blocks of 10 iterations>
+//
+//===----------------------------------------------------------------------===//
+
+#include "BenchUtil.h"
+#include "MoonsReference.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+using ade_reference::moonsEnergy;
+using ade_reference::moonsSampler;
+using torch::Tensor;
+
+/// scikit-learn's make_moons(noise=0.1) scaled by 2 and shifted by
+/// (-1, -0.2), shuffled: aderun's `moons` (runtime/lib/Datasets.cpp).
+Tensor moonsBatch(int64_t n) {
+  int64_t outer = n / 2, inner = n - outer;
+  Tensor a = torch::linspace(0, M_PI, outer),
+         b = torch::linspace(0, M_PI, inner);
+  Tensor points =
+      torch::cat({torch::stack({torch::cos(a), torch::sin(a)}, 1),
+                  torch::stack({1 - torch::cos(b), 0.5 - torch::sin(b)}, 1)});
+  points = points.index_select(0, torch::randperm(n));
+  points = points + 0.1 * torch::randn({n, 2});
+  return 2 * points - torch::tensor({1.0f, 0.2f});
+}
+
+/// l for leaf tensors p (the model's parameters) and q (the sampler's).
+Tensor loss(const ade_model_info &m, const ade_sampler_info &s, const Tensor &p,
+            const Tensor &q, const Tensor &data, const Tensor &noise) {
+  auto [x, logq, kinetic] = moonsSampler(m, s, p, q, noise);
+  return moonsEnergy(m, p, data).mean() - (moonsEnergy(m, p, x) - logq).mean();
+}
+
+double maxRelativeError(const std::vector<float> &got, const Tensor &want) {
+  Tensor w = want.detach().contiguous();
+  const float *wp = w.data_ptr<float>();
+  double err = 0, scale = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    err = std::max(err, std::abs(double(got[i]) - wp[i]));
+    scale = std::max(scale, std::abs(double(wp[i])));
+  }
+  return err / std::max(scale, 1e-30);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: %s MOONS.so [--iters N] [--batch B] "
+                 "[--threads T]\n",
+                 argv[0]);
+    return 2;
+  }
+  int64_t iters = 200, batch = 100;
+  int threads = 1;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--iters")
+      iters = std::stoll(argv[i + 1]);
+    else if (flag == "--batch")
+      batch = std::stoll(argv[i + 1]);
+    else if (flag == "--threads")
+      threads = std::stoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  void *handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  auto library = handle ? reinterpret_cast<const ade_library_info *(*)()>(
+                              dlsym(handle, "ade_library"))
+                        : nullptr;
+  const ade_library_info *lib = library ? library() : nullptr;
+  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32 ||
+      std::string(lib->samplers[0].name) != "Langevin5") {
+    std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
+                 argv[1]);
+    return 65;
+  }
+  const ade_model_info &m = lib->models[0];
+  const ade_sampler_info &s = lib->samplers[0];
+  torch::set_num_threads(threads);
+  torch::manual_seed(1);
+
+  // Glorot-like weights, the flow near the identity, step sizes 0.01: the
+  // scale of aderun's initialization (the timing does not depend on it).
+  Tensor pm = 0.1 * torch::randn({m.params_size});
+  Tensor ps = 0.01 * torch::randn({s.params_size});
+  ade_reference::paramView(s.params, s.num_params, ps, "eps").fill_(0.01f);
+
+  // One iteration's gradients against the compiled entries, combined as
+  // aderun combines them: the model's from energy_vjp at the data minus
+  // sample_vjp's, the sampler's from sample_vjp alone.
+  {
+    Tensor data = moonsBatch(batch),
+           noise = torch::randn({batch, s.noise_size});
+    Tensor p = pm.clone().requires_grad_(), q = ps.clone().requires_grad_();
+    auto grads = torch::autograd::grad({loss(m, s, p, q, data, noise)}, {p, q});
+    std::vector<float> pmv(pm.data_ptr<float>(),
+                           pm.data_ptr<float>() + m.params_size),
+        psv(ps.data_ptr<float>(), ps.data_ptr<float>() + s.params_size),
+        w(batch, 1.0f / batch), minus(batch, -1.0f / batch),
+        zeroX(batch * 2, 0.0f), zeroKinetic(batch, 0.0f),
+        dataGrad(m.params_size), objModel(m.params_size),
+        objSampler(s.params_size);
+    int32_t status =
+        m.energy_vjp(pmv.data(), data.data_ptr<float>(), w.data(),
+                     dataGrad.data(), batch, threads) |
+        s.sample_vjp(pmv.data(), psv.data(), noise.data_ptr<float>(), nullptr,
+                     zeroX.data(), nullptr, minus.data(), zeroKinetic.data(),
+                     w.data(), objModel.data(), objSampler.data(), batch,
+                     threads);
+    if (status != ADE_OK) {
+      std::fprintf(stderr, "an entry failed with status %d\n", status);
+      return 1;
+    }
+    std::vector<float> modelGrad(m.params_size), samplerGrad(s.params_size);
+    for (int64_t i = 0; i < m.params_size; ++i)
+      modelGrad[i] = dataGrad[i] - objModel[i];
+    for (int64_t i = 0; i < s.params_size; ++i)
+      samplerGrad[i] = -objSampler[i];
+    std::printf("agreement %.2e\n",
+                std::max(maxRelativeError(modelGrad, grads[0]),
+                         maxRelativeError(samplerGrad, grads[1])));
+  }
+
+  Tensor p = pm.clone().requires_grad_(), q = ps.clone().requires_grad_();
+  torch::optim::Adam modelAdam({p}, torch::optim::AdamOptions(1e-3));
+  torch::optim::Adam samplerAdam({q}, torch::optim::AdamOptions(1e-3));
+  auto iteration = [&] {
+    Tensor l = loss(m, s, p, q.detach(), moonsBatch(batch),
+                    torch::randn({batch, s.noise_size}));
+    p.mutable_grad() = -torch::autograd::grad({l}, {p})[0]; // ascend l
+    modelAdam.step();
+    for (int k = 0; k < 5; ++k) {
+      // Only the sampler's term of l depends on q.
+      Tensor pd = p.detach(), qk = q.detach().requires_grad_();
+      auto [x, logq, kinetic] =
+          moonsSampler(m, s, pd, qk, torch::randn({batch, s.noise_size}));
+      Tensor objective = (moonsEnergy(m, pd, x) - logq).mean();
+      q.mutable_grad() = -torch::autograd::grad({objective}, {qk})[0];
+      samplerAdam.step();
+    }
+  };
+  const int64_t block = 10;
+  std::vector<double> perIteration;
+  iteration(); // warm-up
+  for (int64_t done = 0; done < iters; done += block) {
+    auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < block; ++i)
+      iteration();
+    perIteration.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count() /
+        block);
+  }
+  std::sort(perIteration.begin(), perIteration.end());
+  std::printf("seconds_per_iteration %.6f\n",
+              perIteration[perIteration.size() / 2]);
+  return 0;
+}
