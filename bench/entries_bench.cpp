@@ -182,7 +182,7 @@ int main(int argc, char **argv) {
     // sample
     auto ourSample = [&] {
       check(s.sample(pmv.data(), psv.data(), np, nullptr, xs.data(), nullptr,
-                     logq.data(), kin.data(), batch, threads),
+                     logq.data(), kin.data(), nullptr, batch, threads),
             "sample");
     };
     auto theirSample = [&] {

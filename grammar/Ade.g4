@@ -101,6 +101,7 @@ stmt
   | IDENT op=(ASSIGN | PLUS_ASSIGN | MINUS_ASSIGN | STAR_ASSIGN | SLASH_ASSIGN) expr # assignStmt
   | LPAREN IDENT (COMMA IDENT)+ COMMA? RPAREN ASSIGN expr                 # tupleAssignStmt
   | IDENT TILDE expr                                                      # drawStmt
+  | REPORT IDENT ASSIGN expr                                              # reportStmt
   | RETURN expr                                                           # returnStmt
   | FOR IDENT IN expr DOTDOT expr block                                   # forStmt
   | ifStmt                                                                # ifStmtAlt
@@ -165,6 +166,7 @@ PARAM     : 'param';
 LET       : 'let';
 VAR       : 'var';
 RETURN    : 'return';
+REPORT    : 'report';
 IF        : 'if';
 ELSE      : 'else';
 TRUE      : 'true';

@@ -305,6 +305,9 @@ struct LogRow {
   double modelGradNorm, samplerGradNorm; // means of |gradient| per step
   /// |eps| over the sampler's step sizes (NaN without any): mean, min, max.
   double stepMean, stepMin, stepMax;
+  /// Batch means of the sampler's reported statistics (ade_sampler_info's
+  /// stat_names), averaged over the iterations of the row.
+  std::vector<double> stats;
 };
 
 /// Everything that changes during training (the checkpoint).
@@ -320,6 +323,7 @@ struct RunState {
     double objective = 0, dataEnergy = 0, sampleEnergy = 0, logQ = 0,
            modelGradNorm = 0, samplerGradNorm = 0;
     int64_t count = 0;
+    std::vector<double> stats; // empty until the first iteration adds
   } sums;
   RngState data, noise, eval;
   std::vector<LogRow> history;
@@ -383,10 +387,15 @@ void writeCheckpoint(const std::string &path, const RunState &s,
       &s.modelAdam.v, &s.samplerAdam.m, &s.samplerAdam.v,
       &s.chains,      &s.modelEma,      &s.samplerEma};
   json history = json::array();
-  for (const LogRow &r : s.history)
-    history.push_back({r.iteration, r.objective, r.dataEnergy, r.sampleEnergy,
-                       r.logQ, r.mmd, r.seconds, r.modelGradNorm,
-                       r.samplerGradNorm, r.stepMean, r.stepMin, r.stepMax});
+  for (const LogRow &r : s.history) {
+    json row = {r.iteration,    r.objective,     r.dataEnergy,
+                r.sampleEnergy, r.logQ,          r.mmd,
+                r.seconds,      r.modelGradNorm, r.samplerGradNorm,
+                r.stepMean,     r.stepMin,       r.stepMax};
+    for (double v : r.stats)
+      row.push_back(v);
+    history.push_back(row);
+  }
   json header = {
       {"model", model.name},
       {"sampler", sampler.name},
@@ -403,6 +412,7 @@ void writeCheckpoint(const std::string &path, const RunState &s,
       {"sums",
        {s.sums.objective, s.sums.dataEnergy, s.sums.sampleEnergy, s.sums.logQ,
         s.sums.modelGradNorm, s.sums.samplerGradNorm, s.sums.count}},
+      {"stat_sums", s.sums.stats},
       {"sizes", json::array()},
       {"history", history}};
   for (auto *v : vectors)
@@ -525,16 +535,23 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
     s.sums.modelGradNorm = jsonNumber(sums.at(4));
     s.sums.samplerGradNorm = jsonNumber(sums.at(5));
     s.sums.count = sums.at(6).get<int64_t>();
+    // Checkpoints from before the reported statistics have none.
+    if (h.contains("stat_sums"))
+      for (const json &v : h.at("stat_sums"))
+        s.sums.stats.push_back(jsonNumber(v));
     // Rows of checkpoints from before the step-size statistics have 9.
     auto field = [](const json &r, size_t i) {
       return i < r.size() ? jsonNumber(r.at(i))
                           : std::numeric_limits<double>::quiet_NaN();
     };
-    for (const json &r : h.at("history"))
+    for (const json &r : h.at("history")) {
       s.history.push_back({r.at(0).get<int64_t>(), field(r, 1), field(r, 2),
                            field(r, 3), field(r, 4), field(r, 5), field(r, 6),
                            field(r, 7), field(r, 8), field(r, 9), field(r, 10),
                            field(r, 11)});
+      for (int32_t i = 0; i < sampler.num_stats; ++i)
+        s.history.back().stats.push_back(field(r, 12 + i));
+    }
   } catch (const json::exception &e) {
     throw Error("checkpoint '" + path + "' is corrupt (" + e.what() +
                 "); restart without --resume or restore a good copy");
@@ -585,6 +602,7 @@ std::string readText(const std::string &path) {
 struct SamplerBatch {
   int64_t size = 0;
   std::vector<double> noise, x0, x, v, logQ, kinetic;
+  std::vector<double> stats; // size * num_stats, particle-major
   std::vector<double> f; // f at x
 };
 
@@ -639,16 +657,17 @@ public:
     TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
         nz(t, out.noise.size()),
         x0b(t, sampler.takes_initial_state ? n * d : 0), x(t, n * d),
-        v(t, n * d), lq(t, n), k(t, n);
+        v(t, n * d), lq(t, n), k(t, n), st(t, n * sampler.num_stats);
     pm.assign(s.modelParams);
     ps.assign(s.samplerParams);
     nz.assign(out.noise);
     if (sampler.takes_initial_state)
       x0b.assign(x0);
     checkStatus(sampler.sample(pm.data(), ps.data(), nz.data(), x0b.data(),
-                               x.data(), v.data(), lq.data(), k.data(), n,
-                               config.threads),
+                               x.data(), v.data(), lq.data(), k.data(),
+                               st.data(), n, config.threads),
                 "sample");
+    st.valuesInto(out.stats);
     x.valuesInto(out.x);
     v.valuesInto(out.v);
     lq.valuesInto(out.logQ);
@@ -843,17 +862,28 @@ double samplerMmd(const Session &session, const RunState &s, int64_t count,
 std::string formatLog(const LogRow &r) {
   char line[320];
   std::snprintf(line, sizeof line,
-                "%lld,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
+                "%lld,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g",
                 static_cast<long long>(r.iteration), r.seconds, r.objective,
                 r.dataEnergy, r.sampleEnergy, r.logQ, r.modelGradNorm,
                 r.samplerGradNorm, r.stepMean, r.stepMin, r.stepMax, r.mmd);
-  return line;
+  std::string text = line;
+  for (double v : r.stats) {
+    std::snprintf(line, sizeof line, ",%.9g", v);
+    text += line;
+  }
+  return text + "\n";
 }
 
-void writeLog(const std::string &path, const std::vector<LogRow> &history) {
+/// metrics.csv: the training history, one column per reported statistic
+/// after the fixed ones.
+void writeLog(const std::string &path, const std::vector<LogRow> &history,
+              const ade_sampler_info &sampler) {
   std::string text = "iteration,seconds,objective,mean_f_data,mean_f_samples,"
                      "mean_log_q,model_grad_norm,sampler_grad_norm,"
-                     "step_size_mean,step_size_min,step_size_max,mmd2\n";
+                     "step_size_mean,step_size_min,step_size_max,mmd2";
+  for (int32_t i = 0; i < sampler.num_stats; ++i)
+    text += std::string(",") + sampler.stat_names[i];
+  text += "\n";
   for (const LogRow &r : history)
     text += formatLog(r);
   writeFileAtomically(path, text);
@@ -1007,7 +1037,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   RunState good = s; // the last checkpointed state
   auto checkpoint = [&] {
     writeCheckpoint(checkpointPath, s, model, sampler);
-    writeLog(joinPath(config.out, "metrics.csv"), s.history);
+    writeLog(joinPath(config.out, "metrics.csv"), s.history, sampler);
     good = s;
   };
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -1019,6 +1049,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     s.eval = evalRng.state();
     s.history.push_back({0, nan, nan, nan, nan, mmd, 0, nan, nan});
     recordStepSizes(s.history.back(), sampler, s.samplerParams);
+    s.history.back().stats.assign(sampler.num_stats, nan);
     char line[96];
     std::snprintf(line, sizeof line,
                   "iter %6d/%lld  (untrained)  MMD^2 x 1e3 %.3f", 0,
@@ -1170,6 +1201,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     s.sums.modelGradNorm += modelNorm;
     s.sums.samplerGradNorm += samplerNorm;
     ++s.sums.count;
+    s.sums.stats.resize(sampler.num_stats, 0.0);
+    for (int32_t i = 0; i < sampler.num_stats; ++i) {
+      double sum = 0;
+      for (int64_t b = 0; b < q.size; ++b)
+        sum += q.stats[b * sampler.num_stats + i];
+      s.sums.stats[i] += sum / double(q.size);
+    }
 
     bool evaluate =
         s.iteration % config.evalEvery == 0 || s.iteration == config.iterations;
@@ -1199,6 +1237,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
       recordStepSizes(row, sampler, s.samplerParams);
+      for (double sum : s.sums.stats)
+        row.stats.push_back(sum / n);
       if (evaluate) {
         row.mmd = samplerMmd(session, averaged(s), config.evalSamples,
                              reference, median, evalRng);
@@ -1223,6 +1263,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       if (std::isfinite(row.stepMean)) {
         std::snprintf(line, sizeof line, "  eps %.3g [%.3g, %.3g]",
                       row.stepMean, row.stepMin, row.stepMax);
+        text += line;
+      }
+      for (size_t i = 0; i < row.stats.size(); ++i) {
+        std::snprintf(line, sizeof line, "  %s %.3g", sampler.stat_names[i],
+                      row.stats[i]);
         text += line;
       }
       if (evaluate) {
@@ -1452,6 +1497,9 @@ std::vector<std::string> plotRun(const std::string &runDir) {
   Curve objective{"objective", {}, {}}, dataF{"mean f(data)", {}, {}},
       sampleF{"mean f(samples)", {}, {}}, mmd{"MMD^2 x 1e3", {}, {}},
       stepMean{"mean", {}, {}}, stepMin{"min", {}, {}}, stepMax{"max", {}, {}};
+  std::vector<Curve> stats;
+  for (int32_t i = 0; i < session.sampler.num_stats; ++i)
+    stats.push_back({session.sampler.stat_names[i], {}, {}});
   for (const LogRow &r : run.state.history) {
     double it = double(r.iteration);
     objective.x.push_back(it);
@@ -1472,6 +1520,11 @@ std::vector<std::string> plotRun(const std::string &runDir) {
         curve->y.push_back(value);
       }
     }
+    for (size_t i = 0; i < r.stats.size() && i < stats.size(); ++i)
+      if (std::isfinite(r.stats[i])) {
+        stats[i].x.push_back(it);
+        stats[i].y.push_back(r.stats[i]);
+      }
   }
   curves.panels = {
       {"ADE objective", "objective", false, {objective}},
@@ -1482,6 +1535,13 @@ std::vector<std::string> plotRun(const std::string &runDir) {
                              "|eps|",
                              true,
                              {stepMean, stepMin, stepMax}});
+  if (!stats.empty()) {
+    std::string names;
+    for (const Curve &c : stats)
+      names += (names.empty() ? "" : ", ") + c.name;
+    curves.panels.push_back(
+        {"reported by the sampler: " + names, "batch mean", false, stats});
+  }
   std::string path = joinPath(runDir, "curves.png");
   writeCurvesFigure(path, curves);
   written.push_back(path);

@@ -87,6 +87,7 @@ struct Rig {
 /// besides them).
 struct Sample {
   std::vector<double> x, v, logq, kinetic, f;
+  std::vector<double> stats; // batch x num_stats
 };
 
 Sample sample(const Rig &t, const std::vector<double> &modelParams,
@@ -95,15 +96,21 @@ Sample sample(const Rig &t, const std::vector<double> &modelParams,
               int32_t threads = 1) {
   Typed mp(modelParams, t.f64), sp(samplerParams, t.f64), n(noise, t.f64);
   Typed x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
-      logq(batch, t.f64), kin(batch, t.f64);
+      logq(batch, t.f64), kin(batch, t.f64),
+      stats(batch * t.s->num_stats, t.f64);
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
-                        v.data(), logq.data(), kin.data(), batch, threads),
+                        v.data(), logq.data(), kin.data(), stats.data(), batch,
+                        threads),
             ADE_OK);
   Typed f(batch, t.f64);
   EXPECT_EQ(t.m->energy(mp.data(), x.data(), f.data(), batch, threads),
             ADE_OK);
-  return {x.values(), t.s->returns_momentum ? v.values() : std::vector<double>{},
-          logq.values(), kin.values(), f.values()};
+  return {x.values(),
+          t.s->returns_momentum ? v.values() : std::vector<double>{},
+          logq.values(),
+          kin.values(),
+          f.values(),
+          stats.values()};
 }
 
 Sample sample(const Rig &t, const std::vector<double> &noise, int64_t batch,
@@ -288,11 +295,13 @@ Sample sampleFrom(Rig &t, double eps, double x0,
   Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
       start(std::vector<double>(batch * t.dim(), x0), t.f64);
   Typed x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
-      logq(batch, t.f64), kin(batch, t.f64);
+      logq(batch, t.f64), kin(batch, t.f64),
+      stats(batch * t.s->num_stats, t.f64);
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), start.data(), x.data(),
-                        v.data(), logq.data(), kin.data(), batch, 1),
+                        v.data(), logq.data(), kin.data(), stats.data(), batch,
+                        1),
             ADE_OK);
-  return {x.values(), {}, logq.values(), kin.values(), {}};
+  return {x.values(), {}, logq.values(), kin.values(), {}, stats.values()};
 }
 
 // On N(0, I) with step size 1.5, 20 Langevin steps from (2, 2) settle at
@@ -341,6 +350,51 @@ TEST(Samplers, MetropolisHmcSamplesItsTarget) {
     EXPECT_NEAR(out.logq[b], logNoise, 1e-12);
     EXPECT_NEAR(out.kinetic[b], kinetic, 1e-12);
   }
+}
+
+// metropolis_hmc reports `acceptance`: per particle, the fraction of its
+// 20 Metropolis tests that accepted, replayed here from the same noise on
+// N(0, I) (grad f(x) = -x); unreported samplers have no statistics.
+TEST(Samplers, MetropolisHmcReportsItsAcceptance) {
+  Rig t(kSamplers, "Metropolis", "f64");
+  ASSERT_TRUE(t.s);
+  ASSERT_EQ(t.s->num_stats, 1);
+  EXPECT_STREQ(t.s->stat_names[0], "acceptance");
+  const int64_t batch = 200, steps = 20;
+  const double eps = 1.5, x0 = 2.0;
+  std::vector<double> noise = randomNoise(*t.s, batch, 44);
+  Sample out = sampleFrom(t, eps, x0, noise, batch);
+  ASSERT_EQ(out.stats.size(), size_t(batch));
+  double mean = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    double x[2] = {x0, x0};
+    int accepted = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      const double *e = &noise[b * t.s->noise_size + s * 3]; // v (2), u (1)
+      double x1[2], v1[2], energy = 0;
+      for (int k = 0; k < 2; ++k) {
+        double v = e[k] - 0.5 * eps * x[k];
+        x1[k] = x[k] + eps * v;
+        v1[k] = v - 0.5 * eps * x1[k];
+        energy += 0.5 * (x1[k] * x1[k] - x[k] * x[k]) +
+                  0.5 * (v1[k] * v1[k] - e[k] * e[k]);
+      }
+      if (e[2] < std::exp(std::min(-energy, 0.0))) {
+        ++accepted;
+        x[0] = x1[0];
+        x[1] = x1[1];
+      }
+    }
+    EXPECT_NEAR(out.stats[b], accepted / double(steps), 1e-12)
+        << "particle " << b;
+    EXPECT_NEAR(out.x[b * 2], x[0], 1e-9) << "particle " << b;
+    mean += out.stats[b] / batch;
+  }
+  EXPECT_GT(mean, 0.2);
+  EXPECT_LT(mean, 0.95);
+  Rig unadjusted(kSamplers, "Unadjusted", "f64");
+  ASSERT_TRUE(unadjusted.s);
+  EXPECT_EQ(unadjusted.s->num_stats, 0);
 }
 
 /// sample_vjp against central differences of sum c . outputs over up to
@@ -419,10 +473,10 @@ TEST(Samplers, EntriesArePureAndCheckArguments) {
   Typed mp(t.modelParams, false), sp(t.samplerParams, false), n(noise, false);
   Typed x(batch * 2, false), q(batch, false), k(batch, false);
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), nullptr, nullptr, x.data(),
-                        nullptr, q.data(), k.data(), batch, 0),
+                        nullptr, q.data(), k.data(), nullptr, batch, 0),
             ADE_ERROR_NULL_POINTER);
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
-                        nullptr, q.data(), k.data(), 0, 0),
+                        nullptr, q.data(), k.data(), nullptr, 0, 0),
             ADE_ERROR_BAD_BATCH);
 }
 

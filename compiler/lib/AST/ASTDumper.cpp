@@ -305,6 +305,14 @@ private:
       dump(*d.dist);
       return;
     }
+    case Stmt::Kind::Report: {
+      auto &r = llvm::cast<ReportStmt>(s);
+      line() << "Report " << r.name.name;
+      end(r.range);
+      Indent in(*this);
+      dump(*r.value);
+      return;
+    }
     case Stmt::Kind::Return: {
       auto &r = llvm::cast<ReturnStmt>(s);
       line() << "Return";

@@ -153,6 +153,12 @@ private:
         slots[b.slot] = {draw};
         continue;
       }
+      if (b.kind == tir::Binding::Kind::Report) {
+        ReportOp::create(builder, loc(b.range),
+                         builder.getStringAttr(b.reportName),
+                         emit(*b.value)[0]);
+        continue;
+      }
       slots[b.slot] = emit(*b.value);
     }
     func::ReturnOp::create(builder, loc(f.result->range), emit(*f.result));

@@ -685,6 +685,9 @@ private:
     if (auto *c = dynamic_cast<AdeParser::DrawStmtContext *>(ctx))
       return std::make_unique<DrawStmt>(r, ident(c->IDENT()),
                                         buildExpr(c->expr()));
+    if (auto *c = dynamic_cast<AdeParser::ReportStmtContext *>(ctx))
+      return std::make_unique<ReportStmt>(r, ident(c->IDENT()),
+                                          buildExpr(c->expr()));
     if (auto *c = dynamic_cast<AdeParser::ReturnStmtContext *>(ctx))
       return std::make_unique<ReturnStmt>(r, buildExpr(c->expr()));
     if (auto *c = dynamic_cast<AdeParser::ForStmtContext *>(ctx))

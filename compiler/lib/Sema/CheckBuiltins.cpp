@@ -784,3 +784,30 @@ Value Checker::evalDraw(const ast::DrawStmt &s, Frame &frame) {
   ref->random = true;
   return Value::ofRuntime(ref);
 }
+
+void Checker::evalReport(const ast::ReportStmt &s, Frame &frame) {
+  Value value = eval(*s.value, frame);
+  if (value.isError())
+    return;
+  const tir::Expr *x = toRuntime(value, s.value->range, frame);
+  if (!x)
+    return;
+  if (!x->type.isScalar()) {
+    diags
+        .error(DiagCode::E075, s.value->range,
+               "'report' needs a scalar real or bool, found " + x->type.str())
+        .help("reduce it first, e.g. 'report " + s.name.name + " = mean(...)'");
+    return;
+  }
+  countBinding(s.range);
+  tir::Binding binding;
+  binding.kind = tir::Binding::Kind::Report;
+  binding.value = x;
+  binding.reportName = s.name.name;
+  binding.range = s.range;
+  frame.fn->body.push_back(std::move(binding));
+  if (!frame.fn->hasReports) {
+    frame.fn->hasReports = true;
+    frame.fn->firstReport = s.range;
+  }
+}

@@ -694,6 +694,14 @@ tir::Function *Checker::checkDensityFn(Instance &model, const std::string &name,
         .help("draws belong in a sampler's 'sample' function");
     return nullptr;
   }
+  if (f->hasReports) {
+    diags
+        .error(DiagCode::E074, f->firstReport,
+               "'report' in the log-density of model '" + decl.name.name + "'")
+        .note(fn.name.range, "'" + name + "' is declared here")
+        .help("statistics are reported by samplers");
+    return nullptr;
+  }
   return f;
 }
 

@@ -1331,6 +1331,9 @@ void Checker::execStmt(const ast::Stmt &s, Frame &frame, bool tailPosition) {
     frame.locals[&d.name] = evalDraw(d, frame);
     return;
   }
+  case ast::Stmt::Kind::Report:
+    evalReport(llvm::cast<ast::ReportStmt>(s), frame);
+    return;
   case ast::Stmt::Kind::Return: {
     auto &r = llvm::cast<ast::ReturnStmt>(s);
     if (!tailPosition) {
@@ -1513,6 +1516,10 @@ Value Checker::callUser(const FnRef &fn, std::vector<ArgValue> args,
   if (callee->hasDraws && !frame.fn->hasDraws) {
     frame.fn->hasDraws = true;
     frame.fn->firstDraw = callRange;
+  }
+  if (callee->hasReports && !frame.fn->hasReports) {
+    frame.fn->hasReports = true;
+    frame.fn->firstReport = callRange;
   }
   auto *call = frame.fn->create<tir::CallExpr>(callee->getResultType(),
                                                callRange, callee,
@@ -1880,6 +1887,14 @@ Value Checker::callDerivative(const FnRef &fn, std::vector<ArgValue> args,
     diags.error(DiagCode::E049, callRange,
                 name + ": cannot differentiate a function that draws random "
                 "numbers");
+    return Value::error();
+  }
+  if (target->hasReports) {
+    diags
+        .error(DiagCode::E074, target->firstReport,
+               "'report' in a function that " + name + " differentiates")
+        .note(callRange, "differentiated here")
+        .help("report in the sampler, outside the differentiated function");
     return Value::error();
   }
   std::vector<const tir::Expr *> operands{x};

@@ -297,6 +297,7 @@ public:
   Value callBuiltin(Builtin b, std::vector<ArgValue> args,
                     SourceRange callRange, Frame &frame);
   Value evalDraw(const ast::DrawStmt &s, Frame &frame);
+  void evalReport(const ast::ReportStmt &s, Frame &frame);
 
   //===--------------------------------------------------------------------===//
   // Instances (CheckInstances.cpp)

@@ -381,6 +381,9 @@ private:
       declare(d.name, BindingKind::Draw);
       return;
     }
+    case Stmt::Kind::Report:
+      resolveExpr(*llvm::cast<ReportStmt>(s).value);
+      return;
     case Stmt::Kind::Return:
       resolveExpr(*llvm::cast<ReturnStmt>(s).value);
       return;

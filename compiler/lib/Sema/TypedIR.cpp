@@ -244,8 +244,16 @@ private:
     os << ") -> " << (f.result ? f.result->type.str() : "?");
     if (f.hasDraws)
       os << " draws";
+    if (f.hasReports)
+      os << " reports";
     os << " {\n";
     for (const Binding &b : f.body) {
+      if (b.kind == Binding::Kind::Report) {
+        os << "  report " << b.reportName << " = ";
+        print(*b.value);
+        os << "\n";
+        continue;
+      }
       const Local &l = f.locals[b.slot];
       os << "  %" << b.slot << " " << l.name;
       if (b.kind == Binding::Kind::Draw) {

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 6;
+constexpr uint32_t kAbiVersion = 7;
 
 class MetadataBuilder {
 public:
@@ -45,10 +45,11 @@ public:
                                  {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64,
                                   i32, ptr, ptr, ptr, i32, ptr, ptr},
                                  "ade_model_info");
-    samplerInfo = llvm::StructType::create(
-        ctx,
-        {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32, i64, i32, ptr, ptr, ptr},
-        "ade_sampler_info");
+    samplerInfo =
+        llvm::StructType::create(ctx,
+                                 {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32,
+                                  i64, i32, ptr, i32, ptr, ptr, ptr},
+                                 "ade_sampler_info");
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     cudaKernel = llvm::StructType::create(ctx, {ptr, ptr, ptr, i32, i32},
@@ -206,6 +207,12 @@ private:
                    : 0)}));
       noiseSize += size;
     }
+    std::vector<llvm::Constant *> statNames;
+    if (auto stats =
+            entryInfo(prefix + "sample").getAs<mlir::ArrayAttr>("stats"))
+      for (auto name : stats.getAsRange<mlir::StringAttr>())
+        statNames.push_back(str(name.getValue()));
+    int64_t numStats = statNames.size();
     // Buffers in the order of the MLIR entries (see ade-build-entries).
     int64_t modelSize = tir::paramBufferSize(program, model.params);
     int64_t samplerSize = tir::paramBufferSize(program, s.params);
@@ -218,14 +225,16 @@ private:
     Buffer v{true, model.dataType.shape, !s.returnsMomentum,
              !s.returnsMomentum};
     Buffer scalar{true, {}};
+    Buffer stats{true, {numStats}, numStats == 0, numStats == 0};
     // Entries take gradient buffers only for sides with parameters.
     Buffer gradModel{false, {modelSize}, modelSize == 0, modelSize == 0};
     Buffer gradSampler{
         false, {samplerSize}, samplerSize == 0, samplerSize == 0};
-    llvm::Function *sample = checkedEntry(
-        prefix + "sample",
-        {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar},
-        error);
+    llvm::Function *sample =
+        checkedEntry(prefix + "sample",
+                     {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
+                      scalar, stats},
+                     error);
     llvm::Function *vjp =
         checkedEntry(prefix + "sample_vjp",
                      {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
@@ -244,7 +253,9 @@ private:
          llvm::ConstantInt::get(i32, s.returnsMomentum),
          llvm::ConstantInt::get(i64, noiseSize),
          llvm::ConstantInt::get(i32, draws.size()),
-         array(drawInfo, draws, "ade.draws"), sample, vjp});
+         array(drawInfo, draws, "ade.draws"),
+         llvm::ConstantInt::get(i32, numStats),
+         array(ptr, statNames, "ade.stat_names"), sample, vjp});
   }
 
   /// A buffer argument of an entry: flat (`shape` = {size}) or batched

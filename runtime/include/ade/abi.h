@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 6u
+#define ADE_ABI_VERSION 7u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -144,11 +144,14 @@ typedef struct ade_draw_info {
    returns_momentum, else ignored and may be NULL), log_q[b] = log q of x[b]
    together with the momenta the sampler drew and dropped (conditional on
    x0 when takes_initial_state; x0 is ignored otherwise), kinetic[b] = the
-   sum of 1/2 |v|^2 over those dropped momenta. */
+   sum of 1/2 |v|^2 over those dropped momenta, stats[b * num_stats + i] =
+   the particle's statistic stat_names[i] (the mean of its `report`s in
+   the sampler; only when num_stats > 0, else ignored and may be NULL). */
 typedef int32_t (*ade_sample_fn)(const void *model_params,
                                  const void *sampler_params, const void *noise,
                                  const void *x0, void *x, void *v, void *log_q,
-                                 void *kinetic, int64_t batch, int32_t threads);
+                                 void *kinetic, void *stats, int64_t batch,
+                                 int32_t threads);
 
 /* The gradients, in the model's and the sampler's parameters, of
    sum_b grad_x[b] . x[b] + grad_v[b] . v[b] + grad_log_q[b] log_q[b] +
@@ -179,6 +182,10 @@ typedef struct ade_sampler_info {
   int64_t noise_size;          /* noise values per particle */
   int32_t num_draws;
   const ade_draw_info *draws;
+  /* The statistics the sampler reports (`report name = value`), e.g. a
+     Metropolis test's acceptance: one value per particle each. */
+  int32_t num_stats;
+  const char *const *stat_names;
   ade_sample_fn sample;
   ade_sample_vjp_fn sample_vjp;
 } ade_sampler_info;

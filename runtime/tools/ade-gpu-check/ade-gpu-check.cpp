@@ -182,6 +182,8 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
       c.slots.push_back(output("v", d));
     c.slots.push_back(output("log_q", 1));
     c.slots.push_back(output("kinetic", 1));
+    if (s.num_stats)
+      c.slots.push_back(output("stats", s.num_stats));
     bool x0 = s.takes_initial_state, v = s.returns_momentum;
     c.cpu = [&s, x0, v](std::vector<TypedBuffer> &b, int64_t n) {
       size_t at = 3;
@@ -189,8 +191,10 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
       void *x = b[at++].data();
       void *momentum = v ? b[at++].data() : nullptr;
       void *logq = b[at++].data();
+      void *kinetic = b[at++].data();
+      void *stats = s.num_stats ? b[at].data() : nullptr;
       return s.sample(b[0].data(), b[1].data(), b[2].data(), initial, x,
-                      momentum, logq, b[at].data(), n, 0);
+                      momentum, logq, kinetic, stats, n, 0);
     };
     all.push_back(std::move(c));
   }

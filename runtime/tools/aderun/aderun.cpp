@@ -305,6 +305,8 @@ void printInfo(const std::string &path) {
       std::printf("  param %-28s %8lld  %s\n", s.params[p].name,
                   static_cast<long long>(s.params[p].size),
                   s.params[p].init_text);
+    for (int32_t k = 0; k < s.num_stats; ++k)
+      std::printf("  report %s (logged by aderun train)\n", s.stat_names[k]);
   }
   if (const ade_cuda_info *cuda = info.cuda) {
     std::printf("\nGPU kernels (PTX for %s, one thread per particle):\n",

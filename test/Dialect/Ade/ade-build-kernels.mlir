@@ -144,6 +144,47 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 
 // -----
 
+// Reports: per name, the mean of its reports (a bool as 1 or 0), stacked
+// in the order of first report as sample's last result and named in
+// ade.kernel's `stats`; sample_vjp has neither the reports nor a cotangent
+// for them.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %cx = ade.mul %c, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %cx axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @P.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "P"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %n = ade.reduce sum %noise axis -1 : tensor<2xf32> -> tensor<f32>
+  %pos = ade.cmp gt, %n, %zero : tensor<f32>, tensor<f32> -> tensor<i1>
+  ade.report "positive" %pos : tensor<i1>
+  ade.report "sum" %n : tensor<f32>
+  ade.report "positive" %pos : tensor<i1>
+  return %noise, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @P.sample(
+// CHECK-SAME: -> (tensor<2xf32>, tensor<f32>, tensor<f32>, tensor<2xf32>)
+// CHECK-SAME: stats = ["positive", "sum"]
+// CHECK-NOT: ade.report
+// CHECK: %[[HALF:.*]] = arith.constant dense<5.000000e-01>
+// CHECK: %[[SUM:.*]] = ade.reduce sum
+// CHECK: %[[POS:.*]] = ade.cmp gt, %[[SUM]]
+// CHECK: %[[ONE:.*]] = ade.select %[[POS]]
+// CHECK: %[[TWO:.*]] = ade.select %[[POS]]
+// CHECK: %[[BOTH:.*]] = ade.add %[[ONE]], %[[TWO]]
+// CHECK: %[[MEAN:.*]] = ade.mul %[[BOTH]], %[[HALF]]
+// CHECK: %[[STATS:.*]] = ade.stack %[[MEAN]], %[[SUM]] : tensor<f32>, tensor<f32> -> tensor<2xf32>
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[STATS]]
+// CHECK-LABEL: func.func @P.sample_vjp(
+// CHECK-SAME: %{{.*}}: tensor<2xf32>, %{{.*}}: tensor<2xf32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent})
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"M/c"})
+// CHECK-NOT: ade.report
+// CHECK: return
+
+// -----
+
 // A sampler's model must have a log-density: sample_vjp evaluates f at x.
 // expected-error @+1 {{internal: no log-density for model 'N'}}
 func.func @T.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "N", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "T"} {

@@ -139,6 +139,22 @@ func.func @f(%x: tensor<1x3x3xf32>) {
 // -----
 
 func.func @f(%a: tensor<3xf32>) {
+  // expected-error @+1 {{reports a scalar}}
+  ade.report "r" %a : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<f32>) {
+  // expected-error @+1 {{needs a name}}
+  ade.report "" %a : tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>) {
   // expected-error @+1 {{parameters must broadcast to the result shape}}
   %0 = ade.draw normal(%a, %a) "z" : tensor<3xf32>, tensor<3xf32> -> tensor<2xf32>
   return

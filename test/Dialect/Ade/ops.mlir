@@ -86,6 +86,12 @@ func.func @sample(%mean: tensor<f32>, %std: tensor<2xf32>) -> tensor<2xf32> {
   // CHECK: ade.draw uniform
   %u = ade.draw uniform(%mean, %mean) "u" : tensor<f32>, tensor<f32> -> tensor<2xf32>
   %s = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %c = ade.reduce sum %s axis -1 : tensor<2xf32> -> tensor<f32>
+  %b = arith.constant dense<true> : tensor<i1>
+  // CHECK: ade.report "spread" %{{.*}} : tensor<f32>
+  ade.report "spread" %c : tensor<f32>
+  // CHECK: ade.report "accepted" %{{.*}} : tensor<i1>
+  ade.report "accepted" %b : tensor<i1>
   return %s : tensor<2xf32>
 }
 

@@ -325,7 +325,7 @@ struct Block {
 
 class Stmt {
 public:
-  enum class Kind { Let, Assign, Draw, Return, For, If };
+  enum class Kind { Let, Assign, Draw, Report, Return, For, If };
   virtual ~Stmt();
   Kind getKind() const { return kind; }
   SourceRange range;
@@ -380,6 +380,18 @@ public:
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Draw; }
   Ident name;
   ExprPtr dist;
+};
+
+/// `report acceptance = e`: a per-particle statistic of a sampler (a real
+/// or bool scalar), averaged over the batch by aderun. Not a binding.
+class ReportStmt : public Stmt {
+public:
+  ReportStmt(SourceRange range, Ident name, ExprPtr value)
+      : Stmt(Kind::Report, range), name(std::move(name)),
+        value(std::move(value)) {}
+  static bool classof(const Stmt *s) { return s->getKind() == Kind::Report; }
+  Ident name;
+  ExprPtr value;
 };
 
 class ReturnStmt : public Stmt {

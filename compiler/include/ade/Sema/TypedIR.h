@@ -329,9 +329,13 @@ struct Binding {
     /// `slot ~ dist(args...)`: a random draw of the local's shape. Normal
     /// takes (mean, std), Uniform (low, high); both broadcast to the shape.
     Draw,
+    /// `report name = value`: a per-particle statistic of a sampler (a
+    /// scalar; no slot).
+    Report,
   };
   Kind kind = Kind::Assign;
   unsigned slot = 0;
+  std::string reportName;
   const Expr *value = nullptr;
   Distribution dist = Distribution::Normal;
   std::vector<const Expr *> distArgs;
@@ -352,6 +356,10 @@ public:
   bool hasDraws = false;
   /// Where the first draw is (for diagnostics).
   SourceRange firstDraw;
+  /// True when the function, or one it calls, reports a statistic; where
+  /// the first report is.
+  bool hasReports = false;
+  SourceRange firstReport;
 
   const Type &getResultType() const { return result->type; }
 

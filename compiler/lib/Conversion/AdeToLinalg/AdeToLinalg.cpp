@@ -1651,9 +1651,11 @@ struct ConvertAdeToLinalgPass
         b.getNamedAttr("grads", b.getBoolAttr(hasGrads)),
         b.getNamedAttr("cotangents", b.getDenseI64ArrayAttr(cotangents)),
         b.getNamedAttr("grad_owners", b.getDenseI64ArrayAttr(gradOwners))};
-    // A sampler's noise layout travels to its entry's metadata.
-    if (Attribute noise = info.get("noise"))
-      tileInfo.push_back(b.getNamedAttr("noise", noise));
+    // A sampler's noise layout and statistics travel to its entry's
+    // metadata.
+    for (StringRef key : {"noise", "stats"})
+      if (Attribute value = info.get(key))
+        tileInfo.push_back(b.getNamedAttr(key, value));
     tileFn->setAttr("ade.tile", b.getDictionaryAttr(tileInfo));
     Block *entry = tileFn.addEntryBlock();
     b.setInsertionPointToStart(entry);

@@ -509,6 +509,14 @@ LogicalResult DrawOp::verify() {
   return success();
 }
 
+LogicalResult ReportOp::verify() {
+  if (tensorType(getValue()).getRank() != 0)
+    return emitOpError("reports a scalar");
+  if (getName().empty())
+    return emitOpError("needs a name");
+  return success();
+}
+
 LogicalResult DerivativeOp::verify() {
   size_t want = 1;
   switch (getKind()) {

@@ -82,8 +82,13 @@ struct AdeBuildKernelsPass
            b.getNamedAttr("noise", noise)});
     };
     b.setInsertionPointToEnd(module.getBody());
-    // The sample function (named <sampler>.sample) is its own kernel.
-    sample->setAttr("ade.kernel", info("sample"));
+    // The sample function (named <sampler>.sample) is its own kernel, with
+    // its reports as one more result.
+    ArrayAttr stats = returnReports(sample);
+    SmallVector<NamedAttribute> sampleInfo(info("sample").getValue());
+    if (!stats.empty())
+      sampleInfo.push_back(b.getNamedAttr("stats", stats));
+    sample->setAttr("ade.kernel", b.getDictionaryAttr(sampleInfo));
 
     // sample_vjp(noise, [x0], cotangents of every output and of f(x)) ->
     // gradients. The kernel evaluates the model's f at the sample itself:
@@ -99,7 +104,9 @@ struct AdeBuildKernelsPass
       return sample.emitError("internal: no log-density for model '")
              << model.getValue() << "'";
     SmallVector<Type> inputs(sample.getArgumentTypes());
-    llvm::append_range(inputs, sample.getResultTypes());
+    llvm::append_range(inputs,
+                       sample.getResultTypes().take_front(
+                           sample.getNumResults() - (stats.empty() ? 0 : 1)));
     inputs.push_back(density.getResultTypes()[0]);
     auto vjp = func::FuncOp::create(b, sample.getLoc(),
                                     (name.getValue() + ".sample_vjp").str(),
@@ -115,7 +122,9 @@ struct AdeBuildKernelsPass
     SmallVector<Operation *> ops;
     for (Operation &op : body.without_terminator())
       ops.push_back(vb.clone(op, map));
+    // The statistics are not differentiated: the vjp has no such result.
     Operation *results = body.getTerminator();
+    unsigned numOutputs = results->getNumOperands() - (stats.empty() ? 0 : 1);
     Block &densityBody = density.getBody().front();
     IRMapping densityMap;
     densityMap.map(densityBody.getArgument(0),
@@ -126,13 +135,60 @@ struct AdeBuildKernelsPass
         densityMap.lookupOrDefault(densityBody.getTerminator()->getOperand(0));
     SmallVector<Seed> seeds;
     unsigned numArgs = sample.getNumArguments();
-    for (auto [i, v] : llvm::enumerate(results->getOperands()))
+    for (auto [i, v] :
+         llvm::enumerate(results->getOperands().take_front(numOutputs)))
       seeds.push_back(
           {map.lookupOrDefault(v), entry->getArgument(numArgs + i)});
     seeds.push_back({f, entry->getArguments().back()});
     for (unsigned i = numArgs; i < vjp.getNumArguments(); ++i)
       vjp.setArgAttr(i, "ade.cotangent", vb.getUnitAttr());
     return finishVjp(vjp, vb, ops, seeds, info("sample_vjp"));
+  }
+
+  /// Replaces the `report` ops of `sample` with one more result: per name
+  /// (in the order of first report) the mean of its reports, a bool as 1
+  /// or 0. Returns the names (none: no result added).
+  ArrayAttr returnReports(func::FuncOp sample) {
+    Block &body = sample.getBody().front();
+    llvm::MapVector<StringAttr, SmallVector<ReportOp>> byName;
+    for (auto report : body.getOps<ReportOp>())
+      byName[report.getNameAttr()].push_back(report);
+    OpBuilder b(sample.getContext());
+    if (byName.empty())
+      return b.getArrayAttr({});
+    Operation *ret = body.getTerminator();
+    b.setInsertionPoint(ret);
+    auto scalar = RankedTensorType::get(
+        {},
+        cast<RankedTensorType>(ret->getOperand(0).getType()).getElementType());
+    SmallVector<Value> means;
+    SmallVector<Attribute> names;
+    for (auto &[name, reports] : byName) {
+      Location loc = reports.front().getLoc();
+      Value sum;
+      for (ReportOp report : reports) {
+        Value v = report.getValue();
+        if (cast<RankedTensorType>(v.getType()).getElementType().isInteger(1))
+          v = SelectOp::create(b, loc, scalar, v,
+                               buildSplat(b, loc, scalar, 1.0),
+                               buildSplat(b, loc, scalar, 0.0));
+        sum = sum ? AddOp::create(b, loc, scalar, sum, v).getResult() : v;
+      }
+      means.push_back(MulOp::create(
+          b, loc, scalar, sum,
+          buildSplat(b, loc, scalar, 1.0 / double(reports.size()))));
+      names.push_back(name);
+      for (ReportOp report : reports)
+        report.erase();
+    }
+    Value stats = StackOp::create(
+        b, sample.getLoc(),
+        RankedTensorType::get({int64_t(means.size())}, scalar.getElementType()),
+        means);
+    ret->insertOperands(ret->getNumOperands(), stats);
+    sample.setFunctionType(b.getFunctionType(
+        sample.getArgumentTypes(), ValueRange(ret->getOperands()).getTypes()));
+    return b.getArrayAttr(names);
   }
 
   /// Ends a vjp kernel: the cotangents of every parameter `ops` read, one

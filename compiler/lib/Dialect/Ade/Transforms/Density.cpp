@@ -23,11 +23,12 @@
 // state, not new random variables. Comparisons are piecewise constant in
 // the state (zero derivative almost everywhere), so they count as constants:
 // a Metropolis test that picks a step size picks a branch, and each branch
-// keeps its log-det. State values that die without being transformed stay
-// in the joint (like the momenta a Langevin step draws and drops): the
-// density is that of the output together with them, and their 1/2 |v|^2 is
-// reported as the kinetic energy of the retained variables (uniform draws,
-// like a Metropolis test's, have none).
+// keeps its log-det. Reports observe values without consuming them. State
+// values that die without being transformed stay in the joint (like the
+// momenta a Langevin step draws and drops): the density is that of the
+// output together with them, and their 1/2 |v|^2 is reported as the kinetic
+// energy of the retained variables (uniform draws, like a Metropolis
+// test's, have none).
 //
 //===----------------------------------------------------------------------===//
 
@@ -161,9 +162,11 @@ private:
   }
 
   /// Whether `op` is the last user of `v` (returned values never die).
+  /// Reports only observe values: they keep nothing alive.
   bool diesAt(Value v, Operation *op) {
     for (Operation *user : v.getUsers())
-      if (user != op && (user->isBeforeInBlock(op) == false))
+      if (user != op && !isa<ReportOp>(user) &&
+          (user->isBeforeInBlock(op) == false))
         return false;
     return true;
   }
@@ -305,6 +308,8 @@ private:
       return;
     SmallVector<SliceOp> slices;
     for (Operation *user : v.getUsers()) {
+      if (isa<ReportOp>(user))
+        continue;
       auto s = dyn_cast<SliceOp>(user);
       if (!s || s.getInput() != v)
         return;

@@ -580,6 +580,24 @@ def Ade_DrawOp : Ade_Op<"draw"> {
   let hasVerifier = 1;
 }
 
+def Ade_ReportOp : Ade_Op<"report"> {
+  let summary = "a per-particle statistic of a sampler";
+  let description = [{
+    `report name = value` in a sampler: a scalar (a bool counts as 1 or 0)
+    that the `sample` entry returns per particle, averaged over the reports
+    of the same name in one call (ade-build-kernels). It has no effect on
+    the sample and is not differentiated.
+
+    ```mlir
+    ade.report "acceptance" %accept : tensor<i1>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name,
+                       AnyTypeOf<[Ade_FloatTensor, Ade_BoolTensor]>:$value);
+  let assemblyFormat = "$name $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
 def Ade_DerivativeOp : Ade_Op<"derivative",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "a derivative of a function, applied at a point";
