@@ -3,9 +3,15 @@
 #ifndef ADE_BENCH_BENCHUTIL_H
 #define ADE_BENCH_BENCHUTIL_H
 
+#include "ade/abi.h"
+
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,6 +42,27 @@ template <typename F> double medianSeconds(int repeats, F &&f) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+/// examples/moons.ade compiled in f32 (the entries and training-loop
+/// benchmarks' workload), loaded from `path`; exits 66 when it cannot be
+/// loaded and 65 when it is another library.
+inline const ade_library_info &loadMoons(const char *path) {
+  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
+    std::exit(66);
+  }
+  auto library = reinterpret_cast<const ade_library_info *(*)()>(
+      dlsym(handle, "ade_library"));
+  const ade_library_info *lib = library ? library() : nullptr;
+  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32 ||
+      std::string(lib->samplers[0].name) != "Langevin5") {
+    std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
+                 path);
+    std::exit(65);
+  }
+  return *lib;
 }
 
 } // namespace ade_bench

@@ -26,8 +26,6 @@
 #include "BenchUtil.h"
 #include "MoonsReference.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -98,22 +96,9 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  void *handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    std::fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
-    return 66;
-  }
-  auto library = reinterpret_cast<const ade_library_info *(*)()>(
-      dlsym(handle, "ade_library"));
-  const ade_library_info *lib = library ? library() : nullptr;
-  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32 ||
-      std::string(lib->samplers[0].name) != "Langevin5") {
-    std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
-                 argv[1]);
-    return 65;
-  }
-  const ade_model_info &m = lib->models[0];
-  const ade_sampler_info &s = lib->samplers[0];
+  const ade_library_info &lib = ade_bench::loadMoons(argv[1]);
+  const ade_model_info &m = lib.models[0];
+  const ade_sampler_info &s = lib.samplers[0];
   torch::set_num_threads(threads);
 
   std::mt19937 rng(1);

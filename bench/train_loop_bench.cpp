@@ -23,8 +23,6 @@
 #include "BenchUtil.h"
 #include "MoonsReference.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -95,19 +93,9 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  void *handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  auto library = handle ? reinterpret_cast<const ade_library_info *(*)()>(
-                              dlsym(handle, "ade_library"))
-                        : nullptr;
-  const ade_library_info *lib = library ? library() : nullptr;
-  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32 ||
-      std::string(lib->samplers[0].name) != "Langevin5") {
-    std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
-                 argv[1]);
-    return 65;
-  }
-  const ade_model_info &m = lib->models[0];
-  const ade_sampler_info &s = lib->samplers[0];
+  const ade_library_info &lib = ade_bench::loadMoons(argv[1]);
+  const ade_model_info &m = lib.models[0];
+  const ade_sampler_info &s = lib.samplers[0];
   torch::set_num_threads(threads);
   torch::manual_seed(1);
 
