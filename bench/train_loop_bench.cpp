@@ -80,8 +80,12 @@ int main(int argc, char **argv) {
   }
   int64_t iters = 200, batch = 100;
   int threads = 1;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  for (int i = 2; i < argc; i += 2) {
     std::string flag = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
+      return 2;
+    }
     if (flag == "--iters")
       iters = std::stoll(argv[i + 1]);
     else if (flag == "--batch")
