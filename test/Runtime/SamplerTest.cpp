@@ -255,6 +255,7 @@ TEST(Samplers, PlanarFlowLogDetMatchesBruteForce) {
 }
 TEST(Samplers, CouplingFlowLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Coupling");
+  expectBruteForceDensity(kSamplers, "RealNVPFlow");
 }
 TEST(Samplers, GeneralizedLeapfrogLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Generalized");
