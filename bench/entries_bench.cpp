@@ -15,6 +15,9 @@
 //                mean f(x_T) - kinetic - log q in both parameter sets:
 //                ADE runs sample_vjp alone (it evaluates f at x_T);
 //                LibTorch differentiates the sampler with create_graph;
+//   sampler objective  the same gradient in the sampler's parameters
+//                alone (a sampler step): sampler_vjp against autograd in
+//                those parameters only;
 //   score matching  the mean of tr(d^2f/dx^2) + 1/2 |grad f|^2 and its
 //                gradient in the parameters (third order): ADE runs
 //                score_matching and score_matching_vjp, LibTorch takes
@@ -199,6 +202,27 @@ int main(int argc, char **argv) {
     row("objective gradient", batch, medianSeconds(repeats, ourObjective),
         medianSeconds(repeats, theirObjective),
         relativeError({{gm.data(), grads[0]}, {gs.data(), grads[1]}}));
+
+    // The same objective's gradient in the sampler's parameters alone (a
+    // sampler step): sampler_vjp; LibTorch differentiates only in them.
+    auto ourSamplerObjective = [&] {
+      check(s.sampler_vjp(pmv.data(), psv.data(), np, nullptr, zeroX.data(),
+                          nullptr, minus.data(), minus.data(), w.data(),
+                          gs.data(), batch, threads),
+            "sampler_vjp");
+    };
+    auto theirSamplerObjective = [&] {
+      Tensor p = pm.detach(), q = ps.detach().requires_grad_();
+      auto [xt, lq, k] = moonsSampler(m, s, p, q, noise);
+      Tensor objective = (moonsEnergy(m, p, xt) - k - lq).mean();
+      return torch::autograd::grad({objective}, {q})[0];
+    };
+    ourSamplerObjective();
+    Tensor gsr = theirSamplerObjective();
+    row("sampler objective gradient", batch,
+        medianSeconds(repeats, ourSamplerObjective),
+        medianSeconds(repeats, theirSamplerObjective),
+        relativeError({{gs.data(), gsr}}));
 
     // Score matching: the loss and its parameter gradient.
     auto ourScoreMatching = [&] {

@@ -65,8 +65,10 @@ out=results/bench-entries.md
   echo "f32; medians over repeated runs; one process per thread count. Both"
   echo "sides compute the same quantities from the same parameters, points and"
   echo "noise (see bench/entries_bench.cpp); \"objective gradient\" is the full"
-  echo "ADE gradient (paper eq. 21) in the model's and the sampler's parameters;"
-  echo "\"score matching\" is the loss and its parameter gradient (third order)."
+  echo "ADE gradient (paper eq. 21) in the model's and the sampler's parameters,"
+  echo "\"sampler objective gradient\" the same in the sampler's alone (a sampler"
+  echo "step: sampler_vjp); \"score matching\" is the loss and its parameter"
+  echo "gradient (third order)."
   echo
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"

@@ -81,8 +81,9 @@ std::string ModelLibrary::metadataProblem() const {
   for (int32_t i = 0; i < library->num_samplers; ++i) {
     const ade_sampler_info &s = library->samplers[i];
     if (!s.name || s.model < 0 || s.model >= library->num_models || !s.sample ||
-        !s.sample_vjp || s.num_draws < 0 || (s.num_draws > 0 && !s.draws) ||
-        s.num_stats < 0 || (s.num_stats > 0 && !s.stat_names))
+        !s.sample_vjp || !s.sampler_vjp || s.num_draws < 0 ||
+        (s.num_draws > 0 && !s.draws) || s.num_stats < 0 ||
+        (s.num_stats > 0 && !s.stat_names))
       return "bad sampler " + std::to_string(i);
     for (int32_t k = 0; k < s.num_stats; ++k)
       if (!s.stat_names[k])

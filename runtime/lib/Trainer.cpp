@@ -705,13 +705,14 @@ public:
     return g.values();
   }
 
-  /// Gradients in (model, sampler) parameters of
-  /// J = mean [f(x) - lambda K - lambda_v |v|^2/2 - kappa log q], K the
-  /// kinetic energy of the dropped momenta, v a returned momentum: one
-  /// sample_vjp call, which runs the sampler and f itself. Only a returned
-  /// momentum's cotangent needs the batch run (b.v) beforehand.
-  std::pair<std::vector<double>, std::vector<double>>
-  objectiveVjp(const RunState &s, const SamplerBatch &b) const {
+  /// The gradient in the model's parameters (`samplerSide` false) or in the
+  /// sampler's of J = mean [f(x) - lambda K - lambda_v |v|^2/2 -
+  /// kappa log q], K the kinetic energy of the dropped momenta, v a returned
+  /// momentum: one sample_vjp (or sampler_vjp, half the work) call, which
+  /// runs the sampler and f itself. Only a returned momentum's cotangent
+  /// needs the batch run (b.v) beforehand.
+  std::vector<double> objectiveVjp(const RunState &s, const SamplerBatch &b,
+                                   bool samplerSide) const {
     int64_t n = b.size, d = model.data_size;
     double inv = 1.0 / double(n);
     std::vector<double> cx(n * d, 0.0), cv(n * d, 0.0), cq(n), ck(n),
@@ -735,12 +736,20 @@ public:
     bq.assign(cq);
     bk.assign(ck);
     bf.assign(cf);
+    if (samplerSide) {
+      checkStatus(sampler.sampler_vjp(pm.data(), ps.data(), nz.data(),
+                                      x0b.data(), bx.data(), bv.data(),
+                                      bq.data(), bk.data(), bf.data(),
+                                      gs.data(), n, config.threads),
+                  "sampler_vjp");
+      return gs.values();
+    }
     checkStatus(sampler.sample_vjp(pm.data(), ps.data(), nz.data(), x0b.data(),
                                    bx.data(), bv.data(), bq.data(), bk.data(),
                                    bf.data(), gm.data(), gs.data(), n,
                                    config.threads),
                 "sample_vjp");
-    return {gm.values(), gs.values()};
+    return gm.values();
   }
 
   /// A standard-normal probe per particle when the model's score matching
@@ -1125,7 +1134,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       }
       modelGrad = session.energyVjp(s, points, w);
       if (throughSampler) {
-        std::vector<double> sampled = session.objectiveVjp(s, q).first;
+        std::vector<double> sampled =
+            session.objectiveVjp(s, q, /*samplerSide=*/false);
         for (size_t i = 0; i < modelGrad.size(); ++i)
           modelGrad[i] -= sampled[i];
       }
@@ -1147,12 +1157,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       std::vector<double> xk = sampler.takes_initial_state
                                    ? session.data.draw(B, dataRng)
                                    : std::vector<double>();
-      // The sampler runs inside sample_vjp; a returned momentum's
+      // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.
       SamplerBatch qk = sampler.returns_momentum
                             ? session.sample(s, B, noiseRng, xk)
                             : session.draw(B, noiseRng, xk);
-      std::vector<double> grad = session.objectiveVjp(s, qk).second;
+      std::vector<double> grad =
+          session.objectiveVjp(s, qk, /*samplerSide=*/true);
       for (double &g : grad)
         g = -g;
       finite = allFinite(grad);

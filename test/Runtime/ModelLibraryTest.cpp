@@ -816,6 +816,7 @@ TEST(ModelLibraryMetadata, DescribesMoons) {
   EXPECT_EQ(s.draws[5].noise, ADE_NOISE_NORMAL);
   EXPECT_NE(s.sample, nullptr);
   EXPECT_NE(s.sample_vjp, nullptr);
+  EXPECT_NE(s.sampler_vjp, nullptr);
   EXPECT_NE(m.grad_energy, nullptr);
   EXPECT_NE(m.energy_vjp, nullptr);
   EXPECT_EQ(m.score_matching_probe, 0);

@@ -164,6 +164,21 @@ sampleVjp(const Rig &t, const std::vector<double> &noise,
   return {model, sampler};
 }
 
+/// sampler_vjp: the gradient in the sampler's parameters alone.
+std::vector<double> samplerVjp(const Rig &t, const std::vector<double> &noise,
+                               const Cotangents &c, int64_t batch) {
+  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
+      gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64), gk(c.kinetic, t.f64),
+      gf(c.f, t.f64), gs(t.s->params_size + 1, t.f64);
+  EXPECT_EQ(t.s->sampler_vjp(mp.data(), sp.data(), n.data(), nullptr, gx.data(),
+                             gv.data(), gl.data(), gk.data(), gf.data(),
+                             gs.data(), batch, 1),
+            ADE_OK);
+  std::vector<double> sampler = gs.values();
+  sampler.resize(t.s->params_size);
+  return sampler;
+}
+
 double logNormal(double x, double mean, double std) {
   double z = (x - mean) / std;
   return -0.5 * z * z - std::log(std) - 0.5 * std::log(2 * M_PI);
@@ -398,11 +413,11 @@ TEST(Samplers, MetropolisHmcReportsItsAcceptance) {
   EXPECT_EQ(unadjusted.s->num_stats, 0);
 }
 
-/// sample_vjp against central differences of sum c . outputs over up to
-/// 24 random coordinates of each parameter buffer (f64). ReLU energies make
-/// the samples piecewise smooth: a coordinate whose stencil straddles a kink
-/// (forward and backward differences disagree) says nothing about the
-/// derivative and is skipped, but most coordinates must be checked.
+/// sample_vjp and sampler_vjp against central differences of sum c . outputs
+/// over up to 24 random coordinates of each parameter buffer (f64). ReLU
+/// energies make the samples piecewise smooth: a coordinate whose stencil
+/// straddles a kink (forward and backward differences disagree) says nothing
+/// about the derivative and is skipped, but most coordinates must be checked.
 void expectVjpMatchesFiniteDifferences(const std::string &source,
                                        const std::string &name) {
   Rig t(source, name, "f64", 21);
@@ -446,6 +461,10 @@ void expectVjpMatchesFiniteDifferences(const std::string &source,
   };
   check(t.modelParams, true, gm);
   check(t.samplerParams, false, gs);
+  // sampler_vjp is the same reverse pass without the model's side.
+  std::vector<double> samplerOnly = samplerVjp(t, noise, c, batch);
+  check(t.samplerParams, false, samplerOnly);
+  EXPECT_LE(relativeError(samplerOnly, gs, 1e-3), 1e-12) << name;
 }
 
 TEST(Samplers, SampleVjpMatchesFiniteDifferences) {

@@ -46,32 +46,35 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // linalg/tensor.
       "convert-ade-to-linalg{tile-size=" + tile +
       "},"
-      "canonicalize,cse,"
+      // Passes that work within a function are nested in func.func (or
+      // llvm.func) so that functions are processed in parallel.
+      "func.func(canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.
-      "linalg-fuse-elementwise-ops,"
-      "ade-tile-and-vectorize,canonicalize,cse,"
+      "linalg-fuse-elementwise-ops),"
+      "ade-tile-and-vectorize,func.func(canonicalize,cse),"
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-results-to-out-params{modify-public-functions=1},"
-      "canonicalize,"
+      "func.func(canonicalize),"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
-      "ade-lower-vectors,ade-lower-memref-copies,canonicalize,cse,"
+      "func.func(ade-lower-vectors,ade-lower-memref-copies,canonicalize,cse),"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB
       // each and 1 MiB per function.
       "func.func(ade-stack-buffers),"
       "buffer-deallocation-pipeline,"
       // Larger buffers from per-thread workspaces: no malloc per call.
       "ade-thread-workspaces,"
-      "convert-linalg-to-loops,"
-      "scf-forall-to-parallel,convert-scf-to-openmp,ade-set-entry-threads,"
-      "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
-      "expand-strided-metadata,lower-affine,"
-      "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
-      "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
-      "convert-func-to-llvm,convert-openmp-to-llvm,convert-ub-to-llvm,"
-      "reconcile-unrealized-casts";
+      "func.func(convert-linalg-to-loops,scf-forall-to-parallel),"
+      "convert-scf-to-openmp,ade-set-entry-threads,"
+      "func.func(lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
+      "expand-strided-metadata,lower-affine),"
+      "finalize-memref-to-llvm,func.func(convert-math-to-llvm),"
+      "convert-math-to-libm,"
+      "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
+      "convert-cf-to-llvm,convert-func-to-llvm,convert-openmp-to-llvm,"
+      "llvm.func(convert-ub-to-llvm),reconcile-unrealized-casts";
 }
 
 std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {

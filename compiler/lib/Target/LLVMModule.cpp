@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 7;
+constexpr uint32_t kAbiVersion = 8;
 
 class MetadataBuilder {
 public:
@@ -48,7 +48,7 @@ public:
     samplerInfo =
         llvm::StructType::create(ctx,
                                  {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32,
-                                  i64, i32, ptr, i32, ptr, ptr, ptr},
+                                  i64, i32, ptr, i32, ptr, ptr, ptr, ptr},
                                  "ade_sampler_info");
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
@@ -240,7 +240,12 @@ private:
                      {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
                       scalar, scalar, gradModel, gradSampler},
                      error);
-    if (!sample || !vjp)
+    llvm::Function *samplerVjp =
+        checkedEntry(prefix + "sampler_vjp",
+                     {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
+                      scalar, scalar, gradSampler},
+                     error);
+    if (!sample || !vjp || !samplerVjp)
       return nullptr;
     return llvm::ConstantStruct::get(
         samplerInfo,
@@ -255,7 +260,7 @@ private:
          llvm::ConstantInt::get(i32, draws.size()),
          array(drawInfo, draws, "ade.draws"),
          llvm::ConstantInt::get(i32, numStats),
-         array(ptr, statNames, "ade.stat_names"), sample, vjp});
+         array(ptr, statNames, "ade.stat_names"), sample, vjp, samplerVjp});
   }
 
   /// A buffer argument of an entry: flat (`shape` = {size}) or batched

@@ -2,16 +2,24 @@
 
 #include "ade/Target/Codegen.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 using namespace ade;
 
@@ -90,4 +98,67 @@ bool ade::emitObject(llvm::Module &module, const CodegenOptions &options,
   }
   codegen.run(module);
   return true;
+}
+
+/// optimizeModule and emitObject for a partition of SplitModule.
+static bool compilePartition(llvm::Module &part, const CodegenOptions &options,
+                             ObjectCode &object, std::string &error) {
+  // Every partition declares every global; an unused thread-local
+  // declaration would reach the object as a plain symbol, which the linker
+  // rejects against the TLS definition (-O0 keeps such declarations).
+  for (llvm::GlobalVariable &global :
+       llvm::make_early_inc_range(part.globals()))
+    if (global.isDeclaration() && global.use_empty())
+      global.eraseFromParent();
+  return optimizeModule(part, options, error) &&
+         emitObject(part, options, object, error);
+}
+
+bool ade::compileObjects(llvm::Module &module, const CodegenOptions &options,
+                         unsigned jobs, std::vector<ObjectCode> &objects,
+                         std::string &error) {
+  if (jobs <= 1) {
+    objects.emplace_back();
+    return optimizeModule(module, options, error) &&
+           emitObject(module, options, objects.back(), error);
+  }
+  // The triple and data layout travel with every partition.
+  CodegenOptions layoutOnly = options;
+  layoutOnly.optLevel = 0;
+  if (!optimizeModule(module, layoutOnly, error))
+    return false;
+  // More partitions than threads even out the kernels' unequal sizes.
+  std::vector<llvm::SmallVector<char, 0>> bitcode;
+  llvm::SplitModule(module, 4 * jobs, [&](std::unique_ptr<llvm::Module> part) {
+    bitcode.emplace_back();
+    llvm::raw_svector_ostream os(bitcode.back());
+    llvm::WriteBitcodeToFile(*part, os);
+  });
+  objects.assign(bitcode.size(), {});
+  std::atomic<size_t> next = 0;
+  std::mutex failure;
+  auto work = [&] {
+    for (size_t i = next++; i < bitcode.size(); i = next++) {
+      llvm::LLVMContext context;
+      llvm::MemoryBufferRef buffer(
+          llvm::StringRef(bitcode[i].data(), bitcode[i].size()), "partition");
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(buffer, context);
+      std::string partError;
+      if (!part)
+        partError = llvm::toString(part.takeError());
+      else if (compilePartition(**part, options, objects[i], partError))
+        continue;
+      std::lock_guard<std::mutex> lock(failure);
+      if (error.empty())
+        error = partError;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread &t : threads)
+    t.join();
+  return error.empty();
 }

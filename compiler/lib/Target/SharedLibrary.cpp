@@ -15,21 +15,25 @@ using namespace ade;
 /// OpenMP lowering emits __kmpc_* calls, which libgomp does not provide).
 static constexpr const char *kOpenMPLibDir = "/usr/lib/llvm-22/lib";
 
-bool ade::linkSharedLibrary(llvm::ArrayRef<char> object, llvm::StringRef output,
-                            std::string &error) {
-  llvm::SmallString<128> objectPath;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "ade-model", "o", fd, objectPath)) {
-    error = "cannot create a temporary object file: " + ec.message();
-    return false;
-  }
-  {
+bool ade::linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
+                            llvm::StringRef output, std::string &error) {
+  llvm::SmallVector<std::string> objectPaths;
+  llvm::scope_exit removeObjects([&] {
+    for (const std::string &path : objectPaths)
+      llvm::sys::fs::remove(path);
+  });
+  for (const ObjectCode &object : objects) {
+    llvm::SmallString<128> objectPath;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "ade-model", "o", fd, objectPath)) {
+      error = "cannot create a temporary object file: " + ec.message();
+      return false;
+    }
+    objectPaths.push_back(objectPath.str().str());
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
-  llvm::scope_exit removeObject(
-      [&] { llvm::sys::fs::remove(objectPath); });
 
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("clang-22");
   if (!driver)
@@ -44,9 +48,9 @@ bool ade::linkSharedLibrary(llvm::ArrayRef<char> object, llvm::StringRef output,
   std::string temporary = (output + ".tmp").str();
   std::string rpath = std::string("-Wl,-rpath,") + kOpenMPLibDir;
   std::string libDir = std::string("-L") + kOpenMPLibDir;
-  llvm::SmallVector<llvm::StringRef> args{
-      *driver,        "-shared", "-o", temporary, objectPath, libDir,
-      "-lomp",        rpath,     "-lm", "-Wl,--no-undefined"};
+  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-o", temporary};
+  args.append(objectPaths.begin(), objectPaths.end());
+  args.append({libDir, "-lomp", rpath, "-lm", "-Wl,--no-undefined"});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &message);

@@ -28,6 +28,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <pthread.h>
@@ -61,6 +63,7 @@ struct Options {
   std::string file;
   std::string output;
   unsigned optLevel = 3;
+  unsigned jobs = 0; // 0: the machine's cores
   std::string target = "cpu";
   std::string cudaArch = "sm_90";
   int32_t cudaBlockSize = 128;
@@ -301,8 +304,15 @@ int generateCode(const Options &opts, const tir::Program &program,
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   registerPipelinePasses();
-  mlir::MLIRContext context(registry);
-  context.disableMultithreading();
+  // Function-level passes and the LLVM partitions run in `jobs` threads.
+  unsigned jobs =
+      opts.jobs
+          ? opts.jobs
+          : llvm::heavyweight_hardware_concurrency().compute_thread_count();
+  llvm::DefaultThreadPool threads(llvm::hardware_concurrency(jobs));
+  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
+  if (jobs > 1)
+    context.setThreadPool(threads);
   // Users see .ade locations; the failing op's IR is not for them.
   context.printOpOnDiagnostic(false);
   CodegenDiagnostics bridge(context, sm, diags);
@@ -401,24 +411,32 @@ int generateCode(const Options &opts, const tir::Program &program,
   std::string error;
   std::unique_ptr<llvm::Module> llvmModule =
       buildLLVMModule(*module, llvmContext, program, codegen, error);
-  if (!llvmModule || !optimizeModule(*llvmModule, codegen, error)) {
+  if (!llvmModule) {
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
-  if (opts.emit == "llvm")
+  // A model.so is compiled in partitions, in parallel; the stages one
+  // prints (llvm, obj) are the whole module.
+  std::vector<ObjectCode> objects;
+  if (opts.emit == "llvm") {
+    if (!optimizeModule(*llvmModule, codegen, error)) {
+      diags.error(DiagCode::E081, {}, error);
+      return report();
+    }
     return emitText(
         [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
-  llvm::SmallVector<char, 0> object;
-  if (!emitObject(*llvmModule, codegen, object, error)) {
+  }
+  if (!compileObjects(*llvmModule, codegen, opts.emit.empty() ? jobs : 1,
+                      objects, error)) {
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
   if (opts.emit == "obj")
-    return writeAtomically(opts.output,
-                           llvm::StringRef(object.data(), object.size()))
+    return writeAtomically(opts.output, llvm::StringRef(objects[0].data(),
+                                                        objects[0].size()))
                ? ExitOk
                : ExitIOError;
-  if (!linkSharedLibrary(object, opts.output, error)) {
+  if (!linkSharedLibrary(objects, opts.output, error)) {
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
@@ -612,6 +630,11 @@ int main(int argc, char **argv) {
   app.add_option("-O", opts.optLevel,
                  "LLVM optimization level: -O0 to -O3 (default -O3)")
       ->check(CLI::Range(0u, 3u));
+  app.add_option("-j,--jobs", opts.jobs,
+                 "Threads for the MLIR passes over functions and the LLVM "
+                 "optimization and code generation of a model.so (default: "
+                 "the machine's cores)")
+      ->check(CLI::Range(1u, 256u));
   app.add_flag("--explain-density", opts.explainDensity,
                "Explain how each sampler's log-density is derived: draws, "
                "updates and the rule giving each log-determinant");

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 7u
+#define ADE_ABI_VERSION 8u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -169,6 +169,16 @@ typedef int32_t (*ade_sample_vjp_fn)(
     void *grad_model_params, void *grad_sampler_params, int64_t batch,
     int32_t threads);
 
+/* sample_vjp's grad_sampler_params alone: the same sum, differentiated in
+   the sampler's parameters only. About half the work of sample_vjp (the
+   model's parameter gradients are left out of the reverse pass): what a
+   sampler's own training steps need. */
+typedef int32_t (*ade_sampler_vjp_fn)(
+    const void *model_params, const void *sampler_params, const void *noise,
+    const void *x0, const void *grad_x, const void *grad_v,
+    const void *grad_log_q, const void *grad_kinetic, const void *grad_f,
+    void *grad_sampler_params, int64_t batch, int32_t threads);
+
 typedef struct ade_sampler_info {
   const char *name;
   const char *doc;
@@ -188,6 +198,7 @@ typedef struct ade_sampler_info {
   const char *const *stat_names;
   ade_sample_fn sample;
   ade_sample_vjp_fn sample_vjp;
+  ade_sampler_vjp_fn sampler_vjp;
 } ade_sampler_info;
 
 /* A GPU kernel of an entry (`adec --target all`): one thread per particle.

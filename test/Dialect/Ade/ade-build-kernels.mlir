@@ -141,6 +141,16 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[DE:.*]] = ade.mul %[[DZ]], %[[E]]
 // CHECK: %[[DK:.*]] = ade.add %[[B]], %[[DE]]
 // CHECK: return %[[DK]], %[[DC]]
+// sampler_vjp: the same reverse pass for the sampler's parameters alone.
+// CHECK-LABEL: func.func @S.sampler_vjp(
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"})
+// CHECK-SAME: ade.kernel = {grads, kind = "sampler_vjp", noise = [{{.*}}], owner = "S", owners = ["M", "S"], wrt = ["S"]}
+// CHECK-NOT: ade.param @"M/c"
+// CHECK: %[[E2:.*]] = ade.exp
+// CHECK: %[[X2:.*]] = ade.mul %[[NOISE2:.*]], %[[E2]]
+// CHECK: ade.param @"M/c"
+// CHECK-NOT: ade.mul %[[WF2:.*]], %[[X2]]
+// CHECK: return %{{[^,]*}} :
 
 // -----
 

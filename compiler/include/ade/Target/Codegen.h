@@ -99,10 +99,21 @@ bool optimizeModule(llvm::Module &module, const CodegenOptions &options,
 bool emitObject(llvm::Module &module, const CodegenOptions &options,
                 llvm::SmallVectorImpl<char> &object, std::string &error);
 
-/// Links `object` into the shared library `output` (written to a temporary
+/// An object file's bytes.
+using ObjectCode = llvm::SmallVector<char, 0>;
+
+/// optimizeModule and emitObject in up to `jobs` threads: the module is
+/// split into partitions (internal symbols become hidden ones), each
+/// optimized and compiled in its own LLVMContext. One object per
+/// partition, for linkSharedLibrary; `module` is left unusable.
+bool compileObjects(llvm::Module &module, const CodegenOptions &options,
+                    unsigned jobs, std::vector<ObjectCode> &objects,
+                    std::string &error);
+
+/// Links `objects` into the shared library `output` (written to a temporary
 /// file next to it, then renamed: no partial outputs).
-bool linkSharedLibrary(llvm::ArrayRef<char> object, llvm::StringRef output,
-                       std::string &error);
+bool linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
+                       llvm::StringRef output, std::string &error);
 
 } // namespace ade
 

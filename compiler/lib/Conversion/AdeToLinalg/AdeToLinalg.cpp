@@ -1584,6 +1584,10 @@ struct ConvertAdeToLinalgPass
     if (failed(verifyKernel(f, info, elem)))
       return failure();
     auto owners = info.getAs<ArrayAttr>("owners");
+    // The owners whose parameters are differentiated (`wrt`; default all).
+    auto wrt = info.getAs<ArrayAttr>("wrt");
+    if (!wrt)
+      wrt = owners;
     llvm::StringMap<int64_t> sizes;
     for (auto p : module.getOps<ParameterOp>())
       sizes[p.getOwner()] +=
@@ -1615,23 +1619,24 @@ struct ConvertAdeToLinalgPass
       }
       auto decl = symbols.lookupNearestSymbolFrom<ParameterOp>(f, sym);
       if (!decl || decl.getType() != t ||
-          !llvm::is_contained(owners, decl.getOwnerAttr()))
+          !llvm::is_contained(wrt, decl.getOwnerAttr()))
         return f.emitError("internal: gradient result ")
                << i << " does not match a parameter of the kernel's owners";
       grads.push_back({static_cast<unsigned>(i), decl});
     }
     unsigned numOutputs = results.size();
-    // Gradient sums per owner (none when no owner has parameters).
-    bool hasGrads =
-        (!grads.empty() || info.get("grads")) &&
-        llvm::any_of(owners, [&](Attribute o) {
-          return sizes.lookup(cast<StringAttr>(o).getValue()) > 0;
-        });
-    // One gradient sum per owner that has parameters.
+    // Gradient sums per differentiated owner (none when no such owner has
+    // parameters).
+    bool hasGrads = (!grads.empty() || info.get("grads")) &&
+                    llvm::any_of(wrt, [&](Attribute o) {
+                      return sizes.lookup(cast<StringAttr>(o).getValue()) > 0;
+                    });
+    // One gradient sum per differentiated owner that has parameters.
     SmallVector<int64_t> gradOwners;
     if (hasGrads)
       for (auto [k, o] : llvm::enumerate(owners))
-        if (int64_t size = sizes.lookup(cast<StringAttr>(o).getValue())) {
+        if (int64_t size = sizes.lookup(cast<StringAttr>(o).getValue());
+            size && llvm::is_contained(wrt, o)) {
           results.push_back(RankedTensorType::get({size}, elem));
           gradOwners.push_back(k);
         }

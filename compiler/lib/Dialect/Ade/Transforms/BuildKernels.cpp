@@ -64,8 +64,9 @@ struct AdeBuildKernelsPass
   }
 
   /// sample(noise, [x0]) -> (x, [v], log q, kinetic) as derived by
-  /// ade-density, and its vector-Jacobian product with respect to the
-  /// parameters of the model and of the sampler.
+  /// ade-density, and its vector-Jacobian products: with respect to the
+  /// parameters of the model and of the sampler (sample_vjp), and of the
+  /// sampler alone (sampler_vjp).
   LogicalResult buildSamplerKernels(ModuleOp module, func::FuncOp sample) {
     auto name = sample->getAttrOfType<StringAttr>("ade.sample");
     auto model = sample->getAttrOfType<StringAttr>("ade.model");
@@ -81,7 +82,6 @@ struct AdeBuildKernelsPass
            b.getNamedAttr("owners", b.getArrayAttr({model, name})),
            b.getNamedAttr("noise", noise)});
     };
-    b.setInsertionPointToEnd(module.getBody());
     // The sample function (named <sampler>.sample) is its own kernel, with
     // its reports as one more result.
     ArrayAttr stats = returnReports(sample);
@@ -90,11 +90,6 @@ struct AdeBuildKernelsPass
       sampleInfo.push_back(b.getNamedAttr("stats", stats));
     sample->setAttr("ade.kernel", b.getDictionaryAttr(sampleInfo));
 
-    // sample_vjp(noise, [x0], cotangents of every output and of f(x)) ->
-    // gradients. The kernel evaluates the model's f at the sample itself:
-    // the ADE objective weights f(x_T), and with f inside, one reverse pass
-    // gives its gradient (the cotangent grad f(x_T) included) without a
-    // separate sample and grad_energy call.
     func::FuncOp density;
     for (auto fn : module.getOps<func::FuncOp>())
       if (fn->getAttrOfType<StringAttr>("ade.log_density") == model)
@@ -103,14 +98,42 @@ struct AdeBuildKernelsPass
         !density.getBody().hasOneBlock())
       return sample.emitError("internal: no log-density for model '")
              << model.getValue() << "'";
+    // sample_vjp differentiates both sides; sampler_vjp only the sampler's
+    // parameters, for the sampler's own steps: without the model's
+    // parameter gradients its reverse pass is about half the work.
+    SmallVector<NamedAttribute> samplerOnly(info("sampler_vjp").getValue());
+    samplerOnly.push_back(b.getNamedAttr("wrt", b.getArrayAttr({name})));
+    if (failed(buildSampleVjp(module, sample, density, stats.size(),
+                              info("sample_vjp"))))
+      return failure();
+    return buildSampleVjp(module, sample, density, stats.size(),
+                          b.getDictionaryAttr(samplerOnly));
+  }
+
+  /// <sampler>.<kind>(noise, [x0], cotangents of every output and of f(x))
+  /// -> gradients of the parameters of the owners in `info`'s `wrt` (all
+  /// when absent). The kernel evaluates the model's f at the sample itself:
+  /// the ADE objective weights f(x_T), and with f inside, one reverse pass
+  /// gives its gradient (the cotangent grad f(x_T) included) without a
+  /// separate sample and grad_energy call. `numStats` reports, if any, are
+  /// sample's last result; they are not differentiated.
+  LogicalResult buildSampleVjp(ModuleOp module, func::FuncOp sample,
+                               func::FuncOp density, size_t numStats,
+                               DictionaryAttr info) {
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToEnd(module.getBody());
     SmallVector<Type> inputs(sample.getArgumentTypes());
     llvm::append_range(inputs,
                        sample.getResultTypes().take_front(
-                           sample.getNumResults() - (stats.empty() ? 0 : 1)));
+                           sample.getNumResults() - (numStats ? 1 : 0)));
     inputs.push_back(density.getResultTypes()[0]);
-    auto vjp = func::FuncOp::create(b, sample.getLoc(),
-                                    (name.getValue() + ".sample_vjp").str(),
-                                    b.getFunctionType(inputs, {}));
+    auto kind = info.getAs<StringAttr>("kind").getValue();
+    auto vjp = func::FuncOp::create(
+        b, sample.getLoc(),
+        (sample->getAttrOfType<StringAttr>("ade.sample").getValue() + "." +
+         kind)
+            .str(),
+        b.getFunctionType(inputs, {}));
     Block *entry = vjp.addEntryBlock();
     OpBuilder vb(module.getContext());
     vb.setInsertionPointToStart(entry);
@@ -122,9 +145,8 @@ struct AdeBuildKernelsPass
     SmallVector<Operation *> ops;
     for (Operation &op : body.without_terminator())
       ops.push_back(vb.clone(op, map));
-    // The statistics are not differentiated: the vjp has no such result.
     Operation *results = body.getTerminator();
-    unsigned numOutputs = results->getNumOperands() - (stats.empty() ? 0 : 1);
+    unsigned numOutputs = results->getNumOperands() - (numStats ? 1 : 0);
     Block &densityBody = density.getBody().front();
     IRMapping densityMap;
     densityMap.map(densityBody.getArgument(0),
@@ -142,7 +164,7 @@ struct AdeBuildKernelsPass
     seeds.push_back({f, entry->getArguments().back()});
     for (unsigned i = numArgs; i < vjp.getNumArguments(); ++i)
       vjp.setArgAttr(i, "ade.cotangent", vb.getUnitAttr());
-    return finishVjp(vjp, vb, ops, seeds, info("sample_vjp"));
+    return finishVjp(vjp, vb, ops, seeds, info);
   }
 
   /// Replaces the `report` ops of `sample` with one more result: per name
@@ -191,14 +213,23 @@ struct AdeBuildKernelsPass
     return b.getArrayAttr(names);
   }
 
-  /// Ends a vjp kernel: the cotangents of every parameter `ops` read, one
-  /// result each (`ade.param_grad`).
+  /// Ends a vjp kernel: the cotangents of every parameter `ops` read (of
+  /// the owners in `info`'s `wrt`, when given), one result each
+  /// (`ade.param_grad`).
   LogicalResult finishVjp(func::FuncOp fn, OpBuilder &b,
                           ArrayRef<Operation *> ops, ArrayRef<Seed> seeds,
                           DictionaryAttr info) {
+    auto owners = info.getAs<ArrayAttr>("wrt");
+    SymbolTable symbols(fn->getParentOp());
+    auto differentiated = [&](ParamOp p) {
+      if (!owners)
+        return true;
+      auto decl = symbols.lookup<ParameterOp>(p.getNameAttr().getValue());
+      return decl && llvm::is_contained(owners, decl.getOwnerAttr());
+    };
     llvm::MapVector<StringAttr, SmallVector<Value>> reads;
     for (Operation *op : ops)
-      if (auto p = dyn_cast<ParamOp>(op))
+      if (auto p = dyn_cast<ParamOp>(op); p && differentiated(p))
         reads[p.getNameAttr().getAttr()].push_back(p.getResult());
     SmallVector<Value> wrt;
     for (auto &[name, values] : reads)

@@ -82,10 +82,12 @@ def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
     `@S.sample_vjp(noise, [x0], cotangents of every result and of the
     model's f at the sample)` returns the gradients in the parameters of
     the model and of the sampler (f is evaluated inside, so the ADE
-    objective's gradient is one kernel).
+    objective's gradient is one kernel); `@S.sampler_vjp`, with the same
+    inputs, returns the sampler's gradients alone.
 
     Each carries `ade.kernel = {kind, owner, owners}` (`owners`: whose
-    parameter buffers it reads, in entry order).
+    parameter buffers it reads, in entry order), and `wrt` when only some
+    owners' parameters are differentiated.
   }];
   let options = [
     Option<"denseLimit", "dense-limit", "unsigned", /*default=*/"64",
