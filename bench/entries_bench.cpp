@@ -183,12 +183,14 @@ int main(int argc, char **argv) {
         relativeError({{xs.data(), xr}, {logq.data(), qr}, {kin.data(), kr}}));
 
     // The ADE objective's gradient in both parameter sets: one sample_vjp
-    // call weighting f(x_T) by 1/B (it runs the sampler and f itself).
+    // call weighting f(x_T) by 1/B (it runs the sampler and f itself, and
+    // returns the sample and f with the gradient).
     std::vector<float> zeroX(batch * 2, 0.0f);
     auto ourObjective = [&] {
       check(s.sample_vjp(pmv.data(), psv.data(), np, nullptr, zeroX.data(),
                          nullptr, minus.data(), minus.data(), w.data(),
-                         gm.data(), gs.data(), batch, threads),
+                         xs.data(), nullptr, logq.data(), kin.data(), nullptr,
+                         f.data(), gm.data(), gs.data(), batch, threads),
             "sample_vjp");
     };
     auto theirObjective = [&] {

@@ -123,14 +123,16 @@ int main(int argc, char **argv) {
         w(batch, 1.0f / batch), minus(batch, -1.0f / batch),
         zeroX(batch * 2, 0.0f), zeroKinetic(batch, 0.0f),
         dataGrad(m.params_size), objModel(m.params_size),
-        objSampler(s.params_size);
+        objSampler(s.params_size), x(batch * 2), logq(batch), kinetic(batch),
+        f(batch);
     int32_t status =
         m.energy_vjp(pmv.data(), data.data_ptr<float>(), w.data(),
                      dataGrad.data(), batch, threads) |
         s.sample_vjp(pmv.data(), psv.data(), noise.data_ptr<float>(), nullptr,
                      zeroX.data(), nullptr, minus.data(), zeroKinetic.data(),
-                     w.data(), objModel.data(), objSampler.data(), batch,
-                     threads);
+                     w.data(), x.data(), nullptr, logq.data(), kinetic.data(),
+                     nullptr, f.data(), objModel.data(), objSampler.data(),
+                     batch, threads);
     if (status != ADE_OK) {
       std::fprintf(stderr, "an entry failed with status %d\n", status);
       return 1;

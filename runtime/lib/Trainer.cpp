@@ -710,8 +710,9 @@ public:
   /// kappa log q], K the kinetic energy of the dropped momenta, v a returned
   /// momentum: one sample_vjp (or sampler_vjp, half the work) call, which
   /// runs the sampler and f itself. Only a returned momentum's cotangent
-  /// needs the batch run (b.v) beforehand.
-  std::vector<double> objectiveVjp(const RunState &s, const SamplerBatch &b,
+  /// needs the batch run (b.v) beforehand. The model side also fills in the
+  /// batch's values (sample_vjp returns them).
+  std::vector<double> objectiveVjp(const RunState &s, SamplerBatch &b,
                                    bool samplerSide) const {
     int64_t n = b.size, d = model.data_size;
     double inv = 1.0 / double(n);
@@ -726,7 +727,7 @@ public:
     TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
         nz(t, b.noise.size()), x0b(t, b.x0.size()), bx(t, cx.size()),
         bv(t, cv.size()), bq(t, n), bk(t, n), bf(t, n),
-        gm(t, s.modelParams.size()), gs(t, s.samplerParams.size());
+        gs(t, s.samplerParams.size());
     pm.assign(s.modelParams);
     ps.assign(s.samplerParams);
     nz.assign(b.noise);
@@ -744,11 +745,20 @@ public:
                   "sampler_vjp");
       return gs.values();
     }
+    TypedBuffer x(t, n * d), v(t, n * d), lq(t, n), k(t, n),
+        st(t, n * sampler.num_stats), f(t, n), gm(t, s.modelParams.size());
     checkStatus(sampler.sample_vjp(pm.data(), ps.data(), nz.data(), x0b.data(),
                                    bx.data(), bv.data(), bq.data(), bk.data(),
-                                   bf.data(), gm.data(), gs.data(), n,
-                                   config.threads),
+                                   bf.data(), x.data(), v.data(), lq.data(),
+                                   k.data(), st.data(), f.data(), gm.data(),
+                                   gs.data(), n, config.threads),
                 "sample_vjp");
+    x.valuesInto(b.x);
+    v.valuesInto(b.v);
+    lq.valuesInto(b.logQ);
+    k.valuesInto(b.kinetic);
+    st.valuesInto(b.stats);
+    f.valuesInto(b.f);
     return gm.values();
   }
 
@@ -1097,7 +1107,19 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                  ? batch
                                  : std::vector<double>();
     bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
-    SamplerBatch q = session.sample(s, B, noiseRng, x0, /*withEnergy=*/true);
+    // The model step's gradient through the sampler (eq. 21), with the
+    // batch's values from the same call; a returned momentum's cotangent
+    // needs the batch run first.
+    SamplerBatch q;
+    std::vector<double> sampledGrad;
+    if (throughSampler && !sampler.returns_momentum) {
+      q = session.draw(B, noiseRng, x0);
+      sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
+    } else {
+      q = session.sample(s, B, noiseRng, x0, /*withEnergy=*/true);
+      if (throughSampler)
+        sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
+    }
     if (config.estimator == "pcd")
       s.chains = q.x;
     std::vector<double> dataF = session.energy(s.modelParams, batch);
@@ -1133,12 +1155,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         }
       }
       modelGrad = session.energyVjp(s, points, w);
-      if (throughSampler) {
-        std::vector<double> sampled =
-            session.objectiveVjp(s, q, /*samplerSide=*/false);
+      if (throughSampler)
         for (size_t i = 0; i < modelGrad.size(); ++i)
-          modelGrad[i] -= sampled[i];
-      }
+          modelGrad[i] -= sampledGrad[i];
     }
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     double modelNorm = norm(modelGrad), samplerNorm = 0;

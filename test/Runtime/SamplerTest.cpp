@@ -90,27 +90,39 @@ struct Sample {
   std::vector<double> stats; // batch x num_stats
 };
 
+/// Output buffers of a sample, as sample and sample_vjp fill them.
+struct SampleBuffers {
+  Typed x, v, logq, kin, stats, f;
+  SampleBuffers(const Rig &t, int64_t batch)
+      : x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
+        logq(batch, t.f64), kin(batch, t.f64),
+        stats(batch * t.s->num_stats, t.f64), f(batch, t.f64) {}
+  Sample values(const Rig &t) const {
+    return {x.values(),
+            t.s->returns_momentum ? v.values() : std::vector<double>{},
+            logq.values(),
+            kin.values(),
+            f.values(),
+            stats.values()};
+  }
+};
+
+/// x0: the initial states, for samplers that take one.
 Sample sample(const Rig &t, const std::vector<double> &modelParams,
               const std::vector<double> &samplerParams,
               const std::vector<double> &noise, int64_t batch,
-              int32_t threads = 1) {
-  Typed mp(modelParams, t.f64), sp(samplerParams, t.f64), n(noise, t.f64);
-  Typed x(batch * t.dim(), t.f64), v(batch * t.dim(), t.f64),
-      logq(batch, t.f64), kin(batch, t.f64),
-      stats(batch * t.s->num_stats, t.f64);
-  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
-                        v.data(), logq.data(), kin.data(), stats.data(), batch,
-                        threads),
+              int32_t threads = 1, const std::vector<double> &x0 = {}) {
+  Typed mp(modelParams, t.f64), sp(samplerParams, t.f64), n(noise, t.f64),
+      start(x0, t.f64);
+  SampleBuffers out(t, batch);
+  EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(),
+                        x0.empty() ? nullptr : start.data(), out.x.data(),
+                        out.v.data(), out.logq.data(), out.kin.data(),
+                        out.stats.data(), batch, threads),
             ADE_OK);
-  Typed f(batch, t.f64);
-  EXPECT_EQ(t.m->energy(mp.data(), x.data(), f.data(), batch, threads),
+  EXPECT_EQ(t.m->energy(mp.data(), out.x.data(), out.f.data(), batch, threads),
             ADE_OK);
-  return {x.values(),
-          t.s->returns_momentum ? v.values() : std::vector<double>{},
-          logq.values(),
-          kin.values(),
-          f.values(),
-          stats.values()};
+  return out.values(t);
 }
 
 Sample sample(const Rig &t, const std::vector<double> &noise, int64_t batch,
@@ -146,22 +158,32 @@ Cotangents randomCotangents(const Rig &t, int64_t batch, unsigned seed) {
           draw(batch), draw(batch)};
 }
 
-/// sample_vjp: gradients in the model's and the sampler's parameters.
-std::pair<std::vector<double>, std::vector<double>>
-sampleVjp(const Rig &t, const std::vector<double> &noise,
-          const Cotangents &c, int64_t batch, int32_t threads = 1) {
-  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64),
-      n(noise, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
+/// What sample_vjp returns: the gradients in the model's and the sampler's
+/// parameters, and the sample's values.
+struct SampleVjp {
+  std::vector<double> model, sampler;
+  Sample values;
+};
+
+SampleVjp sampleVjp(const Rig &t, const std::vector<double> &noise,
+                    const Cotangents &c, int64_t batch, int32_t threads = 1,
+                    const std::vector<double> &x0 = {}) {
+  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
+      start(x0, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
       gk(c.kinetic, t.f64), gf(c.f, t.f64), gm(t.m->params_size + 1, t.f64),
       gs(t.s->params_size + 1, t.f64);
-  EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(), nullptr,
-                            gx.data(), gv.data(), gl.data(), gk.data(),
-                            gf.data(), gm.data(), gs.data(), batch, threads),
+  SampleBuffers out(t, batch);
+  EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(),
+                            x0.empty() ? nullptr : start.data(), gx.data(),
+                            gv.data(), gl.data(), gk.data(), gf.data(),
+                            out.x.data(), out.v.data(), out.logq.data(),
+                            out.kin.data(), out.stats.data(), out.f.data(),
+                            gm.data(), gs.data(), batch, threads),
             ADE_OK);
   std::vector<double> model = gm.values(), sampler = gs.values();
   model.resize(t.m->params_size);
   sampler.resize(t.s->params_size);
-  return {model, sampler};
+  return {model, sampler, out.values(t)};
 }
 
 /// sampler_vjp: the gradient in the sampler's parameters alone.
@@ -408,6 +430,11 @@ TEST(Samplers, MetropolisHmcReportsItsAcceptance) {
   }
   EXPECT_GT(mean, 0.2);
   EXPECT_LT(mean, 0.95);
+  // sample_vjp returns the same sample and statistics.
+  SampleVjp vjp = sampleVjp(t, noise, randomCotangents(t, batch, 45), batch, 1,
+                            std::vector<double>(batch * t.dim(), x0));
+  EXPECT_EQ(vjp.values.stats, out.stats);
+  EXPECT_EQ(vjp.values.x, out.x);
   Rig unadjusted(kSamplers, "Unadjusted", "f64");
   ASSERT_TRUE(unadjusted.s);
   EXPECT_EQ(unadjusted.s->num_stats, 0);
@@ -425,8 +452,19 @@ void expectVjpMatchesFiniteDifferences(const std::string &source,
   const int64_t batch = 3;
   std::vector<double> noise = randomNoise(*t.s, batch, 23);
   Cotangents c = randomCotangents(t, batch, 29);
-  auto [gm, gs] = sampleVjp(t, noise, c, batch);
-  double center = c.dot(sample(t, noise, batch));
+  auto [gm, gs, values] = sampleVjp(t, noise, c, batch);
+  Sample sampled = sample(t, noise, batch);
+  double center = c.dot(sampled);
+  // The values come from the same code as sample's (and energy's).
+  for (auto [got, want, what] :
+       {std::tuple(values.x, sampled.x, "x"),
+        std::tuple(values.v, sampled.v, "v"),
+        std::tuple(values.logq, sampled.logq, "log q"),
+        std::tuple(values.kinetic, sampled.kinetic, "kinetic"),
+        std::tuple(values.f, sampled.f, "f")}) {
+    EXPECT_EQ(got.size(), want.size()) << name << ": " << what;
+    EXPECT_LE(relativeError(got, want, 1.0), 1e-12) << name << ": " << what;
+  }
   std::mt19937_64 rng(31);
   auto check = [&](std::vector<double> params, bool model,
                    const std::vector<double> &got) {
@@ -498,6 +536,14 @@ TEST(Samplers, EntriesArePureAndCheckArguments) {
   EXPECT_EQ(t.s->sample(mp.data(), sp.data(), n.data(), nullptr, x.data(),
                         nullptr, q.data(), k.data(), nullptr, 0, 0),
             ADE_ERROR_BAD_BATCH);
+  // sample_vjp writes f beside the sample: its buffer is required.
+  Typed gx(batch * 2, false), w(batch, false), gm(t.m->params_size, false),
+      gs(t.s->params_size, false);
+  EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(), nullptr, gx.data(),
+                            nullptr, w.data(), w.data(), w.data(), x.data(),
+                            nullptr, q.data(), k.data(), nullptr, nullptr,
+                            gm.data(), gs.data(), batch, 1),
+            ADE_ERROR_NULL_POINTER);
 }
 
 //===----------------------------------------------------------------------===//
@@ -541,7 +587,7 @@ void expectMoonsMatchesLibTorch(const std::string &precision) {
   c.f.assign(batch, 1.0 / batch);
   c.logq.assign(batch, -1.0 / batch);
   c.kinetic.assign(batch, -1.0 / batch);
-  auto [gm, gs] = sampleVjp(t, noise, c, batch, 2);
+  auto [gm, gs, values] = sampleVjp(t, noise, c, batch, 2);
   EXPECT_LE(relativeError(gm, toVector(grads[0])), tolerance)
       << "model gradient";
   EXPECT_LE(relativeError(gs, toVector(grads[1])), tolerance)
@@ -558,7 +604,7 @@ void expectMoonsMatchesLibTorch(const std::string &precision) {
   for (double g : gx.values())
     c.x.push_back(g / batch);
   c.f.assign(batch, 0.0);
-  auto [pathModel, pathSampler] = sampleVjp(t, noise, c, batch, 2);
+  auto [pathModel, pathSampler, pathValues] = sampleVjp(t, noise, c, batch, 2);
   Typed w(std::vector<double>(batch, 1.0 / batch), t.f64),
       direct(t.m->params_size + 1, t.f64);
   ASSERT_EQ(t.m->energy_vjp(mp.data(), xTyped.data(), w.data(), direct.data(),

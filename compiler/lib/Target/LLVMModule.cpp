@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 8;
+constexpr uint32_t kAbiVersion = 9;
 
 class MetadataBuilder {
 public:
@@ -235,11 +235,11 @@ private:
                      {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
                       scalar, stats},
                      error);
-    llvm::Function *vjp =
-        checkedEntry(prefix + "sample_vjp",
-                     {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,
-                      scalar, scalar, gradModel, gradSampler},
-                     error);
+    llvm::Function *vjp = checkedEntry(
+        prefix + "sample_vjp",
+        {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar, scalar,
+         scalar, x, v, scalar, scalar, stats, scalar, gradModel, gradSampler},
+        error);
     llvm::Function *samplerVjp =
         checkedEntry(prefix + "sampler_vjp",
                      {modelParams, samplerParams, noiseBuffer, x0, x, v, scalar,

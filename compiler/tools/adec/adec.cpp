@@ -68,7 +68,7 @@ struct Options {
   std::string cudaArch = "sm_90";
   int32_t cudaBlockSize = 128;
   std::string cpu = "native";
-  int64_t tileSize = 32;
+  int64_t tileSize = 16;
   unsigned denseLimit = 64;
   bool check = false;
   std::string emit;
@@ -621,7 +621,7 @@ int main(int argc, char **argv) {
                  "CPU to generate code for: native (this machine, the "
                  "default) or an LLVM CPU name such as x86-64-v3");
   app.add_option("--tile-size", opts.tileSize,
-                 "Particles per tile of the compiled kernels (default 32)")
+                 "Particles per tile of the compiled kernels (default 16)")
       ->check(CLI::Range(int64_t(1), int64_t(4096)));
   app.add_option("--dense-limit", opts.denseLimit,
                  "Largest dimension for exact Hessian traces and dense "

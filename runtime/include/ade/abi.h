@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 8u
+#define ADE_ABI_VERSION 9u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -159,20 +159,24 @@ typedef int32_t (*ade_sample_fn)(const void *model_params,
    the same noise (reverse mode through the whole sampler: second order in
    f, since the dynamics use its gradient). f(x) is the model's log-density
    at the sample, computed inside: the ADE objective's gradient is one call
-   (grad_f = 1/B, grad_log_q = -1/B, grad_x = 0, ...). Gradient buffers are
+   (grad_f = 1/B, grad_log_q = -1/B, grad_x = 0, ...). It also writes what
+   sample writes for the same noise (x, v, log_q, kinetic, stats, with
+   sample's rules for v and stats) and f[b] = f(x[b]): the value with its
+   gradient, as a training step needs both. Gradient buffers are
    overwritten; one of a side without parameters may be NULL. Summed like
    energy_vjp. */
 typedef int32_t (*ade_sample_vjp_fn)(
     const void *model_params, const void *sampler_params, const void *noise,
     const void *x0, const void *grad_x, const void *grad_v,
     const void *grad_log_q, const void *grad_kinetic, const void *grad_f,
+    void *x, void *v, void *log_q, void *kinetic, void *stats, void *f,
     void *grad_model_params, void *grad_sampler_params, int64_t batch,
     int32_t threads);
 
 /* sample_vjp's grad_sampler_params alone: the same sum, differentiated in
-   the sampler's parameters only. About half the work of sample_vjp (the
-   model's parameter gradients are left out of the reverse pass): what a
-   sampler's own training steps need. */
+   the sampler's parameters only, without the sample's values. About half
+   the work of sample_vjp (the model's parameter gradients are left out of
+   the reverse pass): what a sampler's own training steps need. */
 typedef int32_t (*ade_sampler_vjp_fn)(
     const void *model_params, const void *sampler_params, const void *noise,
     const void *x0, const void *grad_x, const void *grad_v,

@@ -100,7 +100,8 @@ func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {ade.log_density = "
 // A sampler whose density ade-density derived: the sample function is its
 // own kernel; sample_vjp takes the noise, a cotangent for every output
 // (x, log q, kinetic) and one for the model's f at x, and returns the
-// gradient of every parameter read. Here x = z * exp(k) with
+// outputs, f at x and the gradient of every parameter read. Here
+// x = z * exp(k) with
 // log q = log N(z) - sum k and f(x) = sum(c * x), so
 // d/dk = (c_x + c_f c) * z * exp(k) - c_logq and d/dc = c_f x.
 ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
@@ -126,11 +127,15 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK-SAME: ade.kernel = {kind = "sample", noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], owner = "S", owners = ["M", "S"]}
 // CHECK-LABEL: func.func @S.sample_vjp(
 // CHECK-SAME: %[[NOISE:.*]]: tensor<2xf32>, %[[CX:.*]]: tensor<2xf32> {ade.cotangent}, %[[CQ:.*]]: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %[[CF:.*]]: tensor<f32> {ade.cotangent})
-// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"}, tensor<2xf32> {ade.param_grad = @"M/c"})
+// CHECK-SAME: -> (tensor<2xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<2xf32> {ade.param_grad = @"S/k"}, tensor<2xf32> {ade.param_grad = @"M/c"})
 // CHECK-SAME: ade.kernel = {grads, kind = "sample_vjp", noise = [{{.*}}], owner = "S", owners = ["M", "S"]}
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00>
 // CHECK: %[[E:.*]] = ade.exp
 // CHECK: %[[X:.*]] = ade.mul %[[NOISE]], %[[E]]
+// CHECK: %[[LOGQ:.*]] = ade.sub
 // CHECK: %[[C:.*]] = ade.param @"M/c"
+// CHECK: %[[CTIMESX:.*]] = ade.mul %[[C]], %[[X]]
+// CHECK: %[[F:.*]] = ade.reduce sum %[[CTIMESX]]
 // CHECK: %[[WF:.*]] = ade.broadcast %{{.*}} : tensor<1xf32> -> tensor<2xf32>
 // CHECK: %[[DC:.*]] = ade.mul %[[WF]], %[[X]]
 // CHECK: %[[FX:.*]] = ade.mul %[[WF]], %[[C]]
@@ -140,7 +145,7 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[DZ:.*]] = ade.mul %[[DX]], %[[NOISE]]
 // CHECK: %[[DE:.*]] = ade.mul %[[DZ]], %[[E]]
 // CHECK: %[[DK:.*]] = ade.add %[[B]], %[[DE]]
-// CHECK: return %[[DK]], %[[DC]]
+// CHECK: return %[[X]], %[[LOGQ]], %[[ZERO]], %[[F]], %[[DK]], %[[DC]]
 // sampler_vjp: the same reverse pass for the sampler's parameters alone.
 // CHECK-LABEL: func.func @S.sampler_vjp(
 // CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/k"})
@@ -156,8 +161,8 @@ func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 
 // Reports: per name, the mean of its reports (a bool as 1 or 0), stacked
 // in the order of first report as sample's last result and named in
-// ade.kernel's `stats`; sample_vjp has neither the reports nor a cotangent
-// for them.
+// ade.kernel's `stats`; sample_vjp returns them with the other values but
+// has neither the reports nor a cotangent for them.
 ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
 func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
   %c = ade.param @"M/c" : tensor<2xf32>
@@ -189,9 +194,10 @@ func.func @P.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[STATS]]
 // CHECK-LABEL: func.func @P.sample_vjp(
 // CHECK-SAME: %{{.*}}: tensor<2xf32>, %{{.*}}: tensor<2xf32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent})
-// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"M/c"})
+// CHECK-SAME: -> (tensor<2xf32>, tensor<f32>, tensor<f32>, tensor<2xf32>, tensor<f32>, tensor<2xf32> {ade.param_grad = @"M/c"})
 // CHECK-NOT: ade.report
-// CHECK: return
+// CHECK: %[[VSTATS:.*]] = ade.stack
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[VSTATS]], %{{.*}}, %{{.*}} :
 
 // -----
 

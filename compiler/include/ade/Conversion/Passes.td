@@ -38,7 +38,7 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
     location.
   }];
   let options = [
-    Option<"tileSize", "tile-size", "int64_t", /*default=*/"32",
+    Option<"tileSize", "tile-size", "int64_t", /*default=*/"16",
            "Particles per tile (the batch dimension of tile functions)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",

@@ -19,7 +19,7 @@ namespace ade {
 
 struct CPUPipelineOptions {
   /// Particles per tile.
-  int64_t tileSize = 32;
+  int64_t tileSize = 16;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;
 };

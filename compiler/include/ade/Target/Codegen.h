@@ -74,7 +74,7 @@ struct CodegenOptions {
   std::string sourcePath;
   std::string compilerVersion;
   /// Particles per tile of the kernels (recorded in the metadata).
-  int64_t tileSize = 32;
+  int64_t tileSize = 16;
   /// GPU kernels embedded in the library (none when `cuda.ptx` is empty).
   CUDAModule cuda;
   /// Threads per block the kernels were compiled for.

@@ -65,8 +65,9 @@ struct AdeBuildKernelsPass
 
   /// sample(noise, [x0]) -> (x, [v], log q, kinetic) as derived by
   /// ade-density, and its vector-Jacobian products: with respect to the
-  /// parameters of the model and of the sampler (sample_vjp), and of the
-  /// sampler alone (sampler_vjp).
+  /// parameters of the model and of the sampler (sample_vjp, which also
+  /// returns the sample and f at it), and of the sampler alone
+  /// (sampler_vjp).
   LogicalResult buildSamplerKernels(ModuleOp module, func::FuncOp sample) {
     auto name = sample->getAttrOfType<StringAttr>("ade.sample");
     auto model = sample->getAttrOfType<StringAttr>("ade.model");
@@ -104,10 +105,11 @@ struct AdeBuildKernelsPass
     SmallVector<NamedAttribute> samplerOnly(info("sampler_vjp").getValue());
     samplerOnly.push_back(b.getNamedAttr("wrt", b.getArrayAttr({name})));
     if (failed(buildSampleVjp(module, sample, density, stats.size(),
-                              info("sample_vjp"))))
+                              info("sample_vjp"), /*withValues=*/true)))
       return failure();
     return buildSampleVjp(module, sample, density, stats.size(),
-                          b.getDictionaryAttr(samplerOnly));
+                          b.getDictionaryAttr(samplerOnly),
+                          /*withValues=*/false);
   }
 
   /// <sampler>.<kind>(noise, [x0], cotangents of every output and of f(x))
@@ -116,10 +118,13 @@ struct AdeBuildKernelsPass
   /// the ADE objective weights f(x_T), and with f inside, one reverse pass
   /// gives its gradient (the cotangent grad f(x_T) included) without a
   /// separate sample and grad_energy call. `numStats` reports, if any, are
-  /// sample's last result; they are not differentiated.
+  /// sample's last result; they are not differentiated. `withValues`: the
+  /// kernel also returns sample's results and f(x) ahead of the gradients
+  /// (a value and its gradient in one call: the model's training step
+  /// needs both, and the forward pass is computed anyway).
   LogicalResult buildSampleVjp(ModuleOp module, func::FuncOp sample,
                                func::FuncOp density, size_t numStats,
-                               DictionaryAttr info) {
+                               DictionaryAttr info, bool withValues) {
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
     SmallVector<Type> inputs(sample.getArgumentTypes());
@@ -164,7 +169,13 @@ struct AdeBuildKernelsPass
     seeds.push_back({f, entry->getArguments().back()});
     for (unsigned i = numArgs; i < vjp.getNumArguments(); ++i)
       vjp.setArgAttr(i, "ade.cotangent", vb.getUnitAttr());
-    return finishVjp(vjp, vb, ops, seeds, info);
+    SmallVector<Value> values;
+    if (withValues) {
+      for (Value v : results->getOperands())
+        values.push_back(map.lookupOrDefault(v));
+      values.push_back(f);
+    }
+    return finishVjp(vjp, vb, ops, seeds, info, values);
   }
 
   /// Replaces the `report` ops of `sample` with one more result: per name
@@ -213,12 +224,12 @@ struct AdeBuildKernelsPass
     return b.getArrayAttr(names);
   }
 
-  /// Ends a vjp kernel: the cotangents of every parameter `ops` read (of
-  /// the owners in `info`'s `wrt`, when given), one result each
-  /// (`ade.param_grad`).
+  /// Ends a vjp kernel: per-particle `values` as its first results, then
+  /// the cotangents of every parameter `ops` read (of the owners in
+  /// `info`'s `wrt`, when given), one result each (`ade.param_grad`).
   LogicalResult finishVjp(func::FuncOp fn, OpBuilder &b,
                           ArrayRef<Operation *> ops, ArrayRef<Seed> seeds,
-                          DictionaryAttr info) {
+                          DictionaryAttr info, ValueRange values = {}) {
     auto owners = info.getAs<ArrayAttr>("wrt");
     SymbolTable symbols(fn->getParentOp());
     auto differentiated = [&](ParamOp p) {
@@ -237,7 +248,7 @@ struct AdeBuildKernelsPass
     FailureOr<SmallVector<Value>> cotangents = buildReverse(b, ops, wrt, seeds);
     if (failed(cotangents))
       return failure();
-    SmallVector<Value> results;
+    SmallVector<Value> results(values);
     SmallVector<Attribute> names;
     unsigned next = 0;
     for (auto &[name, values] : reads) {
@@ -254,7 +265,7 @@ struct AdeBuildKernelsPass
       types.push_back(v.getType());
     fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), types));
     for (auto [i, name] : llvm::enumerate(names))
-      fn.setResultAttr(i, "ade.param_grad", name);
+      fn.setResultAttr(values.size() + i, "ade.param_grad", name);
     // The entry has gradient buffers even when nothing is read.
     SmallVector<NamedAttribute> attrs(info.getValue());
     attrs.push_back(b.getNamedAttr("grads", b.getUnitAttr()));
