@@ -7,6 +7,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -52,6 +53,21 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
     error = "cannot create a target machine for " + triple.str() + " (" +
             cpu + ")";
   return machine;
+}
+
+int64_t ade::registerBlockRows(const std::string &cpu) {
+  CodegenOptions options;
+  options.cpu = cpu;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options, error);
+  // A block of 16 particles is one vector of 16 floats with AVX-512 (32
+  // registers), two of 8 with AVX2 (16 registers): 16 rows keep 16 of the
+  // 32 as accumulators, 4 rows 8 of the 16 (measured on the moons kernels:
+  // 16 rows made AVX-512 layer products 1.3-1.6x faster than 4 or 8 rows).
+  if (machine && machine->getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    return 16;
+  return 4;
 }
 
 bool ade::optimizeModule(llvm::Module &module, const CodegenOptions &options,

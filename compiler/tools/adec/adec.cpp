@@ -343,6 +343,7 @@ int generateCode(const Options &opts, const tir::Program &program,
   CPUPipelineOptions pipeline;
   pipeline.tileSize = opts.tileSize;
   pipeline.denseLimit = opts.denseLimit;
+  pipeline.registerRows = registerBlockRows(opts.cpu);
   mlir::PassManager pm(&context);
   if (opts.emit == "mlir-ad" || opts.explainDensity) {
     if (mlir::failed(buildDerivativePipeline(pm, pipeline)))

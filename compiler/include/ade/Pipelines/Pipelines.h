@@ -22,6 +22,9 @@ struct CPUPipelineOptions {
   int64_t tileSize = 16;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;
+  /// Rows of a layer product's register blocks (ade-tile-and-vectorize's
+  /// `mr`; adec picks it for the target, registerBlockRows).
+  int64_t registerRows = 4;
 };
 
 /// The target-independent prefix of the pipeline: inlining, derivatives

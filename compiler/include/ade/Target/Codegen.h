@@ -90,6 +90,11 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
                                               const CodegenOptions &options,
                                               std::string &error);
 
+/// Rows of the register blocks of layer products for `cpu` ("native" or an
+/// LLVM CPU name): how many accumulator vectors the target's registers hold
+/// beside the operands.
+int64_t registerBlockRows(const std::string &cpu);
+
 /// Sets the target triple and data layout of the host (or `options.cpu`)
 /// and runs LLVM's optimization pipeline at `options.optLevel`.
 bool optimizeModule(llvm::Module &module, const CodegenOptions &options,
