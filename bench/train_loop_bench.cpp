@@ -1,16 +1,18 @@
 //===- train_loop_bench.cpp - aderun's training loop written in LibTorch --===//
 //
-// ade-train-loop-bench MOONS.so [--iters 200] [--batch 100] [--threads 1]
+// ade-train-loop-bench MODEL.so [--iters 200] [--batch 100] [--threads 1]
 //
-// The loop a user would write in LibTorch instead of `aderun train` on
-// examples/moons.ade with aderun's defaults (estimator ade, kappa 1,
-// lambda 0, 5 sampler steps per model step, Adam 1e-3 for both): per
-// iteration a fresh moons batch, one model step that ascends
+// The loop a user would write in LibTorch instead of `aderun train` with
+// aderun's defaults (estimator ade, kappa 1, lambda 0, 5 sampler steps per
+// model step, Adam 1e-3 for both), for examples/moons.ade (fresh moons
+// batches) or examples/mnist_mlp.ade (MnistMLP and Langevin10; uniform
+// random pixels): per iteration a fresh data batch, one model step that
+// ascends
 //   l = mean f(data) - mean [f(x_T) - log q(x_T)]
 // with the gradient through the sampler (paper eq. 21, second order), then
-// 5 sampler steps that descend it, each on fresh noise. The energy and the
-// sampler are the independent LibTorch implementations the tests check the
-// compiled entries against (test/Runtime/MoonsReference.h).
+// 5 sampler steps that descend it, each on fresh noise. The energies and
+// samplers are independent LibTorch implementations
+// (test/Runtime/MoonsReference.h, bench/MnistReference.h).
 //
 // Before timing, the model and sampler gradients of one iteration are
 // checked against the compiled entries (energy_vjp and sample_vjp, as
@@ -21,19 +23,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "BenchUtil.h"
-#include "MoonsReference.h"
+#include "MnistReference.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace {
 
-using ade_reference::moonsEnergy;
-using ade_reference::moonsSampler;
 using torch::Tensor;
 
 /// scikit-learn's make_moons(noise=0.1) scaled by 2 and shifted by
@@ -50,11 +51,51 @@ Tensor moonsBatch(int64_t n) {
   return 2 * points - torch::tensor({1.0f, 0.2f});
 }
 
+/// An example the loop trains: its energy f(p, x), its sampler
+/// (x_T, log q)(p, q, noise) and a fresh data batch of n points.
+struct Workload {
+  std::function<Tensor(const Tensor &, const Tensor &)> energy;
+  std::function<std::pair<Tensor, Tensor>(const Tensor &, const Tensor &,
+                                          const Tensor &)>
+      sampler;
+  std::function<Tensor(int64_t)> data;
+};
+
+/// The workload of the library's sampler; exits 65 for an unknown one.
+Workload workloadOf(const ade_model_info &m, const ade_sampler_info &s) {
+  std::string name = s.name;
+  if (name == "Langevin5")
+    return {[&m](const Tensor &p, const Tensor &x) {
+              return ade_reference::moonsEnergy(m, p, x);
+            },
+            [&m, &s](const Tensor &p, const Tensor &q, const Tensor &noise) {
+              auto [x, logq, kinetic] =
+                  ade_reference::moonsSampler(m, s, p, q, noise);
+              return std::pair(x, logq);
+            },
+            moonsBatch};
+  if (name == "Langevin10")
+    return {[&m](const Tensor &p, const Tensor &x) {
+              return ade_reference::mnistEnergy(m, p, x);
+            },
+            [&m, &s](const Tensor &p, const Tensor &q, const Tensor &noise) {
+              return ade_reference::mnistSampler(m, s, p, q, noise);
+            },
+            [&m](int64_t n) {
+              return torch::rand({n, m.data_size});
+            }};
+  std::fprintf(stderr,
+               "no LibTorch loop for sampler %s (examples/moons.ade or "
+               "examples/mnist_mlp.ade)\n",
+               s.name);
+  std::exit(65);
+}
+
 /// l for leaf tensors p (the model's parameters) and q (the sampler's).
-Tensor loss(const ade_model_info &m, const ade_sampler_info &s, const Tensor &p,
-            const Tensor &q, const Tensor &data, const Tensor &noise) {
-  auto [x, logq, kinetic] = moonsSampler(m, s, p, q, noise);
-  return moonsEnergy(m, p, data).mean() - (moonsEnergy(m, p, x) - logq).mean();
+Tensor loss(const Workload &w, const Tensor &p, const Tensor &q,
+            const Tensor &data, const Tensor &noise) {
+  auto [x, logq] = w.sampler(p, q, noise);
+  return w.energy(p, data).mean() - (w.energy(p, x) - logq).mean();
 }
 
 double maxRelativeError(const std::vector<float> &got, const Tensor &want) {
@@ -73,7 +114,7 @@ double maxRelativeError(const std::vector<float> &got, const Tensor &want) {
 int main(int argc, char **argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: %s MOONS.so [--iters N] [--batch B] "
+                 "usage: %s MODEL.so [--iters N] [--batch B] "
                  "[--threads T]\n",
                  argv[0]);
     return 2;
@@ -97,9 +138,11 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  const ade_library_info &lib = ade_bench::loadMoons(argv[1]);
-  const ade_model_info &m = lib.models[0];
+  const ade_library_info &lib = ade_bench::loadLibrary(argv[1]);
   const ade_sampler_info &s = lib.samplers[0];
+  const ade_model_info &m = lib.models[s.model];
+  const Workload w = workloadOf(m, s);
+  const int64_t d = m.data_size;
   torch::set_num_threads(threads);
   torch::manual_seed(1);
 
@@ -113,17 +156,16 @@ int main(int argc, char **argv) {
   // aderun combines them: the model's from energy_vjp at the data minus
   // sample_vjp's, the sampler's from sample_vjp alone.
   {
-    Tensor data = moonsBatch(batch),
-           noise = torch::randn({batch, s.noise_size});
+    Tensor data = w.data(batch), noise = torch::randn({batch, s.noise_size});
     Tensor p = pm.clone().requires_grad_(), q = ps.clone().requires_grad_();
-    auto grads = torch::autograd::grad({loss(m, s, p, q, data, noise)}, {p, q});
+    auto grads = torch::autograd::grad({loss(w, p, q, data, noise)}, {p, q});
     std::vector<float> pmv(pm.data_ptr<float>(),
                            pm.data_ptr<float>() + m.params_size),
         psv(ps.data_ptr<float>(), ps.data_ptr<float>() + s.params_size),
         w(batch, 1.0f / batch), minus(batch, -1.0f / batch),
-        zeroX(batch * 2, 0.0f), zeroKinetic(batch, 0.0f),
+        zeroX(batch * d, 0.0f), zeroKinetic(batch, 0.0f),
         dataGrad(m.params_size), objModel(m.params_size),
-        objSampler(s.params_size), x(batch * 2), logq(batch), kinetic(batch),
+        objSampler(s.params_size), x(batch * d), logq(batch), kinetic(batch),
         f(batch);
     int32_t status =
         m.energy_vjp(pmv.data(), data.data_ptr<float>(), w.data(),
@@ -151,16 +193,15 @@ int main(int argc, char **argv) {
   torch::optim::Adam modelAdam({p}, torch::optim::AdamOptions(1e-3));
   torch::optim::Adam samplerAdam({q}, torch::optim::AdamOptions(1e-3));
   auto iteration = [&] {
-    Tensor l = loss(m, s, p, q.detach(), moonsBatch(batch),
+    Tensor l = loss(w, p, q.detach(), w.data(batch),
                     torch::randn({batch, s.noise_size}));
     p.mutable_grad() = -torch::autograd::grad({l}, {p})[0]; // ascend l
     modelAdam.step();
     for (int k = 0; k < 5; ++k) {
       // Only the sampler's term of l depends on q.
       Tensor pd = p.detach(), qk = q.detach().requires_grad_();
-      auto [x, logq, kinetic] =
-          moonsSampler(m, s, pd, qk, torch::randn({batch, s.noise_size}));
-      Tensor objective = (moonsEnergy(m, pd, x) - logq).mean();
+      auto [x, logq] = w.sampler(pd, qk, torch::randn({batch, s.noise_size}));
+      Tensor objective = (w.energy(pd, x) - logq).mean();
       q.mutable_grad() = -torch::autograd::grad({objective}, {qk})[0];
       samplerAdam.step();
     }

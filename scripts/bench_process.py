@@ -2,10 +2,10 @@
 """Whole-process costs a user pays (issue 7, part 3): `adec` time and peak
 memory per example, and `aderun train` time per iteration and peak memory
 on moons (2-d) and on the 784-d MLP energy of examples/mnist_mlp.ade
-(random data in [0, 1]: time and memory do not depend on the pixels). On
-moons, the same training loop written in LibTorch
-(bench/train_loop_bench.cpp, first checked against the compiled entries)
-runs alongside, same batch and thread count.
+(random data in [0, 1]: time and memory do not depend on the pixels). The
+same training loop written in LibTorch (bench/train_loop_bench.cpp, first
+checked against the compiled entries) runs alongside, same batch and
+thread count.
 
   scripts/bench_process.py [--iters-2d N] [--iters-784 N] [--threads 1,2]
                            [--results results/bench-process.md]
@@ -66,9 +66,9 @@ def main():
     print("wrote %s" % os.path.relpath(args.results))
 
 
-def torch_loop_seconds(torch_loop, library, threads):
-    """Seconds per iteration of the LibTorch training loop on moons, after
-    its gradients agree with the compiled entries'."""
+def torch_loop_seconds(torch_loop, library, threads, iters):
+    """Seconds per iteration of the LibTorch training loop (`iters`
+    iterations), after its gradients agree with the compiled entries'."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads))
     # OpenBLAS, not the reference BLAS Debian's LibTorch may load (as
@@ -80,7 +80,8 @@ def torch_loop_seconds(torch_loop, library, threads):
         with open("/proc/cpuinfo") as f:
             if "avx512f" in f.read():
                 env.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
-    done = subprocess.run([torch_loop, library, "--threads", str(threads)],
+    done = subprocess.run([torch_loop, library, "--threads", str(threads),
+                           "--iters", str(iters)],
                           env=env, capture_output=True, text=True)
     if done.returncode != 0:
         fail("%s failed (exit %d): %s" % (torch_loop, done.returncode,
@@ -125,29 +126,28 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
               "autograd (bench/train_loop_bench.cpp: fresh data, a model step "
               "through the sampler, 5 sampler steps, Adam; f32, OpenBLAS, the "
               "same thread count; its gradients first checked against the "
-              "compiled entries), median over blocks of 10 iterations; "
+              "compiled entries), median over blocks of 10 iterations (200 "
+              "iterations on moons, 20 in 784-d); "
               "*speed-up*: its time over aderun's whole process.", "",
               "| workload | iterations | threads | process s/it | loop s/it "
               "| peak MiB | LibTorch loop s/it | speed-up |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     workloads = [
         ("moons (2-d, MLP 128x3, Langevin5)", libraries["examples/moons.ade"],
-         ["--data", "moons"], args.iters_2d, True),
+         ["--data", "moons"], args.iters_2d, 200),
         ("784-d (MLP 512x2, Langevin10)",
          libraries["examples/mnist_mlp.ade"],
          ["--model", "MnistMLP", "--data", data, "--eval-samples", "200"],
-         args.iters_784, False)]
-    for name, library, flags, iters, with_torch in workloads:
+         args.iters_784, 20)]
+    for name, library, flags, iters, torch_iters in workloads:
         for t in threads:
             out = os.path.join(work, "run-%d-%d" % (len(lines), t))
             seconds, rss = measure(
                 [aderun, "train", library, *flags, "--iters", str(iters),
                  "--eval-every", str(iters), "--threads", str(t), "--quiet",
                  "--out", out])
-            reference = "– | –"
-            if with_torch:
-                theirs = torch_loop_seconds(torch_loop, library, t)
-                reference = "%.4f | %.1fx" % (theirs, theirs * iters / seconds)
+            theirs = torch_loop_seconds(torch_loop, library, t, torch_iters)
+            reference = "%.4f | %.1fx" % (theirs, theirs * iters / seconds)
             lines.append("| %s | %d | %d | %.4f | %.4f | %.0f | %s |" % (
                 name, iters, t, seconds / iters,
                 training_seconds(out) / iters, rss, reference))

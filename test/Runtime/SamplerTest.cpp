@@ -165,20 +165,30 @@ struct SampleVjp {
   Sample values;
 };
 
+/// The inputs of sample_vjp and sampler_vjp, in the library's precision.
+struct VjpInputs {
+  Typed mp, sp, n, start, gx, gv, gl, gk, gf;
+  VjpInputs(const Rig &t, const std::vector<double> &noise, const Cotangents &c,
+            const std::vector<double> &x0)
+      : mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
+        start(x0, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
+        gk(c.kinetic, t.f64), gf(c.f, t.f64), hasX0(!x0.empty()) {}
+  void *x0() { return hasX0 ? start.data() : nullptr; }
+  bool hasX0;
+};
+
 SampleVjp sampleVjp(const Rig &t, const std::vector<double> &noise,
                     const Cotangents &c, int64_t batch, int32_t threads = 1,
                     const std::vector<double> &x0 = {}) {
-  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
-      start(x0, t.f64), gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64),
-      gk(c.kinetic, t.f64), gf(c.f, t.f64), gm(t.m->params_size + 1, t.f64),
-      gs(t.s->params_size + 1, t.f64);
+  VjpInputs in(t, noise, c, x0);
+  Typed gm(t.m->params_size + 1, t.f64), gs(t.s->params_size + 1, t.f64);
   SampleBuffers out(t, batch);
-  EXPECT_EQ(t.s->sample_vjp(mp.data(), sp.data(), n.data(),
-                            x0.empty() ? nullptr : start.data(), gx.data(),
-                            gv.data(), gl.data(), gk.data(), gf.data(),
-                            out.x.data(), out.v.data(), out.logq.data(),
-                            out.kin.data(), out.stats.data(), out.f.data(),
-                            gm.data(), gs.data(), batch, threads),
+  EXPECT_EQ(t.s->sample_vjp(in.mp.data(), in.sp.data(), in.n.data(), in.x0(),
+                            in.gx.data(), in.gv.data(), in.gl.data(),
+                            in.gk.data(), in.gf.data(), out.x.data(),
+                            out.v.data(), out.logq.data(), out.kin.data(),
+                            out.stats.data(), out.f.data(), gm.data(),
+                            gs.data(), batch, threads),
             ADE_OK);
   std::vector<double> model = gm.values(), sampler = gs.values();
   model.resize(t.m->params_size);
@@ -189,12 +199,11 @@ SampleVjp sampleVjp(const Rig &t, const std::vector<double> &noise,
 /// sampler_vjp: the gradient in the sampler's parameters alone.
 std::vector<double> samplerVjp(const Rig &t, const std::vector<double> &noise,
                                const Cotangents &c, int64_t batch) {
-  Typed mp(t.modelParams, t.f64), sp(t.samplerParams, t.f64), n(noise, t.f64),
-      gx(c.x, t.f64), gv(c.v, t.f64), gl(c.logq, t.f64), gk(c.kinetic, t.f64),
-      gf(c.f, t.f64), gs(t.s->params_size + 1, t.f64);
-  EXPECT_EQ(t.s->sampler_vjp(mp.data(), sp.data(), n.data(), nullptr, gx.data(),
-                             gv.data(), gl.data(), gk.data(), gf.data(),
-                             gs.data(), batch, 1),
+  VjpInputs in(t, noise, c, {});
+  Typed gs(t.s->params_size + 1, t.f64);
+  EXPECT_EQ(t.s->sampler_vjp(in.mp.data(), in.sp.data(), in.n.data(), in.x0(),
+                             in.gx.data(), in.gv.data(), in.gl.data(),
+                             in.gk.data(), in.gf.data(), gs.data(), batch, 1),
             ADE_OK);
   std::vector<double> sampler = gs.values();
   sampler.resize(t.s->params_size);

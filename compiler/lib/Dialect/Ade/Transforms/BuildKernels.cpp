@@ -231,11 +231,13 @@ struct AdeBuildKernelsPass
                           ArrayRef<Operation *> ops, ArrayRef<Seed> seeds,
                           DictionaryAttr info, ValueRange values = {}) {
     auto owners = info.getAs<ArrayAttr>("wrt");
-    SymbolTable symbols(fn->getParentOp());
+    std::optional<SymbolTable> symbols;
+    if (owners)
+      symbols.emplace(fn->getParentOp());
     auto differentiated = [&](ParamOp p) {
       if (!owners)
         return true;
-      auto decl = symbols.lookup<ParameterOp>(p.getNameAttr().getValue());
+      auto decl = symbols->lookup<ParameterOp>(p.getNameAttr().getValue());
       return decl && llvm::is_contained(owners, decl.getOwnerAttr());
     };
     llvm::MapVector<StringAttr, SmallVector<Value>> reads;
