@@ -8,6 +8,7 @@ checked against the compiled entries) runs alongside, same batch and
 thread count.
 
   scripts/bench_process.py [--iters-2d N] [--iters-784 N] [--threads 1,2]
+                           [--repeats 3]
                            [--results results/bench-process.md]
 
 Times are wall clock, memory is the peak resident set (getrusage of each
@@ -17,6 +18,7 @@ child). Run it on an idle machine: other work on the cores inflates times.
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +53,9 @@ def main():
     parser.add_argument("--iters-2d", type=int, default=500)
     parser.add_argument("--iters-784", type=int, default=20)
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each training process, alternating "
+                             "with the LibTorch loop's; medians reported")
     parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     parser.add_argument("--results", default=os.path.join(
         ROOT, "results", "bench-process.md"))
@@ -58,6 +63,8 @@ def main():
     threads = [int(t) for t in args.threads.split(",") if t]
     if not threads or min(threads) < 1:
         fail("--threads needs thread counts >= 1")
+    if args.repeats < 1:
+        fail("--repeats must be positive")
     adec, aderun = tool(args.bin, "adec"), tool(args.bin, "aderun")
     torch_loop = tool(args.bin, "ade-train-loop-bench")
     with tempfile.TemporaryDirectory(prefix="ade-bench-process-") as work:
@@ -127,8 +134,10 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
               "through the sampler, 5 sampler steps, Adam; f32, OpenBLAS, the "
               "same thread count; its gradients first checked against the "
               "compiled entries), median over blocks of 10 iterations (200 "
-              "iterations on moons, 20 in 784-d); "
-              "*speed-up*: its time over aderun's whole process.", "",
+              "iterations on moons, 20 in 784-d); each side run %d times, "
+              "alternating, medians (peak memory: the largest); "
+              "*speed-up*: its time over aderun's whole process."
+              % args.repeats, "",
               "| workload | iterations | threads | process s/it | loop s/it "
               "| peak MiB | LibTorch loop s/it | speed-up |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -141,16 +150,25 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
          args.iters_784, 20)]
     for name, library, flags, iters, torch_iters in workloads:
         for t in threads:
-            out = os.path.join(work, "run-%d-%d" % (len(lines), t))
-            seconds, rss = measure(
-                [aderun, "train", library, *flags, "--iters", str(iters),
-                 "--eval-every", str(iters), "--threads", str(t), "--quiet",
-                 "--out", out])
-            theirs = torch_loop_seconds(torch_loop, library, t, torch_iters)
-            reference = "%.4f | %.1fx" % (theirs, theirs * iters / seconds)
-            lines.append("| %s | %d | %d | %.4f | %.4f | %.0f | %s |" % (
-                name, iters, t, seconds / iters,
-                training_seconds(out) / iters, rss, reference))
+            # Alternating repeats, medians of each: the machine's speed
+            # drifts between runs, and both sides should see the same drift.
+            ours, loops, theirs, peak = [], [], [], 0
+            for repeat in range(args.repeats):
+                out = os.path.join(work, "run-%d-%d-%d" % (len(lines), t,
+                                                           repeat))
+                seconds, rss = measure(
+                    [aderun, "train", library, *flags, "--iters", str(iters),
+                     "--eval-every", str(iters), "--threads", str(t),
+                     "--quiet", "--out", out])
+                ours.append(seconds / iters)
+                loops.append(training_seconds(out) / iters)
+                peak = max(peak, rss)
+                theirs.append(torch_loop_seconds(torch_loop, library, t,
+                                                 torch_iters))
+            mine, reference = statistics.median(ours), statistics.median(theirs)
+            lines.append("| %s | %d | %d | %.4f | %.4f | %.0f | %.4f | %.1fx |"
+                         % (name, iters, t, mine, statistics.median(loops),
+                            peak, reference, reference / mine))
             print(lines[-1], flush=True)
     return lines
 
