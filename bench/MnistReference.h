@@ -38,15 +38,11 @@ mnistSampler(const ade_model_info &m, const ade_sampler_info &s,
   auto sp = [&](const std::string &name) {
     return paramView(s.params, s.num_params, ps, name);
   };
-  auto logN = [](const torch::Tensor &e) {
-    return (-0.5 * e * e - 0.5 * std::log(2 * M_PI)).sum(1);
-  };
-  auto grad = [&](torch::Tensor x) {
-    if (!x.requires_grad())
-      x = x.detach().requires_grad_();
-    torch::Tensor f = mnistEnergy(m, pm, x).sum();
-    return torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/createGraph,
-                                 createGraph)[0];
+  auto logN = logStandardNormal;
+  auto grad = [&](const torch::Tensor &x) {
+    return energyGradient(
+        [&](const torch::Tensor &y) { return mnistEnergy(m, pm, y); }, x,
+        createGraph);
   };
   const int64_t d = m.data_size;
   torch::Tensor z = noise.slice(1, 0, d), logScale = sp("q0.log_scale");

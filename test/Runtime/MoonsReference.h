@@ -34,6 +34,23 @@ inline torch::Tensor paramView(const ade_param_info *params, int32_t count,
   throw std::runtime_error("no parameter " + name);
 }
 
+/// The standard normal log-density of each row of e.
+inline torch::Tensor logStandardNormal(const torch::Tensor &e) {
+  return (-0.5 * e * e - 0.5 * std::log(2 * M_PI)).sum(1);
+}
+
+/// grad_x sum_b energy(x_b); with `createGraph` it can be differentiated
+/// again.
+template <typename Energy>
+torch::Tensor energyGradient(Energy &&energy, torch::Tensor x,
+                             bool createGraph) {
+  if (!x.requires_grad())
+    x = x.detach().requires_grad_();
+  torch::Tensor f = energy(x).sum();
+  return torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/createGraph,
+                               createGraph)[0];
+}
+
 /// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1), for a batch of x.
 inline torch::Tensor moonsEnergy(const ade_model_info &m, const torch::Tensor &p,
                                  torch::Tensor h) {
@@ -57,15 +74,11 @@ moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
   auto sp = [&](const std::string &name) {
     return paramView(s.params, s.num_params, ps, name);
   };
-  auto logN = [](const torch::Tensor &e) {
-    return (-0.5 * e * e - 0.5 * std::log(2 * M_PI)).sum(1);
-  };
-  auto grad = [&](torch::Tensor x) {
-    if (!x.requires_grad())
-      x = x.detach().requires_grad_();
-    torch::Tensor f = moonsEnergy(m, pm, x).sum();
-    return torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/createGraph,
-                                 createGraph)[0];
+  auto logN = logStandardNormal;
+  auto grad = [&](const torch::Tensor &x) {
+    return energyGradient(
+        [&](const torch::Tensor &y) { return moonsEnergy(m, pm, y); }, x,
+        createGraph);
   };
   torch::Tensor z = noise.slice(1, 0, 2);
   torch::Tensor logq = logN(z), x = z;
