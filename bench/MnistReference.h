@@ -38,25 +38,12 @@ mnistSampler(const ade_model_info &m, const ade_sampler_info &s,
   auto sp = [&](const std::string &name) {
     return paramView(s.params, s.num_params, ps, name);
   };
-  auto logN = logStandardNormal;
-  auto grad = [&](const torch::Tensor &x) {
-    return energyGradient(
-        [&](const torch::Tensor &y) { return mnistEnergy(m, pm, y); }, x,
-        createGraph);
-  };
   const int64_t d = m.data_size;
   torch::Tensor z = noise.slice(1, 0, d), logScale = sp("q0.log_scale");
   torch::Tensor x = z * torch::exp(logScale) + sp("q0.shift");
-  torch::Tensor logq = logN(z) - logScale.sum();
-  torch::Tensor eps = sp("eps");
-  for (int k = 0; k < 10; ++k) {
-    torch::Tensor v = noise.slice(1, d * (k + 1), d * (k + 2));
-    logq = logq + logN(v);
-    torch::Tensor e = eps[k];
-    v = v + 0.5 * e * grad(x);
-    x = x + e * v;
-    v = v + 0.5 * e * grad(x);
-  }
+  torch::Tensor logq = logStandardNormal(z) - logScale.sum();
+  langevinSteps([&](const torch::Tensor &y) { return mnistEnergy(m, pm, y); },
+                sp("eps"), noise, d, d, createGraph, x, logq);
   return {x, logq};
 }
 

@@ -51,6 +51,33 @@ torch::Tensor energyGradient(Energy &&energy, torch::Tensor x,
                                createGraph)[0];
 }
 
+/// Leapfrog steps of `energy`'s gradient from fresh momenta: step k draws
+/// its momentum from noise columns [first + k d, first + (k + 1) d) and
+/// moves with step size eps[k] (one per step). Updates x and log q (plus
+/// each momentum's log-density); returns the kinetic energy of the momenta
+/// the steps drop. With `createGraph` the result can be differentiated
+/// again.
+template <typename Energy>
+torch::Tensor langevinSteps(Energy &&energy, const torch::Tensor &eps,
+                            const torch::Tensor &noise, int64_t first,
+                            int64_t d, bool createGraph, torch::Tensor &x,
+                            torch::Tensor &logq) {
+  auto grad = [&](const torch::Tensor &y) {
+    return energyGradient(energy, y, createGraph);
+  };
+  torch::Tensor kinetic = torch::zeros_like(logq);
+  for (int64_t k = 0; k < eps.size(0); ++k) {
+    torch::Tensor v = noise.slice(1, first + k * d, first + (k + 1) * d);
+    logq = logq + logStandardNormal(v);
+    torch::Tensor e = eps[k];
+    v = v + 0.5 * e * grad(x);
+    x = x + e * v;
+    v = v + 0.5 * e * grad(x);
+    kinetic = kinetic + 0.5 * (v * v).sum(1);
+  }
+  return kinetic;
+}
+
 /// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1), for a batch of x.
 inline torch::Tensor moonsEnergy(const ade_model_info &m, const torch::Tensor &p,
                                  torch::Tensor h) {
@@ -74,14 +101,8 @@ moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
   auto sp = [&](const std::string &name) {
     return paramView(s.params, s.num_params, ps, name);
   };
-  auto logN = logStandardNormal;
-  auto grad = [&](const torch::Tensor &x) {
-    return energyGradient(
-        [&](const torch::Tensor &y) { return moonsEnergy(m, pm, y); }, x,
-        createGraph);
-  };
   torch::Tensor z = noise.slice(1, 0, 2);
-  torch::Tensor logq = logN(z), x = z;
+  torch::Tensor logq = logStandardNormal(z), x = z;
   for (int i = 0; i < 10; ++i) {
     std::string layer = "q0.layer." + std::to_string(i);
     torch::Tensor u = sp(layer + ".u"), w = sp(layer + ".w"),
@@ -91,17 +112,9 @@ moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
     logq = logq - torch::log(torch::abs(1 + torch::matmul(psi, u)));
     x = x + u * t.unsqueeze(1);
   }
-  torch::Tensor kinetic = torch::zeros_like(logq);
-  torch::Tensor eps = sp("eps");
-  for (int k = 0; k < 5; ++k) {
-    torch::Tensor v = noise.slice(1, 2 + 2 * k, 4 + 2 * k);
-    logq = logq + logN(v);
-    torch::Tensor e = eps[k];
-    v = v + 0.5 * e * grad(x);
-    x = x + e * v;
-    v = v + 0.5 * e * grad(x);
-    kinetic = kinetic + 0.5 * (v * v).sum(1);
-  }
+  torch::Tensor kinetic = langevinSteps(
+      [&](const torch::Tensor &y) { return moonsEnergy(m, pm, y); }, sp("eps"),
+      noise, 2, 2, createGraph, x, logq);
   return {x, logq, kinetic};
 }
 
