@@ -16,15 +16,10 @@ namespace ade_reference {
 
 /// MnistMLP: f(x) = -MLP(x)[0] (swish, 784-512-512-1), for a batch of x.
 inline torch::Tensor mnistEnergy(const ade_model_info &m,
-                                 const torch::Tensor &p, torch::Tensor h) {
-  for (int i = 0; i < 3; ++i) {
-    std::string layer = "net.layer." + std::to_string(i);
-    if (i > 0)
-      h = torch::silu(h);
-    h = torch::addmm(paramView(m.params, m.num_params, p, layer + ".b"), h,
-                     paramView(m.params, m.num_params, p, layer + ".W").t());
-  }
-  return -h.select(1, 0);
+                                 const torch::Tensor &p,
+                                 const torch::Tensor &x) {
+  return mlpEnergy(m, p, x, 3,
+                   [](const torch::Tensor &h) { return torch::silu(h); });
 }
 
 /// Langevin10 of examples/mnist_mlp.ade: z * exp(log_scale) + shift on

@@ -78,17 +78,27 @@ torch::Tensor langevinSteps(Energy &&energy, const torch::Tensor &eps,
   return kinetic;
 }
 
-/// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1), for a batch of x.
-inline torch::Tensor moonsEnergy(const ade_model_info &m, const torch::Tensor &p,
-                                 torch::Tensor h) {
-  for (int i = 0; i < 4; ++i) {
+/// f(x) = -MLP(x)[0] for a batch of x: the model's `layers` dense layers
+/// `net.layer.<i>` with `act` between them (std.nn's MLP).
+template <typename Activation>
+torch::Tensor mlpEnergy(const ade_model_info &m, const torch::Tensor &p,
+                        torch::Tensor h, int layers, Activation &&act) {
+  for (int i = 0; i < layers; ++i) {
     std::string layer = "net.layer." + std::to_string(i);
     if (i > 0)
-      h = torch::relu(h);
+      h = act(h);
     h = torch::addmm(paramView(m.params, m.num_params, p, layer + ".b"), h,
                      paramView(m.params, m.num_params, p, layer + ".W").t());
   }
   return -h.select(1, 0);
+}
+
+/// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1), for a batch of x.
+inline torch::Tensor moonsEnergy(const ade_model_info &m,
+                                 const torch::Tensor &p,
+                                 const torch::Tensor &x) {
+  return mlpEnergy(m, p, x, 4,
+                   [](const torch::Tensor &h) { return torch::relu(h); });
 }
 
 /// Langevin5 of examples/moons.ade: 10 planar layers on N(0, I), then 5
