@@ -21,6 +21,120 @@ uint64_t mix64(uint64_t z) {
 
 constexpr uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ull;
 
+/// The ziggurat of exp(-x^2/2) on x >= 0 (Marsaglia and Tsang 2000): 256
+/// layers of equal area. Layer i >= 1 is the box [0, x[i]] x [f[i], f[i+1]];
+/// layer 0 is the box [0, x[0]] x [0, f[1]], standing for the strip under
+/// f up to x[1] = r plus the tail beyond r.
+constexpr int kZigguratLayers = 256;
+constexpr double kZigguratTailStart = 3.6541528853610088;
+
+struct Ziggurat {
+  double x[kZigguratLayers + 1];
+  double f[kZigguratLayers + 1];
+};
+
+const Ziggurat &ziggurat() {
+  static const Ziggurat table = [] {
+    Ziggurat z;
+    double r = kZigguratTailStart;
+    double fr = std::exp(-0.5 * r * r);
+    double area = r * fr + std::sqrt(M_PI / 2) * std::erfc(r / M_SQRT2);
+    z.x[0] = area / fr;
+    z.f[0] = 0.0;
+    z.x[1] = r;
+    z.f[1] = fr;
+    for (int i = 1; i < kZigguratLayers - 1; ++i) {
+      z.f[i + 1] = z.f[i] + area / z.x[i];
+      z.x[i + 1] = std::sqrt(-2.0 * std::log(z.f[i + 1]));
+    }
+    // r makes the top layer end at f = 1 to double precision.
+    z.x[kZigguratLayers] = 0.0;
+    z.f[kZigguratLayers] = 1.0;
+    return z;
+  }();
+  return table;
+}
+
+/// xoshiro256**'s step.
+inline uint64_t nextWord(std::array<uint64_t, 4> &words) {
+  uint64_t result = rotateLeft(words[1] * 5, 7) * 9;
+  uint64_t shifted = words[1] << 17;
+  words[2] ^= words[0];
+  words[3] ^= words[1];
+  words[1] ^= words[2];
+  words[0] ^= words[3];
+  words[2] ^= shifted;
+  words[3] = rotateLeft(words[3], 45);
+  return result;
+}
+
+inline double uniformFrom(std::array<uint64_t, 4> &words) {
+  return double(nextWord(words) >> 11) * 0x1.0p-53;
+}
+
+/// The ziggurat's position in `layer` from one word's high 53 bits. The
+/// layer (low 8 bits) and the sign (bit 8) are independent of them: reusing
+/// the layer's bits in the position correlates the two (Doornik 2005).
+inline double zigguratPosition(uint64_t bits, const Ziggurat &z, int &layer) {
+  layer = int(bits & (kZigguratLayers - 1));
+  return double(int64_t(bits >> 11)) * 0x1.0p-53 * z.x[layer];
+}
+
+/// x negated when bit 8 of `bits` is set, without a branch: the sign is a
+/// coin flip that no branch predictor can guess.
+inline double withSign(uint64_t bits, double x) {
+  uint64_t signBit = (bits & kZigguratLayers) << 55;
+  return __builtin_bit_cast(double, __builtin_bit_cast(uint64_t, x) ^ signBit);
+}
+
+/// The draws outside the fast path (about 1%): the tail or a wedge, and
+/// fresh draws after a rejection.
+__attribute__((noinline)) double
+zigguratNormalSlow(std::array<uint64_t, 4> &words, const Ziggurat &z,
+                   uint64_t bits, double x, int layer) {
+  for (;;) {
+    if (layer == 0) {
+      // The tail beyond r (Marsaglia 1964): r + a with a exponential of
+      // rate r, accepted with probability exp(-a^2 / 2).
+      double a, b;
+      do {
+        a = -std::log(1.0 - uniformFrom(words)) / kZigguratTailStart;
+        b = -std::log(1.0 - uniformFrom(words));
+      } while (2.0 * b < a * a);
+      return withSign(bits, kZigguratTailStart + a);
+    }
+    // The wedge between x[layer + 1] and x[layer]: accept below the curve.
+    double y = z.f[layer] + uniformFrom(words) * (z.f[layer + 1] - z.f[layer]);
+    if (y < std::exp(-0.5 * x * x))
+      return withSign(bits, x);
+    bits = nextWord(words);
+    x = zigguratPosition(bits, z, layer);
+    if (x < z.x[layer + 1])
+      return withSign(bits, x);
+  }
+}
+
+/// `count` normals: the ziggurat's fast path inline, with the generator's
+/// state in locals that only the rare slow path writes back.
+template <typename T>
+void fillZigguratNormals(std::array<uint64_t, 4> &words, T *out, size_t count) {
+  const Ziggurat &z = ziggurat();
+  std::array<uint64_t, 4> state = words;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t bits = nextWord(state);
+    int layer;
+    double x = zigguratPosition(bits, z, layer);
+    if (__builtin_expect(x < z.x[layer + 1], 1)) {
+      out[i] = T(withSign(bits, x));
+      continue;
+    }
+    words = state;
+    out[i] = T(zigguratNormalSlow(words, z, bits, x, layer));
+    state = words;
+  }
+  words = state;
+}
+
 } // namespace
 
 Rng::Rng(uint64_t seed, uint64_t stream) {
@@ -40,44 +154,19 @@ Rng::Rng(uint64_t seed, uint64_t stream) {
 Rng Rng::fromState(const RngState &state) {
   Rng rng;
   rng.words = state.words;
-  rng.hasSpareNormal = state.hasSpareNormal;
-  rng.spareNormal = state.spareNormal;
   return rng;
 }
 
-RngState Rng::state() const { return {words, hasSpareNormal, spareNormal}; }
+RngState Rng::state() const { return {words}; }
 
-uint64_t Rng::next() {
-  uint64_t result = rotateLeft(words[1] * 5, 7) * 9;
-  uint64_t shifted = words[1] << 17;
-  words[2] ^= words[0];
-  words[3] ^= words[1];
-  words[1] ^= words[2];
-  words[0] ^= words[3];
-  words[2] ^= shifted;
-  words[3] = rotateLeft(words[3], 45);
-  return result;
-}
+uint64_t Rng::next() { return nextWord(words); }
 
-double Rng::uniform() { return double(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform() { return uniformFrom(words); }
 
 double Rng::normal() {
-  if (hasSpareNormal) {
-    hasSpareNormal = false;
-    return spareNormal;
-  }
-  // A uniform point of the unit disc (minus its centre) gives two
-  // independent normals u * f and v * f with f = sqrt(-2 log s / s).
-  double u, v, s;
-  do {
-    u = 2.0 * uniform() - 1.0;
-    v = 2.0 * uniform() - 1.0;
-    s = u * u + v * v;
-  } while (s >= 1.0 || s == 0.0);
-  double factor = std::sqrt(-2.0 * std::log(s) / s);
-  spareNormal = v * factor;
-  hasSpareNormal = true;
-  return u * factor;
+  double value;
+  fillZigguratNormals(words, &value, 1);
+  return value;
 }
 
 uint64_t Rng::below(uint64_t n) {
@@ -109,13 +198,11 @@ void Rng::fillUniform(float *out, size_t count) {
 }
 
 void Rng::fillNormal(double *out, size_t count) {
-  for (size_t i = 0; i < count; ++i)
-    out[i] = normal();
+  fillZigguratNormals(words, out, count);
 }
 
 void Rng::fillNormal(float *out, size_t count) {
-  for (size_t i = 0; i < count; ++i)
-    out[i] = float(normal());
+  fillZigguratNormals(words, out, count);
 }
 
 } // namespace ade

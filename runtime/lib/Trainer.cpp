@@ -352,17 +352,11 @@ double mean(const std::vector<double> &v) {
 
 constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '1'};
 
-json rngJson(const RngState &s) {
-  return json{{"words", s.words},
-              {"has_spare", s.hasSpareNormal},
-              {"spare", s.spareNormal}};
-}
+json rngJson(const RngState &s) { return json{{"words", s.words}}; }
 
 RngState rngFromJson(const json &j) {
   RngState s;
   s.words = j.at("words").get<std::array<uint64_t, 4>>();
-  s.hasSpareNormal = j.at("has_spare").get<bool>();
-  s.spareNormal = j.at("spare").get<double>();
   return s;
 }
 

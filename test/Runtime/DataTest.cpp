@@ -99,9 +99,10 @@ TEST(Rng, StreamsAndSeedsDiffer) {
             << "generators " << i << " and " << j;
 }
 
-TEST(Rng, StateRestoresMidPair) {
+TEST(Rng, StateRestoresMidStream) {
   Rng rng(9);
-  rng.normal(); // Leaves the second value of the pair pending.
+  for (int i = 0; i < 3; ++i)
+    rng.normal();
   Rng copy = Rng::fromState(rng.state());
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(rng.normal(), copy.normal());
@@ -172,6 +173,60 @@ TEST(Rng, NormalMoments) {
   EXPECT_NEAR(moments[3], 0.0, 0.02);
   EXPECT_NEAR(moments[4], 3.0, 0.05);
   EXPECT_NEAR(double(outside) / count, 0.05, 0.0011);
+}
+
+TEST(Rng, NormalHistogramMatchesTheDensity) {
+  // Bins of width 0.1 over [-5, 5] plus both tails: the ziggurat's layers
+  // (boundaries between 0.2 and 3.65), its wedges and its tail beyond 3.65
+  // each cover several bins, so an error in any of them moves some bins by
+  // many standard errors.
+  Rng rng(14);
+  const int64_t count = 4000000;
+  const int bins = 100;
+  std::vector<int64_t> histogram(bins + 2, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    double z = rng.normal();
+    int bin = z < -5.0   ? 0
+              : z >= 5.0 ? bins + 1
+                         : std::min(1 + int((z + 5.0) * 10.0), bins);
+    ++histogram[bin];
+  }
+  auto cdf = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  double chiSquare = 0;
+  for (int bin = 0; bin < bins + 2; ++bin) {
+    double low = bin == 0 ? -INFINITY : -5.0 + 0.1 * (bin - 1);
+    double high = bin == bins + 1 ? INFINITY : low + 0.1;
+    if (bin == 0)
+      high = -5.0;
+    double expected = count * (cdf(high) - cdf(low));
+    double deviation = histogram[bin] - expected;
+    if (expected > 50)
+      EXPECT_LT(std::abs(deviation), 6 * std::sqrt(expected))
+          << "bin [" << low << ", " << high << ")";
+    chiSquare += deviation * deviation / std::max(expected, 1.0);
+  }
+  // 101 degrees of freedom: mean 101, sd 14; 200 is 7 sd out.
+  EXPECT_LT(chiSquare, 200.0);
+  // The tail sampler alone: how often it runs, P(|z| > r) = 2.58e-4, and
+  // the mean excess E[|z| - r | |z| > r] = phi(r) / Q(r) - r = 0.2429 (sd
+  // 0.24, so 10 000 tail values give a standard error of 0.0024).
+  const double r = 3.6541528853610088;
+  const int64_t tailDraws = 40000000;
+  int64_t tail = 0;
+  double excess = 0;
+  for (int64_t i = 0; i < tailDraws; ++i) {
+    double z = std::abs(rng.normal());
+    if (z > r) {
+      ++tail;
+      excess += z - r;
+    }
+  }
+  EXPECT_NEAR(double(tail) / tailDraws, 2.5803e-4,
+              6 * std::sqrt(2.58e-4 / tailDraws));
+  double meanExcess = std::exp(-0.5 * r * r) / std::sqrt(2 * M_PI) /
+                          (0.5 * std::erfc(r / std::sqrt(2.0))) -
+                      r;
+  EXPECT_NEAR(excess / tail, meanExcess, 0.012);
 }
 
 TEST(Rng, BelowIsUniformAndInRange) {
