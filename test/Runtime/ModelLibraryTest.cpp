@@ -15,8 +15,9 @@
 
 #include <torch/torch.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -822,6 +823,85 @@ TEST(ModelLibraryMetadata, DescribesMoons) {
   EXPECT_EQ(m.score_matching_probe, 0);
   EXPECT_NE(m.score_matching, nullptr);
   EXPECT_NE(m.score_matching_vjp, nullptr);
+}
+
+// The f32 exp, log and tanh of compiled code are polynomial approximations
+// (ade-approximate-math), not libm: each function, and the activations
+// built from them, within a few units in the last place of the exact value
+// over its range.
+struct FunctionRange {
+  const char *model;
+  double (*exact)(double);
+  double low, high;
+  /// Points spread uniformly in log|x| instead of in x.
+  bool logarithmic;
+  double maxUlps;
+};
+
+double sigmoidExact(double x) { return 1 / (1 + std::exp(-x)); }
+double softplusExact(double x) {
+  return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+}
+double swishExact(double x) { return x * sigmoidExact(x); }
+
+/// |got - want| in units of the spacing of floats at want.
+double ulpError(float got, double want) {
+  float rounded = float(std::fabs(want));
+  float spacing = std::nextafter(rounded, INFINITY) - rounded;
+  return std::fabs(double(got) - want) / spacing;
+}
+
+TEST(Approximations, F32FunctionsAreWithinFewUlps) {
+  std::shared_ptr<Library> lib = load("test/Runtime/Inputs/functions", "f32");
+  ASSERT_TRUE(lib && lib->info);
+  // Bounds: the worst case measured on x86-64 with a margin. Measured: exp
+  // 0.97, expm1 2.3, log 0.81, log1p 1.6, tanh 3.9, sigmoid 2.1, softplus
+  // 1.9, swish 2.5 ulps.
+  auto exp = [](double x) { return std::exp(x); };
+  auto expm1 = [](double x) { return std::expm1(x); };
+  auto log = [](double x) { return std::log(x); };
+  auto log1p = [](double x) { return std::log1p(x); };
+  auto tanh = [](double x) { return std::tanh(x); };
+  const FunctionRange ranges[] = {
+      {"Exp", exp, -87, 88, false, 2},
+      {"Expm1", expm1, -20, 20, false, 4},
+      {"Expm1", expm1, 1e-6, 1, true, 4},
+      {"Log", log, 1e-37, 1e37, true, 2},
+      {"Log", log, 0.5, 2, false, 2},
+      {"Log1p", log1p, -0.999, 1e6, false, 3},
+      {"Log1p", log1p, 1e-6, 1, true, 3},
+      {"Tanh", tanh, -10, 10, false, 6},
+      {"Tanh", tanh, 1e-6, 1, true, 6},
+      {"Sigmoid", sigmoidExact, -30, 30, false, 4},
+      {"Softplus", softplusExact, -30, 30, false, 4},
+      {"Swish", swishExact, -30, 30, false, 4},
+  };
+  const int64_t count = 20000;
+  for (const FunctionRange &r : ranges) {
+    const ade_model_info *m = lib->model(r.model);
+    ASSERT_NE(m, nullptr) << r.model;
+    std::vector<float> x(count), f(count);
+    for (int64_t i = 0; i < count; ++i) {
+      double t = (i + 0.5) / count;
+      x[i] = r.logarithmic
+                 ? float(std::exp(std::log(r.low) +
+                                  t * (std::log(r.high) - std::log(r.low))))
+                 : float(r.low + t * (r.high - r.low));
+    }
+    float unused = 0;
+    ASSERT_EQ(m->energy(&unused, x.data(), f.data(), count, 1), ADE_OK);
+    double worst = 0;
+    float worstAt = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      double error = ulpError(f[i], r.exact(double(x[i])));
+      if (!(error <= worst))
+        worst = error, worstAt = x[i];
+    }
+    EXPECT_LE(worst, r.maxUlps) << r.model << " on [" << r.low << ", " << r.high
+                                << "]: " << worst << " ulps at x = " << worstAt;
+    std::printf("%s [%g, %g]: %.2f ulps at %g\n", r.model, r.low, r.high, worst,
+                worstAt);
+  }
 }
 
 } // namespace

@@ -196,6 +196,28 @@ def AdeLowerVectors : Pass<"ade-lower-vectors"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def AdeApproximateMath : Pass<"ade-approximate-math"> {
+  let summary = "Replaces f32 exp, log and tanh by vector polynomials";
+  let description = [{
+    LLVM has no vector exp, log or tanh for the CPU: an `llvm.intr.tanh` on
+    vector<16xf32> becomes 16 calls of tanhf. This pass rewrites the f32
+    `math.exp`, `math.expm1`, `math.log`, `math.log1p`, `math.log2` and
+    `math.tanh` (scalars and vectors) into MLIR's polynomial and rational
+    approximations (Cephes and Eigen), which stay in vector registers and
+    are accurate to a few units in the last place. f64 keeps libm: the
+    approximations are f32-only. sin and cos are left alone: their f32
+    range reduction loses accuracy for large arguments.
+
+    ```mlir
+    %y = math.tanh %x : vector<16xf32>
+    // becomes a clamp, two polynomials in x^2 (math.fma) and a division
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def AdeLowerMemRefCopies : Pass<"ade-lower-memref-copies"> {
   let summary = "Rewrites memref.copy as linalg.copy";
   let description = [{

@@ -1,0 +1,53 @@
+//===- ApproximateMath.cpp - Vector polynomials for f32 exp, log, tanh ----===//
+//
+// LLVM scalarizes vector exp, log and tanh into one libm call per lane. The
+// polynomial approximations of the math dialect stay in vector registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ade/Dialect/Ade/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+namespace ade {
+#define GEN_PASS_DEF_ADEAPPROXIMATEMATH
+#include "ade/Dialect/Ade/Transforms/Passes.h.inc"
+} // namespace ade
+
+using namespace mlir;
+
+namespace {
+
+/// The functions whose f32 approximations are accurate over their whole
+/// domain (sin and cos are not: their range reduction is in f32).
+bool isApproximated(StringRef opName) {
+  return llvm::StringSwitch<bool>(opName)
+      .Cases(
+          {math::ExpOp::getOperationName(), math::ExpM1Op::getOperationName(),
+           math::LogOp::getOperationName(), math::Log1pOp::getOperationName(),
+           math::Log2Op::getOperationName(), math::TanhOp::getOperationName()},
+          true)
+      .Default(false);
+}
+
+struct AdeApproximateMathPass
+    : public ade::impl::AdeApproximateMathBase<AdeApproximateMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns, isApproximated);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
+      getOperation()->emitError(
+          "internal: math approximations did not converge");
+      return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
