@@ -17,13 +17,14 @@ It writes:
   wall time per run.
 
   scripts/table2.py [--data moons,Ring] [--estimators ade,cd] [--seeds 1]
-                    [--iters 10000] [--jobs N] ...
+                    [--iters 10000] [--define NVP_LAYERS=16] [--jobs N] ...
 """
 
 import argparse
 import datetime
 import json
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -49,10 +50,14 @@ class Column:
         self.label, self.estimator, self.sampler = label, estimator, sampler
         self.paper, self.flags, self.defines = paper, list(flags), defines
 
-    def library(self, runs):
-        """The column's compiled table2.ade in `runs`."""
-        return os.path.join(runs, "table2%s.so" % "".join(
-            "-" + d.replace("=", "") for d in self.defines))
+    def all_defines(self, args):
+        """The column's `adec -D` definitions, then --define's."""
+        return list(self.defines) + args.define
+
+    def library(self, args):
+        """The column's compiled table2.ade in the runs directory."""
+        return os.path.join(args.runs, "table2%s.so" % "".join(
+            "-" + d.replace("=", "") for d in self.all_defines(args)))
 
 
 # The paper's columns in its order, then ours beyond it (not in the default
@@ -113,6 +118,11 @@ def parse_args():
                         "10 000 iterations, as the paper's minimum)")
     p.add_argument("--eval-samples", type=int, default=1000,
                    help="samples and data points per evaluation")
+    p.add_argument("--define", action="append", default=[],
+                   metavar="NAME=VALUE",
+                   help="adec -D for every column's table2.ade, e.g. "
+                        "--define NVP_LAYERS=16 (repeatable; recorded in "
+                        "each run's settings and in the results)")
     add_common_arguments(p, "table2")
     p.add_argument("--figures", default=os.path.join(ROOT, "results"),
                    help="directory for table2-<estimator>.png")
@@ -133,6 +143,10 @@ def parse_args():
         if e not in ESTIMATORS:
             fail("unknown estimator '%s' (one of: %s)" % (
                 e, ", ".join(ESTIMATORS)))
+    for d in a.define:
+        if not re.fullmatch(r"[A-Za-z_]\w*=[\w.+-]+", d):
+            fail("--define takes NAME=VALUE (a constant of table2.ade and "
+                 "its value), not '%s'" % d)
     if not a.data or not a.estimators or not a.seeds:
         fail("--data, --estimators and --seeds must not be empty")
     if min(a.iters, a.batch, a.eval_every, a.eval_samples, a.jobs) < 1:
@@ -149,13 +163,13 @@ def table_run(args, data, estimator, seed):
     column = ESTIMATORS[estimator]
     run = Run("%s %s seed %d" % (data, estimator, seed), directory,
               [os.path.join(args.bin, "aderun"), "train",
-               column.library(args.runs), "--data", data,
+               column.library(args), "--data", data,
                "--estimator", column.estimator,
                "--seed", str(seed), "--iters", str(args.iters),
                "--threads", "1", "--quiet", "--out", directory] +
               settings(args, estimator),
               settings(args, estimator) + ["adec -D " + d
-                                           for d in column.defines],
+                                           for d in column.all_defines(args)],
               (data, estimator, seed))
     return run
 
@@ -241,10 +255,12 @@ def write_results(args, runs, floors, wall):
     w("Command: `%s` (%s)." % (command, datetime.date.today().isoformat()))
     w("Models and samplers: `examples/table2/table2.ade`; %d iterations, "
       "batch %d, an evaluation every %d iterations, seeds %s; one thread "
-      "per run; aderun's defaults otherwise%s." %
+      "per run; aderun's defaults otherwise%s%s." %
       (args.iters, args.batch, args.eval_every,
        ", ".join(map(str, args.seeds)),
-       " plus `%s`" % args.train_args if args.train_args else ""))
+       " plus `%s`" % args.train_args if args.train_args else "",
+       "; `adec %s`" % " ".join("-D " + d for d in args.define)
+       if args.define else ""))
     w("")
     w("MMD²×10³ (unbiased, Gaussian kernel with the median heuristic, %d "
       "samples against %d data points, float64), mean ± sd over seeds. "
@@ -273,7 +289,8 @@ def write_results(args, runs, floors, wall):
        "flow." % shlex.join(STABLE)
        if "ade-stable" in args.estimators else "") +
       (" ADE-NVP (ours) trains with ADE+'s settings a RealNVP flow "
-       "(8 affine coupling layers, 2 hidden layers of 64) alone as the "
+       "(8 affine coupling layers unless `--define NVP_LAYERS` says "
+       "otherwise, 2 hidden layers of 64) alone as the "
        "sampler, against the same energy with a Gaussian base measure, "
        "f(x) = -E(x) - |x|²/20 (without it the flow's shifts chase the "
        "ReLU energy's unbounded growth and the run diverges); its minimum "
@@ -400,13 +417,14 @@ def main():
         run.check_kept(args.iters, "table2-settings.json")
     failed, ran = [], False
     if not args.report:
-        columns = {ESTIMATORS[e].library(args.runs): ESTIMATORS[e]
+        columns = {ESTIMATORS[e].library(args): ESTIMATORS[e]
                    for e in args.estimators}
         for library, column in columns.items():
             compile_model(tool(args.bin, "adec"),
                           os.path.join(ROOT, "examples", "table2",
                                        "table2.ade"), library,
-                          [x for d in column.defines for x in ("-D", d)])
+                          [x for d in column.all_defines(args)
+                           for x in ("-D", d)])
         tool(args.bin, "aderun")
         start = time.time()
         try:
