@@ -57,7 +57,7 @@ class Column:
     def library(self, args):
         """The column's compiled table2.ade in the runs directory."""
         return os.path.join(args.runs, "table2%s.so" % "".join(
-            "-" + d.replace("=", "") for d in self.all_defines(args)))
+            "-" + d for d in self.all_defines(args)))
 
 
 # The paper's columns in its order, then ours beyond it (not in the default
@@ -144,7 +144,7 @@ def parse_args():
             fail("unknown estimator '%s' (one of: %s)" % (
                 e, ", ".join(ESTIMATORS)))
     for d in a.define:
-        if not re.fullmatch(r"[A-Za-z_]\w*=[\w.+-]+", d):
+        if not re.fullmatch(r"[A-Za-z_]\w*=[\w.+-]+", d, re.ASCII):
             fail("--define takes NAME=VALUE (a constant of table2.ade and "
                  "its value), not '%s'" % d)
     if not a.data or not a.estimators or not a.seeds:

@@ -26,6 +26,8 @@ constexpr uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ull;
 /// layer 0 is the box [0, x[0]] x [0, f[1]], standing for the strip under
 /// f up to x[1] = r plus the tail beyond r.
 constexpr int kZigguratLayers = 256;
+/// The bit of a draw's word that gives its sign (the layer takes bits 0-7).
+constexpr uint64_t kZigguratSignBit = 1ull << 8;
 constexpr double kZigguratTailStart = 3.6541528853610088;
 
 struct Ziggurat {
@@ -83,7 +85,7 @@ inline double zigguratPosition(uint64_t bits, const Ziggurat &z, int &layer) {
 /// x negated when bit 8 of `bits` is set, without a branch: the sign is a
 /// coin flip that no branch predictor can guess.
 inline double withSign(uint64_t bits, double x) {
-  uint64_t signBit = (bits & kZigguratLayers) << 55;
+  uint64_t signBit = (bits & kZigguratSignBit) << 55; // To bit 63.
   return __builtin_bit_cast(double, __builtin_bit_cast(uint64_t, x) ^ signBit);
 }
 

@@ -61,9 +61,10 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "func.func(canonicalize),"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
-      "func.func(ade-lower-vectors,ade-approximate-math,ade-lower-memref-"
-      "copies,"
-      "canonicalize,cse),"
+      "func.func(ade-lower-vectors,ade-approximate-math,"
+      "ade-lower-memref-copies,canonicalize,cse),"
+      // Before the vector lowering: libm calls unroll vectors into lanes.
+      "ade-math-to-libm,"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB
       // each and 1 MiB per function.
       "func.func(ade-stack-buffers),"

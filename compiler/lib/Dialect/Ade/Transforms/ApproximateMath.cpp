@@ -25,8 +25,10 @@ using namespace mlir;
 
 namespace {
 
-/// The functions whose f32 approximations are accurate over their whole
-/// domain (sin and cos are not: their range reduction is in f32).
+/// The functions whose f32 approximations stay within a few ulps wherever
+/// the result is a normal float (results below FLT_MIN flush to 0, log's
+/// subnormal arguments count as FLT_MIN). sin and cos are not among them:
+/// their range reduction in f32 loses accuracy for large arguments.
 bool isApproximated(StringRef opName) {
   return llvm::StringSwitch<bool>(opName)
       .Cases(

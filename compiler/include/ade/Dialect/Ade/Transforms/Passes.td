@@ -204,9 +204,11 @@ def AdeApproximateMath : Pass<"ade-approximate-math"> {
     `math.exp`, `math.expm1`, `math.log`, `math.log1p`, `math.log2` and
     `math.tanh` (scalars and vectors) into MLIR's polynomial and rational
     approximations (Cephes and Eigen), which stay in vector registers and
-    are accurate to a few units in the last place. f64 keeps libm: the
-    approximations are f32-only. sin and cos are left alone: their f32
-    range reduction loses accuracy for large arguments.
+    are accurate to a few units in the last place wherever the result is a
+    normal float; results below FLT_MIN flush to 0 and log's subnormal
+    arguments count as FLT_MIN. f64 keeps libm: the approximations are
+    f32-only. sin and cos are left alone: their f32 range reduction loses
+    accuracy for large arguments.
 
     ```mlir
     %y = math.tanh %x : vector<16xf32>
@@ -215,6 +217,26 @@ def AdeApproximateMath : Pass<"ade-approximate-math"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def AdeMathToLibm : Pass<"ade-math-to-libm", "mlir::ModuleOp"> {
+  let summary = "Calls libm for expm1 and log1p";
+  let description = [{
+    MLIR's LLVM lowering computes `math.expm1` as exp(x) - 1 and
+    `math.log1p` as log(1 + x): near 0 both lose all precision (in f64,
+    log1p(1e-10) came out 8e-8 off, softplus(-30) 1e-3 off). This pass
+    turns the ones left after `ade-approximate-math` (f64) into calls of
+    libm's expm1 and log1p, one per vector lane, and leaves every other op
+    to the LLVM lowering.
+
+    ```mlir
+    %y = math.log1p %x : f64
+    // becomes
+    %y = call @log1p(%x) : (f64) -> f64
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
