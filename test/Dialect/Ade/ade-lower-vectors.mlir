@@ -21,3 +21,89 @@ func.func @step(%w: memref<4x1xf32>, %x: memref<1x16xf32>, %out: memref<4x16xf32
 // CHECK-NOT: vector.transfer_read
 // CHECK-COUNT-4: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-COUNT-4: vector.store %{{.*}} : memref<4x16xf32>, vector<16xf32>
+
+// A loop-carried 4 x 16 accumulator is carried as four rows: no rebuild
+// of the block per step (from single elements after canonicalization).
+func.func @carried(%w: memref<4x8xf32>, %x: memref<8x16xf32>, %out: memref<4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %pad = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<4x16xf32>
+  %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (vector<4x16xf32>) {
+    %a = vector.transfer_read %w[%c0, %k], %pad {in_bounds = [true, true]} : memref<4x8xf32>, vector<4x1xf32>
+    %b = vector.transfer_read %x[%k, %c0], %pad {in_bounds = [true, true]} : memref<8x16xf32>, vector<1x16xf32>
+    %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+    scf.yield %r : vector<4x16xf32>
+  }
+  %twice = arith.addf %sum, %sum : vector<4x16xf32>
+  vector.transfer_write %twice, %out[%c0, %c0] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
+  return
+}
+// CHECK-LABEL: func.func @carried
+// CHECK: %[[ROWS:.*]]:4 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
+// CHECK: %[[T0:.*]] = arith.addf %[[ROWS]]#0, %[[ROWS]]#0 : vector<16xf32>
+// CHECK: %[[T3:.*]] = arith.addf %[[ROWS]]#3, %[[ROWS]]#3 : vector<16xf32>
+// CHECK: vector.store %[[T0]]
+// CHECK-NOT: vector<4x16xf32>
+// CHECK: return
+
+// A bias broadcast along the batch: one scalar load and broadcast per row.
+func.func @bias(%bias: memref<4xf32>, %out: memref<4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %b = vector.transfer_read %bias[%c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0) -> (d0, 0)>} : memref<4xf32>, vector<4x16xf32>
+  vector.transfer_write %b, %out[%c0, %c0] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
+  return
+}
+// CHECK-LABEL: func.func @bias
+// CHECK-NOT: vector.shuffle
+// CHECK: %[[B0:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<4xf32>, vector<f32>
+// CHECK: vector.broadcast %[[B0]] : vector<f32> to vector<16xf32>
+// CHECK-COUNT-3: vector.broadcast %{{.*}} : vector<f32> to vector<16xf32>
+// CHECK-NOT: vector.shuffle
+// CHECK: return
+
+// One step of a dot product along the batch (w[k] x[k, b], a reduction
+// of extent 1 with the batch first): one vector FMA, not sixteen scalar
+// ones.
+#bk = affine_map<(d0, d1) -> (d0, d1)>
+#b_ = affine_map<(d0, d1) -> (d0)>
+func.func @batch_dot_step(%w: memref<8xf32>, %x: memref<8x16xf32>, %acc: vector<16xf32>) -> vector<16xf32> {
+  %c3 = arith.constant 3 : index
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %a = vector.transfer_read %w[%c3], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0) -> (0, d0)>} : memref<8xf32>, vector<16x1xf32>
+  %b = vector.transfer_read %x[%c3, %c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0, d1) -> (d1, d0)>} : memref<8x16xf32>, vector<16x1xf32>
+  %r = vector.contract {indexing_maps = [#bk, #bk, #b_], iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<16x1xf32>, vector<16x1xf32> into vector<16xf32>
+  return %r : vector<16xf32>
+}
+// CHECK-LABEL: func.func @batch_dot_step
+// CHECK-NOT: vector.contract
+// CHECK: %[[X:.*]] = vector.load %{{.*}} : memref<8x16xf32>, vector<16xf32>
+// CHECK: %[[R:.*]] = vector.fma %{{.*}}, %[[X]], %{{.*}} : vector<16xf32>
+// CHECK-NOT: vector.extract
+// CHECK: return %[[R]]
+
+// A sum over the batch into one element (a parameter's gradient): a
+// product and one reassociable reduction, not a chain of scalar adds.
+#k_ = affine_map<(d0, d1) -> (d1)>
+#p_ = affine_map<(d0, d1) -> (d0)>
+func.func @batch_sum(%m: memref<2x16xf32>, %acc: vector<1xf32>, %gacc: vector<1xf32>) -> (vector<1xf32>, vector<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %pad = arith.constant 0.0 : f32
+  %a = vector.transfer_read %m[%c0, %c0], %pad {in_bounds = [true, true]} : memref<2x16xf32>, vector<1x16xf32>
+  %c = vector.transfer_read %m[%c1, %c0], %pad {in_bounds = [true]} : memref<2x16xf32>, vector<16xf32>
+  %g = arith.mulf %a, %a : vector<1x16xf32>
+  %r = vector.contract {indexing_maps = [#bk, #k_, #p_], iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>} %a, %c, %acc : vector<1x16xf32>, vector<16xf32> into vector<1xf32>
+  %s = vector.multi_reduction <add>, %g, %gacc [1] : vector<1x16xf32> to vector<1xf32>
+  return %r, %s : vector<1xf32>, vector<1xf32>
+}
+// CHECK-LABEL: func.func @batch_sum
+// CHECK-COUNT-2: arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-COUNT-2: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK-NOT: vector.extract %{{.*}}[{{[0-9]+}}] : f32 from vector<16xf32>
+// CHECK: return

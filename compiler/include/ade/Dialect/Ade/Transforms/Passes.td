@@ -185,10 +185,14 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::ModuleOp"> {
 def AdeLowerVectors : Pass<"ade-lower-vectors"> {
   let summary = "Lowers vector contractions, transfers and shuffles";
   let description = [{
-    After bufferization, in three separate greedy stages (one set with all
-    of them does not terminate): vector.contract to outer products (FMA of a
-    broadcast scalar and a row), transfer permutations and multi-reductions;
-    transfers to 1-D loads/stores; transposes and shape casts to shuffles.
+    After bufferization, in four separate greedy stages (one set with all
+    of them does not terminate): 2-D vectors carried by loops, elementwise
+    ops on them and reads broadcasting a bias along the batch split into
+    rows; vector.contract to outer products (FMA of a broadcast scalar and
+    a row), to one FMA along the batch when the reduction has extent 1, or
+    to one reassociable vector.reduction when it sums into one element,
+    transfer permutations and multi-reductions; transfers to 1-D
+    loads/stores; transposes and shape casts to shuffles.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
