@@ -107,7 +107,7 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
              time.strftime("%Y-%m-%d"),
              "CPU: %s, %d cores. Wall clock; peak resident memory of each "
              "process." % (cpu_name(), os.cpu_count() or 1), "",
-             "## adec (one example file: every model and sampler, -O3, all cores: adec -j defaults to them)", "",
+             "## adec (one example file: every model and sampler, -O2 (the default), all cores: adec -j defaults to them)", "",
              "| example | seconds | peak MiB | model.so KiB |",
              "|---|---:|---:|---:|"]
     libraries = {}

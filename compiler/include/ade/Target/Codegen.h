@@ -67,7 +67,7 @@ llvm::LogicalResult compileCUDAKernels(mlir::ModuleOp module,
 
 struct CodegenOptions {
   /// LLVM optimization level 0-3.
-  unsigned optLevel = 3;
+  unsigned optLevel = 2;
   /// Target CPU: "native" (the compiling machine) or an LLVM CPU name.
   std::string cpu = "native";
   /// Recorded in the library metadata.
