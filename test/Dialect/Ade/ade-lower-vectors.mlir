@@ -22,48 +22,68 @@ func.func @step(%w: memref<4x1xf32>, %x: memref<1x16xf32>, %out: memref<4x16xf32
 // CHECK-COUNT-4: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-COUNT-4: vector.store %{{.*}} : memref<4x16xf32>, vector<16xf32>
 
-// A loop-carried 4 x 16 accumulator is carried as four rows: no rebuild
-// of the block per step (from single elements after canonicalization).
-func.func @carried(%w: memref<4x8xf32>, %x: memref<8x16xf32>, %out: memref<4x16xf32>) {
+// A loop-carried 4 x 16 accumulator is carried as four rows (beside a
+// scalar carried as is): no rebuild of the block per step (from single
+// elements after canonicalization).
+func.func @carried(%w: memref<4x8xf32>, %x: memref<8x16xf32>, %out: memref<4x16xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
   %pad = arith.constant 0.0 : f32
   %zero = arith.constant dense<0.0> : vector<4x16xf32>
-  %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (vector<4x16xf32>) {
+  %sum:2 = scf.for %k = %c0 to %c8 step %c1 iter_args(%total = %pad, %acc = %zero) -> (f32, vector<4x16xf32>) {
     %a = vector.transfer_read %w[%c0, %k], %pad {in_bounds = [true, true]} : memref<4x8xf32>, vector<4x1xf32>
     %b = vector.transfer_read %x[%k, %c0], %pad {in_bounds = [true, true]} : memref<8x16xf32>, vector<1x16xf32>
     %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
-    scf.yield %r : vector<4x16xf32>
+    %w0 = memref.load %w[%c0, %k] : memref<4x8xf32>
+    %t = arith.addf %total, %w0 : f32
+    scf.yield %t, %r : f32, vector<4x16xf32>
   }
-  %twice = arith.addf %sum, %sum : vector<4x16xf32>
+  %twice = arith.addf %sum#1, %sum#1 : vector<4x16xf32>
   vector.transfer_write %twice, %out[%c0, %c0] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
-  return
+  return %sum#0 : f32
 }
 // CHECK-LABEL: func.func @carried
-// CHECK: %[[ROWS:.*]]:4 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[ROWS:.*]]:5 = scf.for {{.*}} -> (f32, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-4: vector.fma
-// CHECK: scf.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
-// CHECK: %[[T0:.*]] = arith.addf %[[ROWS]]#0, %[[ROWS]]#0 : vector<16xf32>
-// CHECK: %[[T3:.*]] = arith.addf %[[ROWS]]#3, %[[ROWS]]#3 : vector<16xf32>
+// CHECK: scf.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f32, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
+// CHECK: %[[T0:.*]] = arith.addf %[[ROWS]]#1, %[[ROWS]]#1 : vector<16xf32>
+// CHECK: %[[T3:.*]] = arith.addf %[[ROWS]]#4, %[[ROWS]]#4 : vector<16xf32>
 // CHECK: vector.store %[[T0]]
 // CHECK-NOT: vector<4x16xf32>
-// CHECK: return
+// CHECK: return %[[ROWS]]#0 : f32
 
-// A bias broadcast along the batch: one scalar load and broadcast per row.
-func.func @bias(%bias: memref<4xf32>, %out: memref<4x16xf32>) {
+// A bias broadcast along the batch (here the second index of a 2-D
+// memref): one scalar load and broadcast per row, at consecutive indices.
+func.func @bias(%bias: memref<3x8xf32>, %i: index, %j: index, %out: memref<4x16xf32>) {
   %c0 = arith.constant 0 : index
   %pad = arith.constant 0.0 : f32
-  %b = vector.transfer_read %bias[%c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0) -> (d0, 0)>} : memref<4xf32>, vector<4x16xf32>
+  %b = vector.transfer_read %bias[%i, %j], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0, d1) -> (d1, 0)>} : memref<3x8xf32>, vector<4x16xf32>
   vector.transfer_write %b, %out[%c0, %c0] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
   return
 }
-// CHECK-LABEL: func.func @bias
+// CHECK-LABEL: func.func @bias(
+// CHECK-SAME: %[[BIAS:[^:]*]]: memref<3x8xf32>, %[[I:[^:]*]]: index, %[[J:[^:]*]]: index
 // CHECK-NOT: vector.shuffle
-// CHECK: %[[B0:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<4xf32>, vector<f32>
+// CHECK: %[[B0:.*]] = vector.load %[[BIAS]][%[[I]], %[[J]]] : memref<3x8xf32>, vector<f32>
 // CHECK: vector.broadcast %[[B0]] : vector<f32> to vector<16xf32>
-// CHECK-COUNT-3: vector.broadcast %{{.*}} : vector<f32> to vector<16xf32>
+// CHECK: %[[J1:.*]] = arith.addi %[[J]], %c1 : index
+// CHECK: vector.load %[[BIAS]][%[[I]], %[[J1]]]
+// CHECK: %[[J3:.*]] = arith.addi %[[J]], %c3 : index
+// CHECK: vector.load %[[BIAS]][%[[I]], %[[J3]]]
 // CHECK-NOT: vector.shuffle
+// CHECK: return
+
+// A row index that may run past the end reads the padding there: not split.
+func.func @bias_maybe_out_of_bounds(%bias: memref<3xf32>, %out: memref<4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %b = vector.transfer_read %bias[%c0], %pad {in_bounds = [false, true], permutation_map = affine_map<(d0) -> (d0, 0)>} : memref<3xf32>, vector<4x16xf32>
+  vector.transfer_write %b, %out[%c0, %c0] {in_bounds = [true, true]} : vector<4x16xf32>, memref<4x16xf32>
+  return
+}
+// CHECK-LABEL: func.func @bias_maybe_out_of_bounds
+// CHECK-NOT: vector.load %{{.*}} : memref<3xf32>, vector<f32>
 // CHECK: return
 
 // One step of a dot product along the batch (w[k] x[k, b], a reduction
@@ -106,4 +126,16 @@ func.func @batch_sum(%m: memref<2x16xf32>, %acc: vector<1xf32>, %gacc: vector<1x
 // CHECK-COUNT-2: arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-COUNT-2: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
 // CHECK-NOT: vector.extract %{{.*}}[{{[0-9]+}}] : f32 from vector<16xf32>
+// CHECK: return
+
+// Mixed precision (f16 operands, f32 accumulators): the operands would
+// need widening first; left to the general lowerings (which keep them).
+func.func @mixed_precision(%w: vector<16x1xf16>, %x: vector<16x1xf16>, %acc: vector<16xf32>, %a: vector<16xf16>, %sacc: f32) -> (vector<16xf32>, f32) {
+  %r = vector.contract {indexing_maps = [#bk, #bk, #b_], iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>} %w, %x, %acc : vector<16x1xf16>, vector<16x1xf16> into vector<16xf32>
+  %s = vector.contract {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"], kind = #vector.kind<add>} %a, %a, %sacc : vector<16xf16>, vector<16xf16> into f32
+  return %r, %s : vector<16xf32>, f32
+}
+// CHECK-LABEL: func.func @mixed_precision
+// CHECK-COUNT-2: vector.contract
+// CHECK-NOT: vector.reduction
 // CHECK: return

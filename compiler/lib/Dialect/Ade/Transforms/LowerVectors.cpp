@@ -94,9 +94,10 @@ struct SplitLoopCarriedVectors : OpRewritePattern<scf::ForOp> {
       return whole;
     };
 
-    auto split =
-        scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
-                           loop.getUpperBound(), loop.getStep(), inits);
+    auto split = scf::ForOp::create(
+        rewriter, loc, loop.getLowerBound(), loop.getUpperBound(),
+        loop.getStep(), inits, /*bodyBuilder=*/nullptr, loop.getUnsignedCmp());
+    split->setDiscardableAttrs(loop->getDiscardableAttrDictionary());
     Block *body = split.getBody();
     rewriter.setInsertionPointToStart(body);
     SmallVector<Value> arguments{split.getInductionVar()};
@@ -126,8 +127,8 @@ struct SplitElementwiseIntoRows : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (!OpTrait::hasElementwiseMappableTraits(op) ||
-        op->getNumResults() != 1 ||
+    if (!OpTrait::hasElementwiseMappableTraits(op) || op->getNumRegions() ||
+        op->getNumSuccessors() || op->getNumResults() != 1 ||
         !splitsIntoRows(op->getResult(0).getType()) ||
         !llvm::all_of(op->getOperandTypes(), splitsIntoRows))
       return failure();
@@ -167,6 +168,10 @@ struct SplitBroadcastReadIntoRows : OpRewritePattern<vector::TransferReadOp> {
     auto rowDim = dyn_cast<AffineDimExpr>(rowExpr);
     if (!rowDim && !isa<AffineConstantExpr>(rowExpr))
       return failure();
+    // Rows past the end read the padding; as a non-vector dimension the row
+    // index must be in bounds.
+    if (rowDim && !read.isDimInBounds(0))
+      return failure();
     Location loc = read.getLoc();
     VectorType rowType = VectorType::Builder(type).dropDim(0);
     AffineMap rowMap = map.dropResult(0);
@@ -191,6 +196,14 @@ struct SplitBroadcastReadIntoRows : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// Whether a contraction's operands have its accumulator's element type
+/// (a mixed-precision contraction widens them first).
+bool hasAccumulatorElements(vector::ContractionOp contract) {
+  Type element = getElementTypeOrSelf(contract.getAccType());
+  return contract.getLhsType().getElementType() == element &&
+         contract.getRhsType().getElementType() == element;
+}
+
 /// A float contraction whose reduction dimensions all have size 1 and
 /// whose operands index the parallel dimensions as its accumulator does
 /// (`acc[b] += w[b, 0] * x[b, 0]`: one step of a dot product along the
@@ -203,6 +216,7 @@ struct ContractUnitReductionToFMA : OpRewritePattern<vector::ContractionOp> {
                                 PatternRewriter &rewriter) const override {
     auto accType = dyn_cast<VectorType>(contract.getAccType());
     if (!accType || !isa<FloatType>(accType.getElementType()) ||
+        !hasAccumulatorElements(contract) ||
         contract.getKind() != vector::CombiningKind::ADD ||
         isa<vector::MaskOp>(contract->getParentOp()))
       return failure();
@@ -290,6 +304,7 @@ struct ContractIntoOneElement : OpRewritePattern<vector::ContractionOp> {
     auto rhsType = contract.getRhsType();
     if (!isOneElement(accType) ||
         !isa<FloatType>(getElementTypeOrSelf(accType)) ||
+        !hasAccumulatorElements(contract) ||
         contract.getKind() != vector::CombiningKind::ADD ||
         isa<vector::MaskOp>(contract->getParentOp()) || lhsType.isScalable() ||
         rhsType.isScalable() || lhsType.getNumElements() < 2 ||
