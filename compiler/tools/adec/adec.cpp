@@ -395,9 +395,14 @@ int generateCode(const Options &opts, const tir::Program &program,
   }
 
   mlir::PassManager lowering(&context);
+  // Verifying the module after each of the lowering's ~40 passes took a
+  // third of their time; it is verified once at the end (ade-opt, which
+  // the lit tests of the passes use, still verifies after each pass).
+  lowering.enableVerifier(false);
   if (mlir::failed(buildCPULoweringPipeline(lowering, pipeline)))
     return ExitInternal;
-  if (mlir::failed(lowering.run(*module))) {
+  if (mlir::failed(lowering.run(*module)) ||
+      mlir::failed(mlir::verify(*module))) {
     if (!diags.hasErrors())
       diags.error(DiagCode::E081, {}, "lowering to the LLVM dialect failed");
     return report();
