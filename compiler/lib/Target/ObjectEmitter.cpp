@@ -18,8 +18,10 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 using namespace ade;
@@ -151,10 +153,18 @@ bool ade::compileObjects(llvm::Module &module, const CodegenOptions &options,
     llvm::WriteBitcodeToFile(*part, os);
   });
   objects.assign(bitcode.size(), {});
+  // Largest partitions first, so that no large one starts last and keeps
+  // one thread busy after the others are done.
+  std::vector<size_t> order(bitcode.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return bitcode[a].size() > bitcode[b].size();
+  });
   std::atomic<size_t> next = 0;
   std::mutex failure;
   auto work = [&] {
-    for (size_t i = next++; i < bitcode.size(); i = next++) {
+    for (size_t n = next++; n < bitcode.size(); n = next++) {
+      size_t i = order[n];
       llvm::LLVMContext context;
       llvm::MemoryBufferRef buffer(
           llvm::StringRef(bitcode[i].data(), bitcode[i].size()), "partition");
