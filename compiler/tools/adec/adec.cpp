@@ -20,6 +20,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileUtilities.h"
@@ -86,6 +87,7 @@ struct Options {
   bool splitInputFile = false;
   bool printDebugInfo = false;
   bool explainDensity = false;
+  bool timePhases = false;
   std::map<std::string, std::string> defines;
 };
 
@@ -301,7 +303,7 @@ void explainDensity(mlir::ModuleOp module, llvm::raw_ostream &os) {
 /// Errors go to `diags` (the caller prints them).
 int generateCode(const Options &opts, const tir::Program &program,
                  const SourceManager &sm, DiagnosticEngine &diags,
-                 llvm::raw_ostream &out) {
+                 mlir::TimingScope &timing, llvm::raw_ostream &out) {
   auto report = [] { return ExitCompileError; };
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
@@ -318,8 +320,10 @@ int generateCode(const Options &opts, const tir::Program &program,
   // Users see .ade locations; the failing op's IR is not for them.
   context.printOpOnDiagnostic(false);
   CodegenDiagnostics bridge(context, sm, diags);
+  mlir::TimingScope generating = timing.nest("MLIR generation");
   mlir::OwningOpRef<mlir::ModuleOp> module =
       generateModule(context, program, sm);
+  generating.stop();
   if (mlir::failed(mlir::verify(*module))) {
     llvm::errs() << "adec: internal compiler error: the generated MLIR "
                     "does not verify\n";
@@ -347,6 +351,9 @@ int generateCode(const Options &opts, const tir::Program &program,
   pipeline.denseLimit = opts.denseLimit;
   pipeline.registerRows = registerBlockRows(opts.cpu);
   mlir::PassManager pm(&context);
+  mlir::TimingScope deriving = timing.nest("derivatives (MLIR passes)");
+  if (opts.timePhases)
+    pm.enableTiming(deriving);
   if (opts.emit == "mlir-ad" || opts.explainDensity) {
     if (mlir::failed(buildDerivativePipeline(pm, pipeline)))
       return ExitInternal;
@@ -364,6 +371,7 @@ int generateCode(const Options &opts, const tir::Program &program,
       diags.error(DiagCode::E081, {}, "deriving the entries failed");
     return report();
   }
+  deriving.stop();
 
   CodegenOptions codegen;
   bool gpuStage = opts.emit == "mlir-gpu" || opts.emit == "ptx";
@@ -399,6 +407,9 @@ int generateCode(const Options &opts, const tir::Program &program,
   // third of their time; it is verified once at the end (ade-opt, which
   // the lit tests of the passes use, still verifies after each pass).
   lowering.enableVerifier(false);
+  mlir::TimingScope lowerings = timing.nest("lowering (MLIR passes)");
+  if (opts.timePhases)
+    lowering.enableTiming(lowerings);
   if (mlir::failed(buildCPULoweringPipeline(lowering, pipeline)))
     return ExitInternal;
   if (mlir::failed(lowering.run(*module)) ||
@@ -407,6 +418,7 @@ int generateCode(const Options &opts, const tir::Program &program,
       diags.error(DiagCode::E081, {}, "lowering to the LLVM dialect failed");
     return report();
   }
+  lowerings.stop();
   if (opts.emit == "mlir-lowered")
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
 
@@ -417,8 +429,10 @@ int generateCode(const Options &opts, const tir::Program &program,
   codegen.tileSize = opts.tileSize;
   llvm::LLVMContext llvmContext;
   std::string error;
+  mlir::TimingScope translating = timing.nest("translation to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       buildLLVMModule(*module, llvmContext, program, codegen, error);
+  translating.stop();
   if (!llvmModule) {
     diags.error(DiagCode::E081, {}, error);
     return report();
@@ -434,6 +448,8 @@ int generateCode(const Options &opts, const tir::Program &program,
     return emitText(
         [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   }
+  mlir::TimingScope compiling =
+      timing.nest("LLVM optimization and code generation");
   if (!compileObjects(*llvmModule, codegen, opts.emit.empty() ? jobs : 1,
                       objects, error)) {
     diags.error(DiagCode::E081, {}, error);
@@ -444,6 +460,8 @@ int generateCode(const Options &opts, const tir::Program &program,
                                                         objects[0].size()))
                ? ExitOk
                : ExitIOError;
+  compiling.stop();
+  mlir::TimingScope linking = timing.nest("linking model.so");
   if (!linkSharedLibrary(objects, opts.output, error)) {
     diags.error(DiagCode::E081, {}, error);
     return report();
@@ -455,6 +473,12 @@ int generateCode(const Options &opts, const tir::Program &program,
 /// exit code.
 int compileBuffer(const Options &opts, const std::string &path,
                   std::string contents, bool color, llvm::raw_ostream &out) {
+  // --time-phases: wall time of each phase and MLIR pass, on stderr at
+  // the end.
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(opts.timePhases);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  mlir::TimingScope frontend = timing.nest("parsing and checking");
   SourceManager sm;
   DiagnosticEngine diags(opts.errorLimit);
   uint32_t file = sm.addBuffer(path, std::move(contents));
@@ -479,12 +503,13 @@ int compileBuffer(const Options &opts, const std::string &path,
     program = analyze(loader, *root, diags, semaOptions);
   }
 
+  frontend.stop();
   int result = diags.hasErrors() ? ExitCompileError : ExitOk;
   bool codegen =
       opts.explainDensity || (opts.emit != "ast" && opts.emit != "sema" &&
                               (!opts.emit.empty() || !opts.output.empty()));
   if (result == ExitOk && codegen)
-    result = generateCode(opts, *program, sm, diags, out);
+    result = generateCode(opts, *program, sm, diags, timing, out);
 
   if (opts.verify)
     return verifyDiagnostics(diags, sm, llvm::errs()) ? ExitOk
@@ -646,6 +671,9 @@ int main(int argc, char **argv) {
   app.add_flag("--explain-density", opts.explainDensity,
                "Explain how each sampler's log-density is derived: draws, "
                "updates and the rule giving each log-determinant");
+  app.add_flag("--time-phases", opts.timePhases,
+               "Print the wall time of each compiler phase and MLIR pass "
+               "(on stderr)");
   app.add_flag("--doc", opts.doc,
                "Print the documentation comments of the file's declarations");
   app.add_option("-I,--include", opts.includeDirs,
