@@ -67,8 +67,13 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "ade-math-to-libm,"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB
       // each and 1 MiB per function.
-      "func.func(ade-stack-buffers),"
-      "buffer-deallocation-pipeline,"
+      // buffer-deallocation-pipeline, with its passes run per function in
+      // parallel (at module level its canonicalizations ran serially); only
+      // the lowering of deallocations may add a helper function.
+      "func.func(ade-stack-buffers,expand-realloc{emit-deallocs=0},"
+      "canonicalize,ownership-based-buffer-deallocation,canonicalize,"
+      "buffer-deallocation-simplification),"
+      "bufferization-lower-deallocations,func.func(cse,canonicalize),"
       // Larger buffers from per-thread workspaces: no malloc per call.
       "ade-thread-workspaces,"
       "func.func(convert-linalg-to-loops,scf-forall-to-parallel),"
