@@ -61,10 +61,12 @@ def sample(layers, planar, eps, noise):
     z = noise[:, 0:2]
     logq, x = log_normal(z), z
     for u, w, b in planar:
+        wu = w @ u
+        u_hat = u + (torch.nn.functional.softplus(wu) - 1 - wu) * w / (w @ w)
         t = torch.tanh(x @ w + b)
         psi = (1 - t * t).unsqueeze(1) * w
-        logq = logq - torch.log(torch.abs(1 + psi @ u))
-        x = x + u * t.unsqueeze(1)
+        logq = logq - torch.log(1 + psi @ u_hat)
+        x = x + u_hat * t.unsqueeze(1)
     kinetic = torch.zeros_like(logq)
     for k in range(5):
         v = noise[:, 2 + 2 * k:4 + 2 * k]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs the ADE paper's Table 2 (SM, NF, CD-15, ADE on its 14 data sets),
 and our columns ADE+ (--estimators ade-stable: ADE with settings that keep
-it stable), ADE-NVP (ade-nvp: the same with a RealNVP sampler) and
-ADE-NVPL (ade-nvpl: the RealNVP flow then 5 Langevin steps); see
+it stable), ADE-NVP (ade-nvp: a RealNVP sampler under the exact objective)
+and ADE-NVPL (ade-nvpl: the RealNVP flow then 5 Langevin steps); see
 ESTIMATORS.
 
 Every run is `aderun train` of examples/table2/table2.ade, one thread each,
@@ -62,27 +62,33 @@ class Column:
 
 
 # The paper's columns in its order, then ours beyond it (not in the default
-# table). ADE+ is ADE with the paper's exact objective (the dropped momenta
-# keep their kinetic energy; aderun's default drops it), a 10x smaller model
-# learning rate and a 3x larger sampler learning rate (the sampler keeps up
-# with the model), cosine decay of both rates and an average of the
-# parameters: without these the model's energy runs away on most data sets
-# (results/table2.md).
-STABLE = ["--kinetic-weight", "1", "--lr", "1e-4", "--lr-decay", "cosine",
-          "--ema", "0.999", "--sampler-lr", "3e-3"]
+# table). ADE is the reference code's configuration: the model's gradients
+# with the samples as constants, its Adam with the elementwise clip (and
+# table2.ade's ADE sampler: Metropolis-adjusted, norm-clipped leapfrog
+# steps). ADE+ is ADE with both learning rates decayed to 0 (cosine) and
+# evaluations, samples and plots from averages of the parameters: without
+# them the samples of the last iterations swing widely (results/table2.md).
+REFERENCE = ["--adam-clip"]
+STABLE = REFERENCE + ["--lr-decay", "cosine", "--ema", "0.999"]
+# The RealNVP columns' settings: the paper's exact objective (the momenta
+# the Langevin steps drop keep their kinetic energy), a 10x smaller model
+# learning rate and a 3x larger sampler learning rate, cosine decay and
+# parameter averages (results/table2-nvp.md).
+EXACT_STABLE = ["--kinetic-weight", "1", "--lr", "1e-4", "--lr-decay",
+                "cosine", "--ema", "0.999", "--sampler-lr", "3e-3"]
 ESTIMATORS = {
     # Softplus, not ReLU: score matching needs the energy's Hessian.
     "sm": Column("SM", "sm", "ADE", 0, defines=("SMOOTH=1",)),
     "nf": Column("NF", "nf", "NF", 1),
     "cd": Column("CD-15", "cd", "CD15", 2),
-    "ade": Column("ADE", "ade", "ADE", 3),
-    "ade-stable": Column("ADE+", "ade", "ADE", 3, STABLE),
-    # ADE+'s settings with a RealNVP sampler, against the energy with a
+    "ade": Column("ADE", "ade-detached", "ADE", 3, REFERENCE),
+    "ade-stable": Column("ADE+", "ade-detached", "ADE", 3, STABLE),
+    # EXACT_STABLE with a RealNVP sampler, against the energy with a
     # Gaussian base measure (table2.ade's CONFINE).
-    "ade-nvp": Column("ADE-NVP", "ade", "NVP", 3, STABLE,
+    "ade-nvp": Column("ADE-NVP", "ade", "NVP", 3, EXACT_STABLE,
                       defines=("CONFINE=1",)),
     # The same with 5 Langevin steps after the RealNVP flow.
-    "ade-nvpl": Column("ADE-NVPL", "ade", "NVPLangevin", 3, STABLE,
+    "ade-nvpl": Column("ADE-NVPL", "ade", "NVPLangevin", 3, EXACT_STABLE,
                        defines=("CONFINE=1",)),
 }
 PAPER_ESTIMATORS = ["sm", "nf", "cd", "ade"]
@@ -282,26 +288,29 @@ def write_results(args, runs, floors, wall):
       "says how far the model's dynamics move the data, not how well "
       "samples of the model match it (the paper's CD-15 numbers read the "
       "same way: near the floor except on the noiseless line and cos)." +
-      (" ADE+ (ours, beyond the paper) is ADE with `%s`: the paper's "
-       "exact objective (the momenta the Langevin steps drop keep their "
-       "kinetic energy), a 10x smaller model learning rate and a 3x "
-       "larger sampler learning rate, both rates decayed to 0, and "
-       "evaluations, samples and plots from averages of the parameters; "
-       "its minimum is set next to the paper's ADE. Under the exact "
-       "objective the Langevin steps cannot help (runtime/README.md): their "
-       "learned step sizes fall below 1e-3, so ADE+ samples with its "
-       "flow." % shlex.join(STABLE)
+      (" ADE is the reference code's configuration (`--estimator "
+       "ade-detached %s`): the model's gradients with the samples as "
+       "constants, Adam with its elementwise gradient clip, and a sampler "
+       "of 5 Metropolis-adjusted leapfrog steps with the force and the "
+       "momentum norm-clipped to 1 after 10 planar layers." %
+       shlex.join(REFERENCE) if "ade" in args.estimators else "") +
+      (" ADE+ (ours, beyond the paper) is ADE with `%s`: both learning "
+       "rates decayed to 0, and evaluations, samples and plots from "
+       "averages of the parameters; its minimum is set next to the "
+       "paper's ADE." % shlex.join(STABLE[len(REFERENCE):])
        if "ade-stable" in args.estimators else "") +
-      (" ADE-NVP (ours) trains with ADE+'s settings a RealNVP flow "
+      (" ADE-NVP (ours) trains with `--estimator ade %s` (the exact "
+       "objective: dropped momenta keep their kinetic energy; a slower "
+       "model, a faster sampler, decay and averages) a RealNVP flow "
        "(8 affine coupling layers unless `--define NVP_LAYERS` says "
        "otherwise, 2 hidden layers of 64) alone as the "
        "sampler, against the same energy with a Gaussian base measure, "
        "f(x) = -E(x) - |x|²/20 (without it the flow's shifts chase the "
        "ReLU energy's unbounded growth and the run diverges); its minimum "
-       "is set next to the paper's ADE."
+       "is set next to the paper's ADE." % shlex.join(EXACT_STABLE)
        if "ade-nvp" in args.estimators else "") +
-      (" ADE-NVPL (ours) is ADE+ with that RealNVP flow, against that "
-       "energy, as the initial distribution of its 5 Langevin steps."
+      (" ADE-NVPL (ours) is ADE-NVP with that RealNVP flow as the "
+       "initial distribution of 5 Langevin steps."
        if "ade-nvpl" in args.estimators else ""))
     w("")
     w("## Final values")

@@ -101,9 +101,10 @@ inline torch::Tensor moonsEnergy(const ade_model_info &m,
                    [](const torch::Tensor &h) { return torch::relu(h); });
 }
 
-/// Langevin5 of examples/moons.ade: 10 planar layers on N(0, I), then 5
-/// leapfrog steps from fresh momenta. Returns (x, log q, kinetic). With
-/// `createGraph`, the result can be differentiated again (through grad f).
+/// Langevin5 of examples/moons.ade: 10 planar layers on N(0, I) (u projected
+/// as std.flows.Planar does), then 5 leapfrog steps from fresh momenta. Returns
+/// (x, log q, kinetic). With `createGraph`, the result can be differentiated
+/// again (through grad f).
 inline std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
 moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
              const torch::Tensor &pm, const torch::Tensor &ps,
@@ -117,10 +118,13 @@ moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
     std::string layer = "q0.layer." + std::to_string(i);
     torch::Tensor u = sp(layer + ".u"), w = sp(layer + ".w"),
                   b = sp(layer + ".b");
+    torch::Tensor wu = torch::dot(w, u);
+    torch::Tensor uHat =
+        u + (torch::softplus(wu) - 1 - wu) * w / torch::dot(w, w);
     torch::Tensor t = torch::tanh(torch::matmul(x, w) + b);
     torch::Tensor psi = (1 - t * t).unsqueeze(1) * w;
-    logq = logq - torch::log(torch::abs(1 + torch::matmul(psi, u)));
-    x = x + u * t.unsqueeze(1);
+    logq = logq - torch::log(1 + torch::matmul(psi, uHat));
+    x = x + uHat * t.unsqueeze(1);
   }
   torch::Tensor kinetic = langevinSteps(
       [&](const torch::Tensor &y) { return moonsEnergy(m, pm, y); }, sp("eps"),
