@@ -69,7 +69,8 @@ class Column:
 # evaluations, samples and plots from averages of the parameters: without
 # them the samples of the last iterations swing widely (results/table2.md).
 REFERENCE = ["--adam-clip"]
-STABLE = REFERENCE + ["--lr-decay", "cosine", "--ema", "0.999"]
+DECAY_AND_AVERAGE = ["--lr-decay", "cosine", "--ema", "0.999"]
+STABLE = REFERENCE + DECAY_AND_AVERAGE
 # The RealNVP columns' settings: the paper's exact objective (the momenta
 # the Langevin steps drop keep their kinetic energy), a 10x smaller model
 # learning rate and a 3x larger sampler learning rate, cosine decay and
@@ -297,7 +298,7 @@ def write_results(args, runs, floors, wall):
       (" ADE+ (ours, beyond the paper) is ADE with `%s`: both learning "
        "rates decayed to 0, and evaluations, samples and plots from "
        "averages of the parameters; its minimum is set next to the "
-       "paper's ADE." % shlex.join(STABLE[len(REFERENCE):])
+       "paper's ADE." % shlex.join(DECAY_AND_AVERAGE)
        if "ade-stable" in args.estimators else "") +
       (" ADE-NVP (ours) trains with `--estimator ade %s` (the exact "
        "objective: dropped momenta keep their kinetic energy; a slower "
