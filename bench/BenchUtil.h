@@ -44,8 +44,8 @@ template <typename F> double medianSeconds(int repeats, F &&f) {
   return t[t.size() / 2];
 }
 
-/// A model library compiled in f32 with one sampler, loaded from `path`;
-/// exits 66 when it cannot be loaded and 65 when it is another library.
+/// A model library compiled in f32, loaded from `path`; exits 66 when it
+/// cannot be loaded and 65 when it is another library.
 inline const ade_library_info &loadLibrary(const char *path) {
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
@@ -55,19 +55,28 @@ inline const ade_library_info &loadLibrary(const char *path) {
   auto library = reinterpret_cast<const ade_library_info *(*)()>(
       dlsym(handle, "ade_library"));
   const ade_library_info *lib = library ? library() : nullptr;
-  if (!lib || lib->num_samplers != 1 || lib->models[0].dtype != ADE_F32) {
-    std::fprintf(stderr, "%s is not a model library in f32 with one sampler\n",
+  if (!lib || lib->num_models != 1 || lib->models[0].dtype != ADE_F32) {
+    std::fprintf(stderr, "%s is not a model library in f32 with one model\n",
                  path);
     std::exit(65);
   }
   return *lib;
 }
 
+/// The library's sampler called `name`, or null.
+inline const ade_sampler_info *findSampler(const ade_library_info &lib,
+                                           const std::string &name) {
+  for (int32_t i = 0; i < lib.num_samplers; ++i)
+    if (name == lib.samplers[i].name)
+      return &lib.samplers[i];
+  return nullptr;
+}
+
 /// examples/moons.ade compiled in f32 (the entries benchmark's workload),
 /// as loadLibrary.
 inline const ade_library_info &loadMoons(const char *path) {
   const ade_library_info &lib = loadLibrary(path);
-  if (std::string(lib.samplers[0].name) != "Langevin5") {
+  if (!findSampler(lib, "Langevin5")) {
     std::fprintf(stderr, "%s is not examples/moons.ade compiled in f32\n",
                  path);
     std::exit(65);

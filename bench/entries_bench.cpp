@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
   }
   const ade_library_info &lib = ade_bench::loadMoons(argv[1]);
   const ade_model_info &m = lib.models[0];
-  const ade_sampler_info &s = lib.samplers[0];
+  const ade_sampler_info &s = *ade_bench::findSampler(lib, "Langevin5");
   torch::set_num_threads(threads);
 
   std::mt19937 rng(1);

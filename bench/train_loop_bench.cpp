@@ -3,8 +3,8 @@
 // ade-train-loop-bench MODEL.so [--iters 200] [--batch 100] [--threads 1]
 //
 // The loop a user would write in LibTorch instead of `aderun train` with
-// aderun's defaults (estimator ade, kappa 1, lambda 0, 5 sampler steps per
-// model step, Adam 1e-3 for both), for examples/moons.ade (fresh moons
+// estimator ade, kappa 1, lambda 0, 5 sampler steps per model step and
+// plain Adam 1e-3 for both, for examples/moons.ade (Langevin5, fresh moons
 // batches) or examples/mnist_mlp.ade (MnistMLP and Langevin10; uniform
 // random pixels): per iteration a fresh data batch, one model step that
 // ascends
@@ -61,7 +61,7 @@ struct Workload {
   std::function<Tensor(int64_t)> data;
 };
 
-/// The workload of the library's sampler; exits 65 for an unknown one.
+/// The workload of sampler `s`: Langevin5 (moons) or Langevin10 (784-d).
 Workload workloadOf(const ade_model_info &m, const ade_sampler_info &s) {
   std::string name = s.name;
   if (name == "Langevin5")
@@ -74,21 +74,15 @@ Workload workloadOf(const ade_model_info &m, const ade_sampler_info &s) {
               return std::pair(x, logq);
             },
             moonsBatch};
-  if (name == "Langevin10")
-    return {[&m](const Tensor &p, const Tensor &x) {
-              return ade_reference::mnistEnergy(m, p, x);
-            },
-            [&m, &s](const Tensor &p, const Tensor &q, const Tensor &noise) {
-              return ade_reference::mnistSampler(m, s, p, q, noise);
-            },
-            [&m](int64_t n) {
-              return torch::rand({n, m.data_size});
-            }};
-  std::fprintf(stderr,
-               "no LibTorch loop for sampler %s (examples/moons.ade or "
-               "examples/mnist_mlp.ade)\n",
-               s.name);
-  std::exit(65);
+  return {[&m](const Tensor &p, const Tensor &x) {
+            return ade_reference::mnistEnergy(m, p, x);
+          },
+          [&m, &s](const Tensor &p, const Tensor &q, const Tensor &noise) {
+            return ade_reference::mnistSampler(m, s, p, q, noise);
+          },
+          [&m](int64_t n) {
+            return torch::rand({n, m.data_size});
+          }};
 }
 
 /// l for leaf tensors p (the model's parameters) and q (the sampler's).
@@ -139,7 +133,18 @@ int main(int argc, char **argv) {
     }
   }
   const ade_library_info &lib = ade_bench::loadLibrary(argv[1]);
-  const ade_sampler_info &s = lib.samplers[0];
+  // The sampler a LibTorch loop exists for (moons.ade's first is another).
+  const ade_sampler_info *found = ade_bench::findSampler(lib, "Langevin5");
+  if (!found)
+    found = ade_bench::findSampler(lib, "Langevin10");
+  if (!found) {
+    std::fprintf(stderr,
+                 "no LibTorch loop for %s (examples/moons.ade or "
+                 "examples/mnist_mlp.ade)\n",
+                 argv[1]);
+    return 65;
+  }
+  const ade_sampler_info &s = *found;
   const ade_model_info &m = lib.models[s.model];
   const Workload w = workloadOf(m, s);
   const int64_t d = m.data_size;

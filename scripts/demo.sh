@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # scripts/demo.sh [EXAMPLE] [DATA] - the main job, from a fresh machine: set
-# up, build, check an example (default: examples/moons_nvp.ade) and show what
+# up, build, check an example (default: examples/moons.ade) and show what
 # the compiler understood, compile it to a shared library, load it from C
 # (examples/c/load_model.c), then train it by ADE on DATA (default: moons)
-# with aderun, with the example's settings file (EXAMPLE with .toml for
-# .ade) when it has one: samples, plots and the MMD metric in
-# build/demo/run. ADE_DEMO_ITERS sets the training iterations (default: the
-# settings file's, 10 000 for moons_nvp, about 3 minutes on 2 cores; 2000
-# without a settings file).
+# with aderun's defaults, or the example's settings file (EXAMPLE with .toml
+# for .ade) when it has one: samples, plots and the MMD metric in
+# build/demo/run. ADE_DEMO_ITERS sets the training iterations (default:
+# the settings file's or aderun's, 10 000: about 1.5 minutes for moons on
+# 2 cores).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-example="${1:-examples/moons_nvp.ade}"
+example="${1:-examples/moons.ade}"
 name="$(basename "$example" .ade)"
 data="${2:-moons}"
 settings="${example%.ade}.toml"
@@ -21,8 +21,6 @@ if [ -f "$settings" ]; then
 fi
 if [ -n "${ADE_DEMO_ITERS:-}" ]; then
   train+=(--iters "$ADE_DEMO_ITERS")
-elif [ ! -f "$settings" ]; then
-  train+=(--iters 2000)
 fi
 
 bash scripts/setup.sh

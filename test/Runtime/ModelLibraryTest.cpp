@@ -796,8 +796,17 @@ TEST(ModelLibraryMetadata, DescribesMoons) {
   EXPECT_EQ(m.params[1].offset, 256);
   EXPECT_EQ(m.params[7].offset, m.params_size - 1);
   EXPECT_NE(std::string(m.doc).find("MLP 2-128-128-128-1"), std::string::npos);
-  ASSERT_EQ(info.num_samplers, 1);
-  const ade_sampler_info &s = info.samplers[0];
+  ASSERT_EQ(info.num_samplers, 2);
+  // The reference code's sampler: z, then a momentum and a uniform draw for
+  // the Metropolis test per step.
+  const ade_sampler_info &reference = info.samplers[0];
+  EXPECT_STREQ(reference.name, "ADE");
+  EXPECT_EQ(reference.params_size, 10 * 5 + 10);
+  EXPECT_EQ(reference.noise_size, 2 + 5 * (2 + 1));
+  ASSERT_EQ(reference.num_draws, 11);
+  EXPECT_STREQ(reference.draws[2].name, "u");
+  EXPECT_EQ(reference.draws[2].noise, ADE_NOISE_UNIFORM);
+  const ade_sampler_info &s = info.samplers[1];
   EXPECT_STREQ(s.name, "Langevin5");
   EXPECT_EQ(s.model, 0);
   EXPECT_EQ(s.num_params, 31);

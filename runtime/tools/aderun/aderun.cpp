@@ -395,6 +395,10 @@ int main(int argc, char **argv) {
       "train", "Train a model and its sampler by ADE; writes a run "
                "directory (config.json, checkpoint.bin, metrics.csv, "
                "samples.csv, samples.png, curves.png, metrics.json)");
+  // A flag given twice takes its last value, so that scripts can append
+  // settings to their own (--lr-decay none ... --lr-decay cosine).
+  trainCmd->option_defaults()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);
   trainCmd->add_option("library", config.library, "The model.so from adec")
       ->required();
   trainCmd->add_option("--config", configFile,
@@ -605,6 +609,13 @@ int main(int argc, char **argv) {
     if (*trainCmd) {
       config = resolveConfig(config, *trainCmd, configFile, resume);
       validateConfig(config);
+      {
+        // The model and sampler the defaults pick, by name in config.json.
+        ModelLibrary library(config.library);
+        const ade_model_info &model = library.model(config.model);
+        config.model = model.name;
+        config.sampler = library.sampler(config.sampler, model).name;
+      }
       std::cout << "aderun train: resolved configuration\n"
                 << configToJson(config) << std::flush;
       TrainOutput output(config.out, quiet);
