@@ -141,8 +141,10 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
               "| workload | iterations | threads | process s/it | loop s/it "
               "| peak MiB | LibTorch loop s/it | speed-up |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    # The LibTorch loop's settings: plain Adam at constant learning rates.
-    plain = ["--no-adam-clip", "--lr-decay", "none", "--ema", "0"]
+    # The LibTorch loop's settings: the full gradients through the sampler,
+    # plain Adam at constant learning rates.
+    plain = ["--estimator", "ade", "--no-adam-clip", "--lr-decay", "none",
+             "--ema", "0"]
     workloads = [
         ("moons (2-d, MLP 128x3, Langevin5)", libraries["examples/moons.ade"],
          ["--sampler", "Langevin5", "--data", "moons", *plain], args.iters_2d,

@@ -6,7 +6,7 @@
 # with aderun's defaults, or the example's settings file (EXAMPLE with .toml
 # for .ade) when it has one: samples, plots and the MMD metric in
 # build/demo/run. ADE_DEMO_ITERS sets the training iterations (default:
-# the settings file's or aderun's, 10 000: about 1.5 minutes for moons on
+# the settings file's or aderun's, 10 000: under a minute for moons on
 # 2 cores).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

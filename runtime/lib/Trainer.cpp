@@ -60,6 +60,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("data", c.data);
   v("estimator", c.estimator);
   v("dequantize", c.dequantize);
+  v("data_noise", c.dataNoise);
   v("iterations", c.iterations);
   v("batch", c.batch);
   v("sampler_steps", c.samplerSteps);
@@ -147,6 +148,8 @@ void validateConfig(const TrainConfig &c) {
     throw Error("learning rates must be positive");
   if (!(c.ema >= 0 && c.ema < 1))
     throw Error("--ema must be in [0, 1) (0: no averaging)");
+  if (!(c.dataNoise >= 0 && std::isfinite(c.dataNoise)))
+    throw Error("--data-noise must be a finite sigma >= 0 (0: no noise)");
   if (c.lrDecay != "none" && c.lrDecay != "linear" && c.lrDecay != "cosine")
     throw Error("unknown learning-rate decay '" + c.lrDecay +
                 "' (one of: none, linear, cosine)");
@@ -199,8 +202,9 @@ constexpr const char *kFashionMnist =
 class DataSource {
 public:
   /// `dimension` 0 takes the data's own.
-  DataSource(const std::string &spec, int64_t dimension, bool dequantize)
-      : spec(spec), dequantize(dequantize) {
+  DataSource(const std::string &spec, int64_t dimension, bool dequantize,
+             double noise = 0)
+      : spec(spec), dequantize(dequantize), noise(noise) {
     if (isDataset(spec)) {
       if (dimension != 0 && dimension != kDatasetDimension)
         throw Error("data set '" + spec +
@@ -248,9 +252,19 @@ public:
     return out;
   }
 
+  /// A training batch: `draw`, then N(0, noise^2) added to every value.
+  std::vector<double> trainingBatch(int64_t n, Rng &rng) const {
+    std::vector<double> out = draw(n, rng);
+    if (noise > 0)
+      for (double &x : out)
+        x += noise * rng.normal();
+    return out;
+  }
+
 private:
   std::string spec;
   bool dequantize;
+  double noise;
   std::unique_ptr<Matrix> file;
 };
 
@@ -608,7 +622,7 @@ public:
   explicit Session(const TrainConfig &c)
       : config(c), library(c.library), model(library.model(c.model)),
         sampler(library.sampler(c.sampler, model)),
-        data(c.data, model.data_size, c.dequantize) {}
+        data(c.data, model.data_size, c.dequantize, c.dataNoise) {}
 
   int64_t dimension() const { return model.data_size; }
   bool isDouble() const { return model.dtype == ADE_F64; }
@@ -1035,7 +1049,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     s.samplerAdam.resize(s.samplerParams.size());
     Rng dataRng(config.seed, DataStream);
     if (config.estimator == "pcd")
-      s.chains = session.data.draw(config.batch, dataRng);
+      s.chains = session.data.trainingBatch(config.batch, dataRng);
     s.data = dataRng.state();
     s.noise = Rng(config.seed, NoiseStream).state();
     s.eval = Rng(config.seed, EvalStream).state();
@@ -1098,7 +1112,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                         std::to_string(s.iteration) + " written to '" +
                         checkpointPath + "'; continue with --resume");
     }
-    std::vector<double> batch = session.data.draw(B, dataRng);
+    std::vector<double> batch = session.data.trainingBatch(B, dataRng);
     std::vector<double> x0 = config.estimator == "pcd" ? s.chains
                              : sampler.takes_initial_state
                                  ? batch
@@ -1171,7 +1185,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
     for (int64_t k = 0; finite && k < samplerSteps; ++k) {
       std::vector<double> xk = sampler.takes_initial_state
-                                   ? session.data.draw(B, dataRng)
+                                   ? session.data.trainingBatch(B, dataRng)
                                    : std::vector<double>();
       // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.

@@ -107,6 +107,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--data", &TrainConfig::data);
   take("--estimator", &TrainConfig::estimator);
   take("--dequantize", &TrainConfig::dequantize);
+  take("--data-noise", &TrainConfig::dataNoise);
   take("--iters", &TrainConfig::iterations);
   take("--batch", &TrainConfig::batch);
   take("--sampler-steps", &TrainConfig::samplerSteps);
@@ -414,6 +415,11 @@ int main(int argc, char **argv) {
   trainCmd->add_flag("--dequantize,!--no-dequantize", config.dequantize,
                      "Image data: pixel levels k/255 become (k + u)/256, "
                      "u ~ U[0, 1)");
+  trainCmd
+      ->add_option("--data-noise", config.dataNoise,
+                   "sigma of Gaussian noise added to every training batch "
+                   "(0: none; evaluations use clean data)")
+      ->capture_default_str();
   trainCmd->add_option("--model", config.model,
                        "The model (default: the library's only model)");
   trainCmd->add_option("--sampler", config.sampler,
