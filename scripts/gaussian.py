@@ -253,13 +253,15 @@ def write_results(args, runs, infos):
     w("")
     w("Command: `%s` (%s)." % (command, datetime.date.today().isoformat()))
     w("%d iterations, batch 100, %d data points per (case, dimension), "
-      "seeds %s; one thread per run; `%s` (the paper's exact objective), "
-      "aderun's defaults otherwise%s. Models and samplers: "
+      "seeds %s; one thread per run; `%s` (the paper's exact objective) "
+      "with `%s` (plain Adam at constant learning rates), aderun's "
+      "defaults otherwise%s. Models and samplers: "
       "`examples/gaussian.ade` (diag: a learned diagonal Gaussian q0) and "
       "`examples/gaussian_full.ade` (full: a learned full-covariance "
       "Gaussian q0), each followed by 3 Langevin steps with learned step "
       "sizes." % (args.iters, args.points, ", ".join(map(str, args.seeds)),
-                  shlex.join(KINETIC), " plus `%s`" % args.train_args
+                  shlex.join(KINETIC), shlex.join(PLAIN),
+                  " plus `%s`" % args.train_args
                   if args.train_args else ""))
     w("")
     w("Errors as mean ± sd over seeds. *MLE*: the maximum-likelihood "

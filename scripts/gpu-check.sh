@@ -79,7 +79,7 @@ run() {
     for threads in 32 64 256; do
       "$stage/ade-gpu-check" "$stage/moons_block$threads.so" \
         --check-batches 1000 --bench-batches 100,1000000 2>&1 |
-        sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin' |
+        sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin\|^| ADE' |
         sed "s/^/| $threads /" || status=1
     done
     # Where the time goes in one kernel (Nsight Compute, when installed).

@@ -88,13 +88,12 @@ ESTIMATORS = {
     # Softplus, not ReLU: score matching needs the energy's Hessian.
     "sm": Column("SM", "sm", "ADE", 0, PLAIN, defines=("SMOOTH=1",)),
     # A 10x smaller model learning rate than the others': at 1e-3 the model
-    # outruns the flow and NF ends 10-1000x above the paper's numbers.
+    # outruns the flow and NF's minima are up to 70x the paper's.
     "nf": Column("NF", "nf", "NF", 1, PLAIN + ["--lr", "1e-4"]),
     "cd": Column("CD-15", "cd", "CD15", 2, PLAIN),
     "ade": Column("ADE", "ade-detached", "ADE", 3, REFERENCE),
     "ade-stable": Column("ADE+", "ade-detached", "ADE", 3, STABLE),
-    # ADE+ with the gradients through the sampler (paper eq. 21): aderun's
-    # defaults.
+    # ADE+ with the gradients through the sampler (paper eq. 21).
     "ade-full": Column("ADE+F", "ade", "ADE", 3, STABLE),
     # ADE+ on training batches with N(0, 0.05^2) noise: maximum likelihood
     # is ill posed on the noiseless line and cos (the energy's ridge

@@ -1364,7 +1364,20 @@ TrainConfig loadRunConfig(const std::string &runDir) {
                 "' is not a run directory (no config.json); "
                 "train one with `aderun train MODEL.so --data NAME --out " +
                 runDir + "`");
-  TrainConfig c = configFromJson(readText(path), path);
+  std::string text = readText(path);
+  // Runs written before these settings existed trained without them;
+  // today's defaults would switch them on when such a run is resumed.
+  json settings = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (settings.is_object()) {
+    for (const auto &[key, value] :
+         {std::pair<const char *, json>{"adam_clip", false},
+          {"lr_decay", "none"},
+          {"ema", 0.0}})
+      if (!settings.contains(key))
+        settings[key] = value;
+    text = settings.dump();
+  }
+  TrainConfig c = configFromJson(text, path);
   c.out = runDir;
   return c;
 }

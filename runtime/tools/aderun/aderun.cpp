@@ -459,7 +459,8 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   trainCmd->add_flag("--adam-clip,!--no-adam-clip", config.adamClip,
                      "Clip gradients to +-(3 sqrt(v) + 0.1) as the "
-                     "reference code does (--no-adam-clip: don't)");
+                     "reference code does (the default; --no-adam-clip: "
+                     "plain Adam)");
   trainCmd
       ->add_option("--lr-decay", config.lrDecay,
                    "Decay of both learning rates over the iterations: none, "
