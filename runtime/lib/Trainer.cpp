@@ -1335,12 +1335,29 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
 // Using a run
 //===----------------------------------------------------------------------===//
 
+namespace {
+bool isRegularFile(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/// A run directory or a checkpoint file in one: the checkpoint file.
+std::string checkpointFileOf(const std::string &path) {
+  return isRegularFile(path) ? path : joinPath(path, "checkpoint.bin");
+}
+
+/// A run directory or a checkpoint file in one: the run directory.
+std::string runDirectoryOf(const std::string &path) {
+  if (!isRegularFile(path))
+    return path;
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash + 1);
+}
+} // namespace
+
 std::vector<double> checkpointModelParameters(const std::string &path,
                                               const ade_model_info &model) {
-  struct stat st;
-  std::string file = path;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    file = joinPath(path, "checkpoint.bin");
+  std::string file = checkpointFileOf(path);
   CheckpointContents c = readCheckpointFile(file);
   std::string name = c.header.value("model", "");
   if (name != model.name)
@@ -1390,11 +1407,12 @@ struct TrainedRun {
   std::unique_ptr<Session> session;
   RunState state;
 
-  explicit TrainedRun(const std::string &runDir)
-      : config(loadRunConfig(runDir)),
+  /// `path`: a run directory, or a checkpoint file in one.
+  explicit TrainedRun(const std::string &path)
+      : config(loadRunConfig(runDirectoryOf(path))),
         session(std::make_unique<Session>(config)),
-        state(averaged(readCheckpoint(joinPath(runDir, "checkpoint.bin"),
-                                      session->model, session->sampler,
+        state(averaged(readCheckpoint(checkpointFileOf(path), session->model,
+                                      session->sampler,
                                       chainsSize(config, session->model)))) {}
 
   std::vector<double> draw(int64_t count, Rng &rng) const {
@@ -1529,7 +1547,7 @@ std::vector<std::string> plotRun(const std::string &runDir) {
                                  "data and samples, iteration " +
                                      std::to_string(run.state.iteration),
                                  "learned density exp f");
-    std::string path = joinPath(runDir, "samples.png");
+    std::string path = joinPath(run.config.out, "samples.png");
     writeSamplesFigure(path, figure);
     written.push_back(path);
   } else if (auto [height, width] = imageShape(session.model); height > 0) {
@@ -1542,7 +1560,7 @@ std::vector<std::string> plotRun(const std::string &runDir) {
         {"samples, iteration " + std::to_string(run.state.iteration),
          int(width), int(height), run.draw(n, rng)}};
     figure.scale = width <= 16 ? 4 : 2;
-    std::string path = joinPath(runDir, "samples.png");
+    std::string path = joinPath(run.config.out, "samples.png");
     writeImageGridFigure(path, figure);
     written.push_back(path);
   }
@@ -1596,7 +1614,7 @@ std::vector<std::string> plotRun(const std::string &runDir) {
     curves.panels.push_back(
         {"reported by the sampler: " + names, "batch mean", false, stats});
   }
-  std::string path = joinPath(runDir, "curves.png");
+  std::string path = joinPath(run.config.out, "curves.png");
   writeCurvesFigure(path, curves);
   written.push_back(path);
   return written;

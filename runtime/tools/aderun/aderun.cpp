@@ -523,7 +523,9 @@ int main(int argc, char **argv) {
   uint64_t seed = 1;
   CLI::App *sampleCmd =
       app.add_subcommand("sample", "Draw samples from a trained run's sampler");
-  sampleCmd->add_option("run", runDir, "The run directory")->required();
+  sampleCmd
+      ->add_option("run", runDir, "The run directory, or a checkpoint in it")
+      ->required();
   sampleCmd->add_option("-n", count, "How many")->capture_default_str();
   sampleCmd
       ->add_option("--out", output,
@@ -539,8 +541,8 @@ int main(int argc, char **argv) {
   std::string evalData;
   int64_t evaluations = 100;
   bool json = false;
-  CLI::Option *evalRun =
-      evalCmd->add_option("run", runDir, "The run directory");
+  CLI::Option *evalRun = evalCmd->add_option(
+      "run", runDir, "The run directory, or a checkpoint in it");
   CLI::Option *evalDataOption =
       evalCmd
           ->add_option("--data", evalData,
