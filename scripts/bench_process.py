@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from runlib import ROOT, fail, tool, training_seconds, write_text
+from runlib import PLAIN_ADAM, ROOT, fail, tool, training_seconds, write_text
 
 EXAMPLES = ["examples/moons.ade", "examples/gaussian.ade",
             "examples/gaussian_full.ade", "examples/generalized_hmc.ade",
@@ -143,8 +143,7 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     # The LibTorch loop's settings: the full gradients through the sampler,
     # plain Adam at constant learning rates.
-    plain = ["--estimator", "ade", "--no-adam-clip", "--lr-decay", "none",
-             "--ema", "0"]
+    plain = ["--estimator", "ade", *PLAIN_ADAM]
     workloads = [
         ("moons (2-d, MLP 128x3, Langevin5)", libraries["examples/moons.ade"],
          ["--sampler", "Langevin5", "--data", "moons", *plain], args.iters_2d,

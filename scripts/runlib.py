@@ -15,6 +15,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAM = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+# aderun train flags for plain Adam at constant learning rates without
+# parameter averages (aderun's defaults clip, decay and average).
+PLAIN_ADAM = ["--no-adam-clip", "--lr-decay", "none", "--ema", "0"]
 
 
 def fail(message, code=2):

@@ -34,9 +34,9 @@ import subprocess
 import sys
 import time
 
-from runlib import (ROOT, add_common_arguments, Interrupted, Run, call, compile_model, execute,
-                    fail, interrupt_on_sigterm, read_json, tool, write_json,
-                    write_text)
+from runlib import (PLAIN_ADAM, ROOT, add_common_arguments, Interrupted, Run, call,
+                    compile_model, execute, fail, interrupt_on_sigterm, read_json,
+                    tool, write_json, write_text)
 
 DATA = ["2spirals", "Banana", "circles", "cos", "Cosine", "Funnel",
         "swissroll", "line", "moons", "Multiring", "pinwheel", "Ring",
@@ -72,9 +72,7 @@ class Column:
 # steps). ADE+ is ADE with both learning rates decayed to 0 (cosine) and
 # evaluations, samples and plots from averages of the parameters: without
 # them the samples of the last iterations swing widely (results/table2.md).
-CONSTANT_LR = ["--lr-decay", "none", "--ema", "0"]
-PLAIN = ["--no-adam-clip"] + CONSTANT_LR
-REFERENCE = ["--adam-clip"] + CONSTANT_LR
+REFERENCE = ["--adam-clip", "--lr-decay", "none", "--ema", "0"]
 DECAY_AND_AVERAGE = ["--lr-decay", "cosine", "--ema", "0.999"]
 STABLE = ["--adam-clip"] + DECAY_AND_AVERAGE
 # The RealNVP columns' settings: the paper's exact objective (the momenta
@@ -86,11 +84,11 @@ EXACT_STABLE = ["--kinetic-weight", "1", "--no-adam-clip", "--lr", "1e-4",
                 "3e-3"]
 ESTIMATORS = {
     # Softplus, not ReLU: score matching needs the energy's Hessian.
-    "sm": Column("SM", "sm", "ADE", 0, PLAIN, defines=("SMOOTH=1",)),
+    "sm": Column("SM", "sm", "ADE", 0, PLAIN_ADAM, defines=("SMOOTH=1",)),
     # A 10x smaller model learning rate than the others': at 1e-3 the model
     # outruns the flow and NF's minima are up to 70x the paper's.
-    "nf": Column("NF", "nf", "NF", 1, PLAIN + ["--lr", "1e-4"]),
-    "cd": Column("CD-15", "cd", "CD15", 2, PLAIN),
+    "nf": Column("NF", "nf", "NF", 1, PLAIN_ADAM + ["--lr", "1e-4"]),
+    "cd": Column("CD-15", "cd", "CD15", 2, PLAIN_ADAM),
     "ade": Column("ADE", "ade-detached", "ADE", 3, REFERENCE),
     "ade-stable": Column("ADE+", "ade-detached", "ADE", 3, STABLE),
     # ADE+ with the gradients through the sampler (paper eq. 21).
