@@ -1336,19 +1336,21 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
 //===----------------------------------------------------------------------===//
 
 namespace {
-bool isRegularFile(const std::string &path) {
+bool isDirectory(const std::string &path) {
   struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /// A run directory or a checkpoint file in one: the checkpoint file.
 std::string checkpointFileOf(const std::string &path) {
-  return isRegularFile(path) ? path : joinPath(path, "checkpoint.bin");
+  return isDirectory(path) ? joinPath(path, "checkpoint.bin") : path;
 }
 
-/// A run directory or a checkpoint file in one: the run directory.
+/// A run directory or a checkpoint file in one: the run directory (a path
+/// that is neither stays as it is, for the errors to name).
 std::string runDirectoryOf(const std::string &path) {
-  if (!isRegularFile(path))
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode))
     return path;
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? "." : path.substr(0, slash + 1);
