@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ade/runtime/AtomicFile.h"
 #include "ade/runtime/DataFiles.h"
 #include "ade/runtime/Datasets.h"
 #include "ade/runtime/Error.h"
@@ -18,11 +19,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <tuple>
 #include <unistd.h>
@@ -668,6 +672,35 @@ protected:
 
   std::string directory;
 };
+
+// A write that fails part-way (here at the file-size limit, as on a full
+// disk) is an error naming the file, and leaves the old file and no
+// temporary file behind: checkpoints and outputs are never half-written.
+TEST_F(DataFiles, FailedAtomicWriteKeepsTheOldFile) {
+  std::string target = write("checkpoint.bin", "old");
+  struct rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = 1000;
+  auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string message;
+  try {
+    ade::writeFileAtomically(target, std::string(5000, 'x'));
+  } catch (const ade::Error &e) {
+    message = e.what();
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_NE(message.find("cannot write '" + target + "': File too large"),
+            std::string::npos)
+      << message;
+  std::ifstream in(target, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "old");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory),
+                          std::filesystem::directory_iterator()),
+            1);
+}
 
 Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed) {
   Rng rng(seed);
