@@ -586,6 +586,20 @@ TEST(Mmd, MatchesNaiveImplementation) {
   }
 }
 
+TEST(Mmd, MatchesWorkedExamples) {
+  // By hand: y = {0, 2} has one squared distance, 4, so 2 sigma^2 = 0.8;
+  // the x pair gives e^-1.25, the y pair e^-5, the cross terms
+  // (1 + e^-5 + 2 e^-1.25) / 4, and MMD^2 = (e^-5 - 1) / 2.
+  double x1[] = {0, 1}, y1[] = {0, 2};
+  EXPECT_NEAR(ade::mmd2Unbiased(x1, 2, y1, 2, 1), (std::exp(-5.0) - 1) / 2,
+              1e-15);
+  // In 2-d: y = {(0,0), (1,1)}, 2 sigma^2 = 0.4; x = {(0,0), (1,0), (0,1)}
+  // gives (2 e^-2.5 + e^-5) / 3 + e^-5 - (1 + e^-5 + 4 e^-2.5) / 3.
+  double x2[] = {0, 0, 1, 0, 0, 1}, y2[] = {0, 0, 1, 1};
+  EXPECT_NEAR(ade::mmd2Unbiased(x2, 3, y2, 2, 2),
+              std::exp(-5.0) - (1 + 2 * std::exp(-2.5)) / 3, 1e-15);
+}
+
 TEST(Mmd, MedianMatchesSortedMedian) {
   Rng rng(22);
   for (int64_t m : {2, 3, 4, 5, 30, 31}) {
