@@ -31,6 +31,8 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
       std::to_string(options.denseLimit) +
       "},"
       "canonicalize,cse,"
+      // A Metropolis step's kept branch: the proposal's values, chosen.
+      "func.func(ade-reuse-branches),canonicalize,cse,"
       "ade-build-kernels{dense-limit=" +
       std::to_string(options.denseLimit) + "},canonicalize,cse";
 }

@@ -60,6 +60,33 @@ def AdeDensity : Pass<"ade-density", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def AdeReuseBranches : Pass<"ade-reuse-branches", "mlir::func::FuncOp"> {
+  let summary = "Computes ops on a Metropolis choice by choosing between "
+                "results already computed";
+  let description = [{
+    A Metropolis step reruns its proposal with each increment kept or
+    zeroed by the test (`std.dynamics.kept_leapfrog`), so that the density
+    pass sees shears; both branches of that rerun are computed already.
+    Walking each block in order, an op whose operands are choices on one
+    scalar condition c (`ade.select` with a rank-0 condition, or results of
+    this rewrite) becomes `select(c, op(accepted...), op(rejected...))`
+    when the branch ops exist earlier in the block or fold (x + 0 = x); a
+    cheap op (not a product, convolution or decomposition) also when only
+    one exists, so that a chain of them reaches the next pair. Nested
+    choices on c collapse. Comparisons on choices stay, their branches
+    recorded. Run canonicalize and cse after it: the rerun's ops die.
+
+    ```mlir
+    %y0 = ade.tanh %x0 : tensor<2xf32>
+    %y1 = ade.tanh %x1 : tensor<2xf32>
+    %x = ade.select %c, %x1, %x0 : tensor<i1>, tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+    %y = ade.tanh %x : tensor<2xf32>
+    // %y becomes
+    %y = ade.select %c, %y1, %y0 : tensor<i1>, tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+    ```
+  }];
+}
+
 def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
   let summary = "Builds the per-particle kernels of the model.so entries";
   let description = [{
