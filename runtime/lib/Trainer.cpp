@@ -190,7 +190,9 @@ enum Stream : uint64_t {
   ReferenceStream = 4,
   // `aderun eval` and the final evaluation: independent of training's.
   FinalEvalStream = 5,
-  FinalReferenceStream = 6
+  FinalReferenceStream = 6,
+  // `aderun eval --data`: independent draws from a large pool.
+  PoolStream = 7
 };
 
 /// Where the Debian package dataset-fashion-mnist puts the training images.
@@ -234,6 +236,7 @@ public:
   }
 
   int64_t dimension() const { return file ? file->cols : kDatasetDimension; }
+  bool generated() const { return !file; }
 
   std::vector<double> draw(int64_t n, Rng &rng) const {
     if (!file)
@@ -1468,11 +1471,27 @@ NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
   int64_t d = source.dimension();
   NoiseFloor floor;
   Rng rng(seed, FinalEvalStream), referenceRng(seed, FinalReferenceStream);
+  // Generators that stratify (evenly spaced angles, equal classes) give a
+  // fresh draw less spread than independent points: a sampler's points
+  // are independent, so it is scored against a random subset of a pool
+  // 50 times as large as well.
+  Rng poolRng(seed, PoolStream);
+  const int64_t poolSize = 50 * count;
   for (int64_t r = 0; r < reps; ++r) {
     std::vector<double> reference = source.draw(count, referenceRng);
     std::vector<double> x = source.draw(count, rng);
     floor.final.push_back(
         mmd2Unbiased(x.data(), count, reference.data(), count, d));
+    if (!source.generated())
+      continue; // a file's rows are drawn independently already
+    std::vector<double> pool = source.draw(poolSize, poolRng);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t j = i + int64_t(poolRng.below(uint64_t(poolSize - i)));
+      std::swap_ranges(pool.begin() + i * d, pool.begin() + (i + 1) * d,
+                       pool.begin() + j * d);
+    }
+    floor.independent.push_back(
+        mmd2Unbiased(pool.data(), count, reference.data(), count, d));
   }
   Rng trainingReferenceRng(seed, ReferenceStream), evalRng(seed, EvalStream);
   std::vector<double> reference = source.draw(count, trainingReferenceRng);
