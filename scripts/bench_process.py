@@ -78,15 +78,17 @@ def torch_loop_seconds(torch_loop, library, threads, iters):
     iterations), after its gradients agree with the compiled entries'."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads))
-    # OpenBLAS, not the reference BLAS Debian's LibTorch may load (as
-    # scripts/bench.sh sets it up).
+    # OpenBLAS, not the reference BLAS Debian's LibTorch may load, with its
+    # AVX-512 kernels where the CPU has them: an inherited
+    # OPENBLAS_CORETYPE=Haswell halves its SGEMM speed (as scripts/bench.sh
+    # sets it up; ../shared/design/performance.md).
     openblas = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
     if os.path.isdir(openblas):
         env["LD_LIBRARY_PATH"] = ":".join(
             p for p in (openblas, env.get("LD_LIBRARY_PATH")) if p)
         with open("/proc/cpuinfo") as f:
             if "avx512f" in f.read():
-                env.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+                env["OPENBLAS_CORETYPE"] = "SkylakeX"
     done = subprocess.run([torch_loop, library, "--threads", str(threads),
                            "--iters", str(iters)],
                           env=env, capture_output=True, text=True)
@@ -131,8 +133,9 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
               "alone (from metrics.csv; its evaluations included). "
               "*LibTorch loop*: the same iterations written with LibTorch "
               "autograd (bench/train_loop_bench.cpp: fresh data, a model step "
-              "through the sampler, 5 sampler steps, Adam; f32, OpenBLAS, the "
-              "same thread count; its gradients first checked against the "
+              "through the sampler, 5 sampler steps, Adam; f32, OpenBLAS with "
+              "OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs, the same thread "
+              "count; its gradients first checked against the "
               "compiled entries), median over blocks of 10 iterations (200 "
               "iterations on moons, 20 in 784-d); each side run %d times, "
               "alternating, medians (peak memory: the largest); "
