@@ -78,9 +78,8 @@ public:
 
   void run() {
     for (Operation &op : llvm::make_early_inc_range(block)) {
-      if (!isMemoryEffectFree(&op) || op.getNumResults() != 1) {
+      if (!isMemoryEffectFree(&op) || op.getNumResults() != 1)
         continue;
-      }
       Value value = op.getResult(0);
       // A rewritten op stays (dead) as the key of what replaced it: the
       // next test's rejected branch looks it up.
@@ -97,8 +96,7 @@ private:
   /// be recorded as a choice: a select of the program, or a comparison on
   /// choices, which no select can hold).
   Value rewrite(Operation *op) {
-    if (op->getNumResults() != 1 || op->getNumRegions() ||
-        !isMemoryEffectFree(op) || !isa<AdeDialect>(op->getDialect()))
+    if (op->getNumRegions() || !isa<AdeDialect>(op->getDialect()))
       return {};
     // Operands may be choices on several tests (consecutive Metropolis
     // steps): each is tried, the others' choices taken as they are.
