@@ -1473,10 +1473,10 @@ NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
   Rng rng(seed, FinalEvalStream), referenceRng(seed, FinalReferenceStream);
   // Generators that stratify (evenly spaced angles, equal classes) give a
   // fresh draw less spread than independent points: a sampler's points
-  // are independent, so it is scored against a random subset of a pool
-  // 50 times as large as well.
+  // are independent, so it is scored against a random subset of a larger
+  // pool as well.
   Rng poolRng(seed, PoolStream);
-  const int64_t poolSize = 50 * count;
+  const int64_t poolSize = kIndependentPoolFactor * count;
   for (int64_t r = 0; r < reps; ++r) {
     std::vector<double> reference = source.draw(count, referenceRng);
     std::vector<double> x = source.draw(count, rng);

@@ -185,6 +185,7 @@ void evaluate(const std::string &runDir, const std::string &data, int64_t count,
     trainingEvaluations = floor.evaluations;
   }
   auto [m, sd] = meanAndSd(mmd);
+  auto [im, isd] = meanAndSd(independent);
   double minimum = trainingEvaluations.empty()
                        ? std::nan("")
                        : *std::min_element(trainingEvaluations.begin(),
@@ -195,7 +196,6 @@ void evaluate(const std::string &runDir, const std::string &data, int64_t count,
       out["data"] = data;
       out["mmd2_evaluations"] = trainingEvaluations;
       if (!independent.empty()) {
-        auto [im, isd] = meanAndSd(independent);
         out["mmd2_independent"] = im;
         out["mmd2_independent_sd"] = isd;
         out["mmd2_independent_reps"] = independent;
@@ -210,12 +210,11 @@ void evaluate(const std::string &runDir, const std::string &data, int64_t count,
               data.empty() ? "" : "noise floor: ", m * 1e3, sd * 1e3,
               static_cast<long long>(reps), static_cast<long long>(count),
               data.empty() ? "samples" : "fresh data points");
-  if (!independent.empty()) {
-    auto [im, isd] = meanAndSd(independent);
+  if (!independent.empty())
     std::printf("independent points (a random subset of %lld): MMD^2 x 1e3 = "
                 "%.3f +- %.3f\n",
-                static_cast<long long>(50 * count), im * 1e3, isd * 1e3);
-  }
+                static_cast<long long>(kIndependentPoolFactor * count),
+                im * 1e3, isd * 1e3);
   if (!trainingEvaluations.empty())
     std::printf("minimum over %lld evaluations against one reference set "
                 "(biased low): %.3f\n",

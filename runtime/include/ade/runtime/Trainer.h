@@ -140,6 +140,8 @@ std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
 struct NoiseFloor {
   std::vector<double> final, independent, evaluations;
 };
+/// The pool of NoiseFloor::independent, in multiples of `count`.
+constexpr int64_t kIndependentPoolFactor = 50;
 NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
                         int64_t evaluations, uint64_t seed);
 
