@@ -56,6 +56,9 @@ echo
 echo "== aderun eval build/demo/run --reps 10 --seed 2 (MMD^2 against fresh data, paper Table 2's metric)"
 build/bin/aderun eval build/demo/run --reps 10 --seed 2
 echo
+echo "== aderun eval --data $data --reps 10 --evaluations 0 (what exact samples would score)"
+build/bin/aderun eval --data "$data" --reps 10 --evaluations 0
+echo
 echo "Look at build/demo/run/samples.png (samples over data, learned density)"
 echo "and build/demo/run/curves.png (training curves); samples are in"
 echo "build/demo/run/samples.csv."
