@@ -3,8 +3,8 @@
 and our columns ADE+ (--estimators ade-stable: ADE with settings that keep
 it stable; aderun's defaults), ADE+F (ade-full: ADE+ with the full
 gradients through the sampler), ADE+N (ade-noise: ADE+ on data with a
-little noise), ADE+NP (ade-np: ADE+N with a small energy penalty), ADE-NVP (ade-nvp: a RealNVP sampler under the exact objective)
-and ADE-NVPL (ade-nvpl: the RealNVP flow then 5 Langevin steps); see
+little noise), ADE+NP (ade-np: ADE+N with a small energy penalty),
+ADE-NVP (ade-nvp: a RealNVP sampler under the exact objective) and ADE-NVPL (ade-nvpl: the RealNVP flow then 5 Langevin steps); see
 ESTIMATORS.
 
 Every run is `aderun train` of examples/table2/table2.ade, one thread each,
@@ -405,17 +405,14 @@ def write_results(args, runs, floors, wall):
             continue
         label = ESTIMATORS[ade].label
         have = [d for d in args.data if final[(d, ade)] is not None]
-        near = [d for d in have if final[(d, ade)] - floor_mean[d] <= 0.5e-3]
-        w("- %s's final value at most 0.5 above the noise floor: %d of %d "
-          "(target: all 14)%s." % (label, len(near), len(have), (
-              "; not on " + ", ".join(d for d in have if d not in near))
-              if len(near) < len(have) else ""))
-        near = [d for d in have
-                if final[(d, ade)] - independent_mean[d] <= 0.5e-3]
-        w("- %s's final value at most 0.5 above the independent floor: %d "
-          "of %d%s." % (label, len(near), len(have), (
-              "; not on " + ", ".join(d for d in have if d not in near))
-              if len(near) < len(have) else ""))
+        for name, means, target in (
+                ("noise floor", floor_mean, " (target: all 14)"),
+                ("independent floor", independent_mean, "")):
+            near = [d for d in have if final[(d, ade)] - means[d] <= 0.5e-3]
+            w("- %s's final value at most 0.5 above the %s: %d of %d%s%s." % (
+                label, name, len(near), len(have), target, (
+                    "; not on " + ", ".join(d for d in have if d not in near))
+                if len(near) < len(have) else ""))
         below = [d for d in have if minimum[(d, ade)] is not None and
                  minimum[(d, ade)] * 1e3 <= PAPER[d][3]]
         w("- %s's minimum over evaluations at or below the paper's ADE: "
