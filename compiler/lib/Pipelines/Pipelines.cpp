@@ -18,12 +18,14 @@ using namespace mlir;
 
 std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
   return
-      // Per-particle functions, fully inlined; derivatives expanded; the
-      // per-particle kernels of every entry.
+      // Per-particle functions, inlined but for large log-densities (called
+      // by every step of a sampler: one copy of their code, and of their
+      // gradient's); derivatives expanded; the per-particle kernels of
+      // every entry.
       // Inlining without simplification: the density pass must see
       // updates whose results are unused (the last momentum of a leapfrog
       // step stays in the sampler's joint).
-      "inline{default-pipeline=},"
+      "ade-outline-densities,inline{default-pipeline=},"
       "ade-autodiff{dense-limit=" +
       std::to_string(options.denseLimit) +
       "},"
@@ -34,7 +36,10 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
       // A Metropolis step's kept branch: the proposal's values, chosen.
       "func.func(ade-reuse-branches),canonicalize,cse,"
       "ade-build-kernels{dense-limit=" +
-      std::to_string(options.denseLimit) + "},canonicalize,cse";
+      std::to_string(options.denseLimit) +
+      "},canonicalize,cse,"
+      // Sweeps inlined where they are a few ops are left uncalled.
+      "symbol-dce";
 }
 
 std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
@@ -95,7 +100,9 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {
     target += " l=" + options.libdevice;
   return
       // One particle per thread: tile functions of one particle on
-      // memrefs of any layout, so kernels view rows of the batch in place.
+      // memrefs of any layout, so kernels view rows of the batch in place;
+      // each kernel's whole body inline.
+      "ade-inline-calls,canonicalize,cse,"
       "convert-ade-to-linalg{tile-size=1},"
       // Transposed weights read in place: fused into their products before
       // CSE gives them several users (a private copy per thread is 64 KiB).

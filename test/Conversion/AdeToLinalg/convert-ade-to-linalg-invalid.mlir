@@ -40,7 +40,7 @@ func.func @g(%x: tensor<2xf32>) -> tensor<f32> {
   return %s : tensor<f32>
 }
 func.func @f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "C", owners = ["C"]}} {
-  // expected-error @+1 {{internal: calls must be inlined before batching}}
+  // expected-error @+1 {{internal: func.call must be inlined before batching}}
   %s = func.call @g(%x) : (tensor<2xf32>) -> tensor<f32>
   return %s : tensor<f32>
 }

@@ -100,3 +100,38 @@ func.func @f(%x: tensor<16xf32>) -> tensor<f32> attributes {ade.kernel = {kind =
 // reading the matrix in place through a transposed map (no copy).
 // CHECK-NOT: linalg.transpose
 // CHECK: linalg.matmul indexing_maps = [#[[$WT]], #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<8x2xf32>, tensor<8x4xf32>)
+
+// -----
+
+// A call becomes a call of the callee's tile function on the whole tile,
+// with the parameter buffers of the owners it reads; a parameter gradient
+// it returns is summed over the tile already and adds to the kernel's.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+ade.parameter @"S/k" : tensor<2xf32> of "S" at 0
+func.func private @M.f.backward(%x: tensor<2xf32>, %ct: tensor<f32>) -> (tensor<2xf32>, tensor<2xf32> {ade.param_grad = @"M/c"}) {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %b = ade.broadcast %ct : tensor<f32> -> tensor<2xf32>
+  %dx = ade.mul %b, %c : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %dc = ade.mul %b, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %dx, %dc : tensor<2xf32>, tensor<2xf32>
+}
+func.func @S.sample_vjp(%x: tensor<2xf32>, %ct: tensor<f32> {ade.cotangent}) -> (tensor<2xf32>, tensor<2xf32> {ade.param_grad = @"M/c"}, tensor<2xf32> {ade.param_grad = @"S/k"}) attributes {ade.kernel = {grads, kind = "sample_vjp", owner = "S", owners = ["M", "S"]}} {
+  %r:2 = ade.call @M.f.backward(%x, %ct) : (tensor<2xf32>, tensor<f32>) -> (tensor<2xf32>, tensor<2xf32>)
+  %b = ade.broadcast %ct : tensor<f32> -> tensor<2xf32>
+  %d = ade.mul %b, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %dc = ade.add %d, %r#1 : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %k = ade.param @"S/k" : tensor<2xf32>
+  %dk = ade.mul %b, %k : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %r#0, %dc, %dk : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+}
+// CHECK-LABEL: func.func @S.sample_vjp.tile(
+// CHECK-SAME: %[[PM:arg[0-9]+]]: tensor<2xf32>, %[[PS:arg[0-9]+]]: tensor<2xf32>, %[[X:arg[0-9]+]]: tensor<2x4xf32>, %[[CT:arg[0-9]+]]: tensor<4xf32>)
+// CHECK: %[[R:.*]]:2 = call @M.f.backward.tile(%[[PM]], %[[X]], %[[CT]]) : (tensor<2xf32>, tensor<2x4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2xf32>)
+// The kernel's own part is summed over the tile, then the call's added.
+// CHECK: %[[OWN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} ins(%[[OWN]], %[[R]]#1 : tensor<2xf32>, tensor<2xf32>)
+// CHECK-LABEL: func.func private @M.f.backward.tile(
+// CHECK-SAME: %[[P:arg[0-9]+]]: tensor<2xf32>, %{{.*}}: tensor<2x4xf32>, %{{.*}}: tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2xf32>)
+// CHECK-SAME: ade.tile_callee = {owners = ["M"], size = 4 : i64}
+// CHECK: tensor.extract_slice %[[P]][0] [2] [1]
+// CHECK: iterator_types = ["parallel", "reduction"]

@@ -858,3 +858,37 @@ func.func @grad_noisy(%x: tensor<2xf32>) -> tensor<2xf32> {
   %g = ade.derivative grad @noisy(%x) : (tensor<2xf32>) -> tensor<2xf32>
   return %g : tensor<2xf32>
 }
+
+// -----
+
+// The gradient of a function kept outlined is a call of its value and
+// gradient, built once; a call of the function at the same point takes
+// the value from there.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.outline} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %xx = ade.mul %x, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %cxx = ade.mul %c, %xx : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %cxx axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @outlined(%x: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>, tensor<2xf32>) {
+  %f = ade.call @M.f(%x) : (tensor<2xf32>) -> tensor<f32>
+  %g = ade.derivative grad @M.f(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  %h = ade.derivative grad @M.f(%g) : (tensor<2xf32>) -> tensor<2xf32>
+  return %f, %g, %h : tensor<f32>, tensor<2xf32>, tensor<2xf32>
+}
+// CHECK-LABEL: func.func private @M.f.value_and_grad(
+// CHECK-SAME: %[[X:.*]]: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attributes {ade.gradient_of = @M.f}
+// CHECK: %[[C:.*]] = ade.param @"M/c"
+// CHECK: %[[XX:.*]] = ade.mul %[[X]], %[[X]]
+// CHECK: %[[CXX:.*]] = ade.mul %[[C]], %[[XX]]
+// CHECK: %[[S:.*]] = ade.reduce sum %[[CXX]]
+// CHECK: %[[CX:.*]] = ade.mul %[[C]], %[[X]]
+// CHECK: %[[G:.*]] = ade.add %[[CX]], %[[CX]]
+// CHECK: return %[[S]], %[[G]]
+// CHECK-LABEL: func.func @outlined(
+// CHECK-SAME: %[[Y:.*]]: tensor<2xf32>)
+// CHECK-NEXT: %[[VG:.*]]:2 = ade.call @M.f.value_and_grad(%[[Y]])
+// CHECK-NEXT: %[[VG2:.*]]:2 = ade.call @M.f.value_and_grad(%[[VG]]#1)
+// CHECK-NEXT: return %[[VG]]#0, %[[VG]]#1, %[[VG2]]#1

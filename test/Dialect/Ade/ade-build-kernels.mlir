@@ -215,3 +215,62 @@ func.func @R.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample =
   %x = arith.constant dense<0.0> : tensor<2xf32>
   return %x : tensor<2xf32>
 }
+
+// -----
+
+// Reverse mode through a call of an outlined function: a forward call that
+// also returns what the sweep reads, and a backward call that takes it and
+// returns the cotangents of x and of the parameter the callee reads (the
+// caller gets a read of it to collect them). The primal call merges into
+// the forward one. A sweep of a few ops is inlined instead (here the one
+// for the parameter alone: c_f * tanh(tanh(x))).
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M", ade.outline} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %t = ade.tanh %x : tensor<2xf32>
+  %tt = ade.tanh %t : tensor<2xf32>
+  %ct = ade.mul %c, %tt : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %ct axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @U.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "U"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %f = ade.call @M.f(%noise) : (tensor<2xf32>) -> tensor<f32>
+  %x = ade.mul %noise, %f : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  return %x, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func private @M.f.forward_1_1_params(
+// CHECK-SAME: %[[X:.*]]: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>, tensor<2xf32>) attributes {ade.forward_of = @M.f}
+// CHECK: %[[T:.*]] = ade.tanh %[[X]]
+// CHECK: %[[TT:.*]] = ade.tanh %[[T]]
+// CHECK: return %{{.*}}, %[[T]], %[[TT]]
+// CHECK-LABEL: func.func private @M.f.backward_1_1_params(
+// CHECK-SAME: %{{.*}}: tensor<2xf32>, %[[CT:.*]]: tensor<f32>, %[[RT:.*]]: tensor<2xf32>, %[[RTT:.*]]: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32> {ade.param_grad = @"M/c"})
+// CHECK-NOT: ade.tanh
+// CHECK: %[[B:.*]] = ade.broadcast
+// CHECK: %[[DC:.*]] = ade.mul %[[B]], %[[RTT]]
+// CHECK: return %{{.*}}, %[[DC]]
+// The model's kernels call f too; energy_vjp's sweep, three ops, inline.
+// CHECK-LABEL: func.func @M.energy(
+// CHECK: ade.call @M.f(
+// CHECK-LABEL: func.func @M.grad_energy(
+// CHECK: ade.call @M.f.value_and_grad(
+// CHECK-LABEL: func.func @M.energy_vjp(
+// CHECK-SAME: %[[EX:[a-z0-9]+]]: tensor<2xf32>, %[[EW:[a-z0-9]+]]: tensor<f32> {ade.cotangent})
+// CHECK: %[[EF:.*]]:2 = ade.call @M.f.forward_1_0_params(%[[EX]])
+// CHECK: %[[EB:.*]] = ade.broadcast
+// CHECK: %[[ED:.*]] = ade.mul %[[EB]], %[[EF]]#1
+// CHECK: return %[[ED]]
+// In sample_vjp the primal call at the noise merges into its forward call;
+// f at the sample is differentiated in x as well.
+// CHECK-LABEL: func.func @U.sample_vjp(
+// CHECK-SAME: %[[NOISE:[a-z0-9]+]]: tensor<2xf32>
+// CHECK-SAME: tensor<2xf32> {ade.param_grad = @"M/c"}
+// CHECK-NOT: ade.call @M.f(
+// CHECK: %[[FWD:.*]]:2 = ade.call @M.f.forward_1_0_params(%[[NOISE]])
+// CHECK: %[[SX:.*]] = ade.mul %[[NOISE]], %[[FWD]]#0
+// CHECK: %[[FX:.*]]:3 = ade.call @M.f.forward_1_1_params(%[[SX]])
+// CHECK: %[[BX:.*]]:2 = ade.call @M.f.backward_1_1_params(%[[SX]], %{{.*}}, %[[FX]]#1, %[[FX]]#2)
+// CHECK: %[[DN:.*]] = ade.mul %{{.*}}, %[[FWD]]#1
+// CHECK: %[[DC:.*]] = ade.add %[[BX]]#1, %[[DN]]
+// CHECK: return %[[SX]], %{{.*}}, %{{.*}}, %[[FX]]#0, %[[DC]]

@@ -233,3 +233,23 @@ func.func @f(%a: tensor<3xf32>) {
   %0 = ade.inverse %a : tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<2xf32>) {
+  // expected-error @+1 {{'nowhere' does not name a function}}
+  %0 = ade.call @nowhere(%a) : (tensor<2xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func private @g(%a: tensor<2xf32>) -> tensor<f32> {
+  %0 = ade.reduce sum %a axis -1 : tensor<2xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+func.func @f(%a: tensor<2xf32>) {
+  // expected-error @+1 {{operand or result types differ from the callee's '(tensor<2xf32>) -> tensor<f32>'}}
+  %0 = ade.call @g(%a) : (tensor<2xf32>) -> tensor<2xf32>
+  return
+}

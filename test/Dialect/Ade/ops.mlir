@@ -70,6 +70,8 @@ func.func @f(%x: tensor<2xf32>, %m: tensor<2x3xf32>, %c: tensor<2xi1>,
   // CHECK: ade.derivative grad @energy(%{{.*}}) : (tensor<2xf32>) -> tensor<2xf32>
   %gr = ade.derivative grad @energy(%x) : (tensor<2xf32>) -> tensor<2xf32>
   %tv = ade.derivative hessian_trace @energy(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> tensor<f32>
+  // CHECK: ade.call @energy(%{{.*}}) : (tensor<2xf32>) -> tensor<f32>
+  %ec = ade.call @energy(%gr) : (tensor<2xf32>) -> tensor<f32>
   %e = func.call @energy(%gr) : (tensor<2xf32>) -> tensor<f32>
   return %e : tensor<f32>
 }

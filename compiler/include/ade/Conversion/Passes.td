@@ -32,6 +32,12 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
     %h = linalg.matmul ins(%w, %x : tensor<3x2xf32>, tensor<2x32xf32>) ...
     %r = linalg.generic {iterator_types = ["parallel", "parallel"]} ...
     ```
+    An `ade.call` becomes a call of the callee's tile function
+    `@g.tile(params of the owners g reads, inputs [S.., T]) -> (outputs
+    [R.., T], parameter-gradient sums)` (`ade.tile_callee = {owners,
+    size}`), built once per callee; the sums it returns add into the
+    kernel's own.
+
     Afterwards the module holds only the tile functions (the per-particle
     functions and parameter declarations are erased). Draws and derivatives
     are not lowered yet: they are reported as errors at their `.ade`

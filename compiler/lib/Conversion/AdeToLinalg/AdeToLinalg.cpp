@@ -10,6 +10,7 @@
 
 #include "ade/Conversion/Passes.h"
 #include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/Calls.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
@@ -36,11 +38,16 @@ using namespace ade;
 namespace {
 
 /// A converted value: `value` has the per-particle shape, with the batch
-/// dimension T appended when `batched`.
+/// dimension T appended when `batched`; `summed` when it is already the sum
+/// over the tile's particles (a parameter gradient returned by a call).
 struct BValue {
   Value value;
   bool batched = false;
+  bool summed = false;
 };
+
+/// The tile function of a called per-particle function, built on first use.
+using CalleeTiles = function_ref<FailureOr<func::FuncOp>(func::FuncOp)>;
 
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
@@ -55,8 +62,9 @@ Value scalarOp(OpBuilder &b, Location loc, ValueRange operands) {
 class TileBuilder {
 public:
   TileBuilder(OpBuilder &b, int64_t tile, llvm::StringMap<Value> params,
-              SymbolTableCollection &symbols)
-      : b(b), tile(tile), params(std::move(params)), symbols(symbols) {}
+              SymbolTableCollection &symbols, CalleeTiles calleeTiles)
+      : b(b), tile(tile), params(std::move(params)), symbols(symbols),
+        calleeTiles(calleeTiles) {}
 
   /// Converts the body of kernel `source` (one block, calls inlined) into
   /// the current insertion block, the source's arguments being `args`.
@@ -146,6 +154,8 @@ private:
         return failure();
     }
     BValue bv = map.at(v);
+    if (bv.summed)
+      return bv.value;
     // Gradients are linear in the batched cotangent inputs: one that does
     // not depend on the particle is zero (a parameter read but inactive).
     if (!bv.batched)
@@ -336,6 +346,12 @@ private:
   //===--------------------------------------------------------------------===//
 
   LogicalResult convert(Operation *op) {
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return map.at(v).summed; }))
+      return op->emitError("internal: a call's parameter gradient is used "
+                           "other than summed into a kernel's gradient");
+    if (auto call = dyn_cast<CallOp>(op))
+      return convertCall(call);
     Location loc = op->getLoc();
     Type elem =
         op->getNumResults() ? elementOf(op->getResult(0)) : Type();
@@ -574,6 +590,44 @@ private:
     return success();
   }
 
+  /// A call of the callee's tile function on the whole tile: the owners'
+  /// parameter buffers it reads, then the batched arguments.
+  LogicalResult convertCall(CallOp call) {
+    Location loc = call.getLoc();
+    auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    FailureOr<func::FuncOp> tileFn = calleeTiles(callee);
+    if (failed(tileFn))
+      return failure();
+    SmallVector<Value> operands;
+    for (Attribute owner :
+         (*tileFn)
+             ->getAttrOfType<DictionaryAttr>("ade.tile_callee")
+             .getAs<ArrayAttr>("owners")) {
+      Value buffer = params.lookup(cast<StringAttr>(owner).getValue());
+      if (!buffer)
+        return call.emitError("internal: the caller has no parameters of '")
+               << cast<StringAttr>(owner).getValue() << "'";
+      operands.push_back(buffer);
+    }
+    for (Value arg : call.getArgs())
+      operands.push_back(toBatched(loc, map.at(arg)));
+    auto tiled = func::CallOp::create(b, loc, *tileFn, operands);
+    for (auto [i, result] : llvm::enumerate(call.getOutputs())) {
+      Value v = tiled.getResult(i);
+      if (!callee.getResultAttr(i, "ade.param_grad")) {
+        map[result] = BValue{v, true};
+        continue;
+      }
+      ArrayRef<int64_t> shape = shapeOf(result);
+      int64_t n = cast<RankedTensorType>(result.getType()).getNumElements();
+      map[result] =
+          BValue{reshapeFeatures(loc, v, {n}, shape, false, elementOf(result)),
+                 false, true};
+    }
+    return success();
+  }
+
   void unsupported(Operation *op) {
     if (isa<DrawOp>(op))
       op->emitError("random draws are not supported by the CPU backend yet "
@@ -583,7 +637,7 @@ private:
                     "(automatic differentiation comes with the next compiler "
                     "milestone)");
     else if (isa<func::CallOp>(op))
-      op->emitError("internal: calls must be inlined before batching");
+      op->emitError("internal: func.call must be inlined before batching");
     else
       op->emitError("'") << op->getName()
                          << "' is not supported by the CPU backend";
@@ -1522,6 +1576,7 @@ private:
   int64_t tile;
   llvm::StringMap<Value> params;
   SymbolTableCollection &symbols;
+  CalleeTiles calleeTiles;
   DenseMap<Value, BValue> map;
   llvm::SmallPtrSet<Operation *, 16> deferred;
 };
@@ -1545,8 +1600,90 @@ struct ConvertAdeToLinalgPass
     // functions and the parameter declarations.
     for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
       if (isa<ParameterOp>(op) ||
-          (isa<func::FuncOp>(op) && !op.hasAttr("ade.tile")))
+          (isa<func::FuncOp>(op) && !op.hasAttr("ade.tile") &&
+           !op.hasAttr("ade.tile_callee")))
         op.erase();
+  }
+
+  llvm::StringMap<func::FuncOp> calleeTiles;
+
+  /// The tile function of a called function:
+  ///   @<callee>.tile(params of the owners it reads, inputs [S.., T])
+  ///       -> (outputs [R.., T], parameter-gradient sums, flat)
+  FailureOr<func::FuncOp> calleeTile(ModuleOp module, func::FuncOp callee,
+                                     SymbolTableCollection &symbols) {
+    if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
+      return failure();
+    if (func::FuncOp done = calleeTiles.lookup(callee.getSymName()))
+      return done;
+    llvm::StringMap<int64_t> sizes;
+    llvm::StringMap<Type> elems;
+    for (auto p : module.getOps<ParameterOp>()) {
+      auto t = cast<RankedTensorType>(p.getType());
+      sizes[p.getOwner()] += t.getNumElements();
+      elems[p.getOwner()] = t.getElementType();
+    }
+    llvm::SetVector<StringRef> ownerSet;
+    for (StringAttr name : ade::paramsRead(callee))
+      if (auto decl = symbols.lookupNearestSymbolFrom<ParameterOp>(
+              callee, FlatSymbolRefAttr::get(name)))
+        ownerSet.insert(decl.getOwner());
+    SmallVector<StringRef> owners(ownerSet.begin(), ownerSet.end());
+    llvm::sort(owners);
+
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToEnd(module.getBody());
+    auto batchedType = [&](Type t) {
+      auto rt = cast<RankedTensorType>(t);
+      SmallVector<int64_t> shape(rt.getShape());
+      shape.push_back(tileSize);
+      Type elem = rt.getElementType();
+      if (elem.isInteger(1))
+        elem = b.getI8Type();
+      return RankedTensorType::get(shape, elem);
+    };
+    SmallVector<Type> inputs, results;
+    SmallVector<Attribute> ownerAttrs;
+    for (StringRef o : owners) {
+      inputs.push_back(
+          RankedTensorType::get({sizes.lookup(o)}, elems.lookup(o)));
+      ownerAttrs.push_back(b.getStringAttr(o));
+    }
+    for (Type t : callee.getArgumentTypes())
+      inputs.push_back(batchedType(t));
+    for (auto [i, t] : llvm::enumerate(callee.getResultTypes())) {
+      auto rt = cast<RankedTensorType>(t);
+      if (callee.getResultAttr(i, "ade.param_grad"))
+        results.push_back(
+            RankedTensorType::get({rt.getNumElements()}, rt.getElementType()));
+      else
+        results.push_back(batchedType(t));
+    }
+    auto tileFn = func::FuncOp::create(b, callee.getLoc(),
+                                       (callee.getSymName() + ".tile").str(),
+                                       b.getFunctionType(inputs, results));
+    tileFn.setPrivate();
+    tileFn->setAttr(
+        "ade.tile_callee",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+             b.getNamedAttr("owners", b.getArrayAttr(ownerAttrs))}));
+    calleeTiles[callee.getSymName()] = tileFn;
+    Block *entry = tileFn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    llvm::StringMap<Value> params;
+    for (auto [i, o] : llvm::enumerate(owners))
+      params[o] = entry->getArgument(i);
+    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
+    TileBuilder builder(b, tileSize, params, symbols, tiles);
+    SmallVector<BValue> args;
+    for (unsigned i = 0; i < callee.getNumArguments(); ++i)
+      args.push_back({entry->getArgument(owners.size() + i), true});
+    FailureOr<SmallVector<Value>> converted = builder.run(callee, args);
+    if (failed(converted))
+      return failure();
+    func::ReturnOp::create(b, callee.getLoc(), *converted);
+    return tileFn;
   }
 
   /// Checks the kernel convention (see ade-build-kernels).
@@ -1667,7 +1804,8 @@ struct ConvertAdeToLinalgPass
     llvm::StringMap<Value> params;
     for (auto [i, o] : llvm::enumerate(owners))
       params[cast<StringAttr>(o).getValue()] = entry->getArgument(i);
-    TileBuilder builder(b, tileSize, params, symbols);
+    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
+    TileBuilder builder(b, tileSize, params, symbols, tiles);
     SmallVector<BValue> args;
     for (unsigned i = 0; i < f.getNumArguments(); ++i)
       args.push_back({entry->getArgument(owners.size() + i), true});

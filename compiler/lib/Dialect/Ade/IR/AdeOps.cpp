@@ -553,5 +553,18 @@ DerivativeOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn =
+      symbolTable.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' does not name a function";
+  FunctionType type = fn.getFunctionType();
+  if (!llvm::equal(type.getInputs(), getArgs().getTypes()) ||
+      !llvm::equal(type.getResults(), getOutputs().getTypes()))
+    return emitOpError("operand or result types differ from the callee's ")
+           << type;
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ade/Dialect/Ade/IR/AdeOps.cpp.inc"

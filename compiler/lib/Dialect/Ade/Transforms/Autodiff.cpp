@@ -4,12 +4,16 @@
 // point followed by reverse sweeps (ReverseMode.h). Functions are expanded
 // callee-first, so the body copied for g already has its own derivatives
 // expanded: differentiating it again gives second and third derivatives.
+// The gradient of a function kept outlined (`ade.outline`) is a call of
+// its value-and-gradient function instead, which also serves the calls of
+// the function itself at the same point.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
 #include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/Calls.h"
 #include "ade/Dialect/Ade/Utils/ReverseMode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -37,6 +41,32 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
     for (auto f : llvm::to_vector(getOperation().getOps<func::FuncOp>()))
       if (failed(expand(f)))
         return signalPassFailure();
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      shareValues(f);
+  }
+
+  /// A call of an outlined function at a point where its value and
+  /// gradient are computed takes the value from there.
+  void shareValues(func::FuncOp f) {
+    llvm::DenseMap<std::pair<Attribute, Value>, ade::CallOp> valueAndGrad;
+    f.walk([&](ade::CallOp call) {
+      func::FuncOp callee = getCallee(call);
+      if (auto of = callee->getAttrOfType<FlatSymbolRefAttr>("ade.gradient_of"))
+        valueAndGrad.try_emplace({of, call.getArgs()[0]}, call);
+    });
+    SmallVector<ade::CallOp> calls;
+    f.walk([&](ade::CallOp call) { calls.push_back(call); });
+    for (ade::CallOp call : calls) {
+      if (call.getNumOperands() != 1)
+        continue;
+      auto it = valueAndGrad.find({call.getCalleeAttr(), call.getArgs()[0]});
+      if (it == valueAndGrad.end() ||
+          it->second->getBlock() != call->getBlock())
+        continue;
+      if (call->isBeforeInBlock(it->second))
+        it->second->moveBefore(call);
+      call.getResult(0).replaceAllUsesWith(it->second.getResult(0));
+    }
   }
 
   enum class State { InProgress, Done };
@@ -74,13 +104,20 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
              << "' must be inlined before it is differentiated";
     OpBuilder b(d);
     Location loc = d.getLoc();
-    IRMapping map;
-    map.map(body.getArgument(0), d.getArgs()[0]);
-    SmallVector<Operation *> forward;
-    for (Operation &op : body.without_terminator())
-      forward.push_back(b.clone(op, map));
     Value x = d.getArgs()[0];
-    Value y = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+    if (d.getKind() == DerivativeKind::grad && callee->hasAttr("ade.outline")) {
+      FailureOr<func::FuncOp> vg = getOrCreateValueAndGrad(callee);
+      if (failed(vg))
+        return failure();
+      auto call =
+          ade::CallOp::create(b, loc, vg->getResultTypes(),
+                              FlatSymbolRefAttr::get(vg->getSymNameAttr()), x);
+      d.replaceAllUsesWith(call.getResult(1));
+      d.erase();
+      return success();
+    }
+    SmallVector<Operation *> forward;
+    Value y = cloneInlined(b, callee, x, &forward)[0];
     RankedTensorType yType = typeOf(y);
 
     FailureOr<Value> result = failure();

@@ -13,6 +13,7 @@
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
 #include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/Calls.h"
 #include "ade/Dialect/Ade/Utils/ReverseMode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -61,6 +62,7 @@ struct AdeBuildKernelsPass
       if (sample->hasAttr("ade.sample") &&
           failed(buildSamplerKernels(module, sample)))
         return signalPassFailure();
+    ade::mergeForwardCalls(module);
   }
 
   /// sample(noise, [x0]) -> (x, [v], log q, kinetic) as derived by
@@ -152,14 +154,8 @@ struct AdeBuildKernelsPass
       ops.push_back(vb.clone(op, map));
     Operation *results = body.getTerminator();
     unsigned numOutputs = results->getNumOperands() - (numStats ? 1 : 0);
-    Block &densityBody = density.getBody().front();
-    IRMapping densityMap;
-    densityMap.map(densityBody.getArgument(0),
-                   map.lookupOrDefault(results->getOperand(0)));
-    for (Operation &op : densityBody.without_terminator())
-      ops.push_back(vb.clone(op, densityMap));
-    Value f =
-        densityMap.lookupOrDefault(densityBody.getTerminator()->getOperand(0));
+    Value f = applyDensity(vb, density,
+                           map.lookupOrDefault(results->getOperand(0)), ops);
     SmallVector<Seed> seeds;
     unsigned numArgs = sample.getNumArguments();
     for (auto [i, v] :
@@ -244,10 +240,34 @@ struct AdeBuildKernelsPass
     for (Operation *op : ops)
       if (auto p = dyn_cast<ParamOp>(op); p && differentiated(p))
         reads[p.getNameAttr().getAttr()].push_back(p.getResult());
+    // Parameters read only inside calls get a read here, to which the
+    // calls' sweeps send their cotangents.
+    SmallVector<Operation *> withReads(ops);
+    OpBuilder head = OpBuilder::atBlockBegin(&fn.getBody().front());
+    for (Operation *op : ops) {
+      auto call = dyn_cast<CallOp>(op);
+      if (!call)
+        continue;
+      for (StringAttr name : paramsRead(getCallee(call))) {
+        if (reads.contains(name))
+          continue;
+        auto decl = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
+            fn, FlatSymbolRefAttr::get(name));
+        auto p = ParamOp::create(head, fn.getLoc(), decl.getType(),
+                                 FlatSymbolRefAttr::get(name));
+        if (!differentiated(p)) {
+          p.erase();
+          continue;
+        }
+        reads[name].push_back(p.getResult());
+        withReads.insert(withReads.begin(), p);
+      }
+    }
     SmallVector<Value> wrt;
     for (auto &[name, values] : reads)
       llvm::append_range(wrt, values);
-    FailureOr<SmallVector<Value>> cotangents = buildReverse(b, ops, wrt, seeds);
+    FailureOr<SmallVector<Value>> cotangents =
+        buildReverse(b, withReads, wrt, seeds);
     if (failed(cotangents))
       return failure();
     SmallVector<Value> results(values);
@@ -275,11 +295,26 @@ struct AdeBuildKernelsPass
     return success();
   }
 
-  /// A kernel named `<owner>.<kind>` taking `inputs`, with a copy of
-  /// `density`'s body applied to its first argument.
+  /// f(x) at `b`: a call where the density is kept outlined (the kernel
+  /// then shares its code, and its sweeps', with the samplers' steps), else
+  /// a copy of its body. Appends the ops to `ops`.
+  Value applyDensity(OpBuilder &b, func::FuncOp density, Value x,
+                     SmallVectorImpl<Operation *> &ops) {
+    if (!density->hasAttr("ade.outline"))
+      return cloneInlined(b, density, x, &ops)[0];
+    auto call =
+        CallOp::create(b, density.getLoc(), density.getResultTypes(),
+                       FlatSymbolRefAttr::get(density.getSymNameAttr()), x);
+    ops.push_back(call);
+    return call.getResult(0);
+  }
+
+  /// A kernel named `<owner>.<kind>` taking `inputs`, with `density`
+  /// applied to its first argument: a copy of its body, or with
+  /// `mayCall` a call where it is kept outlined.
   KernelBody startKernel(ModuleOp module, func::FuncOp density,
                          StringAttr owner, StringRef kind,
-                         ArrayRef<Type> inputs) {
+                         ArrayRef<Type> inputs, bool mayCall = false) {
     MLIRContext *ctx = module.getContext();
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
@@ -293,13 +328,9 @@ struct AdeBuildKernelsPass
                      b.getNamedAttr("owners", b.getArrayAttr({owner}))}));
     Block *entry = fn.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    Block &body = density.getBody().front();
-    IRMapping map;
-    map.map(body.getArgument(0), entry->getArgument(0));
     KernelBody k{fn, b, {}, entry->getArgument(0), Value()};
-    for (Operation &op : body.without_terminator())
-      k.ops.push_back(k.builder.clone(op, map));
-    k.f = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+    k.f = mayCall ? applyDensity(k.builder, density, k.x, k.ops)
+                  : cloneInlined(k.builder, density, k.x, &k.ops)[0];
     return k;
   }
 
@@ -331,22 +362,34 @@ struct AdeBuildKernelsPass
     Type xType = xTensor;
 
     // energy: f(x).
-    KernelBody energy = startKernel(module, density, owner, "energy", {xType});
+    KernelBody energy =
+        startKernel(module, density, owner, "energy", {xType}, true);
     finish(energy, {energy.f});
 
-    // grad_energy: f(x) and its gradient in x.
+    // grad_energy: f(x) and its gradient in x: the samplers' function
+    // where the density is kept outlined.
     KernelBody grad =
-        startKernel(module, density, owner, "grad_energy", {xType});
-    FailureOr<SmallVector<Value>> g = buildReverse(
-        grad.builder, grad.ops, grad.x,
-        {{grad.f, buildSplat(grad.builder, density.getLoc(), fType, 1.0)}});
-    if (failed(g))
-      return failure();
-    finish(grad, {grad.f, (*g)[0]});
+        startKernel(module, density, owner, "grad_energy", {xType}, true);
+    if (density->hasAttr("ade.outline")) {
+      FailureOr<func::FuncOp> valueAndGrad = getOrCreateValueAndGrad(density);
+      if (failed(valueAndGrad))
+        return failure();
+      auto call = CallOp::create(
+          grad.builder, density.getLoc(), valueAndGrad->getResultTypes(),
+          FlatSymbolRefAttr::get(valueAndGrad->getSymNameAttr()), grad.x);
+      finish(grad, SmallVector<Value>(call.getOutputs()));
+    } else {
+      FailureOr<SmallVector<Value>> g = buildReverse(
+          grad.builder, grad.ops, grad.x,
+          {{grad.f, buildSplat(grad.builder, density.getLoc(), fType, 1.0)}});
+      if (failed(g))
+        return failure();
+      finish(grad, {grad.f, (*g)[0]});
+    }
 
     // energy_vjp: w * df/dtheta for every parameter the model reads.
     KernelBody vjp =
-        startKernel(module, density, owner, "energy_vjp", {xType, fType});
+        startKernel(module, density, owner, "energy_vjp", {xType, fType}, true);
     vjp.fn.setArgAttr(1, "ade.cotangent", vjp.builder.getUnitAttr());
     if (failed(finishVjp(vjp.fn, vjp.builder, vjp.ops,
                          {{vjp.f, vjp.fn.getArgument(1)}},

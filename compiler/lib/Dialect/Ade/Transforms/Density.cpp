@@ -35,6 +35,7 @@
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
 #include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/Calls.h"
 #include "ade/Dialect/Ade/Utils/ReverseMode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -607,6 +608,7 @@ struct AdeDensityPass : public ade::impl::AdeDensityBase<AdeDensityPass> {
       if (fn->hasAttr("ade.sample") &&
           failed(SamplerDensity(fn, denseLimit).run()))
         return signalPassFailure();
+    ade::mergeForwardCalls(getOperation());
   }
 };
 

@@ -64,7 +64,7 @@ bool isScalarCondition(Value cond) {
 /// Ops whose cost is not worth a speculative copy of one branch.
 bool isExpensive(Operation *op) {
   return isa<MatmulOp, OuterOp, LogAbsDetOp, InverseOp, Conv2dOp, Pool2dOp,
-             Conv2dInputGradOp, Conv2dFilterGradOp, Pool2dGradOp>(op);
+             Conv2dInputGradOp, Conv2dFilterGradOp, Pool2dGradOp, CallOp>(op);
 }
 
 /// A value that is `cond ? accepted : rejected`.
@@ -78,24 +78,27 @@ public:
 
   void run() {
     for (Operation &op : llvm::make_early_inc_range(block)) {
-      if (!isMemoryEffectFree(&op) || op.getNumResults() != 1)
+      if (!isMemoryEffectFree(&op) || op.getNumResults() == 0)
         continue;
-      Value value = op.getResult(0);
+      SmallVector<Value> values(op.getResults());
       // A rewritten op stays (dead) as the key of what replaced it: the
       // next test's rejected branch looks it up.
-      if (Value select = rewrite(&op)) {
-        value.replaceAllUsesWith(select);
-        value = select;
+      if (SmallVector<Value> selects = rewrite(&op); !selects.empty()) {
+        for (auto [value, select] : llvm::zip(values, selects))
+          if (select != value)
+            value.replaceAllUsesWith(select);
+        values = selects;
       }
-      computed.try_emplace(&op, value);
+      computed.try_emplace(&op, values);
     }
   }
 
 private:
-  /// The select that replaces `op`, or null where `op` stays (it may then
-  /// be recorded as a choice: a select of the program, or a comparison on
-  /// choices, which no select can hold).
-  Value rewrite(Operation *op) {
+  /// The values that replace `op`'s results (a result that stays is
+  /// itself), or none where `op` stays (it may then be recorded as a
+  /// choice: a select of the program, or a comparison on choices, which no
+  /// select can hold).
+  SmallVector<Value> rewrite(Operation *op) {
     if (op->getNumRegions() || !isa<AdeDialect>(op->getDialect()))
       return {};
     // Operands may be choices on several tests (consecutive Metropolis
@@ -105,8 +108,8 @@ private:
       if (auto it = choices.find(operand); it != choices.end())
         conditions.insert(it->second.cond);
     for (Value cond : conditions) {
-      if (Value select = rewriteOn(op, cond))
-        return select;
+      if (SmallVector<Value> selects = rewriteOn(op, cond); !selects.empty())
+        return selects;
       if (choices.contains(op->getResult(0)))
         return {};
     }
@@ -116,33 +119,42 @@ private:
     return {};
   }
 
-  Value rewriteOn(Operation *op, Value cond) {
-    Value result = op->getResult(0);
+  SmallVector<Value> rewriteOn(Operation *op, Value cond) {
     b.setInsertionPoint(op);
     if (auto select = dyn_cast<SelectOp>(op);
         select && select.getCond() == cond)
-      return choose(op, cond, branchOperand(select.getA(), cond, true),
-                    branchOperand(select.getB(), cond, false));
+      return {choose(select, cond, branchOperand(select.getA(), cond, true),
+                     branchOperand(select.getB(), cond, false))};
 
-    Value accepted = branch(op, cond, /*first=*/true);
-    Value rejected = branch(op, cond, /*first=*/false);
-    if ((!accepted && !rejected) ||
-        ((!accepted || !rejected) && isExpensive(op)))
+    SmallVector<Value> accepted = branch(op, cond, /*first=*/true);
+    SmallVector<Value> rejected = branch(op, cond, /*first=*/false);
+    if ((accepted.empty() && rejected.empty()) ||
+        ((accepted.empty() || rejected.empty()) && isExpensive(op)))
       return {};
-    if (!accepted)
+    if (accepted.empty())
       accepted = keepCopy(op, cond, true);
-    if (!rejected)
+    if (rejected.empty())
       rejected = keepCopy(op, cond, false);
-    if (!isa<FloatType>(getElementTypeOrSelf(result.getType()))) {
-      choices[result] = {cond, accepted, rejected};
-      return {};
+    SmallVector<Value> selects;
+    bool anySelect = false;
+    for (auto [result, a, r] :
+         llvm::zip(op->getResults(), accepted, rejected)) {
+      if (!isa<FloatType>(getElementTypeOrSelf(result.getType()))) {
+        choices[result] = {cond, a, r};
+        selects.push_back(result);
+        continue;
+      }
+      selects.push_back(choose(result, cond, a, r));
+      anySelect = true;
     }
-    return choose(op, cond, accepted, rejected);
+    if (!anySelect)
+      return {};
+    return selects;
   }
 
-  Value choose(Operation *op, Value cond, Value accepted, Value rejected) {
-    Value select = SelectOp::create(b, op->getLoc(), op->getResult(0).getType(),
-                                    cond, accepted, rejected);
+  Value choose(Value result, Value cond, Value accepted, Value rejected) {
+    Value select = SelectOp::create(b, result.getLoc(), result.getType(), cond,
+                                    accepted, rejected);
     choices[select] = {cond, accepted, rejected};
     return select;
   }
@@ -168,30 +180,32 @@ private:
   }
 
   /// `op` on one branch's operands where that is computed already or
-  /// folds; null otherwise (and nothing is left behind).
-  Value branch(Operation *op, Value cond, bool first) {
+  /// folds; none otherwise (and nothing is left behind).
+  SmallVector<Value> branch(Operation *op, Value cond, bool first) {
     Operation *copy = copyOn(op, cond, first);
-    Value copied = copy->getResult(0);
-    Value found;
+    SmallVector<Value> found;
     if (auto it = computed.find(copy); it != computed.end())
       found = it->second;
     SmallVector<Value, 1> folded;
-    if (!found && succeeded(b.tryFold(copy, folded)) && folded.size() == 1 &&
-        folded[0] != copied && folded[0].getType() == copied.getType())
-      found = folded[0];
+    if (found.empty() && copy->getNumResults() == 1 &&
+        succeeded(b.tryFold(copy, folded)) && folded.size() == 1 &&
+        folded[0] != copy->getResult(0) &&
+        folded[0].getType() == copy->getResult(0).getType())
+      found = {folded[0]};
     copy->erase();
     return found;
   }
 
-  Value keepCopy(Operation *op, Value cond, bool first) {
+  SmallVector<Value> keepCopy(Operation *op, Value cond, bool first) {
     Operation *copy = copyOn(op, cond, first);
-    computed.try_emplace(copy, copy->getResult(0));
-    return copy->getResult(0);
+    SmallVector<Value> values(copy->getResults());
+    computed.try_emplace(copy, values);
+    return values;
   }
 
   Block &block;
   OpBuilder b;
-  llvm::DenseMap<Operation *, Value, StructuralKey> computed;
+  llvm::DenseMap<Operation *, SmallVector<Value>, StructuralKey> computed;
   llvm::DenseMap<Value, Choice> choices;
 };
 

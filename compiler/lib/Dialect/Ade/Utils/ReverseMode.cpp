@@ -3,6 +3,7 @@
 #include "ade/Dialect/Ade/Utils/ReverseMode.h"
 
 #include "ade/Dialect/Ade/IR/AdeOps.h"
+#include "ade/Dialect/Ade/Utils/Calls.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -16,6 +17,60 @@ static bool isFloatTensor(Value v) {
   return t && isa<FloatType>(t.getElementType());
 }
 
+/// Sweeps of at most this many ops are inlined rather than called.
+constexpr int64_t kInlineSweepOps = 8;
+
+/// The adjoint of a call: a forward call right after it that also returns
+/// the residuals, and a backward call at `b` that takes them.
+template <typename Accumulate>
+static LogicalResult buildCallAdjoint(
+    OpBuilder &b, ade::CallOp call, ArrayRef<Value> resultCotangents,
+    ArrayRef<bool> needed, ArrayRef<StringAttr> params,
+    const llvm::DenseMap<StringAttr, Value> &paramWrt, Accumulate accumulate) {
+  if (llvm::none_of(needed, [](bool n) { return n; }) && params.empty())
+    return success();
+  SmallVector<bool> flowing;
+  for (Value c : resultCotangents)
+    flowing.push_back(static_cast<bool>(c));
+  FailureOr<ade::CallSplit> split =
+      ade::getOrCreateSplit(ade::getCallee(call), flowing, needed, params);
+  if (failed(split))
+    return failure();
+  Location loc = call.getLoc();
+  SmallVector<Value> operands(call.getArgs());
+  for (Value c : resultCotangents)
+    if (c)
+      operands.push_back(c);
+  if (split->forward != ade::getCallee(call)) {
+    OpBuilder after(call);
+    after.setInsertionPointAfter(call);
+    auto forward = ade::CallOp::create(
+        after, loc, split->forward.getResultTypes(),
+        FlatSymbolRefAttr::get(split->forward.getSymNameAttr()),
+        call.getArgs());
+    llvm::append_range(operands,
+                       forward.getOutputs().drop_front(call.getNumResults()));
+  }
+  // A sweep of a few ops (one that is zero, as the second derivative of a
+  // ReLU network in x) is cheaper inline than called.
+  SmallVector<Value> cotangents;
+  if (ade::inlinedSize(split->backward) <= kInlineSweepOps) {
+    cotangents = ade::cloneInlined(b, split->backward, operands);
+  } else {
+    auto backward = ade::CallOp::create(
+        b, loc, split->backward.getResultTypes(),
+        FlatSymbolRefAttr::get(split->backward.getSymNameAttr()), operands);
+    llvm::append_range(cotangents, backward.getOutputs());
+  }
+  unsigned next = 0;
+  for (auto [i, arg] : llvm::enumerate(call.getArgs()))
+    if (needed[i])
+      accumulate(loc, arg, cotangents[next++]);
+  for (StringAttr name : params)
+    accumulate(loc, paramWrt.at(name), cotangents[next++]);
+  return success();
+}
+
 FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
                                                 ArrayRef<Operation *> ops,
                                                 ValueRange wrt,
@@ -23,9 +78,22 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
   // Activity: values that depend on `wrt` (varied) and reach a seed
   // (useful). Everything else needs no adjoint.
   llvm::DenseSet<Value> varied(wrt.begin(), wrt.end());
+  // Parameters differentiated: a call that reads one is varied too, and
+  // its sweep's parameter cotangents flow to the caller's read.
+  llvm::DenseMap<StringAttr, Value> paramWrt;
+  for (Value w : wrt)
+    if (auto p = w.getDefiningOp<ParamOp>())
+      paramWrt.try_emplace(p.getNameAttr().getAttr(), w);
+  llvm::DenseMap<Operation *, SmallVector<StringAttr>> callParams;
+  for (Operation *op : ops)
+    if (auto call = dyn_cast<CallOp>(op))
+      for (StringAttr name : paramsRead(getCallee(call)))
+        if (paramWrt.contains(name))
+          callParams[op].push_back(name);
   for (Operation *op : ops)
     if (llvm::any_of(op->getOperands(),
-                     [&](Value v) { return varied.contains(v); }))
+                     [&](Value v) { return varied.contains(v); }) ||
+        callParams.contains(op))
       for (Value r : op->getResults())
         if (isFloatTensor(r))
           varied.insert(r);
@@ -67,6 +135,12 @@ FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
     SmallVector<bool> needed;
     for (Value v : op->getOperands())
       needed.push_back(active(v));
+    if (auto call = dyn_cast<CallOp>(op)) {
+      if (failed(buildCallAdjoint(b, call, resultCotangents, needed,
+                                  callParams.lookup(op), paramWrt, accumulate)))
+        return failure();
+      continue;
+    }
     if (llvm::none_of(needed, [](bool n) { return n; }))
       continue;
     auto rule = dyn_cast<DifferentiableOpInterface>(op);

@@ -619,4 +619,28 @@ def Ade_DerivativeOp : Ade_Op<"derivative",
   let hasVerifier = 1;
 }
 
+def Ade_CallOp : Ade_Op<"call",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "calls a per-particle function that is kept outlined";
+  let description = [{
+    Applies `callee`, a per-particle function, to `args`. Unlike
+    `func.call` it is pure (CSE merges equal calls and DCE drops unused
+    ones) and the inliner leaves it alone: a large log-density, its
+    gradient and their reverse sweeps are compiled once and called by every
+    step of a sampler. Reverse mode differentiates through it by a forward
+    function that also returns the values the reverse sweep needs and a
+    backward function that takes them.
+
+    ```mlir
+    %f, %g = ade.call @Moons.f.value_and_grad(%x)
+        : (tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let assemblyFormat = [{
+    $callee `(` $args `)` attr-dict `:` functional-type($args, $outputs)
+  }];
+}
+
 #endif // ADE_DIALECT_ADE_IR_ADEOPS_TD

@@ -5,18 +5,61 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AdeOutlineDensities : Pass<"ade-outline-densities", "mlir::ModuleOp"> {
+  let summary = "Keeps large log-densities as functions that samplers call";
+  let description = [{
+    Marks every log-density (`ade.log_density`) with a matrix product or
+    convolution, or of at least `min-ops` ops (calls counted with their
+    callees), `ade.outline` and turns each
+    `func.call` of it into `ade.call`, which the inliner leaves alone. A
+    sampler's steps then call f, and `ade-autodiff` makes each `grad` of
+    it a call of one value-and-gradient function, instead of carrying a
+    copy of f's code per step: compile time stays flat in the number of
+    steps. Small densities are inlined as before (a call would cost more
+    than it saves).
+
+    ```mlir
+    %y = func.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
+    // becomes
+    %y = ade.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
+    ```
+  }];
+  let options = [
+    Option<"minOps", "min-ops", "int64_t", /*default=*/"64",
+           "Smallest log-density (in ops) kept outlined">
+  ];
+}
+
+def AdeInlineCalls : Pass<"ade-inline-calls", "mlir::ModuleOp"> {
+  let summary = "Inlines every ade.call";
+  let description = [{
+    Replaces each `ade.call` with its callee's body, recursively: for the
+    GPU kernels, which run one particle per thread with the whole
+    per-particle body inline.
+
+    ```mlir
+    %y = ade.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
+    // becomes Moons.f's body on %x
+    ```
+  }];
+}
+
 def AdeAutodiff : Pass<"ade-autodiff", "mlir::ModuleOp"> {
   let summary = "Expands ade.derivative by reverse-mode differentiation";
   let description = [{
     Replaces every `ade.derivative` with a copy of the differentiated
-    function's body (calls must be inlined first) followed by reverse
+    function's body (`func.call` inlined first; `ade.call` inlined in the
+    copy) followed by reverse
     sweeps built from the ops' derivative rules (DifferentiableOpInterface):
     `grad` and `vjp` take one sweep, `jvp` two (the transpose of a vjp),
     `hvp` a sweep over the gradient's own code, `hessian_trace` one
     Hessian-vector product per dimension (or one with a probe e:
     Hutchinson), `jacobian` one sweep per output element. Functions are
     expanded callee-first, so derivatives of derivatives work to any order.
-    An active op without a rule is an error at its location.
+    An active op without a rule is an error at its location. The `grad` of
+    a function kept outlined (`ade.outline`) is instead a call of its
+    value-and-gradient function `@f.value_and_grad` (built once), whose
+    value also replaces a call of f at the same point in the same block.
 
     ```mlir
     %g = ade.derivative grad @f(%x) : (tensor<2xf32>) -> tensor<2xf32>
@@ -33,7 +76,8 @@ def AdeAutodiff : Pass<"ade-autodiff", "mlir::ModuleOp"> {
 def AdeDensity : Pass<"ade-density", "mlir::ModuleOp"> {
   let summary = "Derives the log-density of every sampler's output";
   let description = [{
-    On each sample function (`ade.sample`; calls inlined, derivatives
+    On each sample function (`ade.sample`; calls inlined but `ade.call`,
+    derivatives
     expanded), turns draws into reads of a noise input and appends two
     results: log q of the returned state (with the momenta the sampler
     drew and dropped, conditional on its arguments) and the kinetic energy
@@ -115,6 +159,15 @@ def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
     Each carries `ade.kernel = {kind, owner, owners}` (`owners`: whose
     parameter buffers it reads, in entry order), and `wrt` when only some
     owners' parameters are differentiated.
+
+    Where f is kept outlined (`ade.outline`), `energy`, `grad_energy` (a
+    call of `@f.value_and_grad`), `energy_vjp` and the f at a sample call
+    it instead of copying its body. Reverse mode through a call adds
+    `@f.forward_<masks>` (f's results and the residuals its sweep reads)
+    and `@f.backward_<masks>` (the sweep, with `ade.param_grad` results),
+    named by which results carry cotangents, which arguments need them and
+    which parameters are differentiated; the kernel gets a read of every
+    parameter a call reads, and the call merges into its forward call.
   }];
   let options = [
     Option<"denseLimit", "dense-limit", "unsigned", /*default=*/"64",

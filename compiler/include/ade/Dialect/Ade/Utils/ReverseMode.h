@@ -19,8 +19,13 @@ struct Seed {
 /// `ops` (program order, all before the insertion point): returns the
 /// cotangent of each value of `wrt` given the `seeds`, a zero constant
 /// where none flows. Only active values (depending on `wrt` and reaching a
-/// seed) are differentiated. Fails, with a diagnostic at the operation,
-/// when an active operation has no derivative rule.
+/// seed) are differentiated. An `ade.call` is differentiated by a forward
+/// call placed right after it, which also returns the residuals (none when
+/// the sweep reads nothing of the callee), and a backward call in the
+/// sweep, inlined when it is a few ops (Calls.h); the parameters it reads
+/// count as read where `wrt` has a read of them, which receives their
+/// cotangents. Fails, with a diagnostic at the operation, when an active
+/// operation has no derivative rule.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildReverse(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Operation *> ops,
              mlir::ValueRange wrt, llvm::ArrayRef<Seed> seeds);

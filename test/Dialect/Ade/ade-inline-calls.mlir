@@ -1,0 +1,21 @@
+// RUN: ade-opt %s --ade-inline-calls --split-input-file --verify-diagnostics | FileCheck %s
+
+// Every ade.call becomes its callee's body, calls in the callee included.
+func.func private @square(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %y = ade.mul %x, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @f(%x: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) {
+  %y = ade.call @square(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  %s = ade.reduce sum %y axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s, %y : tensor<f32>, tensor<2xf32>
+}
+func.func @kernel(%x: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) {
+  %r:2 = ade.call @f(%x) : (tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>)
+  return %r#0, %r#1 : tensor<f32>, tensor<2xf32>
+}
+// CHECK-LABEL: func.func @kernel(
+// CHECK-SAME: %[[X:.*]]: tensor<2xf32>)
+// CHECK-NEXT: %[[Y:.*]] = ade.mul %[[X]], %[[X]]
+// CHECK-NEXT: %[[S:.*]] = ade.reduce sum %[[Y]]
+// CHECK-NEXT: return %[[S]], %[[Y]]
