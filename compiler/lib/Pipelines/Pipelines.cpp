@@ -64,7 +64,8 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params{modify-public-functions=1},"
+      "buffer-results-to-out-params{modify-public-functions=1 "
+      "hoist-static-allocs=1},"
       "func.func(canonicalize),"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"

@@ -223,7 +223,7 @@ func.func @R.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample =
 // returns the cotangents of x and of the parameter the callee reads (the
 // caller gets a read of it to collect them). The primal call merges into
 // the forward one. A sweep of a few ops is inlined instead (here the one
-// for the parameter alone: c_f * tanh(tanh(x))).
+// for the parameter alone at the noise: c_f * tanh(tanh(z))).
 ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
 func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M", ade.outline} {
   %c = ade.param @"M/c" : tensor<2xf32>
@@ -250,17 +250,15 @@ func.func @U.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[B:.*]] = ade.broadcast
 // CHECK: %[[DC:.*]] = ade.mul %[[B]], %[[RTT]]
 // CHECK: return %{{.*}}, %[[DC]]
-// The model's kernels call f too; energy_vjp's sweep, three ops, inline.
+// The model's energy and gradient call f; energy_vjp keeps a copy (its
+// parameter gradients would be copied out of a call).
 // CHECK-LABEL: func.func @M.energy(
 // CHECK: ade.call @M.f(
 // CHECK-LABEL: func.func @M.grad_energy(
 // CHECK: ade.call @M.f.value_and_grad(
 // CHECK-LABEL: func.func @M.energy_vjp(
-// CHECK-SAME: %[[EX:[a-z0-9]+]]: tensor<2xf32>, %[[EW:[a-z0-9]+]]: tensor<f32> {ade.cotangent})
-// CHECK: %[[EF:.*]]:2 = ade.call @M.f.forward_1_0_params(%[[EX]])
-// CHECK: %[[EB:.*]] = ade.broadcast
-// CHECK: %[[ED:.*]] = ade.mul %[[EB]], %[[EF]]#1
-// CHECK: return %[[ED]]
+// CHECK-NOT: ade.call
+// CHECK: ade.tanh
 // In sample_vjp the primal call at the noise merges into its forward call;
 // f at the sample is differentiated in x as well.
 // CHECK-LABEL: func.func @U.sample_vjp(
@@ -274,3 +272,47 @@ func.func @U.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[DN:.*]] = ade.mul %{{.*}}, %[[FWD]]#1
 // CHECK: %[[DC:.*]] = ade.add %[[BX]]#1, %[[DN]]
 // CHECK: return %[[SX]], %{{.*}}, %{{.*}}, %[[FX]]#0, %[[DC]]
+
+// -----
+
+// f at the sample is the value of the value-and-gradient call a step made
+// there; in reverse mode that value's cotangent reaches x as c_f * grad f,
+// with no sweep, where no parameter of f is differentiated (sampler_vjp).
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+ade.parameter @"V/k" : tensor<2xf32> of "V" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M", ade.outline} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %t = ade.tanh %x : tensor<2xf32>
+  %ct = ade.mul %c, %t : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %ct axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @M.f.value_and_grad(%x: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attributes {ade.gradient_of = @M.f} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %t = ade.tanh %x : tensor<2xf32>
+  %ct = ade.mul %c, %t : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %ct axis -1 : tensor<2xf32> -> tensor<f32>
+  %tt = ade.mul %t, %t : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %d = ade.sub %one, %tt : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %g = ade.mul %c, %d : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %s, %g : tensor<f32>, tensor<2xf32>
+}
+func.func @V.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "V"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %k = ade.param @"V/k" : tensor<2xf32>
+  %x = ade.mul %noise, %k : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %vg:2 = ade.call @M.f.value_and_grad(%x) : (tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>)
+  %logq = ade.reduce sum %vg#1 axis -1 : tensor<2xf32> -> tensor<f32>
+  return %x, %logq, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @V.sampler_vjp(
+// CHECK-SAME: %[[Z:[a-z0-9]+]]: tensor<2xf32>, %[[CX:[a-z0-9]+]]: tensor<2xf32> {ade.cotangent}, %[[CQ:[a-z0-9]+]]: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %[[CF:[a-z0-9]+]]: tensor<f32> {ade.cotangent})
+// CHECK-NOT: ade.call @M.f(
+// CHECK: %[[X:.*]] = ade.mul %[[Z]]
+// CHECK: %[[VG:.*]]:3 = ade.call @M.f.value_and_grad.forward_01_1(%[[X]])
+// CHECK-NOT: ade.call @M.f(
+// CHECK: %[[FG:.*]] = ade.mul %[[VG]]#1, %[[CF]] : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+// CHECK: %[[DX:.*]] = ade.add %[[CX]], %[[FG]]
+// CHECK: %[[HG:.*]] = ade.call @M.f.value_and_grad.backward_01_1(%[[X]], %{{.*}}, %[[VG]]#2)
+// CHECK: ade.add %[[DX]], %[[HG]]

@@ -105,3 +105,25 @@ func.func @P.energy_vjp.tile(%u: tensor<8x32xf32>, %xt: tensor<32x6xf32>) -> ten
 // CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x6xf32> into vector<4x6xf32>
 // CHECK: vector.transfer_write {{.*}} : vector<4x6xf32>, tensor<4x6xf32>
 // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[I]], 0] [4, 6]
+
+// -----
+
+// Elementwise ops on uniform values (here parameter gradients that calls
+// returned, summed over the tile already) run vectors of 16 along their
+// last dimension: the tile's own batch dimension is not there.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @S.sample_vjp.tile(%a: tensor<8x32xf32>, %b: tensor<8x32xf32>) -> tensor<8x32xf32>
+    attributes {ade.tile = {kind = "sample_vjp", owner = "S", size = 4 : i64}} {
+  %e = tensor.empty() : tensor<8x32xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<8x32xf32>, tensor<8x32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %z = arith.addf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<8x32xf32>
+  return %s : tensor<8x32xf32>
+}
+// CHECK-LABEL: func.func @S.sample_vjp.tile
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x16xf32>

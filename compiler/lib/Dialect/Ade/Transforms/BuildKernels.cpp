@@ -154,8 +154,17 @@ struct AdeBuildKernelsPass
       ops.push_back(vb.clone(op, map));
     Operation *results = body.getTerminator();
     unsigned numOutputs = results->getNumOperands() - (numStats ? 1 : 0);
-    Value f = applyDensity(vb, density,
-                           map.lookupOrDefault(results->getOperand(0)), ops);
+    // Where f is outlined and a sampler's last step computed its value and
+    // gradient at the sample, the value is taken from there.
+    Value x = map.lookupOrDefault(results->getOperand(0));
+    Value f;
+    for (Operation *op : ops)
+      if (auto c = dyn_cast<CallOp>(op); c && c.getArgs() == ValueRange{x})
+        if (getCallee(c)->getAttrOfType<FlatSymbolRefAttr>("ade.gradient_of") ==
+            FlatSymbolRefAttr::get(density.getSymNameAttr()))
+          f = c.getResult(0);
+    if (!f)
+      f = applyDensity(vb, density, x, ops);
     SmallVector<Seed> seeds;
     unsigned numArgs = sample.getNumArguments();
     for (auto [i, v] :
@@ -387,9 +396,11 @@ struct AdeBuildKernelsPass
       finish(grad, {grad.f, (*g)[0]});
     }
 
-    // energy_vjp: w * df/dtheta for every parameter the model reads.
+    // energy_vjp: w * df/dtheta for every parameter the model reads. A
+    // copy of f even where it is outlined: the parameter gradients of a call
+    // are copied into the kernel's (moons: 12% slower called).
     KernelBody vjp =
-        startKernel(module, density, owner, "energy_vjp", {xType, fType}, true);
+        startKernel(module, density, owner, "energy_vjp", {xType, fType});
     vjp.fn.setArgAttr(1, "ade.cotangent", vjp.builder.getUnitAttr());
     if (failed(finishVjp(vjp.fn, vjp.builder, vjp.ops,
                          {{vjp.f, vjp.fn.getArgument(1)}},

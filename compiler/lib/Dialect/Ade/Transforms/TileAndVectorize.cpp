@@ -214,7 +214,10 @@ struct AdeTileAndVectorizePass
 
   /// Tiles every loop to 1 except the batch loop (NR). A sum over the
   /// batch (an output without the batch dimension: parameter gradients)
-  /// keeps its reduction loops whole: one vector reduction per element.
+  /// keeps its reduction loops whole: one vector reduction per element. An
+  /// elementwise op on uniform values (parameter gradients that calls
+  /// return, summed over the tile already, add up) runs vectors along its
+  /// last dimension instead.
   LogicalResult tileAlongBatch(IRRewriter &rewriter, linalg::LinalgOp op,
                                int64_t tile, int64_t nr) {
     if (!op.hasPureTensorSemantics())
@@ -224,6 +227,13 @@ struct AdeTileAndVectorizePass
       return success();
     std::optional<unsigned> batch = batchLoop(op, tile);
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    if (!batch && !ranges.empty() &&
+        llvm::all_of(iterators, [](utils::IteratorType t) {
+          return t == utils::IteratorType::parallel;
+        })) {
+      batch = ranges.size() - 1;
+      nr = divisorAtMost(ranges.back(), nrPreferred);
+    }
     SmallVector<OpFoldResult> sizes;
     bool needed = false;
     for (unsigned i = 0; i < ranges.size(); ++i) {

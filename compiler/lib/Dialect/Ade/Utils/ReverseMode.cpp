@@ -29,16 +29,29 @@ static LogicalResult buildCallAdjoint(
     const llvm::DenseMap<StringAttr, Value> &paramWrt, Accumulate accumulate) {
   if (llvm::none_of(needed, [](bool n) { return n; }) && params.empty())
     return success();
+  Location loc = call.getLoc();
+  SmallVector<Value> flowingIn(resultCotangents);
+  // A value-and-gradient call's value: its cotangent reaches x as the
+  // gradient times the cotangent, no sweep needed (unless parameters are
+  // differentiated: the sweep then gives both).
+  if (ade::getCallee(call)->hasAttr("ade.gradient_of") && flowingIn[0] &&
+      params.empty()) {
+    Value x = call.getArgs()[0], g = call.getResult(1);
+    accumulate(loc, x,
+               ade::MulOp::create(b, loc, g.getType(), g, flowingIn[0]));
+    flowingIn[0] = Value();
+    if (!flowingIn[1])
+      return success();
+  }
   SmallVector<bool> flowing;
-  for (Value c : resultCotangents)
+  for (Value c : flowingIn)
     flowing.push_back(static_cast<bool>(c));
   FailureOr<ade::CallSplit> split =
       ade::getOrCreateSplit(ade::getCallee(call), flowing, needed, params);
   if (failed(split))
     return failure();
-  Location loc = call.getLoc();
   SmallVector<Value> operands(call.getArgs());
-  for (Value c : resultCotangents)
+  for (Value c : flowingIn)
     if (c)
       operands.push_back(c);
   if (split->forward != ade::getCallee(call)) {
