@@ -58,9 +58,9 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "func.func(canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.
       "linalg-fuse-elementwise-ops),"
-      "ade-tile-and-vectorize{mr=" +
+      "func.func(ade-tile-and-vectorize{mr=" +
       std::to_string(options.registerRows) +
-      "},func.func(canonicalize,cse),"
+      "},canonicalize,cse),"
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"

@@ -892,3 +892,32 @@ func.func @outlined(%x: tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>, tensor<2x
 // CHECK-NEXT: %[[VG:.*]]:2 = ade.call @M.f.value_and_grad(%[[Y]])
 // CHECK-NEXT: %[[VG2:.*]]:2 = ade.call @M.f.value_and_grad(%[[VG]]#1)
 // CHECK-NEXT: return %[[VG]]#0, %[[VG]]#1, %[[VG2]]#1
+
+// -----
+
+// A function called through ade.call is expanded before its body is copied
+// into a derivative, wherever it sits in the module: here f's gradient
+// copies g, which has a derivative of its own.
+func.func private @h(%x: tensor<2xf32>) -> tensor<f32> {
+  %s = ade.reduce sum %x axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @f(%x: tensor<2xf32>) -> tensor<f32> {
+  %y = ade.call @g(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  %s = ade.reduce sum %y axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @grad_f(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %g = ade.derivative grad @f(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  return %g : tensor<2xf32>
+}
+func.func private @g(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %d = ade.derivative grad @h(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  %y = ade.mul %d, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+// grad of sum(1 * x) is 1.
+// CHECK-LABEL: func.func @grad_f(
+// CHECK-NOT: ade.derivative
+// CHECK: %[[ONE:.*]] = arith.constant dense<1.000000e+00> : tensor<2xf32>
+// CHECK: return %[[ONE]]

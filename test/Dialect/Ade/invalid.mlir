@@ -253,3 +253,12 @@ func.func @f(%a: tensor<2xf32>) {
   %0 = ade.call @g(%a) : (tensor<2xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func private @declared(%a: tensor<2xf32>) -> tensor<f32>
+func.func @f(%a: tensor<2xf32>) {
+  // expected-error @+1 {{'declared' has no body: only defined functions are called (and inlined or batched)}}
+  %0 = ade.call @declared(%a) : (tensor<2xf32>) -> tensor<f32>
+  return
+}

@@ -85,6 +85,9 @@ public:
     SmallVector<Value> results;
     for (auto [i, v] : llvm::enumerate(terminator->getOperands())) {
       if (!source.getResultAttr(i, "ade.param_grad")) {
+        if (map.at(v).summed)
+          return source.emitError("internal: result ")
+                 << i << " is a tile sum but no parameter gradient";
         results.push_back(toBatched(v.getLoc(), map.at(v)));
         continue;
       }
@@ -348,8 +351,7 @@ private:
   LogicalResult convert(Operation *op) {
     if (llvm::any_of(op->getOperands(),
                      [&](Value v) { return map.at(v).summed; }))
-      return op->emitError("internal: a call's parameter gradient is used "
-                           "other than summed into a kernel's gradient");
+      return convertSummed(op);
     if (auto call = dyn_cast<CallOp>(op))
       return convertCall(call);
     Location loc = op->getLoc();
@@ -587,6 +589,25 @@ private:
     if (!result)
       return failure();
     map[op->getResult(0)] = *result;
+    return success();
+  }
+
+  /// An op on tile sums: only their sum is one (a kernel's parameter
+  /// gradient collecting several calls' that CSE gave other uses).
+  LogicalResult convertSummed(Operation *op) {
+    auto add = dyn_cast<AddOp>(op);
+    if (!add || !map.at(add.getLhs()).summed || !map.at(add.getRhs()).summed ||
+        add.getLhs().getType() != add.getType() ||
+        add.getRhs().getType() != add.getType())
+      return op->emitError("internal: a call's parameter gradient is used "
+                           "other than summed into a kernel's gradient");
+    BValue sum =
+        elementwise(op->getLoc(),
+                    {{add.getLhs(), BValue{map.at(add.getLhs()).value, false}},
+                     {add.getRhs(), BValue{map.at(add.getRhs()).value, false}}},
+                    shapeOf(add), elementOf(add), scalarOp<arith::AddFOp>);
+    sum.summed = true;
+    map[add] = sum;
     return success();
   }
 
@@ -1612,8 +1633,9 @@ struct ConvertAdeToLinalgPass
   ///       -> (outputs [R.., T], parameter-gradient sums, flat)
   FailureOr<func::FuncOp> calleeTile(ModuleOp module, func::FuncOp callee,
                                      SymbolTableCollection &symbols) {
-    if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
-      return failure();
+    if (callee.isExternal() || !callee.getBody().hasOneBlock())
+      return callee.emitError("internal: a called function must have a body "
+                              "of one block");
     if (func::FuncOp done = calleeTiles.lookup(callee.getSymName()))
       return done;
     llvm::StringMap<int64_t> sizes;

@@ -558,6 +558,10 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       symbolTable.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
   if (!fn)
     return emitOpError("'") << getCallee() << "' does not name a function";
+  if (fn.isExternal())
+    return emitOpError("'") << getCallee()
+                            << "' has no body: only defined functions are "
+                               "called (and inlined or batched)";
   FunctionType type = fn.getFunctionType();
   if (!llvm::equal(type.getInputs(), getArgs().getTypes()) ||
       !llvm::equal(type.getResults(), getOutputs().getTypes()))

@@ -50,8 +50,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
   void shareValues(func::FuncOp f) {
     llvm::DenseMap<std::pair<Attribute, Value>, ade::CallOp> valueAndGrad;
     f.walk([&](ade::CallOp call) {
-      func::FuncOp callee = getCallee(call);
-      if (auto of = callee->getAttrOfType<FlatSymbolRefAttr>("ade.gradient_of"))
+      if (FlatSymbolRefAttr of = gradientOf(getCallee(call)))
         valueAndGrad.try_emplace({of, call.getArgs()[0]}, call);
     });
     SmallVector<ade::CallOp> calls;
@@ -80,6 +79,12 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
       return success();
     }
     state[f] = State::InProgress;
+    // Called functions first: their bodies are copied into derivatives.
+    SmallVector<ade::CallOp> calls;
+    f.walk([&](ade::CallOp call) { calls.push_back(call); });
+    for (ade::CallOp call : calls)
+      if (failed(expand(getCallee(call))))
+        return failure();
     SmallVector<DerivativeOp> derivatives;
     f.walk([&](DerivativeOp d) { derivatives.push_back(d); });
     for (DerivativeOp d : derivatives) {

@@ -159,8 +159,9 @@ struct AdeBuildKernelsPass
     Value x = map.lookupOrDefault(results->getOperand(0));
     Value f;
     for (Operation *op : ops)
-      if (auto c = dyn_cast<CallOp>(op); c && c.getArgs() == ValueRange{x})
-        if (getCallee(c)->getAttrOfType<FlatSymbolRefAttr>("ade.gradient_of") ==
+      if (auto c = dyn_cast<CallOp>(op);
+          c && c.getArgs().size() == 1 && c.getArgs()[0] == x)
+        if (gradientOf(getCallee(c)) ==
             FlatSymbolRefAttr::get(density.getSymNameAttr()))
           f = c.getResult(0);
     if (!f)
@@ -276,7 +277,7 @@ struct AdeBuildKernelsPass
     for (auto &[name, values] : reads)
       llvm::append_range(wrt, values);
     FailureOr<SmallVector<Value>> cotangents =
-        buildReverse(b, withReads, wrt, seeds);
+        buildReverse(b, withReads, wrt, seeds, /*parameters=*/true);
     if (failed(cotangents))
       return failure();
     SmallVector<Value> results(values);

@@ -67,14 +67,13 @@ struct AdeTileAndVectorizePass
   using Base::Base;
 
   void runOnOperation() override {
-    for (auto f : llvm::to_vector(getOperation().getOps<func::FuncOp>())) {
-      auto info = f->getAttrOfType<DictionaryAttr>("ade.tile");
-      if (!info)
-        info = f->getAttrOfType<DictionaryAttr>("ade.tile_callee");
-      if (info &&
-          failed(schedule(f, cast<IntegerAttr>(info.get("size")).getInt())))
-        return signalPassFailure();
-    }
+    func::FuncOp f = getOperation();
+    auto info = f->getAttrOfType<DictionaryAttr>("ade.tile");
+    if (!info)
+      info = f->getAttrOfType<DictionaryAttr>("ade.tile_callee");
+    if (info &&
+        failed(schedule(f, cast<IntegerAttr>(info.get("size")).getInt())))
+      return signalPassFailure();
   }
 
   LogicalResult schedule(func::FuncOp f, int64_t tile) {

@@ -13,7 +13,6 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 
@@ -142,25 +141,34 @@ FailureOr<ade::CallSplit> ade::getOrCreateSplit(func::FuncOp callee,
                                                 ArrayRef<StringAttr> params) {
   // The variant's name says which cotangents flow in and out.
   std::string key = "_" + maskName(cotangents) + "_" + maskName(needed);
-  if (!params.empty())
-    key +=
-        params.size() == paramsRead(callee).size()
-            ? std::string("_params")
-            : "_" +
-                  llvm::utohexstr(static_cast<size_t>(
-                      llvm::hash_combine_range(params.begin(), params.end())));
+  SmallVector<StringAttr> read = paramsRead(callee);
+  if (params.size() == read.size() && !params.empty()) {
+    key += "_params";
+  } else if (!params.empty()) {
+    SmallVector<bool> which;
+    for (StringAttr name : read)
+      which.push_back(llvm::is_contained(params, name));
+    key += "_params" + maskName(which);
+  }
   auto module = callee->getParentOfType<ModuleOp>();
   std::string forwardName = (callee.getSymName() + ".forward" + key).str();
   std::string backwardName = (callee.getSymName() + ".backward" + key).str();
+  FunctionType type = callee.getFunctionType();
+  unsigned numArgs = type.getNumInputs();
+  unsigned withoutResiduals = numArgs + llvm::count(cotangents, true);
+  auto existingForward = module.lookupSymbol<func::FuncOp>(forwardName);
   if (auto bwd = module.lookupSymbol<func::FuncOp>(backwardName)) {
-    auto fwd = module.lookupSymbol<func::FuncOp>(forwardName);
-    return CallSplit{fwd ? fwd : callee, bwd};
+    if (bwd.getNumArguments() == withoutResiduals)
+      return CallSplit{callee, bwd};
+    if (!existingForward)
+      return callee.emitError("internal: the forward half of '")
+             << backwardName << "' is missing";
+    return CallSplit{existingForward, bwd};
   }
 
   // backward(args, cotangents, residuals): the callee's body and its
   // reverse sweep, then the forward values the sweep reads become
   // arguments and the forward code dies.
-  FunctionType type = callee.getFunctionType();
   SmallVector<Type> inputs(type.getInputs());
   for (auto [t, c] : llvm::zip(type.getResults(), cotangents))
     if (c)
@@ -170,7 +178,6 @@ FailureOr<ade::CallSplit> ade::getOrCreateSplit(func::FuncOp callee,
       createAfter(callee, backwardName, types.getFunctionType(inputs, {}));
   Block &entry = bwd.getBody().front();
   OpBuilder b = OpBuilder::atBlockBegin(&entry);
-  unsigned numArgs = type.getNumInputs();
   SmallVector<Operation *> forward;
   SmallVector<Value> results = cloneInlined(
       b, callee, entry.getArguments().take_front(numArgs), &forward);
@@ -204,9 +211,11 @@ FailureOr<ade::CallSplit> ade::getOrCreateSplit(func::FuncOp callee,
       returned.push_back((*swept)[k++]);
   SmallVector<Attribute> gradNames;
   for (auto &[name, values] : reads) {
-    if (values.empty())
+    if (values.empty()) {
+      bwd.erase();
       return callee.emitError("internal: '")
              << callee.getSymName() << "' does not read " << name;
+    }
     Value sum = (*swept)[k++];
     for (size_t i = 1; i < values.size(); ++i)
       sum = AddOp::create(b, bwd.getLoc(), sum.getType(), sum, (*swept)[k++]);
@@ -254,6 +263,10 @@ FailureOr<ade::CallSplit> ade::getOrCreateSplit(func::FuncOp callee,
   // itself when the sweep reads nothing of it.
   if (residuals.empty())
     return CallSplit{callee, bwd};
+  // A forward half kept while its backward half was dropped computes the
+  // same residuals.
+  if (existingForward)
+    return CallSplit{existingForward, bwd};
   auto fwd = createAfter(callee, forwardName, type);
   fwd->setAttr("ade.forward_of",
                FlatSymbolRefAttr::get(callee.getSymNameAttr()));
@@ -275,20 +288,36 @@ void ade::mergeForwardCalls(Operation *root) {
     if (callee && callee->hasAttr("ade.forward_of"))
       forwardCalls.push_back(call);
   });
+  // The forward calls of one primal sit right after it (the latest first):
+  // look back over the other forward calls of the same primal only.
   for (CallOp fwd : forwardCalls) {
     auto of =
         getCallee(fwd)->getAttrOfType<FlatSymbolRefAttr>("ade.forward_of");
     for (Operation *op = fwd->getPrevNode(); op; op = op->getPrevNode()) {
       auto call = dyn_cast<CallOp>(op);
-      if (!call)
+      if (!call || !llvm::equal(call.getArgs(), fwd.getArgs()))
         break;
-      if (call.getCalleeAttr() != of ||
-          !llvm::equal(call.getArgs(), fwd.getArgs()))
-        continue;
+      if (call.getCalleeAttr() != of) {
+        if (getCallee(call)->getAttrOfType<FlatSymbolRefAttr>(
+                "ade.forward_of") == of)
+          continue;
+        break;
+      }
       call.replaceAllUsesWith(
           fwd.getOutputs().take_front(call.getNumResults()));
       call.erase();
       break;
     }
   }
+}
+
+FlatSymbolRefAttr ade::gradientOf(func::FuncOp fn) {
+  if (!fn)
+    return {};
+  if (auto of = fn->getAttrOfType<FlatSymbolRefAttr>("ade.gradient_of"))
+    return of;
+  if (auto of = fn->getAttrOfType<FlatSymbolRefAttr>("ade.forward_of"))
+    return gradientOf(
+        SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(fn, of));
+  return {};
 }

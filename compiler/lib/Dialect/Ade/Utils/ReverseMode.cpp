@@ -34,8 +34,7 @@ static LogicalResult buildCallAdjoint(
   // A value-and-gradient call's value: its cotangent reaches x as the
   // gradient times the cotangent, no sweep needed (unless parameters are
   // differentiated: the sweep then gives both).
-  if (ade::getCallee(call)->hasAttr("ade.gradient_of") && flowingIn[0] &&
-      params.empty()) {
+  if (ade::gradientOf(ade::getCallee(call)) && flowingIn[0] && params.empty()) {
     Value x = call.getArgs()[0], g = call.getResult(1);
     accumulate(loc, x,
                ade::MulOp::create(b, loc, g.getType(), g, flowingIn[0]));
@@ -84,19 +83,19 @@ static LogicalResult buildCallAdjoint(
   return success();
 }
 
-FailureOr<SmallVector<Value>> ade::buildReverse(OpBuilder &b,
-                                                ArrayRef<Operation *> ops,
-                                                ValueRange wrt,
-                                                ArrayRef<Seed> seeds) {
+FailureOr<SmallVector<Value>>
+ade::buildReverse(OpBuilder &b, ArrayRef<Operation *> ops, ValueRange wrt,
+                  ArrayRef<Seed> seeds, bool parameters) {
   // Activity: values that depend on `wrt` (varied) and reach a seed
   // (useful). Everything else needs no adjoint.
   llvm::DenseSet<Value> varied(wrt.begin(), wrt.end());
   // Parameters differentiated: a call that reads one is varied too, and
   // its sweep's parameter cotangents flow to the caller's read.
   llvm::DenseMap<StringAttr, Value> paramWrt;
-  for (Value w : wrt)
-    if (auto p = w.getDefiningOp<ParamOp>())
-      paramWrt.try_emplace(p.getNameAttr().getAttr(), w);
+  if (parameters)
+    for (Value w : wrt)
+      if (auto p = w.getDefiningOp<ParamOp>())
+        paramWrt.try_emplace(p.getNameAttr().getAttr(), w);
   llvm::DenseMap<Operation *, SmallVector<StringAttr>> callParams;
   for (Operation *op : ops)
     if (auto call = dyn_cast<CallOp>(op))
@@ -227,8 +226,16 @@ FailureOr<Value> ade::buildHessianTrace(OpBuilder &b, Location loc,
     return failure();
   if (gradient)
     *gradient = (*g)[0];
-  // The Hessian-vector products differentiate the gradient's own code.
+  // The Hessian-vector products differentiate the gradient's own code: f's
+  // ops and the sweep's, and the forward calls the sweep placed among f's.
   SmallVector<Operation *> ops(f.ops.begin(), f.ops.end());
+  llvm::DenseSet<Operation *> listed(f.ops.begin(), f.ops.end());
+  for (Operation *primal : f.ops)
+    for (Operation *next = primal->getNextNode();
+         next && !listed.contains(next) && isa<CallOp>(next) &&
+         getCallee(cast<CallOp>(next))->hasAttr("ade.forward_of");
+         next = next->getNextNode())
+      ops.push_back(next);
   Operation *op = mark ? mark->getNextNode() : &block->front();
   for (; op && Block::iterator(op) != b.getInsertionPoint();
        op = op->getNextNode())

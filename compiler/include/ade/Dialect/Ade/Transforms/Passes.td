@@ -237,7 +237,7 @@ def AdeBuildGPUKernels : Pass<"ade-build-gpu-kernels", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
-def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::ModuleOp"> {
+def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes tile functions";
   let description = [{
     On tile functions (tensors, before bufferization), per

@@ -61,6 +61,11 @@ getOrCreateSplit(mlir::func::FuncOp callee, llvm::ArrayRef<bool> cotangents,
 mlir::FailureOr<mlir::func::FuncOp>
 getOrCreateValueAndGrad(mlir::func::FuncOp fn);
 
+/// The function whose value and gradient `fn` returns as its first two
+/// results (`ade.gradient_of`, also through a forward split of such a
+/// function); null for any other function.
+mlir::FlatSymbolRefAttr gradientOf(mlir::func::FuncOp fn);
+
 /// Each call that a reverse sweep's forward call repeats (same callee and
 /// arguments, the forward call right after it) takes the forward call's
 /// results and is erased: the forward values are computed once.

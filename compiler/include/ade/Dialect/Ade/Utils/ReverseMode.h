@@ -22,13 +22,14 @@ struct Seed {
 /// seed) are differentiated. An `ade.call` is differentiated by a forward
 /// call placed right after it, which also returns the residuals (none when
 /// the sweep reads nothing of the callee), and a backward call in the
-/// sweep, inlined when it is a few ops (Calls.h); the parameters it reads
-/// count as read where `wrt` has a read of them, which receives their
-/// cotangents. Fails, with a diagnostic at the operation, when an active
-/// operation has no derivative rule.
+/// sweep, inlined when it is a few ops (Calls.h). With `parameters`, the
+/// `ade.param` reads in `wrt` stand for their parameters: a call that reads
+/// one sends its cotangent to the first such read. Fails, with a diagnostic
+/// at the operation, when an active operation has no derivative rule.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildReverse(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Operation *> ops,
-             mlir::ValueRange wrt, llvm::ArrayRef<Seed> seeds);
+             mlir::ValueRange wrt, llvm::ArrayRef<Seed> seeds,
+             bool parameters = false);
 
 /// A scalar y = f(x) and the code that computed it.
 struct ScalarFunction {
