@@ -48,3 +48,47 @@ func.func @T.sample(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.model = "N
 // SMALL-SAME: ade.outline
 // SMALL-LABEL: func.func @T.sample(
 // SMALL: ade.call @N.f
+
+// -----
+
+// A sampler's layer that runs more than once per sample (a step's net,
+// shared by the steps) stays a function; one that runs once (a flow
+// layer) is inlined as before, and so is a function that draws.
+ade.parameter @"S/w" : tensor<2x2xf32> of "S" at 0
+ade.parameter @"S/u" : tensor<2x2xf32> of "S" at 4
+func.func private @S.net.layer(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"S/w" : tensor<2x2xf32>
+  %y = ade.matmul %w, %x : tensor<2x2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @S.flow.layer(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %u = ade.param @"S/u" : tensor<2x2xf32>
+  %y = ade.matmul %u, %x : tensor<2x2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @S.noisy(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %z = ade.draw normal(%x, %one) "z" : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %w = ade.param @"S/w" : tensor<2x2xf32>
+  %y = ade.matmul %w, %z : tensor<2x2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @S.step(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %n = func.call @S.net.layer(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  %d = func.call @S.noisy(%n) : (tensor<2xf32>) -> tensor<2xf32>
+  %y = ade.add %x, %d : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @S.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "S"} {
+  %x0 = func.call @S.flow.layer(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  %x1 = func.call @S.step(%x0) : (tensor<2xf32>) -> tensor<2xf32>
+  %x2 = func.call @S.step(%x1) : (tensor<2xf32>) -> tensor<2xf32>
+  return %x2 : tensor<2xf32>
+}
+// CHECK-LABEL: func.func private @S.step(
+// CHECK: ade.call @S.net.layer(
+// CHECK: = call @S.noisy(
+// CHECK-LABEL: func.func @S.sample(
+// CHECK: = call @S.flow.layer(
+// CHECK: = call @S.step(
+// CHECK: = call @S.step(

@@ -16,7 +16,11 @@ def AdeOutlineDensities : Pass<"ade-outline-densities", "mlir::ModuleOp"> {
     it a call of one value-and-gradient function, instead of carrying a
     copy of f's code per step: compile time stays flat in the number of
     steps. Small densities are inlined as before (a call would cost more
-    than it saves).
+    than it saves). So is a sampler's own layer (a function with a matrix
+    product or convolution and no draws, reports, derivatives or calls)
+    that runs more than once per sample, as the nets of a generalized
+    leapfrog step shared by the steps; a layer that runs once (each layer
+    of a flow) is inlined, so that the density pass reads its structure.
 
     ```mlir
     %y = func.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
