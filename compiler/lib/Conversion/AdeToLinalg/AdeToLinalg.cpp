@@ -1628,6 +1628,27 @@ struct ConvertAdeToLinalgPass
 
   llvm::StringMap<func::FuncOp> calleeTiles;
 
+  /// Converts `source` into the entry block of `tileFn`, whose arguments
+  /// are the parameter buffers of `owners`, then `source`'s inputs batched;
+  /// leaves `b` at the end of that block. Returns TileBuilder::run's values.
+  FailureOr<SmallVector<Value>> convertInto(ModuleOp module, OpBuilder &b,
+                                            func::FuncOp tileFn,
+                                            ArrayRef<StringRef> owners,
+                                            func::FuncOp source,
+                                            SymbolTableCollection &symbols) {
+    Block *entry = tileFn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    llvm::StringMap<Value> params;
+    for (auto [i, o] : llvm::enumerate(owners))
+      params[o] = entry->getArgument(i);
+    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
+    TileBuilder builder(b, tileSize, params, symbols, tiles);
+    SmallVector<BValue> args;
+    for (unsigned i = 0; i < source.getNumArguments(); ++i)
+      args.push_back({entry->getArgument(owners.size() + i), true});
+    return builder.run(source, args);
+  }
+
   /// The tile function of a called function:
   ///   @<callee>.tile(params of the owners it reads, inputs [S.., T])
   ///       -> (outputs [R.., T], parameter-gradient sums, flat)
@@ -1691,17 +1712,8 @@ struct ConvertAdeToLinalgPass
             {b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
              b.getNamedAttr("owners", b.getArrayAttr(ownerAttrs))}));
     calleeTiles[callee.getSymName()] = tileFn;
-    Block *entry = tileFn.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    llvm::StringMap<Value> params;
-    for (auto [i, o] : llvm::enumerate(owners))
-      params[o] = entry->getArgument(i);
-    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
-    TileBuilder builder(b, tileSize, params, symbols, tiles);
-    SmallVector<BValue> args;
-    for (unsigned i = 0; i < callee.getNumArguments(); ++i)
-      args.push_back({entry->getArgument(owners.size() + i), true});
-    FailureOr<SmallVector<Value>> converted = builder.run(callee, args);
+    FailureOr<SmallVector<Value>> converted =
+        convertInto(module, b, tileFn, owners, callee, symbols);
     if (failed(converted))
       return failure();
     func::ReturnOp::create(b, callee.getLoc(), *converted);
@@ -1821,17 +1833,11 @@ struct ConvertAdeToLinalgPass
       if (Attribute value = info.get(key))
         tileInfo.push_back(b.getNamedAttr(key, value));
     tileFn->setAttr("ade.tile", b.getDictionaryAttr(tileInfo));
-    Block *entry = tileFn.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    llvm::StringMap<Value> params;
-    for (auto [i, o] : llvm::enumerate(owners))
-      params[cast<StringAttr>(o).getValue()] = entry->getArgument(i);
-    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
-    TileBuilder builder(b, tileSize, params, symbols, tiles);
-    SmallVector<BValue> args;
-    for (unsigned i = 0; i < f.getNumArguments(); ++i)
-      args.push_back({entry->getArgument(owners.size() + i), true});
-    FailureOr<SmallVector<Value>> converted = builder.run(f, args);
+    SmallVector<StringRef> ownerNames;
+    for (Attribute o : owners)
+      ownerNames.push_back(cast<StringAttr>(o).getValue());
+    FailureOr<SmallVector<Value>> converted =
+        convertInto(module, b, tileFn, ownerNames, f, symbols);
     if (failed(converted)) {
       tileFn.erase();
       return failure();
