@@ -298,6 +298,7 @@ void expectBruteForceDensity(const std::string &source,
 
 TEST(Samplers, PlanarFlowLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Planar");
+  expectBruteForceDensity(kSamplers, "PaddedPlanar");
 }
 TEST(Samplers, CouplingFlowLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Coupling");
@@ -561,8 +562,8 @@ void expectVjpMatchesFiniteDifferences(const std::string &source,
 }
 
 TEST(Samplers, SampleVjpMatchesFiniteDifferences) {
-  for (const char *name : {"Affine", "Box", "Planar", "Leapfrog", "Clipped",
-                           "Generalized", "Dense"})
+  for (const char *name : {"Affine", "Box", "Planar", "PaddedPlanar",
+                           "Leapfrog", "Clipped", "Generalized", "Dense"})
     expectVjpMatchesFiniteDifferences(kSamplers, name);
 }
 

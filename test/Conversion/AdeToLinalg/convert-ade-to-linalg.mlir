@@ -135,3 +135,32 @@ func.func @S.sample_vjp(%x: tensor<2xf32>, %ct: tensor<f32> {ade.cotangent}) -> 
 // CHECK-SAME: ade.tile_callee = {owners = ["M"], size = 4 : i64}
 // CHECK: tensor.extract_slice %[[P]][0] [2] [1]
 // CHECK: iterator_types = ["parallel", "reduction"]
+
+// -----
+
+// A function shared by instances (some call renames its parameters) takes
+// its owners' buffers at any size and an offset into each: a call passes
+// the buffer of its instance's owner and the offset of the instance's
+// parameters from the callee's own (here 3, in another owner's buffer).
+ade.parameter @"A/q.0.u" : tensor<2xf32> of "A" at 0
+ade.parameter @"P/pad" : tensor<3xf32> of "P" at 0
+ade.parameter @"P/q.0.u" : tensor<2xf32> of "P" at 3
+func.func private @A.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %u = ade.param @"A/q.0.u" : tensor<2xf32>
+  %y = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @P.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.kernel = {kind = "sample", owner = "P", owners = ["P"]}} {
+  %y = ade.call @A.q.0.forward(%z) params("A/q.0." -> "P/q.0.") : (tensor<2xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+// CHECK-LABEL: func.func @P.sample.tile(
+// CHECK-SAME: %[[PP:arg[0-9]+]]: tensor<5xf32>, %[[Z:arg[0-9]+]]: tensor<2x4xf32>)
+// CHECK-DAG: %[[BUF:.*]] = tensor.cast %[[PP]] : tensor<5xf32> to tensor<?xf32>
+// CHECK-DAG: %[[OFF:.*]] = arith.constant 3 : index
+// CHECK: call @A.q.0.forward.tile(%[[BUF]], %[[OFF]], %[[Z]]) : (tensor<?xf32>, index, tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK-LABEL: func.func private @A.q.0.forward.tile(
+// CHECK-SAME: %[[B:arg[0-9]+]]: tensor<?xf32>, %[[O:arg[0-9]+]]: index, %{{.*}}: tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK-SAME: ade.tile_callee = {owners = ["A"], shifted, size = 4 : i64}
+// CHECK: %[[AT:.*]] = arith.addi %[[O]], %{{.*}} : index
+// CHECK: tensor.extract_slice %[[B]][%[[AT]]] [2] [1] : tensor<?xf32> to tensor<2xf32>

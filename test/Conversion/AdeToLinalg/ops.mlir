@@ -205,7 +205,9 @@ func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2x
 // CHECK: %[[O2:.*]] = linalg.matmul
 // CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[O1]], %[[O2]] : tensor<3x2xf32>, tensor<3x2xf32>)
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1]] : tensor<3x2xf32> into tensor<6xf32>
-// CHECK: %[[G:.*]] = tensor.insert_slice %[[FLAT]] into %{{.*}}[0] [6] [1] : tensor<6xf32> into tensor<24xf32>
+// The flat gradient: the gradients in offset order, zeros for K's.
+// CHECK: %[[KZ:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<18xf32>)
+// CHECK: %[[G:.*]] = tensor.concat dim(0) %[[FLAT]], %[[KZ]] : (tensor<6xf32>, tensor<18xf32>) -> tensor<24xf32>
 // CHECK: return %[[E]], %[[G]]
 
 // -----

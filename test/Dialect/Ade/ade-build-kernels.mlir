@@ -316,3 +316,41 @@ func.func @V.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[DX:.*]] = ade.add %[[CX]], %[[FG]]
 // CHECK: %[[HG:.*]] = ade.call @M.f.value_and_grad.backward_01_1(%[[X]], %{{.*}}, %[[VG]]#2)
 // CHECK: ade.add %[[DX]], %[[HG]]
+
+// -----
+
+// Reverse mode through calls of a shared function: each forward and
+// backward call reads the parameters of its call's instance (`params`), and
+// a backward call's parameter cotangent goes to its instance's gradient.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+ade.parameter @"L/q.0.c" : tensor<2xf32> of "L" at 0
+ade.parameter @"L/q.1.c" : tensor<2xf32> of "L" at 2
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %ct = ade.mul %c, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %ct axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @L.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %c = ade.param @"L/q.0.c" : tensor<2xf32>
+  %m = ade.mul %c, %z : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %t = ade.tanh %m : tensor<2xf32>
+  %tt = ade.tanh %t : tensor<2xf32>
+  %s = ade.sin %tt : tensor<2xf32>
+  %e = ade.exp %s : tensor<2xf32>
+  %y = ade.add %z, %e : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @L.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "L"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %a = ade.call @L.q.0.forward(%noise) : (tensor<2xf32>) -> tensor<2xf32>
+  %b = ade.call @L.q.0.forward(%a) params("L/q.0." -> "L/q.1.") : (tensor<2xf32>) -> tensor<2xf32>
+  return %b, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @L.sampler_vjp(
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"L/q.0.c"}, tensor<2xf32> {ade.param_grad = @"L/q.1.c"})
+// CHECK: %[[F0:.*]]:4 = ade.call @L.q.0.forward.forward_1_0_params(%{{.*}}) : (tensor<2xf32>)
+// CHECK: %[[F1:.*]]:4 = ade.call @L.q.0.forward.forward_1_1_params(%[[F0]]#0) params("L/q.0." -> "L/q.1.")
+// CHECK: %[[B1:.*]]:2 = ade.call @L.q.0.forward.backward_1_1_params(%[[F0]]#0, %{{.*}}, %[[F1]]#1, %[[F1]]#2, %[[F1]]#3) params("L/q.0." -> "L/q.1.")
+// CHECK: %[[B0:.*]] = ade.call @L.q.0.forward.backward_1_0_params(%{{.*}}, %[[B1]]#0, %[[F0]]#1, %[[F0]]#2, %[[F0]]#3) : (
+// CHECK: return %[[B0]], %[[B1]]#1

@@ -150,3 +150,60 @@ func.func @C.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample =
 // CHECK: %[[A:.*]] = ade.slice %{{.*}} starts [0] stops [1]
 // CHECK-NOT: ade.slice %{{.*}} starts [0] stops [1]
 // CHECK: ade.concat %[[A]], %{{.*}} axis 0
+
+// -----
+
+// An update by a shared function (ade.call): its log-det is derived once,
+// by structure, in @<callee>.log_det<argument>, which returns its result
+// and log-det and which every call of it takes, each reading its own
+// parameters. Each call site explains the callee's steps.
+ade.parameter @"F/q.0.u" : tensor<2xf32> of "F" at 0
+ade.parameter @"F/q.1.u" : tensor<2xf32> of "F" at 2
+func.func private @F.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %u = ade.param @"F/q.0.u" : tensor<2xf32>
+  %d = ade.reduce sum %z axis -1 : tensor<2xf32> -> tensor<f32>
+  %t = ade.tanh %d : tensor<f32>
+  %ut = ade.mul %u, %t : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %x = ade.add %z, %ut : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %x : tensor<2xf32>
+}
+func.func @F.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "F"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %z = ade.draw normal(%zero, %one) "z" : tensor<f32>, tensor<f32> -> tensor<2xf32>
+  %a = ade.call @F.q.0.forward(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  %b = ade.call @F.q.0.forward(%a) params("F/q.0." -> "F/q.1.") : (tensor<2xf32>) -> tensor<2xf32>
+  return %b : tensor<2xf32>
+}
+// CHECK-LABEL: func.func private @F.q.0.forward.log_det0(
+// CHECK-SAME: -> (tensor<2xf32>, tensor<f32>)
+// CHECK-SAME: ade.density = [{loc = {{.*}}, what = "update of 2 values: rank one x + u * g(x), log-det log|1 + grad g . u|"}]
+// CHECK: %[[LOGDET:.*]] = ade.log
+// CHECK: %[[LOGQ:.*]] = ade.sub %{{.*}}, %[[LOGDET]]
+// CHECK: %[[NEG:.*]] = ade.neg %[[LOGQ]]
+// CHECK: return %{{.*}}, %[[NEG]] : tensor<2xf32>, tensor<f32>
+// CHECK-LABEL: func.func @F.sample
+// CHECK-SAME: what = "update of 2 values: rank one x + u * g(x), log-det log|1 + grad g . u|"}, {loc = {{.*}}, what = "update of 2 values: rank one x + u * g(x), log-det log|1 + grad g . u|"}]
+// CHECK: %[[A:.*]]:2 = ade.call @F.q.0.forward.log_det0(%{{.*}}) : (tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>)
+// CHECK: ade.sub %{{.*}}, %[[A]]#1
+// CHECK: %[[B:.*]]:2 = ade.call @F.q.0.forward.log_det0(%[[A]]#0) params("F/q.0." -> "F/q.1.")
+// CHECK: ade.sub %{{.*}}, %[[B]]#1
+// CHECK: return %[[B]]#0,
+
+// -----
+
+// A shared function whose result is not an invertible function of the
+// state it consumes has no density.
+ade.parameter @"G/c" : tensor<2xf32> of "G" at 0
+func.func private @G.flat(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %c = ade.param @"G/c" : tensor<2xf32>
+  // expected-error @+1 {{this function updates the sampler's state but its result is not an invertible function of its argument: the sampler's density is undefined}}
+  return %c : tensor<2xf32>
+}
+func.func @G.sample() -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "G"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %z = ade.draw normal(%zero, %one) "z" : tensor<f32>, tensor<f32> -> tensor<2xf32>
+  %x = ade.call @G.flat(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  return %x : tensor<2xf32>
+}

@@ -92,3 +92,109 @@ func.func @S.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.model = 
 // CHECK: = call @S.flow.layer(
 // CHECK: = call @S.step(
 // CHECK: = call @S.step(
+
+// -----
+
+// Instances of one component method share a function: calls of the others
+// read their own parameters through `params`, across samplers too. The
+// parameters of an instance must lie at one offset from the first's: @B's
+// layer, with its parameters in the other order, keeps its own function.
+ade.parameter @"A/q.0.w" : tensor<2xf32> of "A" at 0
+ade.parameter @"A/q.0.b" : tensor<f32> of "A" at 2
+ade.parameter @"A/q.1.w" : tensor<2xf32> of "A" at 3
+ade.parameter @"A/q.1.b" : tensor<f32> of "A" at 5
+ade.parameter @"P/pad" : tensor<3xf32> of "P" at 0
+ade.parameter @"P/q.0.w" : tensor<2xf32> of "P" at 3
+ade.parameter @"P/q.0.b" : tensor<f32> of "P" at 5
+ade.parameter @"B/q.0.b" : tensor<f32> of "B" at 0
+ade.parameter @"B/q.0.w" : tensor<2xf32> of "B" at 1
+func.func private @A.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"A/q.0.w" : tensor<2xf32>
+  %b = ade.param @"A/q.0.b" : tensor<f32>
+  %d = ade.mul %w, %z : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %d axis -1 : tensor<2xf32> -> tensor<f32>
+  %h = ade.add %s, %b : tensor<f32>, tensor<f32> -> tensor<f32>
+  %t = ade.tanh %h : tensor<f32>
+  %u = ade.mul %w, %t : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %y = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @A.q.1.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"A/q.1.w" : tensor<2xf32>
+  %b = ade.param @"A/q.1.b" : tensor<f32>
+  %d = ade.mul %w, %z : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %d axis -1 : tensor<2xf32> -> tensor<f32>
+  %h = ade.add %s, %b : tensor<f32>, tensor<f32> -> tensor<f32>
+  %t = ade.tanh %h : tensor<f32>
+  %u = ade.mul %w, %t : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %y = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @P.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"P/q.0.w" : tensor<2xf32>
+  %b = ade.param @"P/q.0.b" : tensor<f32>
+  %d = ade.mul %w, %z : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %d axis -1 : tensor<2xf32> -> tensor<f32>
+  %h = ade.add %s, %b : tensor<f32>, tensor<f32> -> tensor<f32>
+  %t = ade.tanh %h : tensor<f32>
+  %u = ade.mul %w, %t : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %y = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @B.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"B/q.0.w" : tensor<2xf32>
+  %b = ade.param @"B/q.0.b" : tensor<f32>
+  %d = ade.mul %w, %z : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %d axis -1 : tensor<2xf32> -> tensor<f32>
+  %h = ade.add %s, %b : tensor<f32>, tensor<f32> -> tensor<f32>
+  %t = ade.tanh %h : tensor<f32>
+  %u = ade.mul %w, %t : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+  %y = ade.add %z, %u : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @A.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "A"} {
+  %0 = func.call @A.q.0.forward(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  %1 = func.call @A.q.1.forward(%0) : (tensor<2xf32>) -> tensor<2xf32>
+  return %1 : tensor<2xf32>
+}
+func.func @P.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "P"} {
+  %0 = func.call @P.q.0.forward(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  %1 = func.call @B.q.0.forward(%0) : (tensor<2xf32>) -> tensor<2xf32>
+  return %1 : tensor<2xf32>
+}
+// CHECK-LABEL: func.func @A.sample(
+// CHECK-NEXT: %[[Y0:.*]] = ade.call @A.q.0.forward(%{{.*}}) : (tensor<2xf32>) -> tensor<2xf32>
+// CHECK-NEXT: %[[Y1:.*]] = ade.call @A.q.0.forward(%[[Y0]]) params("A/q.0." -> "A/q.1.") : (tensor<2xf32>) -> tensor<2xf32>
+// CHECK-NEXT: return %[[Y1]]
+// CHECK-LABEL: func.func @P.sample(
+// CHECK-NEXT: %[[P0:.*]] = ade.call @A.q.0.forward(%{{.*}}) params("A/q.0." -> "P/q.0.")
+// CHECK-NEXT: call @B.q.0.forward(%[[P0]])
+// SMALL-LABEL: func.func @P.sample(
+// SMALL-NEXT: ade.call @A.q.0.forward(
+
+// -----
+
+// An instance smaller than `min-instance-ops` is inlined as before.
+ade.parameter @"A/q.0.w" : tensor<2xf32> of "A" at 0
+ade.parameter @"A/q.1.w" : tensor<2xf32> of "A" at 2
+func.func private @A.q.0.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"A/q.0.w" : tensor<2xf32>
+  %y = ade.add %z, %w : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func private @A.q.1.forward(%z: tensor<2xf32>) -> tensor<2xf32> {
+  %w = ade.param @"A/q.1.w" : tensor<2xf32>
+  %y = ade.add %z, %w : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @A.sample(%z: tensor<2xf32>) -> tensor<2xf32> attributes {ade.model = "M", ade.sample = "A"} {
+  %0 = func.call @A.q.0.forward(%z) : (tensor<2xf32>) -> tensor<2xf32>
+  %1 = func.call @A.q.1.forward(%0) : (tensor<2xf32>) -> tensor<2xf32>
+  return %1 : tensor<2xf32>
+}
+// CHECK-LABEL: func.func @A.sample(
+// CHECK-NEXT: call @A.q.0.forward
+// CHECK-NEXT: call @A.q.1.forward
+// SMALL-LABEL: func.func @A.sample(
+// SMALL-NEXT: call @A.q.0.forward
+// SMALL-NEXT: call @A.q.1.forward

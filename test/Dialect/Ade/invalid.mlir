@@ -262,3 +262,43 @@ func.func @f(%a: tensor<2xf32>) {
   %0 = ade.call @declared(%a) : (tensor<2xf32>) -> tensor<f32>
   return
 }
+
+// -----
+
+ade.parameter @"S/q.0.b" : tensor<3xf32> of "S" at 0
+func.func private @S.q.0.forward(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %b = ade.param @"S/q.0.b" : tensor<3xf32>
+  %y = ade.add %x, %b : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+func.func @f(%x: tensor<3xf32>) {
+  // expected-error @+1 {{reads parameter 'S/q.1.b' in place of 'S/q.0.b', but no such parameter is declared}}
+  %y = ade.call @S.q.0.forward(%x) params("S/q.0." -> "S/q.1.") : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+ade.parameter @"S/q.0.b" : tensor<3xf32> of "S" at 0
+ade.parameter @"S/q.1.b" : tensor<2xf32> of "S" at 3
+func.func private @S.q.0.forward(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %b = ade.param @"S/q.0.b" : tensor<3xf32>
+  %y = ade.add %x, %b : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+func.func @f(%x: tensor<3xf32>) {
+  // expected-error @+1 {{parameter 'S/q.1.b' has type 'tensor<2xf32>', the callee's 'S/q.0.b' 'tensor<3xf32>'}}
+  %y = ade.call @S.q.0.forward(%x) params("S/q.0." -> "S/q.1.") : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func private @g(%x: tensor<3xf32>) -> tensor<3xf32> {
+  return %x : tensor<3xf32>
+}
+func.func @f(%x: tensor<3xf32>) {
+  // expected-error @+1 {{'params' needs both the callee's prefix and the instance's}}
+  %y = ade.call @g(%x) {param_prefix = "S/q.0."} : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}

@@ -81,6 +81,20 @@ func.func @energy(%x: tensor<2xf32>) -> tensor<f32> {
   return %s : tensor<f32>
 }
 
+ade.parameter @"S/q.0.b" : tensor<3xf32> of "S" at 0
+ade.parameter @"S/q.1.b" : tensor<3xf32> of "S" at 3
+func.func private @S.q.0.forward(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %b = ade.param @"S/q.0.b" : tensor<3xf32>
+  %y = ade.add %x, %b : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+// CHECK-LABEL: func.func @layers
+func.func @layers(%x: tensor<3xf32>) -> tensor<3xf32> {
+  // CHECK: ade.call @S.q.0.forward(%{{.*}}) params("S/q.0." -> "S/q.1.") : (tensor<3xf32>) -> tensor<3xf32>
+  %y = ade.call @S.q.0.forward(%x) params("S/q.0." -> "S/q.1.") : (tensor<3xf32>) -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
 // CHECK-LABEL: func.func @sample
 func.func @sample(%mean: tensor<f32>, %std: tensor<2xf32>) -> tensor<2xf32> {
   // CHECK: ade.draw normal(%{{.*}}, %{{.*}}) "z" : tensor<f32>, tensor<2xf32> -> tensor<2xf32>

@@ -61,10 +61,13 @@ Value scalarOp(OpBuilder &b, Location loc, ValueRange operands) {
 
 class TileBuilder {
 public:
+  /// `params`: each owner's parameter buffer; `shifts`: for the owners
+  /// whose parameters a shared function reads at an offset, the offset.
   TileBuilder(OpBuilder &b, int64_t tile, llvm::StringMap<Value> params,
-              SymbolTableCollection &symbols, CalleeTiles calleeTiles)
-      : b(b), tile(tile), params(std::move(params)), symbols(symbols),
-        calleeTiles(calleeTiles) {}
+              llvm::StringMap<Value> shifts, SymbolTableCollection &symbols,
+              CalleeTiles calleeTiles)
+      : b(b), tile(tile), params(std::move(params)), shifts(std::move(shifts)),
+        symbols(symbols), calleeTiles(calleeTiles) {}
 
   /// Converts the body of kernel `source` (one block, calls inlined) into
   /// the current insertion block, the source's arguments being `args`.
@@ -611,8 +614,37 @@ private:
     return success();
   }
 
+  /// Where a call reads the parameters its callee reads from `owner`: the
+  /// owner of the renamed ones and their offset from the callee's.
+  FailureOr<std::pair<StringRef, int64_t>>
+  parameterSource(CallOp call, func::FuncOp callee, StringRef owner) {
+    ParamRename rename = getParamRename(call);
+    std::optional<std::pair<StringRef, int64_t>> source;
+    for (StringAttr name : paramsRead(callee)) {
+      auto own = symbols.lookupNearestSymbolFrom<ParameterOp>(
+          call, FlatSymbolRefAttr::get(name));
+      if (!own || own.getOwner() != owner)
+        continue;
+      auto read = symbols.lookupNearestSymbolFrom<ParameterOp>(
+          call, FlatSymbolRefAttr::get(rename.apply(name)));
+      if (!read)
+        return call.emitError("internal: no parameter '")
+               << rename.apply(name).getValue() << "'";
+      std::pair<StringRef, int64_t> here{
+          read.getOwner(), static_cast<int64_t>(read.getOffset()) -
+                               static_cast<int64_t>(own.getOffset())};
+      if (source && *source != here)
+        return call.emitError("internal: the renamed parameters of '")
+               << owner << "' do not lie at one offset from the callee's";
+      source = here;
+    }
+    return source.value_or(std::pair<StringRef, int64_t>{owner, 0});
+  }
+
   /// A call of the callee's tile function on the whole tile: the owners'
-  /// parameter buffers it reads, then the batched arguments.
+  /// parameter buffers it reads (a shared function: the buffers of the
+  /// instance's owners, and the instance's offsets), then the batched
+  /// arguments.
   LogicalResult convertCall(CallOp call) {
     Location loc = call.getLoc();
     auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
@@ -620,17 +652,37 @@ private:
     FailureOr<func::FuncOp> tileFn = calleeTiles(callee);
     if (failed(tileFn))
       return failure();
-    SmallVector<Value> operands;
-    for (Attribute owner :
-         (*tileFn)
-             ->getAttrOfType<DictionaryAttr>("ade.tile_callee")
-             .getAs<ArrayAttr>("owners")) {
-      Value buffer = params.lookup(cast<StringAttr>(owner).getValue());
+    auto info = (*tileFn)->getAttrOfType<DictionaryAttr>("ade.tile_callee");
+    SmallVector<Value> operands, offsets;
+    for (Attribute owner : info.getAs<ArrayAttr>("owners")) {
+      FailureOr<std::pair<StringRef, int64_t>> source =
+          parameterSource(call, callee, cast<StringAttr>(owner).getValue());
+      if (failed(source))
+        return failure();
+      auto [readOwner, shift] = *source;
+      Value buffer = params.lookup(readOwner);
       if (!buffer)
         return call.emitError("internal: the caller has no parameters of '")
-               << cast<StringAttr>(owner).getValue() << "'";
+               << readOwner << "'";
       operands.push_back(buffer);
+      Value offset = arith::ConstantIndexOp::create(b, loc, shift);
+      if (Value outer = shifts.lookup(readOwner))
+        offset = arith::AddIOp::create(b, loc, outer, offset);
+      offsets.push_back(offset);
     }
+    if (info.get("shifted")) {
+      for (Value &buffer : operands)
+        buffer = tensor::CastOp::create(
+            b, loc,
+            RankedTensorType::get({ShapedType::kDynamic}, elementOf(buffer)),
+            buffer);
+      llvm::append_range(operands, offsets);
+    } else if (llvm::any_of(offsets,
+                            [](Value o) { return !isConstantIntValue(o, 0); }))
+      return call.emitError("internal: '")
+             << callee.getSymName()
+             << "' reads renamed parameters but its tile function takes no "
+                "offsets";
     for (Value arg : call.getArgs())
       operands.push_back(toBatched(loc, map.at(arg)));
     auto tiled = func::CallOp::create(b, loc, *tileFn, operands);
@@ -711,10 +763,16 @@ private:
     }
     Location loc = p.getLoc();
     int64_t n = type.getNumElements();
+    OpFoldResult offset =
+        b.getIndexAttr(static_cast<int64_t>(decl.getOffset()));
+    if (Value shift = shifts.lookup(decl.getOwner()))
+      offset = arith::AddIOp::create(
+                   b, loc, shift,
+                   arith::ConstantIndexOp::create(
+                       b, loc, static_cast<int64_t>(decl.getOffset())))
+                   .getResult();
     Value slice = tensor::ExtractSliceOp::create(
-        b, loc, buffer,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(
-            static_cast<int64_t>(decl.getOffset()))},
+        b, loc, buffer, ArrayRef<OpFoldResult>{offset},
         ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
     return reshapeFeatures(loc, slice, {n}, type.getShape(), false,
@@ -1595,7 +1653,7 @@ private:
 
   OpBuilder &b;
   int64_t tile;
-  llvm::StringMap<Value> params;
+  llvm::StringMap<Value> params, shifts;
   SymbolTableCollection &symbols;
   CalleeTiles calleeTiles;
   DenseMap<Value, BValue> map;
@@ -1609,6 +1667,10 @@ struct ConvertAdeToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTableCollection symbols;
+    module.walk([&](CallOp call) {
+      if (getParamRename(call))
+        shared.insert(call.getCalleeAttr().getAttr());
+    });
     SmallVector<func::FuncOp> kernels;
     module.walk([&](func::FuncOp f) {
       if (f->hasAttr("ade.kernel"))
@@ -1627,31 +1689,41 @@ struct ConvertAdeToLinalgPass
   }
 
   llvm::StringMap<func::FuncOp> calleeTiles;
+  /// Functions shared by instances: some call reads renamed parameters.
+  llvm::DenseSet<StringAttr> shared;
 
   /// Converts `source` into the entry block of `tileFn`, whose arguments
-  /// are the parameter buffers of `owners`, then `source`'s inputs batched;
-  /// leaves `b` at the end of that block. Returns TileBuilder::run's values.
+  /// are the parameter buffers of `owners`, then (`shifted`) one offset
+  /// into each, then `source`'s inputs batched; leaves `b` at the end of
+  /// that block. Returns TileBuilder::run's values.
   FailureOr<SmallVector<Value>> convertInto(ModuleOp module, OpBuilder &b,
                                             func::FuncOp tileFn,
                                             ArrayRef<StringRef> owners,
-                                            func::FuncOp source,
+                                            bool shifted, func::FuncOp source,
                                             SymbolTableCollection &symbols) {
     Block *entry = tileFn.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    llvm::StringMap<Value> params;
-    for (auto [i, o] : llvm::enumerate(owners))
+    llvm::StringMap<Value> params, shifts;
+    for (auto [i, o] : llvm::enumerate(owners)) {
       params[o] = entry->getArgument(i);
+      if (shifted)
+        shifts[o] = entry->getArgument(owners.size() + i);
+    }
     auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
-    TileBuilder builder(b, tileSize, params, symbols, tiles);
+    TileBuilder builder(b, tileSize, params, shifts, symbols, tiles);
     SmallVector<BValue> args;
+    unsigned first = owners.size() * (shifted ? 2 : 1);
     for (unsigned i = 0; i < source.getNumArguments(); ++i)
-      args.push_back({entry->getArgument(owners.size() + i), true});
+      args.push_back({entry->getArgument(first + i), true});
     return builder.run(source, args);
   }
 
   /// The tile function of a called function:
-  ///   @<callee>.tile(params of the owners it reads, inputs [S.., T])
+  ///   @<callee>.tile(params of the owners it reads, [offsets into them,]
+  ///                  inputs [S.., T])
   ///       -> (outputs [R.., T], parameter-gradient sums, flat)
+  /// A function shared by instances takes the offset of each owner's
+  /// parameters that a call reads from the function's own.
   FailureOr<func::FuncOp> calleeTile(ModuleOp module, func::FuncOp callee,
                                      SymbolTableCollection &symbols) {
     if (callee.isExternal() || !callee.getBody().hasOneBlock())
@@ -1687,11 +1759,16 @@ struct ConvertAdeToLinalgPass
     };
     SmallVector<Type> inputs, results;
     SmallVector<Attribute> ownerAttrs;
+    // A shared function reads the buffer of whichever owner a call's
+    // instance belongs to: of any size.
+    bool shifted = shared.contains(callee.getSymNameAttr());
     for (StringRef o : owners) {
-      inputs.push_back(
-          RankedTensorType::get({sizes.lookup(o)}, elems.lookup(o)));
+      inputs.push_back(RankedTensorType::get(
+          {shifted ? ShapedType::kDynamic : sizes.lookup(o)}, elems.lookup(o)));
       ownerAttrs.push_back(b.getStringAttr(o));
     }
+    if (shifted)
+      inputs.append(owners.size(), b.getIndexType());
     for (Type t : callee.getArgumentTypes())
       inputs.push_back(batchedType(t));
     for (auto [i, t] : llvm::enumerate(callee.getResultTypes())) {
@@ -1706,14 +1783,15 @@ struct ConvertAdeToLinalgPass
                                        (callee.getSymName() + ".tile").str(),
                                        b.getFunctionType(inputs, results));
     tileFn.setPrivate();
-    tileFn->setAttr(
-        "ade.tile_callee",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
-             b.getNamedAttr("owners", b.getArrayAttr(ownerAttrs))}));
+    SmallVector<NamedAttribute> info{
+        b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+        b.getNamedAttr("owners", b.getArrayAttr(ownerAttrs))};
+    if (shifted)
+      info.push_back(b.getNamedAttr("shifted", b.getUnitAttr()));
+    tileFn->setAttr("ade.tile_callee", b.getDictionaryAttr(info));
     calleeTiles[callee.getSymName()] = tileFn;
     FailureOr<SmallVector<Value>> converted =
-        convertInto(module, b, tileFn, owners, callee, symbols);
+        convertInto(module, b, tileFn, owners, shifted, callee, symbols);
     if (failed(converted))
       return failure();
     func::ReturnOp::create(b, callee.getLoc(), *converted);
@@ -1836,8 +1914,8 @@ struct ConvertAdeToLinalgPass
     SmallVector<StringRef> ownerNames;
     for (Attribute o : owners)
       ownerNames.push_back(cast<StringAttr>(o).getValue());
-    FailureOr<SmallVector<Value>> converted =
-        convertInto(module, b, tileFn, ownerNames, f, symbols);
+    FailureOr<SmallVector<Value>> converted = convertInto(
+        module, b, tileFn, ownerNames, /*shifted=*/false, f, symbols);
     if (failed(converted)) {
       tileFn.erase();
       return failure();
@@ -1847,29 +1925,41 @@ struct ConvertAdeToLinalgPass
       if (!f.getResultAttr(i, "ade.param_grad"))
         returned.push_back((*converted)[i]);
     if (hasGrads) {
-      // One flat sum per owner: zeros, with each gradient at its offset.
+      // One flat sum per owner: its gradients in offset order, zeros where
+      // a parameter has none, concatenated. (A chain of insert_slices into
+      // one tensor made bufferization's alias analysis quadratic in the
+      // number of parameters or worse: 4 of table2's 7.5 s.)
       Location loc = f.getLoc();
+      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
+      auto zeros = [&](int64_t n) {
+        return linalg::FillOp::create(b, loc, ValueRange{zero},
+                                      ValueRange{tensor::EmptyOp::create(
+                                          b, loc, ArrayRef<int64_t>{n}, elem)})
+            .getResult(0);
+      };
       for (int64_t k : gradOwners) {
         StringRef owner = cast<StringAttr>(owners[k]).getValue();
-        Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
-        Value sum = linalg::FillOp::create(
-                        b, loc, ValueRange{zero},
-                        ValueRange{tensor::EmptyOp::create(
-                            b, loc, ArrayRef<int64_t>{sizes.lookup(owner)},
-                            elem)})
-                        .getResult(0);
-        for (auto [i, decl] : grads) {
-          if (decl.getOwner() != owner)
-            continue;
-          int64_t n = cast<RankedTensorType>(decl.getType()).getNumElements();
-          sum = tensor::InsertSliceOp::create(
-              b, loc, (*converted)[i], sum,
-              ArrayRef<OpFoldResult>{b.getIndexAttr(
-                  static_cast<int64_t>(decl.getOffset()))},
-              ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
-              ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+        SmallVector<std::pair<int64_t, Value>> pieces;
+        for (auto [i, decl] : grads)
+          if (decl.getOwner() == owner)
+            pieces.push_back(
+                {static_cast<int64_t>(decl.getOffset()), (*converted)[i]});
+        llvm::sort(pieces, [](auto &x, auto &y) { return x.first < y.first; });
+        SmallVector<Value> parts;
+        int64_t at = 0;
+        for (auto [offset, piece] : pieces) {
+          if (offset > at)
+            parts.push_back(zeros(offset - at));
+          parts.push_back(piece);
+          at =
+              offset + cast<RankedTensorType>(piece.getType()).getNumElements();
         }
-        returned.push_back(sum);
+        if (int64_t size = sizes.lookup(owner); size > at)
+          parts.push_back(zeros(size - at));
+        returned.push_back(parts.size() == 1 ? parts.front()
+                                             : tensor::ConcatOp::create(
+                                                   b, loc, /*dim=*/0, parts)
+                                                   .getResult());
       }
     }
     func::ReturnOp::create(b, f.getLoc(), returned);

@@ -567,7 +567,34 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       !llvm::equal(type.getResults(), getOutputs().getTypes()))
     return emitOpError("operand or result types differ from the callee's ")
            << type;
-  return success();
+  if (!getParamPrefixAttr() != !getParamInstanceAttr())
+    return emitOpError("'params' needs both the callee's prefix and the "
+                       "instance's");
+  if (!getParamPrefixAttr())
+    return success();
+  StringRef prefix = *getParamPrefix(), instance = *getParamInstance();
+  WalkResult result = fn.walk([&](ParamOp p) {
+    StringRef name = p.getName();
+    if (!name.starts_with(prefix))
+      return WalkResult::advance();
+    std::string renamed = (instance + name.drop_front(prefix.size())).str();
+    auto read = symbolTable.lookupNearestSymbolFrom<ParameterOp>(
+        *this, StringAttr::get(getContext(), renamed));
+    if (!read) {
+      emitOpError("reads parameter '")
+          << renamed << "' in place of '" << name
+          << "', but no such parameter is declared";
+      return WalkResult::interrupt();
+    }
+    if (read.getType() != p.getType()) {
+      emitOpError("parameter '")
+          << renamed << "' has type " << read.getType() << ", the callee's '"
+          << name << "' " << p.getType();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
 }
 
 #define GET_OP_CLASSES

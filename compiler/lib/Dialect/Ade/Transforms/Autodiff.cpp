@@ -114,9 +114,7 @@ struct AdeAutodiffPass : public ade::impl::AdeAutodiffBase<AdeAutodiffPass> {
       FailureOr<func::FuncOp> vg = getOrCreateValueAndGrad(callee);
       if (failed(vg))
         return failure();
-      auto call =
-          ade::CallOp::create(b, loc, vg->getResultTypes(),
-                              FlatSymbolRefAttr::get(vg->getSymNameAttr()), x);
+      ade::CallOp call = ade::createCall(b, loc, *vg, x);
       d.replaceAllUsesWith(call.getResult(1));
       d.erase();
       return success();

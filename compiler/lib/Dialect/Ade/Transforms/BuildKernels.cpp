@@ -258,7 +258,7 @@ struct AdeBuildKernelsPass
       auto call = dyn_cast<CallOp>(op);
       if (!call)
         continue;
-      for (StringAttr name : paramsRead(getCallee(call))) {
+      for (StringAttr name : paramsRead(call)) {
         if (reads.contains(name))
           continue;
         auto decl = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
@@ -312,9 +312,7 @@ struct AdeBuildKernelsPass
                      SmallVectorImpl<Operation *> &ops) {
     if (!density->hasAttr("ade.outline"))
       return cloneInlined(b, density, x, &ops)[0];
-    auto call =
-        CallOp::create(b, density.getLoc(), density.getResultTypes(),
-                       FlatSymbolRefAttr::get(density.getSymNameAttr()), x);
+    CallOp call = createCall(b, density.getLoc(), density, x);
     ops.push_back(call);
     return call.getResult(0);
   }
@@ -384,9 +382,8 @@ struct AdeBuildKernelsPass
       FailureOr<func::FuncOp> valueAndGrad = getOrCreateValueAndGrad(density);
       if (failed(valueAndGrad))
         return failure();
-      auto call = CallOp::create(
-          grad.builder, density.getLoc(), valueAndGrad->getResultTypes(),
-          FlatSymbolRefAttr::get(valueAndGrad->getSymNameAttr()), grad.x);
+      CallOp call =
+          createCall(grad.builder, density.getLoc(), *valueAndGrad, grad.x);
       finish(grad, SmallVector<Value>(call.getOutputs()));
     } else {
       FailureOr<SmallVector<Value>> g = buildReverse(

@@ -16,6 +16,10 @@
 //    s + u * g(s) with scalar g: log|1 + grad g . u|), else by a dense
 //    Jacobian from reverse mode and an LU log-determinant, up to a
 //    dimension limit;
+//  - an update by a call of a shared function (one function for all the
+//    layers of a flow) takes the callee's log-det from
+//    `<callee>.log_det<i>`: the callee analysed once, by the same rules, as
+//    an update of its argument i, returning its result and log-det;
 //  - a state value split into slices that partition it is replaced by the
 //    slices (a permutation); the same slice taken twice counts once.
 //
@@ -69,8 +73,13 @@ using ValueSet = llvm::SmallPtrSet<Value, 4>;
 /// The density analysis and rewrite of one sample function.
 class SamplerDensity {
 public:
-  SamplerDensity(func::FuncOp fn, unsigned denseLimit)
-      : fn(fn), b(fn.getContext()), denseLimit(denseLimit) {}
+  /// The density of sampler `fn`; or, with `updatedArg`, the log-det of
+  /// `fn` as an update of that argument (a function that samplers call as
+  /// one step of their state, as a layer of a flow).
+  SamplerDensity(func::FuncOp fn, unsigned denseLimit,
+                 std::optional<unsigned> updatedArg = std::nullopt)
+      : fn(fn), b(fn.getContext()), denseLimit(denseLimit),
+        updatedArg(updatedArg) {}
 
   LogicalResult run() {
     Block &body = fn.getBody().front();
@@ -83,6 +92,15 @@ public:
       return fn.emitError("a sampler must return float tensors");
     b.setInsertionPointToStart(&body);
     logq = constant(RankedTensorType::get({}, elem), 0.0);
+    if (updatedArg) {
+      makeState(fn.getArgument(*updatedArg));
+      splitIfPartitioned(fn.getArgument(*updatedArg));
+      for (Operation &op :
+           llvm::make_early_inc_range(body.without_terminator()))
+        if (failed(visit(&op)))
+          return failure();
+      return finishUpdate(body.getTerminator());
+    }
 
     // Noise: one flat per-particle input in front of the arguments.
     int64_t noiseSize = 0;
@@ -173,8 +191,11 @@ private:
   }
 
   LogicalResult visit(Operation *op) {
-    if (auto draw = dyn_cast<DrawOp>(op))
+    if (auto draw = dyn_cast<DrawOp>(op)) {
+      if (updatedArg)
+        return draw.emitError("internal: a shared update function draws");
       return reparameterize(draw);
+    }
     if (op->getNumResults() == 0 ||
         llvm::all_of(op->getResults(),
                      [&](Value r) { return state.contains(r); }))
@@ -205,13 +226,25 @@ private:
       return success();
     }
     b.setInsertionPointAfter(op);
-    FailureOr<Value> logdet = updateLogDet(op, dying);
-    if (failed(logdet))
-      return failure();
-    explain(op->getLoc(),
-            "update of " + Twine(numel(r)) + " values: " + ruleText);
-    if (*logdet)
-      addLogq(op->getLoc(), *logdet, /*subtract=*/true);
+    if (auto call = dyn_cast<CallOp>(op);
+        call && dying.size() == 1 && call.getNumResults() == 1 &&
+        llvm::count(call.getArgs(), dying[0]) == 1 &&
+        llvm::all_of(call.getArgs(), [&](Value v) {
+          return v == dying[0] || independent(v, dying);
+        })) {
+      FailureOr<Value> updated = callUpdate(call, dying[0]);
+      if (failed(updated))
+        return failure();
+      r = *updated;
+    } else {
+      FailureOr<Value> logdet = updateLogDet(op, dying);
+      if (failed(logdet))
+        return failure();
+      explain(op->getLoc(),
+              "update of " + Twine(numel(r)) + " values: " + ruleText);
+      if (*logdet)
+        addLogq(op->getLoc(), *logdet, /*subtract=*/true);
+    }
     bool uniform =
         llvm::all_of(dying, [&](Value d) { return uniformStates.contains(d); });
     for (Value d : dying)
@@ -544,6 +577,70 @@ private:
         LogAbsDetOp::create(b, loc, RankedTensorType::get({}, elem), j));
   }
 
+  /// An update by a call: the callee's log-det is derived once, by
+  /// structure, in `<callee>.log_det<i>` returning (its result, log-det),
+  /// which replaces `call`; each step of it is explained at the call site.
+  /// Returns the updated state.
+  FailureOr<Value> callUpdate(CallOp call, Value s) {
+    unsigned i = llvm::find(call.getArgs(), s) - call.getArgs().begin();
+    FailureOr<func::FuncOp> withLogDet =
+        getOrCreateWithLogDet(getCallee(call), i);
+    if (failed(withLogDet))
+      return failure();
+    Location loc = call.getLoc();
+    CallOp updated =
+        createCall(b, loc, *withLogDet, call.getArgs(), getParamRename(call));
+    call.getResult(0).replaceAllUsesWith(updated.getResult(0));
+    call.erase();
+    for (auto step : (*withLogDet)
+                         ->getAttrOfType<ArrayAttr>("ade.density")
+                         .getAsRange<DictionaryAttr>())
+      explain(CallSiteLoc::get(cast<LocationAttr>(step.get("loc")), loc),
+              cast<StringAttr>(step.get("what")).getValue());
+    addLogq(loc, updated.getResult(1), /*subtract=*/true);
+    return updated.getResult(0);
+  }
+
+  FailureOr<func::FuncOp> getOrCreateWithLogDet(func::FuncOp callee,
+                                                unsigned arg) {
+    std::string name = (callee.getSymName() + ".log_det" + Twine(arg)).str();
+    auto module = callee->getParentOfType<ModuleOp>();
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+      return existing;
+    OpBuilder after(callee);
+    after.setInsertionPointAfter(callee);
+    auto copy = cast<func::FuncOp>(after.clone(*callee));
+    copy.setSymName(name);
+    copy.setPrivate();
+    if (failed(SamplerDensity(copy, denseLimit, arg).run())) {
+      copy.erase();
+      return failure();
+    }
+    return copy;
+  }
+
+  /// Returns (the function's results, its log-det) and records the steps.
+  LogicalResult finishUpdate(Operation *terminator) {
+    b.setInsertionPoint(terminator);
+    Location loc = terminator->getLoc();
+    if (terminator->getNumOperands() != 1 ||
+        !state.contains(terminator->getOperand(0)) || state.size() != 1)
+      return terminator->emitError(
+          "this function updates the sampler's state but its result is not "
+          "an invertible function of its argument: the sampler's density is "
+          "undefined");
+    SmallVector<Value> results(terminator->getOperands());
+    results.push_back(NegOp::create(b, loc, logq.getType(), logq));
+    func::ReturnOp::create(b, loc, results);
+    terminator->erase();
+    SmallVector<Type> types;
+    for (Value v : results)
+      types.push_back(v.getType());
+    fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), types));
+    fn->setAttr("ade.density", b.getArrayAttr(steps));
+    return success();
+  }
+
   LogicalResult finish(Operation *terminator) {
     b.setInsertionPoint(terminator);
     Location loc = terminator->getLoc();
@@ -591,6 +688,7 @@ private:
   func::FuncOp fn;
   OpBuilder b;
   unsigned denseLimit;
+  std::optional<unsigned> updatedArg;
   Type elem;
   Value noise, logq;
   int64_t noiseOffset = 0;

@@ -21,25 +21,71 @@ func::FuncOp ade::getCallee(CallOp call) {
       call, call.getCalleeAttr());
 }
 
-SmallVector<Value> ade::cloneInlined(OpBuilder &b, func::FuncOp fn,
-                                     ValueRange args,
-                                     SmallVectorImpl<Operation *> *cloned) {
+StringAttr ade::ParamRename::apply(StringAttr name) const {
+  if (!from || !name.getValue().starts_with(from.getValue()))
+    return name;
+  return StringAttr::get(
+      name.getContext(),
+      to.getValue() + name.getValue().drop_front(from.getValue().size()));
+}
+
+StringAttr ade::ParamRename::invert(StringAttr name) const {
+  return ParamRename{to, from}.apply(name);
+}
+
+ade::ParamRename ade::getParamRename(CallOp call) {
+  if (!call.getParamPrefixAttr() || !call.getParamInstanceAttr())
+    return {};
+  return {call.getParamPrefixAttr(), call.getParamInstanceAttr()};
+}
+
+ade::CallOp ade::createCall(OpBuilder &b, Location loc, func::FuncOp callee,
+                            ValueRange args, ParamRename rename) {
+  return CallOp::create(b, loc, callee.getResultTypes(),
+                        FlatSymbolRefAttr::get(callee.getSymNameAttr()), args,
+                        rename.from, rename.to);
+}
+
+using Renaming = llvm::function_ref<StringAttr(StringAttr)>;
+
+static SmallVector<Value> cloneRenamed(OpBuilder &b, func::FuncOp fn,
+                                       ValueRange args,
+                                       SmallVectorImpl<Operation *> *cloned,
+                                       Renaming rename) {
   Block &body = fn.getBody().front();
   IRMapping map;
   for (auto [from, to] : llvm::zip(body.getArguments(), args))
     map.map(from, to);
   for (Operation &op : body.without_terminator()) {
-    if (auto call = dyn_cast<CallOp>(op)) {
+    if (auto call = dyn_cast<ade::CallOp>(op)) {
       SmallVector<Value> operands;
       for (Value v : call.getArgs())
         operands.push_back(map.lookupOrDefault(v));
+      ade::ParamRename inner = ade::getParamRename(call);
+      auto composed = [&](StringAttr name) {
+        return rename(inner.apply(name));
+      };
       SmallVector<Value> results =
-          cloneInlined(b, getCallee(call), operands, cloned);
+          cloneRenamed(b, ade::getCallee(call), operands, cloned, composed);
       for (auto [from, to] : llvm::zip(call.getOutputs(), results))
         map.map(from, to);
       continue;
     }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (callee && !callee.isExternal()) {
+        SmallVector<Value> operands;
+        for (Value v : call.getOperands())
+          operands.push_back(map.lookupOrDefault(v));
+        map.map(call.getResults(),
+                cloneRenamed(b, callee, operands, cloned, rename));
+        continue;
+      }
+    }
     Operation *copy = b.clone(op, map);
+    if (auto p = dyn_cast<ade::ParamOp>(copy))
+      p.setNameAttr(FlatSymbolRefAttr::get(rename(p.getNameAttr().getAttr())));
     if (cloned)
       cloned->push_back(copy);
   }
@@ -49,9 +95,18 @@ SmallVector<Value> ade::cloneInlined(OpBuilder &b, func::FuncOp fn,
   return results;
 }
 
+SmallVector<Value> ade::cloneInlined(OpBuilder &b, func::FuncOp fn,
+                                     ValueRange args,
+                                     SmallVectorImpl<Operation *> *cloned,
+                                     ParamRename rename) {
+  return cloneRenamed(b, fn, args, cloned,
+                      [&](StringAttr name) { return rename.apply(name); });
+}
+
 void ade::inlineCall(CallOp call) {
   OpBuilder b(call);
-  SmallVector<Value> results = cloneInlined(b, getCallee(call), call.getArgs());
+  SmallVector<Value> results = cloneInlined(b, getCallee(call), call.getArgs(),
+                                            nullptr, getParamRename(call));
   call.replaceAllUsesWith(results);
   call.erase();
 }
@@ -62,7 +117,7 @@ SmallVector<StringAttr> ade::paramsRead(func::FuncOp fn) {
     if (auto p = dyn_cast<ParamOp>(op))
       names.insert(p.getNameAttr().getAttr());
     else if (auto call = dyn_cast<CallOp>(op))
-      for (StringAttr name : paramsRead(getCallee(call)))
+      for (StringAttr name : paramsRead(call))
         names.insert(name);
   });
   SmallVector<StringAttr> sorted(names.begin(), names.end());
@@ -70,6 +125,19 @@ SmallVector<StringAttr> ade::paramsRead(func::FuncOp fn) {
     return a.getValue() < b.getValue();
   });
   return sorted;
+}
+
+SmallVector<StringAttr> ade::paramsRead(CallOp call) {
+  SmallVector<StringAttr> names = paramsRead(getCallee(call));
+  ParamRename rename = getParamRename(call);
+  if (!rename)
+    return names;
+  for (StringAttr &name : names)
+    name = rename.apply(name);
+  llvm::sort(names, [](StringAttr a, StringAttr b) {
+    return a.getValue() < b.getValue();
+  });
+  return names;
 }
 
 int64_t ade::inlinedSize(func::FuncOp fn) {
@@ -295,7 +363,8 @@ void ade::mergeForwardCalls(Operation *root) {
         getCallee(fwd)->getAttrOfType<FlatSymbolRefAttr>("ade.forward_of");
     for (Operation *op = fwd->getPrevNode(); op; op = op->getPrevNode()) {
       auto call = dyn_cast<CallOp>(op);
-      if (!call || !llvm::equal(call.getArgs(), fwd.getArgs()))
+      if (!call || !llvm::equal(call.getArgs(), fwd.getArgs()) ||
+          call.getParamInstanceAttr() != fwd.getParamInstanceAttr())
         break;
       if (call.getCalleeAttr() != of) {
         if (getCallee(call)->getAttrOfType<FlatSymbolRefAttr>(

@@ -45,8 +45,21 @@ static LogicalResult buildCallAdjoint(
   SmallVector<bool> flowing;
   for (Value c : flowingIn)
     flowing.push_back(static_cast<bool>(c));
-  FailureOr<ade::CallSplit> split =
-      ade::getOrCreateSplit(ade::getCallee(call), flowing, needed, params);
+  // The split differentiates the callee's own parameters; this call reads
+  // them renamed.
+  // Sorted by the callee's names, the order of its split's results.
+  ade::ParamRename rename = ade::getParamRename(call);
+  SmallVector<std::pair<StringAttr, StringAttr>> renamed;
+  for (StringAttr name : params)
+    renamed.push_back({rename.invert(name), name});
+  llvm::sort(renamed, [](auto &x, auto &y) {
+    return x.first.getValue() < y.first.getValue();
+  });
+  SmallVector<StringAttr> calleeParams;
+  for (auto &[own, read] : renamed)
+    calleeParams.push_back(own);
+  FailureOr<ade::CallSplit> split = ade::getOrCreateSplit(
+      ade::getCallee(call), flowing, needed, calleeParams);
   if (failed(split))
     return failure();
   SmallVector<Value> operands(call.getArgs());
@@ -56,10 +69,8 @@ static LogicalResult buildCallAdjoint(
   if (split->forward != ade::getCallee(call)) {
     OpBuilder after(call);
     after.setInsertionPointAfter(call);
-    auto forward = ade::CallOp::create(
-        after, loc, split->forward.getResultTypes(),
-        FlatSymbolRefAttr::get(split->forward.getSymNameAttr()),
-        call.getArgs());
+    auto forward =
+        ade::createCall(after, loc, split->forward, call.getArgs(), rename);
     llvm::append_range(operands,
                        forward.getOutputs().drop_front(call.getNumResults()));
   }
@@ -67,19 +78,18 @@ static LogicalResult buildCallAdjoint(
   // ReLU network in x) is cheaper inline than called.
   SmallVector<Value> cotangents;
   if (ade::inlinedSize(split->backward) <= kInlineSweepOps) {
-    cotangents = ade::cloneInlined(b, split->backward, operands);
+    cotangents =
+        ade::cloneInlined(b, split->backward, operands, nullptr, rename);
   } else {
-    auto backward = ade::CallOp::create(
-        b, loc, split->backward.getResultTypes(),
-        FlatSymbolRefAttr::get(split->backward.getSymNameAttr()), operands);
+    auto backward = ade::createCall(b, loc, split->backward, operands, rename);
     llvm::append_range(cotangents, backward.getOutputs());
   }
   unsigned next = 0;
   for (auto [i, arg] : llvm::enumerate(call.getArgs()))
     if (needed[i])
       accumulate(loc, arg, cotangents[next++]);
-  for (StringAttr name : params)
-    accumulate(loc, paramWrt.at(name), cotangents[next++]);
+  for (auto &[own, read] : renamed)
+    accumulate(loc, paramWrt.at(read), cotangents[next++]);
   return success();
 }
 
@@ -99,7 +109,7 @@ ade::buildReverse(OpBuilder &b, ArrayRef<Operation *> ops, ValueRange wrt,
   llvm::DenseMap<Operation *, SmallVector<StringAttr>> callParams;
   for (Operation *op : ops)
     if (auto call = dyn_cast<CallOp>(op))
-      for (StringAttr name : paramsRead(getCallee(call)))
+      for (StringAttr name : paramsRead(call))
         if (paramWrt.contains(name))
           callParams[op].push_back(name);
   for (Operation *op : ops)

@@ -635,11 +635,28 @@ def Ade_CallOp : Ade_Op<"call",
     %f, %g = ade.call @Moons.f.value_and_grad(%x)
         : (tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>)
     ```
+
+    With `params`, the callee is one instance of a component standing for
+    all of them: a parameter it reads whose name starts with the first
+    prefix is read, at this call, as the one whose name starts with the
+    second instead. The ten layers of a planar flow then share one function
+    (and one forward, backward and log-determinant function), each call
+    reading its own layer's parameters.
+
+    ```mlir
+    %z1 = ade.call @ADE.q0.layer.0.forward(%z0)
+        params("ADE/q0.layer.0." -> "ADE/q0.layer.3.")
+        : (tensor<2xf32>) -> tensor<2xf32>
+    ```
   }];
-  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args);
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
+                       OptionalAttr<StrAttr>:$param_prefix,
+                       OptionalAttr<StrAttr>:$param_instance);
   let results = (outs Variadic<AnyType>:$outputs);
   let assemblyFormat = [{
-    $callee `(` $args `)` attr-dict `:` functional-type($args, $outputs)
+    $callee `(` $args `)`
+    (`params` `(` $param_prefix^ `->` $param_instance `)`)?
+    attr-dict `:` functional-type($args, $outputs)
   }];
 }
 

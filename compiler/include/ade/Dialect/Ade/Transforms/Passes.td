@@ -19,18 +19,36 @@ def AdeOutlineDensities : Pass<"ade-outline-densities", "mlir::ModuleOp"> {
     than it saves). So is a sampler's own layer (a function with a matrix
     product or convolution and no draws, reports, derivatives or calls)
     that runs more than once per sample, as the nets of a generalized
-    leapfrog step shared by the steps; a layer that runs once (each layer
-    of a flow) is inlined, so that the density pass reads its structure.
+    leapfrog step shared by the steps.
+
+    Instances of one component method that a sampler calls (the layers of
+    a flow: the same code on their own parameters) share one function:
+    each call becomes an `ade.call` of the first instance that reads its
+    own instance's parameters (`params(prefix -> instance)`). Their code,
+    reverse sweeps and log-determinants are then compiled once. Instances
+    are compared with their calls inlined and their parameters named
+    relative to their common prefix; the parameters of each must lie at
+    one offset from the first's in an owner's buffer. Groups that save the
+    most code are taken first, and a group's functions call no other
+    group's.
 
     ```mlir
     %y = func.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
+    %z1 = func.call @ADE.q0.layer.1.forward(%z0)
+        : (tensor<2xf32>) -> tensor<2xf32>
     // becomes
     %y = ade.call @Moons.f(%x) : (tensor<2xf32>) -> tensor<f32>
+    %z1 = ade.call @ADE.q0.layer.0.forward(%z0)
+        params("ADE/q0.layer.0." -> "ADE/q0.layer.1.")
+        : (tensor<2xf32>) -> tensor<2xf32>
     ```
   }];
   let options = [
     Option<"minOps", "min-ops", "int64_t", /*default=*/"64",
-           "Smallest log-density (in ops) kept outlined">
+           "Smallest log-density (in ops) kept outlined">,
+    Option<"minInstanceOps", "min-instance-ops", "int64_t", /*default=*/"8",
+           "Smallest component instance (in ops, calls inlined) that shares "
+           "one function with the others">
   ];
 }
 
@@ -89,9 +107,12 @@ def AdeDensity : Pass<"ade-density", "mlir::ModuleOp"> {
     each update of state that dies there subtracts log|det| of its
     Jacobian, derived by structure (shear, elementwise scale or affine,
     elementwise bijection, rank one, permutation) or from a dense Jacobian
-    (`ade.logabsdet`) up to `dense-limit` dimensions. The function gets
-    `ade.noise`: the layout of its noise input (name, offset, size and
-    distribution of every draw).
+    (`ade.logabsdet`) up to `dense-limit` dimensions. An update by a call
+    of a shared function (`ade.call`, as a flow's layer) takes its log|det|
+    from `<callee>.log_det<i>`, which returns the callee's result and its
+    log|det| as an update of argument i, derived once by the same rules
+    for every call of it. The function gets `ade.noise`: the layout of its
+    noise input (name, offset, size and distribution of every draw).
 
     ```mlir
     func.func @S.sample() -> tensor<2xf32> attributes {ade.sample = "S"}

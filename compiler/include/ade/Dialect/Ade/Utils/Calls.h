@@ -19,12 +19,36 @@ namespace ade {
 
 class CallOp;
 
+/// The parameters a call reads in place of its callee's: a name that starts
+/// with `from` is read with `to` in place of that prefix (`ade.call`'s
+/// `params`, one function shared by the instances of a component). Empty:
+/// the callee's own.
+struct ParamRename {
+  mlir::StringAttr from, to;
+
+  explicit operator bool() const { return static_cast<bool>(from); }
+  /// The parameter read at the call for the callee's `name`.
+  mlir::StringAttr apply(mlir::StringAttr name) const;
+  /// The callee's name of the parameter read at the call as `name`.
+  mlir::StringAttr invert(mlir::StringAttr name) const;
+};
+
+/// The renaming of `call` (empty without `params`).
+ParamRename getParamRename(CallOp call);
+
+/// A call of `callee` on `args` reading parameters renamed by `rename`.
+CallOp createCall(mlir::OpBuilder &b, mlir::Location loc,
+                  mlir::func::FuncOp callee, mlir::ValueRange args,
+                  ParamRename rename = {});
+
 /// Clones the body of `fn` (one block) at `b`'s insertion point on `args`,
-/// inlining every `ade.call` in it (recursively). Appends the cloned ops to
-/// `cloned` when given; returns the values `fn` returns.
+/// inlining every `ade.call` in it and every `func.call` of a defined
+/// function (recursively), its parameter reads renamed by `rename`. Appends the
+/// cloned ops to `cloned` when given; returns the values `fn` returns.
 llvm::SmallVector<mlir::Value>
 cloneInlined(mlir::OpBuilder &b, mlir::func::FuncOp fn, mlir::ValueRange args,
-             llvm::SmallVectorImpl<mlir::Operation *> *cloned = nullptr);
+             llvm::SmallVectorImpl<mlir::Operation *> *cloned = nullptr,
+             ParamRename rename = {});
 
 /// Replaces `call` by its callee's body (calls in it inlined too).
 void inlineCall(CallOp call);
@@ -34,6 +58,9 @@ mlir::func::FuncOp getCallee(CallOp call);
 
 /// The parameters `fn` reads, directly or through its calls, sorted.
 llvm::SmallVector<mlir::StringAttr> paramsRead(mlir::func::FuncOp fn);
+
+/// The parameters `call` reads (its callee's, renamed), sorted.
+llvm::SmallVector<mlir::StringAttr> paramsRead(CallOp call);
 
 /// The number of ops in `fn`'s body, calls counted with their callees'.
 int64_t inlinedSize(mlir::func::FuncOp fn);
