@@ -192,7 +192,9 @@ enum Stream : uint64_t {
   FinalEvalStream = 5,
   FinalReferenceStream = 6,
   // `aderun eval --data`: independent draws from a large pool.
-  PoolStream = 7
+  PoolStream = 7,
+  // `aderun eval --start`/`--chain`: the data that start the chains.
+  StartStream = 8
 };
 
 /// Where the Debian package dataset-fashion-mnist puts the training images.
@@ -1412,16 +1414,65 @@ struct TrainedRun {
   std::unique_ptr<Session> session;
   RunState state;
 
-  /// `path`: a run directory, or a checkpoint file in one.
-  explicit TrainedRun(const std::string &path)
+  /// `path`: a run directory, or a checkpoint file in one. `sampler`:
+  /// another sampler of the run's model to draw with, at its initial
+  /// parameters (empty: the run's own, trained).
+  explicit TrainedRun(const std::string &path, const std::string &sampler = "")
       : config(loadRunConfig(runDirectoryOf(path))),
         session(std::make_unique<Session>(config)),
         state(averaged(readCheckpoint(checkpointFileOf(path), session->model,
                                       session->sampler,
-                                      chainsSize(config, session->model)))) {}
+                                      chainsSize(config, session->model)))) {
+    if (sampler.empty() || sampler == config.sampler)
+      return;
+    config.sampler = sampler;
+    session = std::make_unique<Session>(config);
+    // The parameters a fresh run of this seed would start from: the
+    // model's are drawn first.
+    Rng init(config.seed, ParamStream);
+    initialParameters(session->model.params, session->model.num_params,
+                      session->model.params_size, init);
+    state.samplerParams =
+        initialParameters(session->sampler.params, session->sampler.num_params,
+                          session->sampler.params_size, init);
+  }
 
   std::vector<double> draw(int64_t count, Rng &rng) const {
     return drawSamples(*session, state, count, rng);
+  }
+
+  /// `count` samples as `start` says (noise from `rng`, the data's moments
+  /// from `dataRng`).
+  std::vector<double> drawChains(int64_t count, Rng &rng, Rng &dataRng,
+                                 const ChainStart &start) const {
+    if (start.steps < 1)
+      throw Error("--chain must be positive (got " +
+                  std::to_string(start.steps) + ")");
+    if (!start.fromNoise && start.steps == 1)
+      return draw(count, rng);
+    if (!session->sampler.takes_initial_state)
+      throw Error("--start noise and --chain need a sampler that takes a "
+                  "start (`fn sample(x0: real[...])`); '" +
+                  std::string(session->sampler.name) + "' draws its own");
+    std::vector<double> x = session->data.draw(count, dataRng);
+    if (start.fromNoise) {
+      int64_t d = session->dimension();
+      for (int64_t j = 0; j < d; ++j) {
+        double mean = 0, square = 0;
+        for (int64_t i = 0; i < count; ++i) {
+          mean += x[i * d + j];
+          square += x[i * d + j] * x[i * d + j];
+        }
+        mean /= double(count);
+        double sd =
+            std::sqrt(std::max(square / double(count) - mean * mean, 0.0));
+        for (int64_t i = 0; i < count; ++i)
+          x[i * d + j] = mean + 2 * sd * rng.normal();
+      }
+    }
+    for (int64_t k = 0; k < start.steps; ++k)
+      x = session->sample(state, count, rng, x).x;
+    return x;
   }
 };
 
@@ -1447,16 +1498,18 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
 }
 
 std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
-                                int64_t reps, uint64_t seed) {
+                                int64_t reps, uint64_t seed,
+                                const ChainStart &start) {
   if (count < 2 || reps <= 0)
     throw Error("--samples must be at least 2 and --reps positive");
-  TrainedRun run(runDir);
+  TrainedRun run(runDir, start.sampler);
   Rng rng(seed, FinalEvalStream), dataRng(seed, FinalReferenceStream);
+  Rng startRng(seed, StartStream);
   std::vector<double> values;
   int64_t d = run.session->dimension();
   for (int64_t r = 0; r < reps; ++r) {
     std::vector<double> reference = run.session->data.draw(count, dataRng);
-    std::vector<double> x = run.draw(count, rng);
+    std::vector<double> x = run.drawChains(count, rng, startRng, start);
     values.push_back(mmd2Unbiased(x.data(), count, reference.data(), count, d));
   }
   return values;

@@ -174,10 +174,11 @@ std::pair<double, double> meanAndSd(const std::vector<double> &values) {
 /// `aderun eval`: a run's MMD^2 to fresh data, or with `data` the noise
 /// floor (fresh data scored in place of samples).
 void evaluate(const std::string &runDir, const std::string &data, int64_t count,
-              int64_t reps, int64_t evaluations, uint64_t seed, bool json) {
+              int64_t reps, int64_t evaluations, uint64_t seed,
+              const ChainStart &start, bool json) {
   std::vector<double> mmd, independent, trainingEvaluations;
   if (data.empty()) {
-    mmd = evaluateRun(runDir, count, reps, seed);
+    mmd = evaluateRun(runDir, count, reps, seed, start);
   } else {
     NoiseFloor floor = evaluateData(data, count, reps, evaluations, seed);
     mmd = floor.final;
@@ -192,6 +193,10 @@ void evaluate(const std::string &runDir, const std::string &data, int64_t count,
                                            trainingEvaluations.end());
   if (json) {
     nlohmann::json out = {{"mmd2", m}, {"mmd2_sd", sd}, {"mmd2_reps", mmd}};
+    if (data.empty())
+      out["start"] = {{"from", start.fromNoise ? "noise" : "data"},
+                      {"chain", start.steps},
+                      {"sampler", start.sampler}};
     if (!data.empty()) {
       out["data"] = data;
       out["mmd2_evaluations"] = trainingEvaluations;
@@ -206,10 +211,17 @@ void evaluate(const std::string &runDir, const std::string &data, int64_t count,
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
-  std::printf("%sMMD^2 x 1e3 = %.3f +- %.3f (%lld reps of %lld %s)\n",
+  std::string chains;
+  if (!start.sampler.empty())
+    chains = " of " + start.sampler;
+  if (start.fromNoise || start.steps > 1)
+    chains += ", each " + std::to_string(start.steps) +
+              (start.steps == 1 ? " run" : " runs in a row") +
+              " of the sampler from " + (start.fromNoise ? "noise" : "data");
+  std::printf("%sMMD^2 x 1e3 = %.3f +- %.3f (%lld reps of %lld %s%s)\n",
               data.empty() ? "" : "noise floor: ", m * 1e3, sd * 1e3,
               static_cast<long long>(reps), static_cast<long long>(count),
-              data.empty() ? "samples" : "fresh data points");
+              data.empty() ? "samples" : "fresh data points", chains.c_str());
   if (!independent.empty())
     std::printf("independent points (a random subset of %lld): MMD^2 x 1e3 = "
                 "%.3f +- %.3f\n",
@@ -573,6 +585,28 @@ int main(int argc, char **argv) {
       ->needs(evalDataOption)
       ->capture_default_str();
   evalCmd->add_option("--seed", seed, "Seed")->capture_default_str();
+  ChainStart chainStart;
+  std::string startFrom = "data";
+  evalCmd
+      ->add_option("--start", startFrom,
+                   "Where a sampler that takes a start (x0) starts: fresh "
+                   "data, as training evaluates it, or noise around the "
+                   "data (normal, twice its sd per coordinate)")
+      ->check(CLI::IsMember({"data", "noise"}))
+      ->excludes(evalDataOption)
+      ->capture_default_str();
+  evalCmd
+      ->add_option("--chain", chainStart.steps,
+                   "Apply such a sampler this many times in a row, each "
+                   "output the next start (long chains: the model's own "
+                   "samples)")
+      ->excludes(evalDataOption)
+      ->capture_default_str();
+  evalCmd
+      ->add_option("--sampler", chainStart.sampler,
+                   "Draw with this sampler of the run's model, at its "
+                   "initial parameters (default: the run's own, trained)")
+      ->excludes(evalDataOption);
   std::string metric = "mmd";
   evalCmd->add_option("--metric", metric, "The metric (mmd)")
       ->check(CLI::IsMember({"mmd"}))
@@ -694,7 +728,9 @@ int main(int argc, char **argv) {
                      "noise floor of a data set\n";
         return ExitUsage;
       }
-      evaluate(runDir, evalData, count, reps, evaluations, seed, json);
+      chainStart.fromNoise = startFrom == "noise";
+      evaluate(runDir, evalData, count, reps, evaluations, seed, chainStart,
+               json);
     } else if (*plotCmd) {
       if (!figurePath.empty()) {
         plotRuns(plotDirs, figurePath, figureTitle);

@@ -122,10 +122,26 @@ TrainConfig loadRunConfig(const std::string &runDir);
 void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
                      const std::vector<std::string> &outputs);
 
+/// How a sampler that takes a start (`fn sample(x0: ...)`, as contrastive
+/// divergence's) is run for an evaluation: from fresh data points once, as
+/// training evaluates it (how far the model's dynamics move the data), or
+/// from broad noise and applied `steps` times in a row, each output the
+/// next start: long chains, which show what the model's own samples look
+/// like. The noise is normal around the data's mean with twice its
+/// standard deviation per coordinate. `sampler`: another sampler of the
+/// run's model to draw with, at its initial parameters (empty: the run's
+/// own, trained); so models trained otherwise are sampled alike.
+struct ChainStart {
+  bool fromNoise = false;
+  int64_t steps = 1;
+  std::string sampler;
+};
+
 /// MMD^2 of `reps` fresh draws of `count` samples against `count` fresh
 /// data points each; returns the values.
 std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
-                                int64_t reps, uint64_t seed);
+                                int64_t reps, uint64_t seed,
+                                const ChainStart &start = {});
 
 /// The noise floor of the MMD^2 evaluations on `data` (a data set name or
 /// file): a perfect sampler's scores, with fresh draws of the data in place
