@@ -631,14 +631,19 @@ private:
           "undefined");
     SmallVector<Value> results(terminator->getOperands());
     results.push_back(NegOp::create(b, loc, logq.getType(), logq));
-    func::ReturnOp::create(b, loc, results);
+    returnWith(terminator, results);
+    return success();
+  }
+
+  /// Replaces `terminator` by a return of `results` and records the steps.
+  void returnWith(Operation *terminator, ArrayRef<Value> results) {
+    func::ReturnOp::create(b, terminator->getLoc(), results);
     terminator->erase();
     SmallVector<Type> types;
     for (Value v : results)
       types.push_back(v.getType());
     fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), types));
     fn->setAttr("ade.density", b.getArrayAttr(steps));
-    return success();
   }
 
   LogicalResult finish(Operation *terminator) {
@@ -674,14 +679,8 @@ private:
     SmallVector<Value> results(terminator->getOperands());
     results.push_back(logq);
     results.push_back(kinetic);
-    func::ReturnOp::create(b, loc, results);
-    terminator->erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), types));
+    returnWith(terminator, results);
     fn->setAttr("ade.noise", b.getArrayAttr(draws));
-    fn->setAttr("ade.density", b.getArrayAttr(steps));
     return success();
   }
 
