@@ -20,6 +20,8 @@ PACKAGES=(
   libtomlplusplus-dev
   # Runtime: gzip (IDX data files) and deflate (PNG plots).
   zlib1g-dev
+  # adec: a faster malloc for MLIR and LLVM (about 10% of compile time).
+  libtcmalloc-minimal4
   # Tests and benchmarks (OpenBLAS: a fair BLAS for the LibTorch reference).
   libgtest-dev libopenblas0-openmp
 )
