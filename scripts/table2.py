@@ -148,6 +148,10 @@ def parse_args():
                         "10 000 iterations, as the paper's minimum)")
     p.add_argument("--eval-samples", type=int, default=1000,
                    help="samples and data points per evaluation")
+    p.add_argument("--chain-runs", type=int, default=100,
+                   help="the Chains columns (CD-15's and ADE+NP's models "
+                        "sampled by themselves): applications of CD-15's "
+                        "15-step sampler in a row from noise (0: none)")
     p.add_argument("--define", action="append", default=[],
                    metavar="NAME=VALUE",
                    help="adec -D for every column's table2.ade, e.g. "
@@ -179,6 +183,8 @@ def parse_args():
                  "its value), not '%s'" % d)
     if not a.data or not a.estimators or not a.seeds:
         fail("--data, --estimators and --seeds must not be empty")
+    if a.chain_runs < 0:
+        fail("--chain-runs must not be negative")
     if min(a.iters, a.batch, a.eval_every, a.eval_samples, a.jobs) < 1:
         fail("--iters, --batch, --eval-every, --eval-samples and --jobs "
              "must be positive")
@@ -234,6 +240,29 @@ def noise_floor(args, data, seed):
     return floor
 
 
+def long_chains(args, run):
+    """A finished run's MMD^2 (mean of 5 draws) when its model is sampled
+    by long chains of CD-15's sampler from noise (`aderun eval --sampler
+    CD15 --start noise --chain`); cached in the run directory."""
+    if not run.done(args.iters):
+        return None
+    path = os.path.join(run.dir, "long-chains.json")
+    cached = read_json(path)
+    if isinstance(cached, dict) and cached.get("samples") == \
+            args.eval_samples and cached.get("chain") == args.chain_runs:
+        return cached["mmd2"]
+    out = call([tool(args.bin, "aderun"), "eval", run.dir, "--sampler",
+                "CD15", "--start", "noise", "--chain", str(args.chain_runs),
+                "--reps", "5", "--samples", str(args.eval_samples), "--seed",
+                str(run.key[2]), "--json"],
+               "aderun eval", stdout=subprocess.PIPE, text=True).stdout
+    result = json.loads(out)
+    write_json(path, {"mmd2": result["mmd2"], "mmd2_reps": result["mmd2_reps"],
+                      "samples": args.eval_samples,
+                      "chain": args.chain_runs})
+    return result["mmd2"]
+
+
 def cell(values, digits=2):
     """mean +- sd over seeds (x 1e3); '–' when nothing is there, and how
     many seeds when some are missing."""
@@ -264,7 +293,7 @@ def add_wall_time(args, seconds):
     return total
 
 
-def write_results(args, runs, floors, wall):
+def write_results(args, runs, floors, wall, chains):
     by_key = {r.key: r for r in runs}
 
     def metric(data, est, key):
@@ -316,6 +345,15 @@ def write_results(args, runs, floors, wall):
       "says how far the model's dynamics move the data, not how well "
       "samples of the model match it (the paper's CD-15 numbers read the "
       "same way: near the floor except on the noiseless line and cos)." +
+      (" *Chains* (ours) sample a trained model itself: CD-15's sampler "
+       "applied %d times in a row from noise around the data (normal, "
+       "twice the data's sd per coordinate; `aderun eval --sampler CD15 "
+       "--start noise --chain %d`), %d unadjusted Langevin steps of step "
+       "size 0.1 with no data in sight. They score how well the energy "
+       "alone describes the data, which is not what ADE trains for: ADE "
+       "trains its sampler with its model and is scored with it." %
+       (args.chain_runs, args.chain_runs, 15 * args.chain_runs)
+       if chains else "") +
       (" NF trains with a model learning rate of 1e-4, 10x below the "
        "others': at 1e-3 the model outran the flow and NF's minima were up "
        "to 70x the paper's (moons 12.1 against 0.80); at 1e-4 they are of "
@@ -360,9 +398,12 @@ def write_results(args, runs, floors, wall):
     w("")
     w("## Final values")
     w("")
-    w("| data | noise floor | independent floor | " + " | ".join(columns) +
-      " |")
-    w("|---|---:|---:|" + "---:|" * len(columns))
+    chained = [e for e in ("cd", "ade-np") if e in args.estimators]
+    extra = [ESTIMATORS[e].label + " chains" for e in chained] \
+        if chains else []
+    w("| data | noise floor | independent floor | " +
+      " | ".join(columns + extra) + " |")
+    w("|---|---:|---:|" + "---:|" * len(columns + extra))
     final = {}
     for d in args.data:
         row = [d, cell([f["mmd2"] for f in floors[d]]),
@@ -370,6 +411,10 @@ def write_results(args, runs, floors, wall):
         for e in args.estimators:
             values = metric(d, e, "mmd2")
             final[(d, e)] = mean_or_none(values)
+            row.append(cell(values))
+        for e in (chained if chains else []):
+            values = [chains.get((d, e, seed)) for seed in args.seeds]
+            final[(d, e + "-chains")] = mean_or_none(values)
             row.append(cell(values))
         w("| " + " | ".join(row) + " |")
     w("")
@@ -417,13 +462,17 @@ def write_results(args, runs, floors, wall):
                  minimum[(d, ade)] * 1e3 <= PAPER[d][3]]
         w("- %s's minimum over evaluations at or below the paper's ADE: "
           "%d of %d (target: 10 of 14)." % (label, len(below), len(have)))
-        for other in ("cd", "sm"):
-            if other not in args.estimators:
+        others = [("cd", "CD-15's"), ("sm", "SM's")]
+        if chains and "cd" in args.estimators:
+            others.insert(1, ("cd-chains", "the CD-15 model's long chains"))
+        for other, what in others:
+            if other != "cd-chains" and other not in args.estimators:
                 continue
             pairs = [d for d in have if final[(d, other)] is not None]
             wins = [d for d in pairs if final[(d, ade)] < final[(d, other)]]
-            w("- %s's final value below %s's: %d of %d (target: 10 of 14)."
-              % (label, ESTIMATORS[other].label, len(wins), len(pairs)))
+            w("- %s's final value below %s: %d of %d%s." % (
+                label, what, len(wins), len(pairs),
+                "" if other == "cd-chains" else " (target: 10 of 14)"))
     w("")
     w("## Wall time")
     w("")
@@ -510,8 +559,14 @@ def main():
             r.name for r in failed)), file=sys.stderr, flush=True)
     floors = {d: [noise_floor(args, d, s) for s in args.seeds]
               for d in args.data}
+    chains = {}
+    for run in runs:
+        if args.chain_runs and run.key[1] in ("cd", "ade-np"):
+            value = long_chains(args, run)
+            if value is not None:
+                chains[run.key] = value
     write_figures(args, runs)
-    write_results(args, runs, floors, wall)
+    write_results(args, runs, floors, wall, chains)
     sys.exit(1 if failed else 0)
 
 
