@@ -1479,15 +1479,16 @@ struct TrainedRun {
 } // namespace
 
 void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
-                     const std::vector<std::string> &outputs) {
+                     const std::vector<std::string> &outputs,
+                     const ChainStart &start) {
   if (count <= 0)
     throw Error("-n must be positive");
-  TrainedRun run(runDir);
-  Rng rng(seed, EvalStream);
+  TrainedRun run(runDir, start.sampler);
+  Rng rng(seed, EvalStream), startRng(seed, StartStream);
   Matrix m;
   m.rows = count;
   m.cols = run.session->dimension();
-  m.values = run.draw(count, rng);
+  m.values = run.drawChains(count, rng, startRng, start);
   bool f32 = !run.session->isDouble();
   for (const std::string &output : outputs) {
     if (output.size() >= 4 && output.substr(output.size() - 4) == ".npy")

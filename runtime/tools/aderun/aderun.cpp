@@ -402,6 +402,28 @@ extern "C" void onStopSignal(int signal) {
 
 } // namespace
 
+/// --start, --chain and --sampler (`aderun sample` and `eval`): how a
+/// run's model is sampled.
+std::vector<CLI::Option *> addChainOptions(CLI::App *cmd, ChainStart &start,
+                                           std::string &from) {
+  return {cmd->add_option("--start", from,
+                          "Where a sampler that takes a start (x0) starts: "
+                          "fresh data, as training evaluates it, or noise "
+                          "around the data (normal, twice its sd per "
+                          "coordinate)")
+              ->check(CLI::IsMember({"data", "noise"}))
+              ->capture_default_str(),
+          cmd->add_option("--chain", start.steps,
+                          "Apply such a sampler this many times in a row, each "
+                          "output the next start (long chains: the model's own "
+                          "samples)")
+              ->capture_default_str(),
+          cmd->add_option("--sampler", start.sampler,
+                          "Draw with this sampler of the run's model, at its "
+                          "initial parameters (default: the run's own, "
+                          "trained)")};
+}
+
 int main(int argc, char **argv) {
   std::signal(SIGINT, onStopSignal);
   std::signal(SIGTERM, onStopSignal);
@@ -557,6 +579,9 @@ int main(int argc, char **argv) {
                    "FILE.npy (shape (n, d))")
       ->required();
   sampleCmd->add_option("--seed", seed, "Noise seed")->capture_default_str();
+  ChainStart chainStart;
+  std::string startFrom = "data";
+  addChainOptions(sampleCmd, chainStart, startFrom);
 
   // eval
   CLI::App *evalCmd = app.add_subcommand(
@@ -585,28 +610,9 @@ int main(int argc, char **argv) {
       ->needs(evalDataOption)
       ->capture_default_str();
   evalCmd->add_option("--seed", seed, "Seed")->capture_default_str();
-  ChainStart chainStart;
-  std::string startFrom = "data";
-  evalCmd
-      ->add_option("--start", startFrom,
-                   "Where a sampler that takes a start (x0) starts: fresh "
-                   "data, as training evaluates it, or noise around the "
-                   "data (normal, twice its sd per coordinate)")
-      ->check(CLI::IsMember({"data", "noise"}))
-      ->excludes(evalDataOption)
-      ->capture_default_str();
-  evalCmd
-      ->add_option("--chain", chainStart.steps,
-                   "Apply such a sampler this many times in a row, each "
-                   "output the next start (long chains: the model's own "
-                   "samples)")
-      ->excludes(evalDataOption)
-      ->capture_default_str();
-  evalCmd
-      ->add_option("--sampler", chainStart.sampler,
-                   "Draw with this sampler of the run's model, at its "
-                   "initial parameters (default: the run's own, trained)")
-      ->excludes(evalDataOption);
+  for (CLI::Option *chainOption :
+       addChainOptions(evalCmd, chainStart, startFrom))
+    chainOption->excludes(evalDataOption);
   std::string metric = "mmd";
   evalCmd->add_option("--metric", metric, "The metric (mmd)")
       ->check(CLI::IsMember({"mmd"}))
@@ -719,7 +725,8 @@ int main(int argc, char **argv) {
         std::printf(", %s", f.c_str());
       std::printf(", %s/metrics.json\n", config.out.c_str());
     } else if (*sampleCmd) {
-      writeRunSamples(runDir, count, seed, {output});
+      chainStart.fromNoise = startFrom == "noise";
+      writeRunSamples(runDir, count, seed, {output}, chainStart);
       std::printf("wrote %lld samples to %s\n", static_cast<long long>(count),
                   output.c_str());
     } else if (*evalCmd) {

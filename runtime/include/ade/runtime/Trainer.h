@@ -117,11 +117,6 @@ std::vector<double> checkpointModelParameters(const std::string &path,
 /// The run directory's configuration.
 TrainConfig loadRunConfig(const std::string &runDir);
 
-/// Draws `count` samples from a run's trained sampler (noise from `seed`)
-/// into each of `outputs`, CSV or NPY by extension.
-void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
-                     const std::vector<std::string> &outputs);
-
 /// How a sampler that takes a start (`fn sample(x0: ...)`, as contrastive
 /// divergence's) is run for an evaluation: from fresh data points once, as
 /// training evaluates it (how far the model's dynamics move the data), or
@@ -136,6 +131,12 @@ struct ChainStart {
   int64_t steps = 1;
   std::string sampler;
 };
+
+/// Draws `count` samples from a run's trained sampler (noise from `seed`;
+/// as `start` says) into each of `outputs`, CSV or NPY by extension.
+void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
+                     const std::vector<std::string> &outputs,
+                     const ChainStart &start = {});
 
 /// MMD^2 of `reps` fresh draws of `count` samples against `count` fresh
 /// data points each; returns the values.
