@@ -653,6 +653,7 @@ private:
     if (failed(tileFn))
       return failure();
     auto info = (*tileFn)->getAttrOfType<DictionaryAttr>("ade.tile_callee");
+    bool shifted = static_cast<bool>(info.get("shifted"));
     SmallVector<Value> operands, offsets;
     for (Attribute owner : info.getAs<ArrayAttr>("owners")) {
       FailureOr<std::pair<StringRef, int64_t>> source =
@@ -664,25 +665,25 @@ private:
       if (!buffer)
         return call.emitError("internal: the caller has no parameters of '")
                << readOwner << "'";
-      operands.push_back(buffer);
+      if (!shifted) {
+        if (shift != 0 || shifts.contains(readOwner))
+          return call.emitError("internal: '")
+                 << callee.getSymName()
+                 << "' reads renamed parameters but its tile function takes "
+                    "no offsets";
+        operands.push_back(buffer);
+        continue;
+      }
+      operands.push_back(tensor::CastOp::create(
+          b, loc,
+          RankedTensorType::get({ShapedType::kDynamic}, elementOf(buffer)),
+          buffer));
       Value offset = arith::ConstantIndexOp::create(b, loc, shift);
       if (Value outer = shifts.lookup(readOwner))
         offset = arith::AddIOp::create(b, loc, outer, offset);
       offsets.push_back(offset);
     }
-    if (info.get("shifted")) {
-      for (Value &buffer : operands)
-        buffer = tensor::CastOp::create(
-            b, loc,
-            RankedTensorType::get({ShapedType::kDynamic}, elementOf(buffer)),
-            buffer);
-      llvm::append_range(operands, offsets);
-    } else if (llvm::any_of(offsets,
-                            [](Value o) { return !isConstantIntValue(o, 0); }))
-      return call.emitError("internal: '")
-             << callee.getSymName()
-             << "' reads renamed parameters but its tile function takes no "
-                "offsets";
+    llvm::append_range(operands, offsets);
     for (Value arg : call.getArgs())
       operands.push_back(toBatched(loc, map.at(arg)));
     auto tiled = func::CallOp::create(b, loc, *tileFn, operands);
@@ -1667,6 +1668,8 @@ struct ConvertAdeToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTableCollection symbols;
+    calleeTiles.clear();
+    shared.clear();
     module.walk([&](CallOp call) {
       if (getParamRename(call))
         shared.insert(call.getCalleeAttr().getAttr());

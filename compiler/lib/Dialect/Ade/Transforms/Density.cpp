@@ -227,7 +227,7 @@ private:
     }
     b.setInsertionPointAfter(op);
     if (auto call = dyn_cast<CallOp>(op);
-        call && dying.size() == 1 && call.getNumResults() == 1 &&
+        call && dying.size() == 1 &&
         llvm::count(call.getArgs(), dying[0]) == 1 &&
         llvm::all_of(call.getArgs(), [&](Value v) {
           return v == dying[0] || independent(v, dying);
@@ -605,8 +605,13 @@ private:
                                                 unsigned arg) {
     std::string name = (callee.getSymName() + ".log_det" + Twine(arg)).str();
     auto module = callee->getParentOfType<ModuleOp>();
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name)) {
+      if (!existing->hasAttr("ade.density"))
+        return existing.emitError("internal: '")
+               << name << "' is not the log-det of '" << callee.getSymName()
+               << "'";
       return existing;
+    }
     OpBuilder after(callee);
     after.setInsertionPointAfter(callee);
     auto copy = cast<func::FuncOp>(after.clone(*callee));

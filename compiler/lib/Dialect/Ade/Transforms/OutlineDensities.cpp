@@ -12,6 +12,7 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include <functional>
+#include <numeric>
 
 namespace ade {
 #define GEN_PASS_DEF_ADEOUTLINEDENSITIES
@@ -148,11 +149,9 @@ std::optional<Instance> asInstance(func::FuncOp fn,
   return inst;
 }
 
-/// The offset of the parameters of `b` from those of `a` (the same relative
-/// names) when all of them are that far apart in one owner's buffer, each of
-/// the same type; nothing otherwise.
-std::optional<int64_t> parameterShift(Instance &a, Instance &b,
-                                      SymbolTable &symbols) {
+/// Whether the parameters of `b` lie at one offset from those of `a` (the
+/// same relative names) in one owner's buffer, each of the same type.
+bool sameLayout(Instance &a, Instance &b, SymbolTable &symbols) {
   std::optional<int64_t> shift;
   StringRef owner;
   bool consistent = true;
@@ -172,9 +171,7 @@ std::optional<int64_t> parameterShift(Instance &a, Instance &b,
     shift = static_cast<int64_t>(to.getOffset()) -
             static_cast<int64_t>(from.getOffset());
   });
-  if (!consistent)
-    return std::nullopt;
-  return shift;
+  return consistent;
 }
 
 /// Instances of one component method that a sampler calls: each call of
@@ -222,7 +219,7 @@ void shareInstances(ModuleOp module, llvm::DenseSet<StringAttr> &outlined,
              OperationEquivalence::isRegionEquivalentTo(
                  &rep.shape->getBody(), &inst->shape->getBody(),
                  OperationEquivalence::IgnoreLocations) &&
-             parameterShift(rep, *inst, symbols);
+             sameLayout(rep, *inst, symbols);
     });
     if (same == groups.end())
       groups.emplace_back().push_back(std::move(*inst));
@@ -234,8 +231,12 @@ void shareInstances(ModuleOp module, llvm::DenseSet<StringAttr> &outlined,
   // Groups nest (the layers of an MLP, the MLPs of a flow, the flows of two
   // samplers): from the smallest instances up, a group is taken when it
   // saves more code than the taken groups it overlaps together.
-  llvm::stable_sort(
-      groups, [](auto &x, auto &y) { return x.front().size < y.front().size; });
+  SmallVector<size_t> order(groups.size());
+  std::iota(order.begin(), order.end(), 0);
+  llvm::sort(order, [&](size_t x, size_t y) {
+    return std::make_pair(groups[x].front().size, x) <
+           std::make_pair(groups[y].front().size, y);
+  });
   auto savings = [](const std::vector<Instance> &g) {
     return static_cast<int64_t>(g.size() - 1) * g.front().size;
   };
@@ -248,7 +249,7 @@ void shareInstances(ModuleOp module, llvm::DenseSet<StringAttr> &outlined,
     });
   };
   SmallVector<size_t> taken;
-  for (size_t i = 0; i < groups.size(); ++i) {
+  for (size_t i : order) {
     SmallVector<size_t> clashes;
     int64_t lost = 0;
     for (size_t j : taken)

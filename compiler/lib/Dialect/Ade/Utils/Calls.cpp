@@ -29,10 +29,6 @@ StringAttr ade::ParamRename::apply(StringAttr name) const {
       to.getValue() + name.getValue().drop_front(from.getValue().size()));
 }
 
-StringAttr ade::ParamRename::invert(StringAttr name) const {
-  return ParamRename{to, from}.apply(name);
-}
-
 ade::ParamRename ade::getParamRename(CallOp call) {
   if (!call.getParamPrefixAttr() || !call.getParamInstanceAttr())
     return {};
@@ -84,8 +80,9 @@ static SmallVector<Value> cloneRenamed(OpBuilder &b, func::FuncOp fn,
       }
     }
     Operation *copy = b.clone(op, map);
-    if (auto p = dyn_cast<ade::ParamOp>(copy))
+    copy->walk([&](ade::ParamOp p) {
       p.setNameAttr(FlatSymbolRefAttr::get(rename(p.getNameAttr().getAttr())));
+    });
     if (cloned)
       cloned->push_back(copy);
   }

@@ -45,16 +45,14 @@ static LogicalResult buildCallAdjoint(
   SmallVector<bool> flowing;
   for (Value c : flowingIn)
     flowing.push_back(static_cast<bool>(c));
-  // The split differentiates the callee's own parameters; this call reads
-  // them renamed.
-  // Sorted by the callee's names, the order of its split's results.
+  // The split differentiates the callee's own parameters, which this call
+  // reads renamed: (own, read) pairs in the callee's sorted order, the
+  // order of its split's results.
   ade::ParamRename rename = ade::getParamRename(call);
   SmallVector<std::pair<StringAttr, StringAttr>> renamed;
-  for (StringAttr name : params)
-    renamed.push_back({rename.invert(name), name});
-  llvm::sort(renamed, [](auto &x, auto &y) {
-    return x.first.getValue() < y.first.getValue();
-  });
+  for (StringAttr own : ade::paramsRead(ade::getCallee(call)))
+    if (llvm::is_contained(params, rename.apply(own)))
+      renamed.push_back({own, rename.apply(own)});
   SmallVector<StringAttr> calleeParams;
   for (auto &[own, read] : renamed)
     calleeParams.push_back(own);

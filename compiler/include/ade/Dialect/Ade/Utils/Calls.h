@@ -29,8 +29,6 @@ struct ParamRename {
   explicit operator bool() const { return static_cast<bool>(from); }
   /// The parameter read at the call for the callee's `name`.
   mlir::StringAttr apply(mlir::StringAttr name) const;
-  /// The callee's name of the parameter read at the call as `name`.
-  mlir::StringAttr invert(mlir::StringAttr name) const;
 };
 
 /// The renaming of `call` (empty without `params`).
