@@ -16,12 +16,25 @@ namespace {
 /// The reference code's bandwidth factor: k = exp(-dist^2 / (2 * 0.1 * med)).
 constexpr double kBandwidthFactor = 0.1;
 
+/// |a - b|^2 in eight interleaved partial sums, which the compiler keeps
+/// in one vector register (a single running sum is a chain of dependent
+/// scalar additions: 784-d evaluations spent a third of their time here).
 double squaredDistance(const double *a, const double *b, int64_t d) {
+  constexpr int64_t kLanes = 8;
+  double partial[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= d; k += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) {
+      double diff = a[k + l] - b[k + l];
+      partial[l] += diff * diff;
+    }
   double sum = 0.0;
-  for (int64_t k = 0; k < d; ++k) {
+  for (; k < d; ++k) {
     double diff = a[k] - b[k];
     sum += diff * diff;
   }
+  for (double p : partial)
+    sum += p;
   return sum;
 }
 

@@ -36,6 +36,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -454,12 +455,18 @@ struct CheckpointContents {
 };
 
 CheckpointContents readCheckpointFile(const std::string &path) {
+  // One read of the whole file (a character iterator took 0.2 s for the
+  // 784-d example's 20 MB).
+  std::error_code size_error;
+  uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (size_error)
+    throw Error("cannot read checkpoint '" + path +
+                "': " + size_error.message());
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  std::string bytes(size_t(size), '\0');
+  if (!in || !in.read(bytes.data(), std::streamsize(bytes.size())))
     throw Error("cannot read checkpoint '" + path +
                 "': " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
   auto corrupt = [&](const std::string &why) {
     return Error("checkpoint '" + path + "' is corrupt (" + why +
                  "); restart without --resume or restore a good copy");
