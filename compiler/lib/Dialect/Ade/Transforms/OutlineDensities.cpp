@@ -305,9 +305,9 @@ struct AdeOutlineDensitiesPass
         outlined.insert(f.getSymNameAttr());
       }
     // A sampler's own layers that run more than once per sample (the nets of
-    // a generalized leapfrog step, shared by its steps) stay functions too.
-    // A layer that runs once (each layer of a flow) is inlined: its code is
-    // not repeated, and the density pass reads each update's structure.
+    // a generalized leapfrog step, shared by its steps) stay functions too,
+    // and so do the instances of a component (the layers of a flow), one
+    // function for all of them.
     for (auto &[f, times] : runsPerSample(module, outlined))
       if (times > 1 && f.isPrivate() && isLayer(f))
         outlined.insert(f.getSymNameAttr());
