@@ -88,11 +88,9 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "convert-scf-to-openmp,ade-set-entry-threads,"
       "func.func(lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
       "expand-strided-metadata,lower-affine),"
-      "finalize-memref-to-llvm,func.func(convert-math-to-llvm),"
-      "convert-math-to-libm,"
-      "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
-      "convert-cf-to-llvm,convert-func-to-llvm,convert-openmp-to-llvm,"
-      "llvm.func(convert-ub-to-llvm),reconcile-unrealized-casts";
+      "func.func(convert-math-to-llvm,convert-arith-to-llvm,"
+      "convert-index-to-llvm),convert-math-to-libm,"
+      "convert-to-llvm,reconcile-unrealized-casts";
 }
 
 std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {
