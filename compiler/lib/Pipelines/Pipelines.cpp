@@ -38,6 +38,9 @@ std::string ade::getDerivativePipeline(const CPUPipelineOptions &options) {
       "ade-build-kernels{dense-limit=" +
       std::to_string(options.denseLimit) +
       "},canonicalize,cse,"
+      // Forward halves of sweeps that store the same residuals, and their
+      // callers, compiled once.
+      "ade-merge-functions,"
       // Sweeps inlined where they are a few ops are left uncalled.
       "symbol-dce";
 }

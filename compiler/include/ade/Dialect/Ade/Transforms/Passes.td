@@ -201,6 +201,29 @@ def AdeBuildKernels : Pass<"ade-build-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def AdeMergeFunctions : Pass<"ade-merge-functions", "mlir::ModuleOp"> {
+  let summary = "Merges private functions with the same signature and body";
+  let description = [{
+    Reverse mode through a call names its forward and backward halves by
+    which cotangents flow and which parameters are differentiated, but
+    different masks often give the same function: the forward half of a
+    sweep for the data and that of a sweep for the parameters store the
+    same residuals. Each private function whose type, attributes and body
+    (locations aside) equal an earlier one's is erased and its uses call
+    the earlier one, so that its code is lowered and compiled once.
+    Merging callees can make their callers equal: the pass repeats until
+    nothing merges.
+
+    ```mlir
+    func.func private @f.forward_01_0_params(%x: tensor<2xf32>) -> ...
+    func.func private @f.forward_01_1_params(%x: tensor<2xf32>) -> ...
+    %r:3 = ade.call @f.forward_01_1_params(%x) : ...
+    // the second is erased:
+    %r:3 = ade.call @f.forward_01_0_params(%x) : ...
+    ```
+  }];
+}
+
 def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
   let summary = "Wraps bufferized tile functions into batched entries";
   let description = [{
