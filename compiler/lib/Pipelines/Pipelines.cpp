@@ -79,11 +79,10 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB
       // each and 1 MiB per function.
       // buffer-deallocation-pipeline, with its passes run per function in
-      // parallel (at module level its canonicalizations ran serially); only
-      // the lowering of deallocations may add a helper function.
-      "func.func(ade-stack-buffers,expand-realloc{emit-deallocs=0},"
-      "canonicalize,ownership-based-buffer-deallocation,canonicalize,"
-      "buffer-deallocation-simplification),"
+      // parallel (at module level its canonicalizations ran serially) and
+      // only where heap buffers remain; only the lowering of deallocations
+      // may add a helper function.
+      "func.func(ade-stack-buffers,ade-deallocate-buffers),"
       "bufferization-lower-deallocations,func.func(cse,canonicalize),"
       // Larger buffers from per-thread workspaces: no malloc per call.
       "ade-thread-workspaces,"
