@@ -377,8 +377,12 @@ struct AdeLowerVectorsPass
   void runOnOperation() override {
     Operation *root = getOperation();
     MLIRContext *ctx = &getContext();
+    // The canonicalizer that follows simplifies the regions once, instead
+    // of each stage again.
+    GreedyRewriteConfig config;
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     auto run = [&](RewritePatternSet &&patterns, const char *stage) {
-      if (failed(applyPatternsGreedily(root, std::move(patterns)))) {
+      if (failed(applyPatternsGreedily(root, std::move(patterns), config))) {
         root->emitError("internal: vector lowering (") << stage
                                                        << ") did not converge";
         return false;

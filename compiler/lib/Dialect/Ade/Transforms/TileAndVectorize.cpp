@@ -126,7 +126,10 @@ struct AdeTileAndVectorizePass
     tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
     scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(f, std::move(patterns))))
+    // The canonicalizer that follows simplifies the regions.
+    GreedyRewriteConfig config;
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(f, std::move(patterns), config)))
       return f.emitError("internal: vector cleanup did not converge");
     // Innermost loops (a contraction step, a reduction step) carry their
     // accumulator in a register rather than through memory. Outer loops
