@@ -92,7 +92,11 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "expand-strided-metadata,lower-affine),"
       "func.func(convert-math-to-llvm,convert-arith-to-llvm,"
       "convert-index-to-llvm),convert-math-to-libm,"
-      "convert-to-llvm,reconcile-unrealized-casts";
+      "convert-to-llvm,reconcile-unrealized-casts,"
+      // Every memref access extracted the pointer from its descriptor and
+      // every call rebuilt descriptors: folded, half of the IR that LLVM
+      // would parse, clean up and compile.
+      "llvm.func(canonicalize,cse)";
 }
 
 std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {

@@ -467,6 +467,10 @@ int generateCode(const Options &opts, const tir::Program &program,
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
+  // The process ends here: destroying both modules op by op would only
+  // delay it (clang leaves its AST to the exit the same way).
+  (void)module.release();
+  (void)llvmModule.release();
   return ExitOk;
 }
 
