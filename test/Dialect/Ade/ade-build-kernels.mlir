@@ -250,27 +250,30 @@ func.func @U.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[B:.*]] = ade.broadcast
 // CHECK: %[[DC:.*]] = ade.mul %[[B]], %[[RTT]]
 // CHECK: return %{{.*}}, %[[DC]]
-// The model's energy and gradient call f; energy_vjp keeps a copy (its
-// parameter gradients would be copied out of a call).
+// The model's energy and gradient call f; so does energy_vjp, since a
+// sampler of M differentiates f in its parameters: both call the same
+// halves, which give x's cotangent too.
 // CHECK-LABEL: func.func @M.energy(
 // CHECK: ade.call @M.f(
 // CHECK-LABEL: func.func @M.grad_energy(
 // CHECK: ade.call @M.f.value_and_grad(
 // CHECK-LABEL: func.func @M.energy_vjp(
-// CHECK-NOT: ade.call
-// CHECK: ade.tanh
+// CHECK-SAME: %[[EX:[a-z0-9]+]]: tensor<2xf32>, %[[EW:[a-z0-9]+]]: tensor<f32> {ade.cotangent}
+// CHECK: %[[EF:.*]]:3 = ade.call @M.f.forward_1_1_params(%[[EX]])
+// CHECK: %[[EB:.*]]:2 = ade.call @M.f.backward_1_1_params(%[[EX]], %[[EW]], %[[EF]]#1, %[[EF]]#2)
+// CHECK: return %[[EB]]#1
 // In sample_vjp the primal call at the noise merges into its forward call;
 // f at the sample is differentiated in x as well.
 // CHECK-LABEL: func.func @U.sample_vjp(
 // CHECK-SAME: %[[NOISE:[a-z0-9]+]]: tensor<2xf32>
 // CHECK-SAME: tensor<2xf32> {ade.param_grad = @"M/c"}
 // CHECK-NOT: ade.call @M.f(
-// CHECK: %[[FWD:.*]]:2 = ade.call @M.f.forward_1_0_params(%[[NOISE]])
+// CHECK: %[[FWD:.*]]:3 = ade.call @M.f.forward_1_1_params(%[[NOISE]])
 // CHECK: %[[SX:.*]] = ade.mul %[[NOISE]], %[[FWD]]#0
 // CHECK: %[[FX:.*]]:3 = ade.call @M.f.forward_1_1_params(%[[SX]])
 // CHECK: %[[BX:.*]]:2 = ade.call @M.f.backward_1_1_params(%[[SX]], %{{.*}}, %[[FX]]#1, %[[FX]]#2)
-// CHECK: %[[DN:.*]] = ade.mul %{{.*}}, %[[FWD]]#1
-// CHECK: %[[DC:.*]] = ade.add %[[BX]]#1, %[[DN]]
+// CHECK: %[[BN:.*]]:2 = ade.call @M.f.backward_1_1_params(%[[NOISE]], %{{.*}}, %[[FWD]]#1, %[[FWD]]#2)
+// CHECK: %[[DC:.*]] = ade.add %[[BX]]#1, %[[BN]]#1
 // CHECK: return %[[SX]], %{{.*}}, %{{.*}}, %[[FX]]#0, %[[DC]]
 
 // -----
@@ -349,8 +352,8 @@ func.func @L.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 }
 // CHECK-LABEL: func.func @L.sampler_vjp(
 // CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"L/q.0.c"}, tensor<2xf32> {ade.param_grad = @"L/q.1.c"})
-// CHECK: %[[F0:.*]]:4 = ade.call @L.q.0.forward.forward_1_0_params(%{{.*}}) : (tensor<2xf32>)
+// CHECK: %[[F0:.*]]:4 = ade.call @L.q.0.forward.forward_1_1_params(%{{.*}}) : (tensor<2xf32>)
 // CHECK: %[[F1:.*]]:4 = ade.call @L.q.0.forward.forward_1_1_params(%[[F0]]#0) params("L/q.0." -> "L/q.1.")
 // CHECK: %[[B1:.*]]:2 = ade.call @L.q.0.forward.backward_1_1_params(%[[F0]]#0, %{{.*}}, %[[F1]]#1, %[[F1]]#2, %[[F1]]#3) params("L/q.0." -> "L/q.1.")
-// CHECK: %[[B0:.*]] = ade.call @L.q.0.forward.backward_1_0_params(%{{.*}}, %[[B1]]#0, %[[F0]]#1, %[[F0]]#2, %[[F0]]#3) : (
-// CHECK: return %[[B0]], %[[B1]]#1
+// CHECK: %[[B0:.*]]:2 = ade.call @L.q.0.forward.backward_1_1_params(%{{.*}}, %[[B1]]#0, %[[F0]]#1, %[[F0]]#2, %[[F0]]#3) : (
+// CHECK: return %[[B0]]#1, %[[B1]]#1

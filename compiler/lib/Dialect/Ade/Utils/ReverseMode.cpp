@@ -56,8 +56,15 @@ static LogicalResult buildCallAdjoint(
   SmallVector<StringAttr> calleeParams;
   for (auto &[own, read] : renamed)
     calleeParams.push_back(own);
+  // A sweep for parameters also gives every argument's cotangent: the
+  // arguments' part of a sweep costs little beside the parameters', and
+  // one variant then serves the calls that need them and those that do
+  // not (its code compiled once).
+  SmallVector<bool> neededArgs(needed);
+  if (!calleeParams.empty())
+    neededArgs.assign(needed.size(), true);
   FailureOr<ade::CallSplit> split = ade::getOrCreateSplit(
-      ade::getCallee(call), flowing, needed, calleeParams);
+      ade::getCallee(call), flowing, neededArgs, calleeParams);
   if (failed(split))
     return failure();
   SmallVector<Value> operands(call.getArgs());
@@ -83,9 +90,13 @@ static LogicalResult buildCallAdjoint(
     llvm::append_range(cotangents, backward.getOutputs());
   }
   unsigned next = 0;
-  for (auto [i, arg] : llvm::enumerate(call.getArgs()))
+  for (auto [i, arg] : llvm::enumerate(call.getArgs())) {
+    if (!neededArgs[i])
+      continue;
+    Value cotangent = cotangents[next++];
     if (needed[i])
-      accumulate(loc, arg, cotangents[next++]);
+      accumulate(loc, arg, cotangent);
+  }
   for (auto &[own, read] : renamed)
     accumulate(loc, paramWrt.at(read), cotangents[next++]);
   return success();
