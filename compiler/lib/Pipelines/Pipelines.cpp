@@ -88,10 +88,11 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "ade-thread-workspaces,"
       "func.func(convert-linalg-to-loops,scf-forall-to-parallel),"
       "convert-scf-to-openmp,ade-set-entry-threads,"
+      // The math ops the compiler emits all have LLVM intrinsics (f64 tanh
+      // included, which LLVM calls libm for).
       "func.func(lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
-      "expand-strided-metadata,lower-affine),"
-      "func.func(convert-math-to-llvm,convert-arith-to-llvm,"
-      "convert-index-to-llvm),convert-math-to-libm,"
+      "expand-strided-metadata,lower-affine,convert-math-to-llvm,"
+      "convert-arith-to-llvm,convert-index-to-llvm),"
       "convert-to-llvm,reconcile-unrealized-casts,"
       // Every memref access extracted the pointer from its descriptor and
       // every call rebuilt descriptors: folded, half of the IR that LLVM
