@@ -109,16 +109,20 @@ def run_all(args, threads, adec, aderun, torch_loop, work):
              time.strftime("%Y-%m-%d"),
              "CPU: %s, %d cores. Wall clock; peak resident memory of each "
              "process." % (cpu_name(), os.cpu_count() or 1), "",
-             "## adec (one example file: every model and sampler, -O2 (the default), all cores: adec -j defaults to them)", "",
+             "## adec (one example file: every model and sampler, -O2 (the default), all cores: adec -j defaults to them; median of %d compiles)" % args.repeats, "",
              "| example | seconds | peak MiB | model.so KiB |",
              "|---|---:|---:|---:|"]
     libraries = {}
     for example in EXAMPLES:
         library = os.path.join(work, os.path.basename(example) + ".so")
-        seconds, rss = measure([adec, os.path.join(ROOT, example), "-o",
-                                library])
+        # The median of `repeats` compiles: one compile's time varies by
+        # a tenth on a shared machine.
+        runs = [measure([adec, os.path.join(ROOT, example), "-o", library])
+                for _ in range(args.repeats)]
+        seconds = statistics.median(run[0] for run in runs)
+        rss = max(run[1] for run in runs)
         libraries[example] = library
-        lines.append("| %s | %.1f | %.0f | %.0f |" % (
+        lines.append("| %s | %.2f | %.0f | %.0f |" % (
             example, seconds, rss, os.path.getsize(library) / 1024))
         print(lines[-1], flush=True)
 

@@ -26,16 +26,23 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 // CHECK: scf.forall (%[[I:.*]]) in (%[[FULL]])
 // CHECK: %[[START:.*]] = arith.muli %[[I]], %[[C4]]
 // CHECK: func.call @ade_M_energy.step(%[[PS]], %[[X]], %[[F]], %[[START]])
-// The last tile is padded with copies of its first particle.
+// The last tile is padded with copies of its first particle and run by the
+// same step, from 0 of the padded copies; its results are copied out.
 // CHECK: scf.if
 // CHECK: %[[PAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xf32>
 // CHECK: %[[FIRST:.*]] = memref.subview %[[X]][%{{.*}}, 0] [1, 2] [1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[FIRST]] : {{.*}}) outs(%[[PAD]] : memref<4x2xf32>)
-// CHECK: linalg.copy
-// CHECK: linalg.transpose ins(%[[PAD]] : memref<4x2xf32>) outs(%{{.*}} : memref<2x4xf32>) permutation = [1, 0]
-// CHECK: call @M.energy.tile
-// CHECK: memref.subview %{{.*}}[0] [%[[REM]]] [1]
-// CHECK: linalg.copy
+// CHECK: %[[REST:.*]] = memref.subview %[[X]][%{{.*}}, 0] [%[[REM]], 2] [1, 1]
+// CHECK: %[[HEAD:.*]] = memref.subview %[[PAD]][0, 0] [%[[REM]], 2] [1, 1]
+// CHECK: linalg.copy ins(%[[REST]] : {{.*}}) outs(%[[HEAD]] : {{.*}})
+// CHECK: %[[PADX:.*]] = memref.cast %[[PAD]] : memref<4x2xf32> to memref<?x2xf32>
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+// CHECK: %[[PADF:.*]] = memref.cast %[[OUT]] : memref<4xf32> to memref<?xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK: func.call @ade_M_energy.step(%[[PS]], %[[PADX]], %[[PADF]], %[[ZERO]])
+// CHECK: %[[DONE:.*]] = memref.subview %[[OUT]][0] [%[[REM]]] [1]
+// CHECK: %[[DST:.*]] = memref.subview %[[F]][%{{.*}}] [%[[REM]]] [1]
+// CHECK: linalg.copy ins(%[[DONE]] : {{.*}}) outs(%[[DST]] : {{.*}})
 
 // -----
 

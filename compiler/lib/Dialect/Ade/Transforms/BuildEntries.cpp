@@ -122,17 +122,14 @@ struct AdeBuildEntriesPass
     return b.getFunctionType(args, {});
   }
 
-  /// Runs one tile: transposes `rows` particles from `start` of each input
-  /// into a feature-major tile (padding the last, partial tile: cotangent
-  /// inputs with zeros, the others with copies of the first particle, so
-  /// the padding stays finite and contributes nothing), calls the tile
-  /// function, copies `rows` results back, and adds its gradient sums into
-  /// `accumulators`.
+  /// Runs one full tile: transposes the tile's particles from `start` of
+  /// each input into a feature-major tile, calls the tile function, copies
+  /// the results back, and adds its gradient sums into `accumulators`.
   void runTile(OpBuilder &b, Location loc, const TileSignature &s,
                ValueRange params, ValueRange inputs, ValueRange outputs,
-               ValueRange accumulators, Value start, OpFoldResult rows,
-               bool padded) {
+               ValueRange accumulators, Value start) {
     Type elem = s.elem;
+    OpFoldResult rows = b.getIndexAttr(s.tile);
     auto feature = [](int64_t rank) {
       SmallVector<int64_t> perm;
       for (int64_t d = 1; d <= rank; ++d)
@@ -140,60 +137,14 @@ struct AdeBuildEntriesPass
       perm.push_back(0);
       return perm;
     };
-    auto region = [&](MemRefType tileType, Value at, OpFoldResult count,
-                      SmallVectorImpl<OpFoldResult> &offsets,
-                      SmallVectorImpl<OpFoldResult> &sizes,
-                      SmallVectorImpl<OpFoldResult> &strides) {
-      offsets.push_back(at);
-      sizes.push_back(count);
-      for (int64_t d : tileType.getShape().drop_back()) {
-        offsets.push_back(b.getIndexAttr(0));
-        sizes.push_back(b.getIndexAttr(d));
-      }
-      strides.assign(tileType.getRank(), b.getIndexAttr(1));
-    };
-
     SmallVector<Value> callArgs(params.begin(), params.end());
     for (auto [i, input] : llvm::enumerate(inputs)) {
       MemRefType tileType = s.inputs[i];
       int64_t rank = tileType.getRank() - 1;
       SmallVector<OpFoldResult> offsets, sizes, strides;
-      region(tileType, start, rows, offsets, sizes, strides);
+      rowRegion(b, tileType, start, rows, offsets, sizes, strides);
       Value particleMajor =
           memref::SubViewOp::create(b, loc, input, offsets, sizes, strides);
-      if (padded) {
-        SmallVector<int64_t> shape{s.tile};
-        llvm::append_range(shape, tileType.getShape().drop_back());
-        Value pad = allocate(b, loc, MemRefType::get(shape, elem));
-        if (s.cotangent[i]) {
-          Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
-          linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{pad});
-        } else {
-          SmallVector<OpFoldResult> o, one, st;
-          region(tileType, start, b.getIndexAttr(1), o, one, st);
-          Value first =
-              memref::SubViewOp::create(b, loc, input, o, one, st);
-          // pad[t, s..] = first[0, s..]
-          SmallVector<AffineExpr> firstExprs{b.getAffineConstantExpr(0)};
-          for (int64_t d = 1; d <= rank; ++d)
-            firstExprs.push_back(b.getAffineDimExpr(d));
-          linalg::GenericOp::create(
-              b, loc, ValueRange{first}, ValueRange{pad},
-              ArrayRef<AffineMap>{
-                  AffineMap::get(rank + 1, 0, firstExprs, b.getContext()),
-                  b.getMultiDimIdentityMap(rank + 1)},
-              SmallVector<utils::IteratorType>(rank + 1,
-                                               utils::IteratorType::parallel),
-              [](OpBuilder &ob, Location l, ValueRange v) {
-                linalg::YieldOp::create(ob, l, ValueRange{v[0]});
-              });
-        }
-        SmallVector<OpFoldResult> zeros(rank + 1, b.getIndexAttr(0));
-        Value head = memref::SubViewOp::create(b, loc, pad, zeros, sizes,
-                                               strides);
-        linalg::CopyOp::create(b, loc, particleMajor, head);
-        particleMajor = pad;
-      }
       Value t = allocate(b, loc, tileType);
       linalg::TransposeOp::create(b, loc, particleMajor, t, feature(rank));
       callArgs.push_back(t);
@@ -223,7 +174,7 @@ struct AdeBuildEntriesPass
         linalg::TransposeOp::create(b, loc, outTiles[i], back, perm);
       }
       SmallVector<OpFoldResult> offsets, sizes, strides;
-      region(tileType, start, rows, offsets, sizes, strides);
+      rowRegion(b, tileType, start, rows, offsets, sizes, strides);
       SmallVector<OpFoldResult> zeros(rank + 1, b.getIndexAttr(0));
       Value head = memref::SubViewOp::create(b, loc, back, zeros, sizes,
                                              strides);
@@ -233,6 +184,96 @@ struct AdeBuildEntriesPass
     }
     for (auto [acc, sum] : llvm::zip(accumulators, gradTiles))
       addInto(b, loc, acc, sum);
+  }
+
+  /// Offsets, sizes and strides of `count` particles from `at` of a
+  /// particle-major buffer of the tile type's features.
+  static void rowRegion(OpBuilder &b, MemRefType tileType, OpFoldResult at,
+                        OpFoldResult count,
+                        SmallVectorImpl<OpFoldResult> &offsets,
+                        SmallVectorImpl<OpFoldResult> &sizes,
+                        SmallVectorImpl<OpFoldResult> &strides) {
+    offsets.push_back(at);
+    sizes.push_back(count);
+    for (int64_t d : tileType.getShape().drop_back()) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(d));
+    }
+    strides.assign(tileType.getRank(), b.getIndexAttr(1));
+  }
+
+  /// Runs the last, partial tile of `rows` particles from `start` through
+  /// `step`, on particle-major copies padded to a full tile: cotangent
+  /// inputs with zeros, the others with copies of the first particle, so
+  /// the padding stays finite and contributes nothing. Only the copies in
+  /// and out are this tile's own code.
+  void runPaddedTile(OpBuilder &b, Location loc, const TileSignature &s,
+                     func::FuncOp step, ValueRange params, ValueRange inputs,
+                     ValueRange outputs, ValueRange accumulators, Value start,
+                     Value rows) {
+    Type elem = s.elem;
+    auto padded = [&](MemRefType tileType) {
+      SmallVector<int64_t> shape{s.tile};
+      llvm::append_range(shape, tileType.getShape().drop_back());
+      return MemRefType::get(shape, elem);
+    };
+    SmallVector<Value> stepArgs(params.begin(), params.end());
+    for (auto [i, input] : llvm::enumerate(inputs)) {
+      MemRefType tileType = s.inputs[i];
+      int64_t rank = tileType.getRank() - 1;
+      Value pad = allocate(b, loc, padded(tileType));
+      if (s.cotangent[i]) {
+        Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{pad});
+      } else {
+        SmallVector<OpFoldResult> o, one, st;
+        rowRegion(b, tileType, start, b.getIndexAttr(1), o, one, st);
+        Value first = memref::SubViewOp::create(b, loc, input, o, one, st);
+        // pad[t, s..] = first[0, s..]
+        SmallVector<AffineExpr> firstExprs{b.getAffineConstantExpr(0)};
+        for (int64_t d = 1; d <= rank; ++d)
+          firstExprs.push_back(b.getAffineDimExpr(d));
+        linalg::GenericOp::create(
+            b, loc, ValueRange{first}, ValueRange{pad},
+            ArrayRef<AffineMap>{
+                AffineMap::get(rank + 1, 0, firstExprs, b.getContext()),
+                b.getMultiDimIdentityMap(rank + 1)},
+            SmallVector<utils::IteratorType>(rank + 1,
+                                             utils::IteratorType::parallel),
+            [](OpBuilder &ob, Location l, ValueRange v) {
+              linalg::YieldOp::create(ob, l, ValueRange{v[0]});
+            });
+      }
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      rowRegion(b, tileType, start, rows, offsets, sizes, strides);
+      Value src =
+          memref::SubViewOp::create(b, loc, input, offsets, sizes, strides);
+      SmallVector<OpFoldResult> zeros(rank + 1, b.getIndexAttr(0));
+      Value head =
+          memref::SubViewOp::create(b, loc, pad, zeros, sizes, strides);
+      linalg::CopyOp::create(b, loc, src, head);
+      stepArgs.push_back(memref::CastOp::create(b, loc, input.getType(), pad));
+    }
+    SmallVector<Value> pads;
+    for (auto [i, output] : llvm::enumerate(outputs)) {
+      pads.push_back(allocate(b, loc, padded(s.outputs[i])));
+      stepArgs.push_back(
+          memref::CastOp::create(b, loc, output.getType(), pads.back()));
+    }
+    llvm::append_range(stepArgs, accumulators);
+    stepArgs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    func::CallOp::create(b, loc, step, stepArgs);
+    for (auto [i, output] : llvm::enumerate(outputs)) {
+      MemRefType tileType = s.outputs[i];
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      rowRegion(b, tileType, start, rows, offsets, sizes, strides);
+      SmallVector<OpFoldResult> zeros(tileType.getRank(), b.getIndexAttr(0));
+      Value head =
+          memref::SubViewOp::create(b, loc, pads[i], zeros, sizes, strides);
+      Value dst =
+          memref::SubViewOp::create(b, loc, output, offsets, sizes, strides);
+      linalg::CopyOp::create(b, loc, head, dst);
+    }
   }
 
   /// acc += v, elementwise over 1-D memrefs.
@@ -289,8 +330,7 @@ struct AdeBuildEntriesPass
         module, loc, s.name + ".step", stepTypes,
         [&](OpBuilder &sb, ValueRange a) {
           runTile(sb, loc, s, a.take_front(k), a.slice(k, n), a.slice(k + n, m),
-                  a.slice(k + n + m, s.grads.size()), a.back(),
-                  sb.getIndexAttr(s.tile), /*padded=*/false);
+                  a.slice(k + n + m, s.grads.size()), a.back());
         });
 
     b.setInsertionPointToEnd(module.getBody());
@@ -436,8 +476,7 @@ struct AdeBuildEntriesPass
       for (Value g : grads)
         accs.push_back(memref::CastOp::create(
             ob, l, cast<MemRefType>(accTypes[accs.size()]), g));
-      runTile(ob, l, s, params, inputs, outputs, accs, start, rem,
-              /*padded=*/true);
+      runPaddedTile(ob, l, s, step, params, inputs, outputs, accs, start, rem);
       scf::YieldOp::create(ob, l);
     });
     func::ReturnOp::create(b, loc);

@@ -236,10 +236,12 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
                             %f: memref<?xE>, %threads: i32)
     ```
 
-    which runs an `scf.forall` over the B / T full tiles (each transposes
-    its particle-major slice of x into a feature-major tile buffer and
-    calls the tile function), then one zero-padded tile for the B mod T
-    remaining particles. `%threads` is kept for ade-set-entry-threads.
+    which runs an `scf.forall` over the B / T full tiles (each, in a step
+    function, transposes its particle-major slice of x into a
+    feature-major tile buffer and calls the tile function), then the B mod
+    T remaining particles, copied into a padded tile that the same step
+    function runs (its transposes are compiled once). `%threads` is kept
+    for ade-set-entry-threads.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
