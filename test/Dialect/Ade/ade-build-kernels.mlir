@@ -278,6 +278,38 @@ func.func @U.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 
 // -----
 
+// Where only the sampler's parameters are differentiated (sampler_vjp), f
+// at the sample is a value-and-gradient call: the value's cotangent
+// reaches x as c_f * grad f, so f gets no forward and backward halves.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+ade.parameter @"S/a" : tensor<2xf32> of "S" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M", ade.outline} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %t = ade.tanh %x : tensor<2xf32>
+  %ct = ade.mul %c, %t : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %ct axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @S.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "S"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %a = ade.param @"S/a" : tensor<2xf32>
+  %x = ade.mul %noise, %a : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %x, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @S.sample_vjp(
+// CHECK: ade.call @M.f.forward_1_1_params(
+// CHECK: ade.call @M.f.backward_1_1_params(
+// CHECK-LABEL: func.func @S.sampler_vjp(
+// CHECK-SAME: %[[Z:[a-z0-9]+]]: tensor<2xf32>, %[[CX:[a-z0-9]+]]: tensor<2xf32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %{{.*}}: tensor<f32> {ade.cotangent}, %[[CF:[a-z0-9]+]]: tensor<f32> {ade.cotangent})
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"S/a"})
+// CHECK-NOT: M.f.forward
+// CHECK: %[[VG:.*]]:2 = ade.call @M.f.value_and_grad(%[[X:.*]]) :
+// CHECK-NOT: M.f.backward
+// CHECK: ade.mul %[[VG]]#1, %{{.*}}
+// CHECK: return
+
+// -----
+
 // f at the sample is the value of the value-and-gradient call a step made
 // there; in reverse mode that value's cotangent reaches x as c_f * grad f,
 // with no sweep, where no parameter of f is differentiated (sampler_vjp).

@@ -169,6 +169,20 @@ struct AdeBuildKernelsPass
         if (gradientOf(getCallee(c)) ==
             FlatSymbolRefAttr::get(density.getSymNameAttr()))
           f = c.getResult(0);
+    // Where the model's parameters are not differentiated (sampler_vjp),
+    // f's value and gradient at the sample: the value's cotangent reaches
+    // x as the gradient times it, so f needs no sweep of its own (and no
+    // forward and backward halves compiled for it).
+    auto wrt = info.getAs<ArrayAttr>("wrt");
+    if (!f && density->hasAttr("ade.outline") && wrt &&
+        !llvm::is_contained(wrt, sample->getAttr("ade.model"))) {
+      FailureOr<func::FuncOp> valueAndGrad = getOrCreateValueAndGrad(density);
+      if (failed(valueAndGrad))
+        return failure();
+      CallOp call = createCall(vb, density.getLoc(), *valueAndGrad, x);
+      ops.push_back(call);
+      f = call.getResult(0);
+    }
     if (!f)
       f = applyDensity(vb, density, x, ops);
     SmallVector<Seed> seeds;
