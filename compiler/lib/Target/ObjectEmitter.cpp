@@ -65,9 +65,9 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
             cpu + ")";
     return nullptr;
   }
-  // Fast instruction selection takes the scalar code (addresses, loop
-  // control) and leaves the vector code to SelectionDAG: a tenth of
-  // moons' code generation time, no entry slower.
+  // Fast instruction selection takes what it handles (mostly the scalar
+  // code: addresses, loop control) and hands the rest of a block to
+  // SelectionDAG: a tenth of moons' code generation time, no entry slower.
   machine->setFastISel(true);
   return machine;
 }

@@ -23,6 +23,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/FileUtilities.h"
 
 #include "CLI/CLI.hpp"
@@ -467,10 +468,10 @@ int generateCode(const Options &opts, const tir::Program &program,
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
-  // The process ends here: destroying both modules op by op would only
-  // delay it (clang leaves its AST to the exit the same way).
-  (void)module.release();
-  (void)llvmModule.release();
+  // The process ends here: destroying the lowered module op by op would
+  // only delay it (clang leaves its AST to the exit the same way; buried,
+  // it is not reported as a leak).
+  llvm::BuryPointer(module.release().getOperation());
   return ExitOk;
 }
 
@@ -669,7 +670,7 @@ int main(int argc, char **argv) {
          "-O", opts.optLevel,
          "LLVM optimization level: -O0 (none), -O1 (clean-up), -O2 (the "
          "default: clean-up and loop vectorization) or -O3 (LLVM's "
-         "full pipeline)")
+         "full IR pipeline)")
       ->check(CLI::Range(0u, 3u));
   app.add_option("-j,--jobs", opts.jobs,
                  "Threads for the MLIR passes over functions and the LLVM "

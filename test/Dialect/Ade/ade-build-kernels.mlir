@@ -389,3 +389,35 @@ func.func @L.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[B1:.*]]:2 = ade.call @L.q.0.forward.backward_1_1_params(%[[F0]]#0, %{{.*}}, %[[F1]]#1, %[[F1]]#2, %[[F1]]#3) params("L/q.0." -> "L/q.1.")
 // CHECK: %[[B0:.*]]:2 = ade.call @L.q.0.forward.backward_1_1_params(%{{.*}}, %[[B1]]#0, %[[F0]]#1, %[[F0]]#2, %[[F0]]#3) : (
 // CHECK: return %[[B0]]#1, %[[B1]]#1
+
+// -----
+
+// A call's parameter sweep gives the cotangents of its float arguments
+// only: a bool argument (a Metropolis test's outcome) gets none.
+ade.parameter @"M/c" : tensor<2xf32> of "M" at 0
+ade.parameter @"K/a" : tensor<2xf32> of "K" at 0
+func.func @M.f(%x: tensor<2xf32>) -> tensor<f32> attributes {ade.log_density = "M"} {
+  %c = ade.param @"M/c" : tensor<2xf32>
+  %cx = ade.mul %c, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %s = ade.reduce sum %cx axis -1 : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @K.step(%x: tensor<2xf32>, %keep: tensor<2xi1>) -> tensor<2xf32> {
+  %a = ade.param @"K/a" : tensor<2xf32>
+  %ax = ade.mul %a, %x : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  %t = ade.tanh %ax : tensor<2xf32>
+  %y = ade.select %keep, %t, %x : tensor<2xi1>, tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+func.func @K.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 2 : i64}], ade.sample = "K"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %keep = ade.cmp gt, %noise, %zero : tensor<2xf32>, tensor<f32> -> tensor<2xi1>
+  %x = ade.call @K.step(%noise, %keep) : (tensor<2xf32>, tensor<2xi1>) -> tensor<2xf32>
+  return %x, %zero, %zero : tensor<2xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @K.sampler_vjp(
+// CHECK-SAME: -> (tensor<2xf32> {ade.param_grad = @"K/a"})
+// CHECK: %[[F:.*]]:{{[0-9]+}} = ade.call @K.step.forward_1_10_params(
+// CHECK: %[[B:.*]]:2 = ade.call @K.step.backward_1_10_params(
+// CHECK-SAME: -> (tensor<2xf32>, tensor<2xf32>)
+// CHECK: return %[[B]]#1

@@ -36,6 +36,7 @@ static llvm::hash_code hashFunction(func::FuncOp fn) {
 
 static bool equal(func::FuncOp a, func::FuncOp b) {
   return a.getFunctionType() == b.getFunctionType() &&
+         a.getNoInline() == b.getNoInline() &&
          a.getArgAttrsAttr() == b.getArgAttrsAttr() &&
          a.getResAttrsAttr() == b.getResAttrsAttr() &&
          a->getDiscardableAttrDictionary() ==

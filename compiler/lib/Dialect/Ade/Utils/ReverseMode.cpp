@@ -56,13 +56,15 @@ static LogicalResult buildCallAdjoint(
   SmallVector<StringAttr> calleeParams;
   for (auto &[own, read] : renamed)
     calleeParams.push_back(own);
-  // A sweep for parameters also gives every argument's cotangent: the
+  // A sweep for parameters also gives every float argument's cotangent: the
   // arguments' part of a sweep costs little beside the parameters', and
   // one variant then serves the calls that need them and those that do
   // not (its code compiled once).
   SmallVector<bool> neededArgs(needed);
   if (!calleeParams.empty())
-    neededArgs.assign(needed.size(), true);
+    for (auto [i, arg] : llvm::enumerate(call.getArgs()))
+      neededArgs[i] =
+          neededArgs[i] || isa<FloatType>(getElementTypeOrSelf(arg.getType()));
   FailureOr<ade::CallSplit> split = ade::getOrCreateSplit(
       ade::getCallee(call), flowing, neededArgs, calleeParams);
   if (failed(split))
