@@ -25,6 +25,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Signals.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/FileSystem.h"
@@ -624,6 +625,12 @@ std::string suggestOption(const CLI::App &app, llvm::StringRef arg) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // LLVM's signal handlers, and the alternate signal stack they need, set
+  // up on this thread: set up first by the compile thread (writing an
+  // output registers it for removal on a signal), that stack was released
+  // by the thread's exit, which AddressSanitizer reported as an error.
+  // A crash also prints a stack trace for the bug report.
+  llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
   Options opts;
   CLI::App app{"adec: the ADE compiler. Checks a .ade file and its imports "
                "and prints the requested stage."};
