@@ -118,14 +118,13 @@ bool ade::optimizeModule(llvm::Module &module, const CodegenOptions &options,
     // the time of LLVM's default -O2 pipeline and ran as fast.
     // InstCombine as in LLVM's own pipelines: without the check that one
     // run reached a fixpoint (a debugging aid that aborts).
-    const char *passes =
-        options.optLevel == 1
-            ? "function(sroa,early-cse,instcombine<no-verify-fixpoint>,"
-              "simplifycfg)"
-            : "function(sroa,early-cse,instcombine<no-verify-fixpoint>,"
-              "simplifycfg,loop-simplify,lcssa,loop(loop-rotate),"
-              "loop-mssa(licm),gvn,dse,instcombine<no-verify-fixpoint>,"
-              "loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg)";
+    std::string passes =
+        "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg";
+    if (options.optLevel >= 2)
+      passes += ",loop-simplify,lcssa,loop(loop-rotate),loop-mssa(licm),gvn,"
+                "dse,instcombine<no-verify-fixpoint>,loop-vectorize,"
+                "instcombine<no-verify-fixpoint>,simplifycfg";
+    passes += ")";
     if (llvm::Error e = pb.parsePassPipeline(mpm, passes)) {
       error = "internal: bad LLVM pipeline: " + llvm::toString(std::move(e));
       return false;
