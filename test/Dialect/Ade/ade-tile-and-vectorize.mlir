@@ -127,3 +127,67 @@ func.func @S.sample_vjp.tile(%a: tensor<8x32xf32>, %b: tensor<8x32xf32>) -> tens
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x16xf32>
+
+// -----
+
+// A 3x3 convolution (two output channels of a 4x4 image): its input is
+// read at y + i, not a projected permutation. Tiled to one output pixel
+// and one window offset per step, the unit loops are dropped and the step
+// is a vector multiply-add along the batch (scalar loops otherwise).
+#image = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
+#kernel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
+#pixel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>) -> tensor<2x2x2x16xf32>
+    attributes {ade.tile = {kind = "energy", owner = "C", size = 16 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2x2x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2x2x16xf32>) -> tensor<2x2x2x16xf32>
+  %c = linalg.generic {indexing_maps = [#image, #kernel, #pixel],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %k : tensor<1x4x4x16xf32>, tensor<2x1x3x3xf32>) outs(%f : tensor<2x2x2x16xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %m = arith.mulf %in, %w : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<2x2x2x16xf32>
+  return %c : tensor<2x2x2x16xf32>
+}
+// CHECK-LABEL: func.func @C.energy.tile
+// CHECK-NOT: linalg.generic
+// CHECK: %[[IN:.*]] = vector.transfer_read %{{.*}} : tensor<1x4x4x16xf32>, vector<16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_read %{{.*}} : tensor<2x1x3x3xf32>, vector<16xf32>
+// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[W]] : vector<16xf32>
+// CHECK: arith.addf %{{.*}}, %[[M]] : vector<16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+
+// -----
+
+// The same convolution's input gradient for a cotangent that does not
+// depend on the particle reads the kernel at a fixed window offset (here
+// (0, 1)): the read becomes a slice there (folded into the vector read),
+// and the sum over output channels a vector reduction.
+#fixed = affine_map<(d0, d1, d2, d3) -> (d3, d0, 0, 1)>
+#rows = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @D.energy.tile(%k: tensor<2x1x3x3xf32>) -> tensor<1x2x2xf32>
+    attributes {ade.tile = {kind = "energy", owner = "D", size = 16 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2xf32>) -> tensor<1x2x2xf32>
+  %g = linalg.generic {indexing_maps = [#fixed, #rows],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%k : tensor<2x1x3x3xf32>) outs(%f : tensor<1x2x2xf32>) {
+  ^bb0(%w: f32, %out: f32):
+    %a = arith.addf %out, %w : f32
+    linalg.yield %a : f32
+  } -> tensor<1x2x2xf32>
+  return %g : tensor<1x2x2xf32>
+}
+// CHECK-LABEL: func.func @D.energy.tile
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NOT: linalg.generic
+// CHECK: %[[W:.*]] = vector.transfer_read %{{[a-z0-9_]+}}[%[[C0]], %[[C0]], %[[C0]], %[[C1]]]{{.*}} : tensor<2x1x3x3xf32>, vector<2xf32>
+// CHECK: vector.multi_reduction <add>, %[[W]], %{{.*}} [0] : vector<2xf32> to f32
+// CHECK-NOT: linalg.generic
+// CHECK: return

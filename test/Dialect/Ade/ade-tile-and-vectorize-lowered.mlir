@@ -1,0 +1,64 @@
+// RUN: ade-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(ade-tile-and-vectorize{mr=16},canonicalize,cse),one-shot-bufferize{bufferize-function-boundaries=1 function-boundary-type-conversion=identity-layout-map},func.func(canonicalize,ade-lower-vectors,canonicalize,cse))" | FileCheck %s
+
+// ade-tile-and-vectorize's vectors as ade-lower-vectors leaves them: every
+// read a vector load, none assembled lane by lane.
+
+// A convolution's input gradient for one window offset (here (0, 0)): the
+// kernel is read at fixed indices of dimensions longer than one. Read in
+// place, the vector read's map picked the kernel's leading dimensions and
+// was lowered to sixteen scalar loads per step (a quarter of MnistConv's
+// gradient time); sliced first, one element is loaded and broadcast.
+#cot = affine_map<(d0, d1, d2, d3, d4) -> (d4, d1, d2, d3)>
+#corner = affine_map<(d0, d1, d2, d3, d4) -> (d4, d0, 0, 0)>
+#grad = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @F.energy_vjp.tile(%g: tensor<2x2x2x16xf32>, %k: tensor<2x3x3x3xf32>, %acc: tensor<3x2x2x16xf32>) -> tensor<3x2x2x16xf32>
+    attributes {ade.tile = {kind = "energy_vjp", owner = "F", size = 16 : i64}} {
+  %r = linalg.generic {indexing_maps = [#cot, #corner, #grad],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%g, %k : tensor<2x2x2x16xf32>, tensor<2x3x3x3xf32>) outs(%acc : tensor<3x2x2x16xf32>) {
+  ^bb0(%a: f32, %w: f32, %out: f32):
+    %m = arith.mulf %a, %w : f32
+    %s = arith.addf %out, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3x2x2x16xf32>
+  return %r : tensor<3x2x2x16xf32>
+}
+// CHECK-LABEL: func.func @F.energy_vjp.tile
+// CHECK-NOT: vector.insert
+// CHECK: %[[G:.*]] = vector.load %{{.*}} : memref<2x2x2x16xf32>, vector<16xf32>
+// CHECK-NOT: vector.insert
+// CHECK: %[[K:.*]] = vector.load %{{.*}} : memref<2x3x3x3xf32>, vector<1xf32>
+// CHECK-NOT: vector.insert
+// CHECK: vector.fma
+// CHECK-NOT: vector.insert
+// CHECK: return
+
+// -----
+
+// A 3x3 convolution step: the input row and the broadcast weight are
+// vector loads, the accumulator stays in a register across the window.
+#image = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
+#kernel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
+#pixel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>, %acc: tensor<2x2x2x16xf32>) -> tensor<2x2x2x16xf32>
+    attributes {ade.tile = {kind = "energy", owner = "C", size = 16 : i64}} {
+  %c = linalg.generic {indexing_maps = [#image, #kernel, #pixel],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %k : tensor<1x4x4x16xf32>, tensor<2x1x3x3xf32>) outs(%acc : tensor<2x2x2x16xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %m = arith.mulf %in, %w : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<2x2x2x16xf32>
+  return %c : tensor<2x2x2x16xf32>
+}
+// CHECK-LABEL: func.func @C.energy.tile
+// CHECK-NOT: memref.load
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%[[V:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK: %[[IN:.*]] = vector.load %{{.*}} : memref<1x4x4x16xf32>, vector<16xf32>
+// CHECK: %[[W:.*]] = vector.load %{{.*}} : memref<2x1x3x3xf32>, vector<f32>
+// CHECK: %[[B:.*]] = vector.broadcast %[[W]] : vector<f32> to vector<16xf32>
+// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[B]] : vector<16xf32>
+// CHECK: arith.addf %[[V]], %[[M]] : vector<16xf32>
+// CHECK-NOT: memref.load
+// CHECK: return
