@@ -3,10 +3,12 @@
 # LibTorch (f32, same threads) in one run: the energy with the machine's
 # SGEMM rate for the "of peak" column (results/bench-energy.md), and the
 # gradient and sampler entries against LibTorch autograd
-# (results/bench-entries.md). Extra arguments (--batch LIST, --repeats N)
-# go to both benchmarks. Then the whole-process costs: adec time and memory
-# per example, aderun train time per iteration and memory on moons and on
-# the 784-d MLP, and the moons training loop written in LibTorch beside it
+# (results/bench-entries.md); the 784-d entries of examples/mnist_mlp.ade
+# (MLP, conv net, Langevin10) against LibTorch (results/bench-image.md).
+# Extra arguments (--batch LIST, --repeats N) go to the moons benchmarks.
+# Then the whole-process costs: adec time and memory per example, aderun
+# train time per iteration and memory on moons and on the 784-d MLP, and
+# the moons training loop written in LibTorch beside it
 # (scripts/bench_process.py, results/bench-process.md).
 #
 # The reference uses OpenBLAS (Debian's default libblas.so.3 may be the slow
@@ -16,7 +18,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-NINJA_TARGETS="adec aderun ade-energy-bench ade-entries-bench ade-train-loop-bench" bash scripts/build.sh build > /dev/null
+NINJA_TARGETS="adec aderun ade-energy-bench ade-entries-bench ade-image-bench ade-train-loop-bench" bash scripts/build.sh build > /dev/null
 
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 if grep -q avx512f /proc/cpuinfo; then
@@ -71,6 +73,23 @@ out=results/bench-entries.md
   echo "gradient (third order)."
   echo
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
+} | tee "$out.tmp"
+mv "$out.tmp" "$out"
+
+build/bin/adec examples/mnist_mlp.ade -o build/bench/mnist_mlp.so
+out=results/bench-image.md
+{
+  echo "# 784-d entries (MLP and conv net): ADE vs LibTorch autograd"
+  echo
+  provenance
+  echo "f32; medians over repeated runs; one process per thread count. The"
+  echo "image workloads of performance.md on examples/mnist_mlp.ade: MnistMLP"
+  echo "(784-512-512-1, swish), MnistConv (conv 3x3 16, pool, conv 3x3 32,"
+  echo "pool, dense) and the Langevin10 sampler of MnistMLP; both sides compute"
+  echo "the same quantities from the same parameters, points and noise (see"
+  echo "bench/image_bench.cpp)."
+  echo
+  per_thread_count build/bin/ade-image-bench build/bench/mnist_mlp.so
 } | tee "$out.tmp"
 mv "$out.tmp" "$out"
 
