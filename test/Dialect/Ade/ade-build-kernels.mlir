@@ -421,3 +421,31 @@ func.func @K.sample(%noise: tensor<2xf32>) -> (tensor<2xf32>, tensor<f32>, tenso
 // CHECK: %[[B:.*]]:2 = ade.call @K.step.backward_1_10_params(
 // CHECK-SAME: -> (tensor<2xf32>, tensor<2xf32>)
 // CHECK: return %[[B]]#1
+
+// -----
+
+// A large argument's cotangent is a sweep's product of its own: a
+// parameter sweep returns it only where it is needed. energy_vjp's sweep
+// gives the parameter's cotangent alone; sample_vjp's, x's as well.
+ade.parameter @"M/c" : tensor<100xf32> of "M" at 0
+func.func @M.f(%x: tensor<100xf32>) -> tensor<f32> attributes {ade.log_density = "M", ade.outline} {
+  %c = ade.param @"M/c" : tensor<100xf32>
+  %t = ade.tanh %x : tensor<100xf32>
+  %ct = ade.mul %c, %t : tensor<100xf32>, tensor<100xf32> -> tensor<100xf32>
+  %tct = ade.tanh %ct : tensor<100xf32>
+  %ctct = ade.mul %c, %tct : tensor<100xf32>, tensor<100xf32> -> tensor<100xf32>
+  %s = ade.reduce sum %ctct axis -1 : tensor<100xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @U.sample(%noise: tensor<100xf32>) -> (tensor<100xf32>, tensor<f32>, tensor<f32>) attributes {ade.model = "M", ade.noise = [{distribution = "normal", name = "z", offset = 0 : i64, size = 100 : i64}], ade.sample = "U"} {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %f = ade.call @M.f(%noise) : (tensor<100xf32>) -> tensor<f32>
+  %x = ade.mul %noise, %f : tensor<100xf32>, tensor<f32> -> tensor<100xf32>
+  return %x, %zero, %zero : tensor<100xf32>, tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @M.energy_vjp(
+// CHECK: ade.call @M.f.forward_1_0_params(
+// CHECK: %[[EB:.*]] = ade.call @M.f.backward_1_0_params({{.*}}) : ({{.*}}) -> tensor<100xf32>
+// CHECK: return %[[EB]]
+// CHECK-LABEL: func.func @U.sample_vjp(
+// CHECK: ade.call @M.f.backward_1_1_params({{.*}}) : ({{.*}}) -> (tensor<100xf32>, tensor<100xf32>)

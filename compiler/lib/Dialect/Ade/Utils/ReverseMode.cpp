@@ -20,6 +20,10 @@ static bool isFloatTensor(Value v) {
 /// Sweeps of at most this many ops are inlined rather than called.
 constexpr int64_t kInlineSweepOps = 8;
 
+/// A parameter sweep returns the cotangents of arguments of at most this
+/// many elements whether the call needs them or not.
+constexpr int64_t kSharedCotangentElements = 64;
+
 /// The adjoint of a call: a forward call right after it that also returns
 /// the residuals, and a backward call at `b` that takes them.
 template <typename Accumulate>
@@ -56,15 +60,20 @@ static LogicalResult buildCallAdjoint(
   SmallVector<StringAttr> calleeParams;
   for (auto &[own, read] : renamed)
     calleeParams.push_back(own);
-  // A sweep for parameters also gives every float argument's cotangent: the
-  // arguments' part of a sweep costs little beside the parameters', and
-  // one variant then serves the calls that need them and those that do
-  // not (its code compiled once).
+  // A sweep for parameters also gives every small float argument's
+  // cotangent: that part of a sweep costs little beside the parameters',
+  // and one variant then serves the calls that need them and those that do
+  // not (its code compiled once). A large argument's is a layer product of
+  // its own (784-d: W1^T delta, a fifth of energy_vjp).
   SmallVector<bool> neededArgs(needed);
   if (!calleeParams.empty())
-    for (auto [i, arg] : llvm::enumerate(call.getArgs()))
+    for (auto [i, arg] : llvm::enumerate(call.getArgs())) {
+      auto shaped = dyn_cast<ShapedType>(arg.getType());
       neededArgs[i] =
-          neededArgs[i] || isa<FloatType>(getElementTypeOrSelf(arg.getType()));
+          neededArgs[i] ||
+          (isa<FloatType>(getElementTypeOrSelf(arg.getType())) &&
+           (!shaped || shaped.getNumElements() <= kSharedCotangentElements));
+    }
   FailureOr<ade::CallSplit> split = ade::getOrCreateSplit(
       ade::getCallee(call), flowing, neededArgs, calleeParams);
   if (failed(split))
