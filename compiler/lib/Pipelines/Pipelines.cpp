@@ -72,8 +72,10 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "func.func(canonicalize),"
       // Entries: a parallel loop over tiles plus a zero-padded last tile.
       "ade-build-entries,"
-      "func.func(ade-lower-vectors,ade-approximate-math,"
-      "ade-lower-memref-copies,canonicalize,cse),"
+      // Copies, fills and sums on buffers as vector rows too (LLVM's loop
+      // vectorizer is not run).
+      "func.func(ade-lower-memref-copies,ade-vectorize-buffer-loops,"
+      "ade-lower-vectors,ade-approximate-math,canonicalize,cse),"
       // Before the vector lowering: libm calls unroll vectors into lanes.
       "ade-math-to-libm,"
       // Tile intermediates on the stack (no malloc per call) up to 256 KiB

@@ -111,19 +111,18 @@ bool ade::optimizeModule(llvm::Module &module, const CodegenOptions &options,
   if (options.optLevel >= 3) {
     mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   } else {
-    // MLIR tiled, vectorized, unrolled and simplified the kernels already:
+    // MLIR tiled, vectorized, unrolled and simplified the kernels already
+    // (the copies and sums on buffers too: ade-vectorize-buffer-loops):
     // what is left is to clean up the lowering (memref descriptors, stack
-    // buffers, loop-invariant address arithmetic) and, at -O2, to vectorize
-    // the plain loops (copies, sums over the tile). This took a third of
-    // the time of LLVM's default -O2 pipeline and ran as fast.
+    // buffers, loop-invariant address arithmetic). This took a fifth of the
+    // time of LLVM's default -O2 pipeline and ran as fast.
     // InstCombine as in LLVM's own pipelines: without the check that one
     // run reached a fixpoint (a debugging aid that aborts).
     std::string passes =
         "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg";
     if (options.optLevel >= 2)
       passes += ",loop-simplify,lcssa,loop(loop-rotate),loop-mssa(licm),gvn,"
-                "dse,instcombine<no-verify-fixpoint>,loop-vectorize,"
-                "instcombine<no-verify-fixpoint>,simplifycfg";
+                "dse,instcombine<no-verify-fixpoint>,simplifycfg";
     passes += ")";
     if (llvm::Error e = pb.parsePassPipeline(mpm, passes)) {
       error = "internal: bad LLVM pipeline: " + llvm::toString(std::move(e));

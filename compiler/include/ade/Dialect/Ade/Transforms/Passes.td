@@ -390,6 +390,34 @@ def AdeLowerMemRefCopies : Pass<"ade-lower-memref-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def AdeVectorizeBufferLoops
+    : Pass<"ade-vectorize-buffer-loops", "mlir::func::FuncOp"> {
+  let summary = "Vectorizes the copies, fills and elementwise ops on buffers";
+  let description = [{
+    The linalg ops left on buffers after bufferization and
+    `ade-build-entries` (copies of results into a kernel's flat gradient,
+    fills, parameter gradients added up across tiles, broadcasts) would
+    lower to scalar loops. Each copy, fill or elementwise op of static
+    shape whose innermost loop runs along contiguous memory is split into
+    whole rows of one vector register (16 f32 or 8 f64) and a remainder,
+    tiled to one row per step and vectorized. LLVM's loop vectorizer, which
+    did this before, took two fifths of LLVM's optimization time (moons:
+    0.13 of 0.29 s on one core).
+
+    ```mlir
+    linalg.copy ins(%a : memref<40xf32>) outs(%b : memref<40xf32>)
+    // becomes
+    scf.for %i = %c0 to %c32 step %c16 {
+      %v = vector.transfer_read %a[%i], ... : memref<40xf32>, vector<16xf32>
+      vector.transfer_write %v, %b[%i] : vector<16xf32>, memref<40xf32>
+    }
+    // and one row of 8 at 32
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def AdeStackBuffers : Pass<"ade-stack-buffers", "mlir::func::FuncOp"> {
   let summary = "Promotes small buffers to the stack within a per-function "
                 "budget";

@@ -1,0 +1,66 @@
+// RUN: ade-opt %s --split-input-file --ade-vectorize-buffer-loops --canonicalize | FileCheck %s
+
+// A copy of 40 floats: two rows of 16, then one row of the remaining 8.
+func.func @copy(%a: memref<40xf32>, %b: memref<40xf32, strided<[1], offset: ?>>) {
+  linalg.copy ins(%a : memref<40xf32>) outs(%b : memref<40xf32, strided<[1], offset: ?>>)
+  return
+}
+// CHECK-LABEL: func.func @copy
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C32]] step %[[C16]]
+// CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : memref<16xf32, {{.*}}>, vector<16xf32>
+// CHECK: vector.transfer_write %[[ROW]], {{.*}} : vector<16xf32>, memref<16xf32, {{.*}}>
+// CHECK: memref.subview %{{.*}}[32] [8] [1]
+// CHECK: %[[REST:.*]] = vector.transfer_read {{.*}} : memref<8xf32, {{.*}}>, vector<8xf32>
+// CHECK: vector.transfer_write %[[REST]]
+// CHECK-NOT: linalg.copy
+
+// -----
+
+// A parameter gradient added up (acc += g), in f64: rows of 8 along the
+// contiguous dimension, one loop over the other.
+func.func @accumulate(%g: memref<3x16xf64>, %acc: memref<3x16xf64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%g : memref<3x16xf64>) outs(%acc : memref<3x16xf64>) {
+  ^bb0(%in: f64, %out: f64):
+    %s = arith.addf %in, %out : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+// CHECK-LABEL: func.func @accumulate
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[G:.*]] = vector.transfer_read {{.*}} vector<1x8xf64>
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} vector<1x8xf64>
+// CHECK: %[[S:.*]] = arith.addf %[[G]], %[[A]] : vector<1x8xf64>
+// CHECK: vector.transfer_write %[[S]]
+// CHECK-NOT: linalg.generic
+
+// -----
+
+// A fill shorter than a row: one row of its length per outer index.
+func.func @fill(%b: memref<4x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%b : memref<4x5xf32>)
+  return
+}
+// CHECK-LABEL: func.func @fill
+// CHECK: scf.for
+// CHECK: vector.transfer_write %{{.*}} : vector<1x5xf32>, memref<1x5xf32, {{.*}}>
+// CHECK-NOT: linalg.fill
+
+// -----
+
+// Left to loops: a transpose (its innermost loop strides through memory)
+// and a copy of dynamic size.
+func.func @left(%a: memref<3x40xf32>, %t: memref<40x3xf32>, %d: memref<?xf32>, %e: memref<?xf32>) {
+  linalg.transpose ins(%a : memref<3x40xf32>) outs(%t : memref<40x3xf32>) permutation = [1, 0]
+  linalg.copy ins(%d : memref<?xf32>) outs(%e : memref<?xf32>)
+  return
+}
+// CHECK-LABEL: func.func @left
+// CHECK-NOT: vector.
+// CHECK: linalg.transpose
+// CHECK: linalg.copy
