@@ -32,11 +32,12 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    // Code generation without loop strength reduction and the post-RA
-    // scheduler: MLIR's kernels index their buffers directly and the cores
-    // reorder on their own. The two took a quarter of moons' code
-    // generation time; every moons entry and the 784-d loop ran as fast.
-    const char *args[] = {"adec", "-disable-lsr", "-post-RA-scheduler=false"};
+    // Code generation without loop strength reduction and the pre- and
+    // post-RA schedulers: MLIR's kernels index their buffers directly and
+    // the cores reorder on their own. The three took a third of moons'
+    // code generation time; every moons and 784-d entry ran as fast.
+    const char *args[] = {"adec", "-disable-lsr", "-enable-misched=false",
+                          "-post-RA-scheduler=false"};
     // An LLVM without these options compiles with its defaults.
     llvm::cl::ParseCommandLineOptions(std::size(args), args, "",
                                       &llvm::nulls());
