@@ -35,8 +35,9 @@ func.func @F.energy_vjp.tile(%g: tensor<2x2x2x16xf32>, %k: tensor<2x3x3x3xf32>, 
 
 // -----
 
-// A 3x3 convolution step: the input row and the broadcast weight are
-// vector loads, the accumulator stays in a register across the window.
+// A 3x3 convolution step: one load of the input row serves both output
+// channels (the rows of a register block), each with its weight loaded and
+// broadcast; the accumulators stay in registers across the window.
 #image = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
 #kernel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
 #pixel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
@@ -54,11 +55,16 @@ func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>, %acc
 }
 // CHECK-LABEL: func.func @C.energy.tile
 // CHECK-NOT: memref.load
-// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%[[V:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK: %[[ACC:.*]]:2 = scf.for {{.*}} iter_args(%[[V0:.*]] = %{{.*}}, %[[V1:.*]] = %{{.*}}) -> (vector<16xf32>, vector<16xf32>)
 // CHECK: %[[IN:.*]] = vector.load %{{.*}} : memref<1x4x4x16xf32>, vector<16xf32>
-// CHECK: %[[W:.*]] = vector.load %{{.*}} : memref<2x1x3x3xf32>, vector<f32>
-// CHECK: %[[B:.*]] = vector.broadcast %[[W]] : vector<f32> to vector<16xf32>
-// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[B]] : vector<16xf32>
-// CHECK: arith.addf %[[V]], %[[M]] : vector<16xf32>
+// CHECK-NOT: memref<1x4x4x16xf32>, vector<16xf32>
+// CHECK: %[[W0:.*]] = vector.load %{{.*}} : memref<2x1x3x3xf32>, vector<f32>
+// CHECK: %[[B0:.*]] = vector.broadcast %[[W0]] : vector<f32> to vector<16xf32>
+// CHECK: %[[W1:.*]] = vector.load %{{.*}} : memref<2x1x3x3xf32>, vector<f32>
+// CHECK: %[[B1:.*]] = vector.broadcast %[[W1]] : vector<f32> to vector<16xf32>
+// CHECK: %[[M0:.*]] = arith.mulf %[[IN]], %[[B0]] : vector<16xf32>
+// CHECK: %[[M1:.*]] = arith.mulf %[[IN]], %[[B1]] : vector<16xf32>
+// CHECK: arith.addf %[[V0]], %[[M0]] : vector<16xf32>
+// CHECK: arith.addf %[[V1]], %[[M1]] : vector<16xf32>
 // CHECK-NOT: memref.load
 // CHECK: return

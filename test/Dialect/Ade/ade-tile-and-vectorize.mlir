@@ -131,9 +131,11 @@ func.func @S.sample_vjp.tile(%a: tensor<8x32xf32>, %b: tensor<8x32xf32>) -> tens
 // -----
 
 // A 3x3 convolution (two output channels of a 4x4 image): its input is
-// read at y + i, not a projected permutation. Tiled to one output pixel
-// and one window offset per step, the unit loops are dropped and the step
-// is a vector multiply-add along the batch (scalar loops otherwise).
+// read at y + i, not a projected permutation. Tiled to one output pixel of
+// a block of output channels (both here: rows of a register block, which
+// share the input's read) and one window offset per step, the unit loops
+// are dropped and the step is a block of multiply-adds along the batch
+// (scalar loops otherwise).
 #image = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
 #kernel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
 #pixel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
@@ -154,10 +156,10 @@ func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>) -> t
 }
 // CHECK-LABEL: func.func @C.energy.tile
 // CHECK-NOT: linalg.generic
-// CHECK: %[[IN:.*]] = vector.transfer_read %{{.*}} : tensor<1x4x4x16xf32>, vector<16xf32>
-// CHECK: %[[W:.*]] = vector.transfer_read %{{.*}} : tensor<2x1x3x3xf32>, vector<16xf32>
-// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[W]] : vector<16xf32>
-// CHECK: arith.addf %{{.*}}, %[[M]] : vector<16xf32>
+// CHECK: %[[IN:.*]] = vector.transfer_read %{{.*}} : tensor<1x4x4x16xf32>, vector<2x16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_read %{{.*}} : tensor<2x1x3x3xf32>, vector<2x16xf32>
+// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[W]] : vector<2x16xf32>
+// CHECK: arith.addf %{{.*}}, %[[M]] : vector<2x16xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return
 
