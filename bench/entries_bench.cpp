@@ -26,79 +26,28 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "BenchUtil.h"
+#include "EntryBench.h"
 #include "MoonsReference.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <random>
-#include <string>
 #include <vector>
 
 namespace {
 
+using ade_bench::check;
+using ade_bench::medianSeconds;
+using ade_bench::relativeError;
 using ade_reference::moonsEnergy;
 using ade_reference::moonsSampler;
 using torch::Tensor;
-using ade_bench::medianSeconds;
-using ade_bench::parseList;
-
-/// max |got - want| / max |want| over all the pairs.
-double relativeError(const std::vector<std::pair<const float *, Tensor>> &pairs) {
-  double err = 0, scale = 0;
-  for (auto &[got, want] : pairs) {
-    Tensor w = want.detach().contiguous().to(torch::kFloat64).flatten();
-    const double *wp = w.data_ptr<double>();
-    for (int64_t i = 0; i < w.numel(); ++i) {
-      err = std::max(err, std::abs(double(got[i]) - wp[i]));
-      scale = std::max(scale, std::abs(wp[i]));
-    }
-  }
-  return err / std::max(scale, 1e-30);
-}
-
-void check(int32_t status, const char *what) {
-  if (status != ADE_OK) {
-    std::fprintf(stderr, "%s failed with status %d\n", what, status);
-    std::exit(1);
-  }
-}
 
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MOONS.so [--batch LIST] [--threads N] "
-                         "[--repeats N] [--header]\n",
-                 argv[0]);
-    return 2;
-  }
-  std::vector<int64_t> batches{100, 10000};
-  int threads = 1, repeats = 11;
-  bool header = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--header") {
-      header = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
-      return 2;
-    }
-    std::string value = argv[++i];
-    if (flag == "--batch")
-      batches = parseList(value);
-    else if (flag == "--threads")
-      threads = std::stoi(value);
-    else if (flag == "--repeats")
-      repeats = std::stoi(value);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
-      return 2;
-    }
-  }
+  ade_bench::EntryOptions options = ade_bench::parseEntryOptions(
+      argc, argv, "MOONS.so", {{100, 10000}, 1, 11, false});
+  const std::vector<int64_t> &batches = options.batches;
+  int threads = options.threads, repeats = options.repeats;
   const ade_library_info &lib = ade_bench::loadMoons(argv[1]);
   const ade_model_info &m = lib.models[0];
   const ade_sampler_info &s = *ade_bench::findSampler(lib, "Langevin5");
@@ -115,17 +64,11 @@ int main(int argc, char **argv) {
   Tensor ps = torch::from_blob(psv.data(), {s.params_size});
   ade_reference::paramView(s.params, s.num_params, ps, "eps").fill_(0.1f);
 
-  if (header) {
-    std::printf("| entry | batch | threads | ADE ms | LibTorch ms | speed-up "
-                "| max rel. error |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
-  }
+  if (options.header)
+    ade_bench::printEntryHeader();
   auto row = [&](const char *entry, int64_t batch, double ours, double theirs,
                  double err) {
-    std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
-                (long long)batch, threads, ours * 1e3, theirs * 1e3,
-                theirs / ours, err);
-    std::fflush(stdout);
+    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err);
   };
 
   for (int64_t batch : batches) {

@@ -20,42 +20,20 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "BenchUtil.h"
+#include "EntryBench.h"
 #include "MnistReference.h"
 
-#include <cmath>
-#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace {
 
+using ade_bench::check;
 using ade_bench::medianSeconds;
+using ade_bench::relativeError;
 using ade_reference::paramView;
 using torch::Tensor;
-
-/// max |got - want| / max |want| over all the pairs.
-double
-relativeError(const std::vector<std::pair<const float *, Tensor>> &pairs) {
-  double err = 0, scale = 0;
-  for (auto &[got, want] : pairs) {
-    Tensor w = want.detach().contiguous().to(torch::kFloat64).flatten();
-    const double *wp = w.data_ptr<double>();
-    for (int64_t i = 0; i < w.numel(); ++i) {
-      err = std::max(err, std::abs(double(got[i]) - wp[i]));
-      scale = std::max(scale, std::abs(wp[i]));
-    }
-  }
-  return err / std::max(scale, 1e-30);
-}
-
-void check(int32_t status, const char *what) {
-  if (status != ADE_OK) {
-    std::fprintf(stderr, "%s failed with status %d\n", what, status);
-    std::exit(1);
-  }
-}
 
 const ade_model_info *findModel(const ade_library_info &lib,
                                 const std::string &name) {
@@ -91,38 +69,9 @@ std::vector<float> uniformParams(int64_t size, float scale, std::mt19937 &rng) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: %s MNIST.so [--batch LIST] [--threads N] "
-                 "[--repeats N] [--header]\n",
-                 argv[0]);
-    return 2;
-  }
-  std::vector<int64_t> batches{64, 1024};
-  int threads = 1, repeats = 7;
-  bool header = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--header") {
-      header = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
-      return 2;
-    }
-    std::string value = argv[++i];
-    if (flag == "--batch")
-      batches = ade_bench::parseList(value);
-    else if (flag == "--threads")
-      threads = std::stoi(value);
-    else if (flag == "--repeats")
-      repeats = std::stoi(value);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
-      return 2;
-    }
-  }
+  ade_bench::EntryOptions options = ade_bench::parseEntryOptions(
+      argc, argv, "MNIST.so", {{64, 1024}, 1, 7, false});
+  int threads = options.threads, repeats = options.repeats;
   const ade_library_info &lib = ade_bench::loadLibrary(argv[1]);
   const ade_model_info *mlp = findModel(lib, "MnistMLP");
   const ade_model_info *conv = findModel(lib, "MnistConv");
@@ -145,21 +94,15 @@ int main(int argc, char **argv) {
   Tensor ps = torch::from_blob(psampler.data(), {langevin->params_size});
   paramView(langevin->params, langevin->num_params, ps, "eps").fill_(0.01f);
 
-  if (header) {
-    std::printf("| entry | batch | threads | ADE ms | LibTorch ms | speed-up "
-                "| max rel. error |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
-  }
+  if (options.header)
+    ade_bench::printEntryHeader();
   auto row = [&](const char *entry, int64_t batch, double ours, double theirs,
                  double err) {
-    std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
-                (long long)batch, threads, ours * 1e3, theirs * 1e3,
-                theirs / ours, err);
-    std::fflush(stdout);
+    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err);
   };
 
   const int64_t d = mlp->data_size;
-  for (int64_t batch : batches) {
+  for (int64_t batch : options.batches) {
     Tensor x = torch::rand({batch, d});
     const float *xp = x.data_ptr<float>();
     std::vector<float> f(batch), gx(batch * d), w(batch, 1.0f / batch);

@@ -1,0 +1,114 @@
+//===- EntryBench.h - Shared parts of the entry benchmarks ------*- C++ -*-===//
+//
+// The options, agreement check and Markdown rows of ade-entries-bench and
+// ade-image-bench: each times compiled entries against LibTorch autograd
+// computing the same quantities.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ADE_BENCH_ENTRYBENCH_H
+#define ADE_BENCH_ENTRYBENCH_H
+
+#include "BenchUtil.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ade_bench {
+
+/// --batch LIST, --threads N, --repeats N and --header.
+struct EntryOptions {
+  std::vector<int64_t> batches;
+  int threads = 1;
+  int repeats = 11;
+  bool header = false;
+};
+
+/// The options after the library path in argv, starting from `defaults`;
+/// prints the usage (`library` names the expected file) and exits 2 on a
+/// missing library or a bad option.
+inline EntryOptions parseEntryOptions(int argc, char **argv,
+                                      const char *library,
+                                      EntryOptions defaults) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: %s %s [--batch LIST] [--threads N] [--repeats N] "
+                 "[--header]\n",
+                 argv[0], library);
+    std::exit(2);
+  }
+  EntryOptions options = std::move(defaults);
+  for (int i = 2; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--header") {
+      options.header = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
+      std::exit(2);
+    }
+    std::string value = argv[++i];
+    if (flag == "--batch")
+      options.batches = parseList(value);
+    else if (flag == "--threads")
+      options.threads = std::stoi(value);
+    else if (flag == "--repeats")
+      options.repeats = std::stoi(value);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return options;
+}
+
+/// max |got - want| / max |want| over all the pairs.
+inline double relativeError(
+    const std::vector<std::pair<const float *, torch::Tensor>> &pairs) {
+  double err = 0, scale = 0;
+  for (auto &[got, want] : pairs) {
+    torch::Tensor w = want.detach().contiguous().to(torch::kFloat64).flatten();
+    const double *wp = w.data_ptr<double>();
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      err = std::max(err, std::abs(double(got[i]) - wp[i]));
+      scale = std::max(scale, std::abs(wp[i]));
+    }
+  }
+  return err / std::max(scale, 1e-30);
+}
+
+/// Exits 1 when an entry returned an error.
+inline void check(int32_t status, const char *what) {
+  if (status != ADE_OK) {
+    std::fprintf(stderr, "%s failed with status %d\n", what, status);
+    std::exit(1);
+  }
+}
+
+/// The Markdown table's header.
+inline void printEntryHeader() {
+  std::printf("| entry | batch | threads | ADE ms | LibTorch ms | speed-up "
+              "| max rel. error |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+}
+
+/// One row: times in seconds.
+inline void printEntryRow(const char *entry, int64_t batch, int threads,
+                          double ours, double theirs, double err) {
+  std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
+              (long long)batch, threads, ours * 1e3, theirs * 1e3,
+              theirs / ours, err);
+  std::fflush(stdout);
+}
+
+} // namespace ade_bench
+
+#endif // ADE_BENCH_ENTRYBENCH_H
