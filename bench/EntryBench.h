@@ -100,13 +100,18 @@ inline void printEntryHeader() {
   std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
 }
 
-/// One row: times in seconds.
+/// One row: times in seconds. Exits 1 after it when the two sides
+/// disagree (f32 results agree to about 1e-5).
 inline void printEntryRow(const char *entry, int64_t batch, int threads,
                           double ours, double theirs, double err) {
   std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
               (long long)batch, threads, ours * 1e3, theirs * 1e3,
               theirs / ours, err);
   std::fflush(stdout);
+  if (err > 1e-3) {
+    std::fprintf(stderr, "%s: ADE and LibTorch disagree\n", entry);
+    std::exit(1);
+  }
 }
 
 } // namespace ade_bench

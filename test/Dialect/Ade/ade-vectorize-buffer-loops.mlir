@@ -53,14 +53,35 @@ func.func @fill(%b: memref<4x5xf32>) {
 
 // -----
 
-// Left to loops: a transpose (its innermost loop strides through memory)
-// and a copy of dynamic size.
-func.func @left(%a: memref<3x40xf32>, %t: memref<40x3xf32>, %d: memref<?xf32>, %e: memref<?xf32>) {
+// A copy of a dynamic number of rows of 20 (the padded last tile's):
+// a loop over the rows, each one row of 16 and one of 4.
+func.func @rows(%a: memref<?x20xf32>, %b: memref<?x20xf32>) {
+  linalg.copy ins(%a : memref<?x20xf32>) outs(%b : memref<?x20xf32>)
+  return
+}
+// CHECK-LABEL: func.func @rows
+// CHECK: scf.for
+// CHECK: vector.transfer_write %{{.*}} : vector<1x16xf32>, memref<1x16xf32, {{.*}}>
+// CHECK: scf.for
+// CHECK: vector.transfer_write %{{.*}} : vector<1x4xf32>, memref<1x4xf32, {{.*}}>
+// CHECK-NOT: linalg.copy
+
+// -----
+
+// Left to loops: a transpose (its innermost loop strides through memory),
+// a copy of dynamic length, a copy of every other element, and booleans
+// (vectors of i1 are packed in bits).
+func.func @left(%a: memref<3x40xf32>, %t: memref<40x3xf32>, %d: memref<?xf32>, %e: memref<?xf32>,
+                %s: memref<8xf32, strided<[2]>>, %c: memref<8xf32>, %p: memref<32xi1>, %q: memref<32xi1>) {
   linalg.transpose ins(%a : memref<3x40xf32>) outs(%t : memref<40x3xf32>) permutation = [1, 0]
   linalg.copy ins(%d : memref<?xf32>) outs(%e : memref<?xf32>)
+  linalg.copy ins(%s : memref<8xf32, strided<[2]>>) outs(%c : memref<8xf32>)
+  linalg.copy ins(%p : memref<32xi1>) outs(%q : memref<32xi1>)
   return
 }
 // CHECK-LABEL: func.func @left
 // CHECK-NOT: vector.
 // CHECK: linalg.transpose
+// CHECK: linalg.copy
+// CHECK: linalg.copy
 // CHECK: linalg.copy

@@ -103,8 +103,8 @@ struct AdeTileAndVectorizePass
     // 3. Vectorize, then keep accumulators in registers across loops.
     SmallVector<linalg::LinalgOp> all;
     f.walk([&](linalg::LinalgOp op) { all.push_back(op); });
-    // The window loops of a convolution step (innermost: the step is a
-    // vector op after makeVectorizable) carry their accumulator in a
+    // The innermost window loop of a convolution step (the step is a
+    // vector op after makeVectorizable) carries its accumulator in a
     // register, as LLVM's -O2 would make it but not its -O1; hoisted before
     // the cleanup below folds the output slice's read into a read of the
     // whole output, which hoisting cannot match.
@@ -166,10 +166,10 @@ struct AdeTileAndVectorizePass
 
   /// A convolution's or pooling's step, tiled, reads its input at `y + i`
   /// for window offsets `i`: not a projected permutation, which the
-  /// vectorizer needs (scalar loops instead: MnistConv's energy took 137 ms
-  /// at batch 100, 2.5 ms vectorized). Every loop but the batch and the
-  /// output channels' (a block of rows) has one iteration by then, so
-  /// dropping them leaves a block of rows along the batch. Its
+  /// vectorizer needs (it left such steps to scalar loops, 50x slower).
+  /// Tiled along the batch, every loop but the batch and the block of
+  /// channels has one iteration (without a batch loop, reductions stay
+  /// whole), and dropping the unit ones leaves a vectorizable op. Its
   /// gradients read the kernel at fixed window offsets: those reads are
   /// sliced first (see sliceFixedReads).
   linalg::LinalgOp makeVectorizable(IRRewriter &rewriter, linalg::LinalgOp op) {
@@ -208,6 +208,8 @@ struct AdeTileAndVectorizePass
     for (OpOperand *input : op.getDpsInputOperands()) {
       AffineMap map = maps[input->getOperandNumber()];
       auto type = dyn_cast<RankedTensorType>(input->get().getType());
+      if (!type || !type.hasStaticShape())
+        continue;
       // Index 0 of a unit dimension is a broadcast the vectorizer reads
       // well; a fixed index into a longer one became a loop over lanes.
       if (!type ||
@@ -317,7 +319,8 @@ struct AdeTileAndVectorizePass
     return success();
   }
 
-  /// Tiles every loop to 1 except the batch loop (NR). A sum over the
+  /// Tiles every loop to 1 except the batch loop (NR) and, in a window
+  /// step, the channels' (a few rows). A sum over the
   /// batch (an output without the batch dimension: parameter gradients)
   /// keeps its reduction loops whole: one vector reduction per element. An
   /// elementwise op on uniform values (parameter gradients that calls
@@ -341,9 +344,10 @@ struct AdeTileAndVectorizePass
     }
     // A convolution step reads one input vector per window offset and
     // input channel: a few output channels (the first loop) reuse it, as
-    // the rows of a layer's register block do. Four made MnistConv's
-    // entries 1.3-1.5x faster; sixteen were no faster and made mnist's
-    // LLVM IR a fifth larger.
+    // the rows of a layer's register block do (a pooling step's rows read
+    // their own channels). Four rather than MR: as fast, with less code.
+    // Not for a gradient's step at one kernel offset (a projected
+    // permutation): its rows made MnistConv's gradients 1.5x slower.
     int64_t rows = 1;
     if (batch && *batch != 0 && iterators[0] == utils::IteratorType::parallel &&
         !linalg::allIndexingsAreProjectedPermutation(op))
@@ -351,7 +355,11 @@ struct AdeTileAndVectorizePass
     SmallVector<OpFoldResult> sizes;
     bool needed = false;
     for (unsigned i = 0; i < ranges.size(); ++i) {
-      int64_t size = batch && *batch == i ? nr : (i == 0 ? rows : 1);
+      int64_t size = 1;
+      if (batch && *batch == i)
+        size = nr;
+      else if (i == 0)
+        size = rows;
       if (!batch && iterators[i] == utils::IteratorType::reduction)
         size = 0;
       needed |= size != 0 && ranges[i] > size;

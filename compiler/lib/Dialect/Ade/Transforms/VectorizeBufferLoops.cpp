@@ -61,7 +61,8 @@ bool innermostIsContiguous(linalg::LinalgOp op) {
 }
 
 /// Tiles `op` to one step of `width` along its innermost loop (1 along the
-/// others) and vectorizes the step.
+/// others) and vectorizes the step; a step the vectorizer does not take
+/// stays a loop nest.
 LogicalResult vectorizeRows(IRRewriter &rewriter, TilingInterface op,
                             int64_t width) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
@@ -77,6 +78,8 @@ LogicalResult vectorizeRows(IRRewriter &rewriter, TilingInterface op,
     return failure();
   rewriter.eraseOp(op);
   for (Operation *step : tiled->tiledOps) {
+    if (failed(linalg::vectorizeOpPrecondition(step)))
+      continue;
     rewriter.setInsertionPoint(step);
     if (failed(linalg::vectorize(rewriter, step)))
       return failure();
@@ -96,31 +99,35 @@ struct AdeVectorizeBufferLoopsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
-      if (failed(vectorize(rewriter, op))) {
+      if (failed(vectorizeInRows(rewriter, op))) {
         op->emitError("internal: vectorizing a loop on buffers failed");
         return signalPassFailure();
       }
   }
 
-  /// Copies, fills and elementwise ops of static shape whose innermost loop
-  /// runs along contiguous memory.
+  /// Copies, fills and elementwise ops whose innermost loop has a static
+  /// length and runs along contiguous memory (the others are tiled by 1:
+  /// the padded last tile's copies have a dynamic number of rows).
   static bool isVectorizable(linalg::LinalgOp op) {
     if (!isa<linalg::CopyOp, linalg::FillOp, linalg::GenericOp>(op))
       return false;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic) ||
+    if (ranges.empty() || ShapedType::isDynamic(ranges.back()) ||
         op.getNumLoops() != op.getNumParallelLoops() ||
         !linalg::allIndexingsAreProjectedPermutation(op))
       return false;
     if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
       if (!generic.getBody()->getOps<linalg::IndexOp>().empty())
         return false;
+    // Vectors of i1 are packed in bits (booleans are stored as i8).
     Type element = getElementTypeOrSelf(op.getDpsInits()[0].getType());
-    return element.isIntOrFloat() && innermostIsContiguous(op);
+    return element.isIntOrFloat() && element.getIntOrFloatBitWidth() >= 8 &&
+           innermostIsContiguous(op);
   }
 
   /// Whole rows, then the remainder as one shorter row per step.
-  static LogicalResult vectorize(IRRewriter &rewriter, linalg::LinalgOp op) {
+  static LogicalResult vectorizeInRows(IRRewriter &rewriter,
+                                       linalg::LinalgOp op) {
     Type element = getElementTypeOrSelf(op.getDpsInits()[0].getType());
     int64_t width =
         std::max<int64_t>(1, kVectorBits / element.getIntOrFloatBitWidth());

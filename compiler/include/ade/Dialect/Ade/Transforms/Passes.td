@@ -397,8 +397,9 @@ def AdeVectorizeBufferLoops
     The linalg ops left on buffers after bufferization and
     `ade-build-entries` (copies of results into a kernel's flat gradient,
     fills, parameter gradients added up across tiles, broadcasts) would
-    lower to scalar loops. Each copy, fill or elementwise op of static
-    shape whose innermost loop runs along contiguous memory is split into
+    lower to scalar loops. Each copy, fill or elementwise op whose
+    innermost loop has a static length and runs along contiguous memory is
+    split into
     whole rows of one vector register (16 f32 or 8 f64) and a remainder,
     tiled to one row per step and vectorized. LLVM's loop vectorizer, which
     did this before, took two fifths of LLVM's optimization time (moons:
@@ -406,10 +407,10 @@ def AdeVectorizeBufferLoops
 
     ```mlir
     linalg.copy ins(%a : memref<40xf32>) outs(%b : memref<40xf32>)
-    // becomes
+    // becomes, with %ai and %bi the rows' subviews of %a and %b at %i
     scf.for %i = %c0 to %c32 step %c16 {
-      %v = vector.transfer_read %a[%i], ... : memref<40xf32>, vector<16xf32>
-      vector.transfer_write %v, %b[%i] : vector<16xf32>, memref<40xf32>
+      %v = vector.transfer_read %ai[%c0], ... : memref<16xf32, ...>, vector<16xf32>
+      vector.transfer_write %v, %bi[%c0] : vector<16xf32>, memref<16xf32, ...>
     }
     // and one row of 8 at 32
     ```
