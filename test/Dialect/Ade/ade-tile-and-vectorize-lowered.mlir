@@ -68,3 +68,29 @@ func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>, %acc
 // CHECK: arith.addf %[[V1]], %[[M1]] : vector<16xf32>
 // CHECK-NOT: memref.load
 // CHECK: return
+
+// -----
+
+// Eight output channels at MR = 16: blocks of four rows (four accumulators
+// per input read), not sixteen.
+#image8 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
+#kernel8 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
+#pixel8 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @E.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<8x1x3x3xf32>, %acc: tensor<8x2x2x16xf32>) -> tensor<8x2x2x16xf32>
+    attributes {ade.tile = {kind = "energy", owner = "E", size = 16 : i64}} {
+  %c = linalg.generic {indexing_maps = [#image8, #kernel8, #pixel8],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %k : tensor<1x4x4x16xf32>, tensor<8x1x3x3xf32>) outs(%acc : tensor<8x2x2x16xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %m = arith.mulf %in, %w : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<8x2x2x16xf32>
+  return %c : tensor<8x2x2x16xf32>
+}
+// CHECK-LABEL: func.func @E.energy.tile
+// CHECK: scf.for {{.*}} step %c4
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.load %{{.*}} : memref<1x4x4x16xf32>, vector<16xf32>
+// CHECK-NOT: memref<1x4x4x16xf32>, vector<16xf32>
+// CHECK: scf.yield
