@@ -212,8 +212,7 @@ struct AdeTileAndVectorizePass
         continue;
       // Index 0 of a unit dimension is a broadcast the vectorizer reads
       // well; a fixed index into a longer one became a loop over lanes.
-      if (!type ||
-          llvm::none_of(llvm::enumerate(map.getResults()), [&](auto indexed) {
+      if (llvm::none_of(llvm::enumerate(map.getResults()), [&](auto indexed) {
             auto [dim, e] = indexed;
             auto c = dyn_cast<AffineConstantExpr>(e);
             return c && (c.getValue() != 0 || type.getDimSize(dim) != 1);
