@@ -31,6 +31,7 @@ struct DriverApi {
   int (*moduleUnload)(void *);
   int (*moduleGetFunction)(void **, void *, const char *);
   int (*funcGetAttribute)(int *, int, void *);
+  int (*funcSetAttribute)(void *, int, int);
   int (*launchKernel)(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
                       unsigned, unsigned, void *, void **, void **);
   int (*eventCreate)(void **, unsigned);
@@ -46,6 +47,9 @@ namespace {
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6;
 constexpr int kMultiprocessorCount = 16;
 constexpr int kFuncLocalSizeBytes = 3, kFuncNumRegs = 4;
+constexpr int kFuncMaxDynamicSharedSizeBytes = 8;
+/// Dynamic shared memory a launch gets without asking for more.
+constexpr int kDefaultSharedBytes = 48 * 1024;
 
 template <typename Fn> void resolve(void *library, const char *name, Fn &fn) {
   fn = reinterpret_cast<Fn>(dlsym(library, name));
@@ -79,6 +83,7 @@ Device::Device() : driver(std::make_unique<DriverApi>()) {
   resolve(d.library, "cuModuleUnload", d.moduleUnload);
   resolve(d.library, "cuModuleGetFunction", d.moduleGetFunction);
   resolve(d.library, "cuFuncGetAttribute", d.funcGetAttribute);
+  resolve(d.library, "cuFuncSetAttribute", d.funcSetAttribute);
   resolve(d.library, "cuLaunchKernel", d.launchKernel);
   resolve(d.library, "cuEventCreate", d.eventCreate);
   resolve(d.library, "cuEventDestroy_v2", d.eventDestroy);
@@ -185,6 +190,15 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
       device.api().moduleUnload(module); // the destructor does not run
       device.check(result, "cuModuleGetFunction");
     }
+  for (int32_t k = 0; k < info.num_kernels; ++k)
+    if (info.kernels[k].shared_bytes > kDefaultSharedBytes)
+      if (int result = device.api().funcSetAttribute(
+              functions[k], kFuncMaxDynamicSharedSizeBytes,
+              info.kernels[k].shared_bytes);
+          result != 0) {
+        device.api().moduleUnload(module);
+        device.check(result, "cuFuncSetAttribute (shared memory of a block)");
+      }
 }
 
 Kernels::~Kernels() {
@@ -220,13 +234,15 @@ void Kernels::launch(const ade_cuda_kernel &kernel,
   for (const DevicePtr &b : buffers)
     args.push_back(const_cast<DevicePtr *>(&b));
   args.push_back(&batch);
-  int64_t blocks = (batch + kernel.block_size - 1) / kernel.block_size;
+  int64_t blocks =
+      (batch + kernel.particles_per_block - 1) / kernel.particles_per_block;
   if (blocks > INT32_MAX)
     throw Error("a batch of " + std::to_string(batch) +
                 " particles is too large for one launch");
   device.check(device.api().launchKernel(function(kernel), unsigned(blocks), 1,
                                          1, unsigned(kernel.block_size), 1, 1,
-                                         0, stream, args.data(), nullptr),
+                                         unsigned(kernel.shared_bytes), stream,
+                                         args.data(), nullptr),
                "cuLaunchKernel");
 }
 

@@ -105,7 +105,8 @@ std::string ModelLibrary::metadataProblem() const {
     for (int32_t k = 0; k < cuda->num_kernels; ++k) {
       const ade_cuda_kernel &kernel = cuda->kernels[k];
       if (!kernel.entry || !kernel.owner || !kernel.name ||
-          kernel.num_buffers <= 0 || kernel.block_size <= 0)
+          kernel.num_buffers <= 0 || kernel.block_size <= 0 ||
+          kernel.particles_per_block <= 0 || kernel.shared_bytes < 0)
         return "bad GPU kernel " + std::to_string(k);
     }
   }

@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -106,24 +107,41 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {
   std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
   if (!options.libdevice.empty())
     target += " l=" + options.libdevice;
+  std::string kernelOptions = "block-size=" + std::to_string(options.blockSize);
+  if (!options.exclude.empty())
+    kernelOptions += " exclude=" + llvm::join(options.exclude, ",");
+  if (options.tileSize == 1 && options.afterBlocks)
+    kernelOptions += " after-blocks=1";
+  bool blocks = options.tileSize > 1;
   return
-      // One particle per thread: tile functions of one particle on
-      // memrefs of any layout, so kernels view rows of the batch in place;
-      // each kernel's whole body inline.
+      // Tile functions of T particles (one per block) or of one particle
+      // (one per thread) on memrefs of any layout: kernels view rows of
+      // the batch in place; each kernel's whole body inline.
       "ade-inline-calls,canonicalize,cse,"
-      "convert-ade-to-linalg{tile-size=1},"
+      "convert-ade-to-linalg{tile-size=" +
+      std::to_string(options.tileSize) +
+      "},"
       // Transposed weights read in place: fused into their products before
       // CSE gives them several users (a private copy per thread is 64 KiB).
-      "linalg-generalize-named-ops,linalg-fuse-elementwise-ops,"
+      // Block kernels compute an activation once for a tile rather than
+      // once per row of the next product.
+      "linalg-generalize-named-ops," +
+      std::string(blocks ? "ade-fuse-elementwise-ops,"
+                         : "linalg-fuse-elementwise-ops,") +
       "canonicalize,cse,"
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=fully-dynamic-layout-map},"
       "buffer-results-to-out-params{modify-public-functions=1},"
-      "canonicalize,"
-      "ade-build-gpu-kernels{block-size=" +
-      std::to_string(options.blockSize) +
-      "},canonicalize,cse,"
-      "ade-lower-memref-copies,convert-linalg-to-loops,canonicalize,cse,"
+      "canonicalize," +
+      (blocks ? "ade-build-gpu-tile-kernels{" + kernelOptions +
+                    "},canonicalize,cse,"
+                    "ade-lower-memref-copies,convert-linalg-to-parallel-loops,"
+                    "canonicalize,cse,"
+                    "gpu.module(ade-map-loops-to-threads),canonicalize,cse,"
+              : "ade-build-gpu-kernels{" + kernelOptions +
+                    "},canonicalize,cse,"
+                    "ade-lower-memref-copies,convert-linalg-to-loops,"
+                    "canonicalize,cse,") +
       "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
       // Bare pointers: a kernel takes one pointer per buffer.
       "nvvm-attach-target{" +

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
@@ -35,43 +36,115 @@ std::string ade::findLibdevice() {
   return llvm::sys::fs::exists(debian) ? debian : "";
 }
 
+/// Lowers a copy of `module` with `options`, and moves its kernels (and
+/// the globals they need that `into` lacks) into `into`'s gpu.module, or
+/// makes the copy's gpu.module that module when `into` is empty.
+static LogicalResult lowerKernels(ModuleOp module,
+                                  const ade::CUDAPipelineOptions &options,
+                                  OwningOpRef<ModuleOp> &into,
+                                  std::vector<std::string> &built) {
+  OwningOpRef<ModuleOp> copy(module.clone());
+  PassManager pm(module.getContext());
+  if (failed(buildCUDAKernelPipeline(pm, options)) || failed(pm.run(*copy)))
+    return failure();
+  auto source = *copy->getOps<gpu::GPUModuleOp>().begin();
+  for (auto fn : source.getOps<LLVM::LLVMFuncOp>())
+    if (fn->hasAttr(gpu::GPUDialect::getKernelFuncAttrName()))
+      built.push_back(fn.getName().str());
+  if (!into) {
+    into = std::move(copy);
+    return success();
+  }
+  auto target = *into->getOps<gpu::GPUModuleOp>().begin();
+  SymbolTable symbols(target), sourceSymbols(source);
+  for (Operation &op : llvm::make_early_inc_range(*source.getBody())) {
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (!symbol)
+      continue;
+    if (symbols.lookup(symbol.getName())) {
+      // Declarations (libdevice functions) are the same in both; globals
+      // of the same name (constants named by their type) need not be.
+      if (auto fn = dyn_cast<LLVM::LLVMFuncOp>(op); fn && fn.isExternal())
+        continue;
+      unsigned suffix = 0;
+      std::string name;
+      do
+        name = (symbol.getName() + "_" + llvm::Twine(++suffix)).str();
+      while (symbols.lookup(name) || sourceSymbols.lookup(name));
+      auto newName = StringAttr::get(op.getContext(), name);
+      if (failed(SymbolTable::replaceAllSymbolUses(&op, newName, source)))
+        return failure();
+      SymbolTable::setSymbolName(&op, newName);
+    }
+    op.moveBefore(target.getBody(), target.getBody()->end());
+    symbols.insert(&op);
+  }
+  return success();
+}
+
 LogicalResult ade::compileCUDAKernels(ModuleOp module,
                                       const CUDAPipelineOptions &options,
                                       CUDAModule &result,
                                       llvm::raw_ostream *gpuDialect,
                                       std::string &error) {
-  OwningOpRef<ModuleOp> copy(module.clone());
-  PassManager pm(module.getContext());
-  if (failed(buildCUDAKernelPipeline(pm, options)) || failed(pm.run(*copy))) {
-    error = "lowering to the GPU failed";
-    return failure();
+  // Block kernels with the largest tile whose buffers fit in shared
+  // memory, then with 8 particles, then one thread per particle.
+  std::vector<unsigned> tileSizes{options.tileSize};
+  if (options.tileSize > 8)
+    tileSizes.push_back(8);
+  if (options.tileSize > 1)
+    tileSizes.push_back(1);
+  OwningOpRef<ModuleOp> lowered;
+  std::vector<std::string> built;
+  for (unsigned tileSize : tileSizes) {
+    ade::CUDAPipelineOptions form = options;
+    form.tileSize = tileSize;
+    form.exclude = built;
+    form.afterBlocks = tileSize != tileSizes.front();
+    if (failed(lowerKernels(module, form, lowered, built))) {
+      error = "lowering to the GPU failed";
+      return failure();
+    }
   }
   if (gpuDialect) {
-    copy->print(*gpuDialect);
+    lowered->print(*gpuDialect);
     return success();
   }
   result.arch = options.chip;
   result.kernels.clear();
-  copy->walk([&](LLVM::LLVMFuncOp fn) {
+  lowered->walk([&](LLVM::LLVMFuncOp fn) {
     auto owner = fn->getAttrOfType<StringAttr>("ade.owner");
     auto entry = fn->getAttrOfType<StringAttr>("ade.entry");
-    if (fn->hasAttr(gpu::GPUDialect::getKernelFuncAttrName()) && owner && entry)
-      // Bare pointers: one per buffer, then the batch.
-      result.kernels.push_back({fn.getName().str(), owner.str(), entry.str(),
-                                int32_t(fn.getNumArguments()) - 1});
+    if (!fn->hasAttr(gpu::GPUDialect::getKernelFuncAttrName()) || !owner ||
+        !entry)
+      return;
+    CUDAKernel kernel;
+    kernel.name = fn.getName().str();
+    kernel.owner = owner.str();
+    kernel.entry = entry.str();
+    // Bare pointers: one per buffer, then the batch.
+    kernel.buffers = int32_t(fn.getNumArguments()) - 1;
+    kernel.blockSize = int32_t(options.blockSize);
+    kernel.particlesPerBlock = kernel.blockSize;
+    if (auto tile = fn->getAttrOfType<IntegerAttr>("ade.tile_size")) {
+      kernel.particlesPerBlock = int32_t(tile.getInt());
+      kernel.sharedBytes =
+          int32_t(fn->getAttrOfType<IntegerAttr>("ade.shared_bytes").getInt());
+    }
+    result.kernels.push_back(kernel);
   });
 
   PassManager binary(module.getContext());
   std::string pipelineError;
   llvm::raw_string_ostream os(pipelineError);
-  if (failed(parsePassPipeline(
-          "gpu-module-to-binary{format=isa}", binary, os)) ||
-      failed(binary.run(*copy))) {
+  if (failed(
+          parsePassPipeline("gpu-module-to-binary{format=isa}", binary, os)) ||
+      failed(binary.run(*lowered))) {
     error = "PTX generation failed" +
             (pipelineError.empty() ? std::string() : ": " + pipelineError);
     return failure();
   }
-  for (auto bin : copy->getOps<gpu::BinaryOp>())
+  for (auto bin : lowered->getOps<gpu::BinaryOp>())
     for (Attribute object : bin.getObjects())
       if (auto ptx = dyn_cast<gpu::ObjectAttr>(object))
         result.ptx = ptx.getObject().str();

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 9;
+constexpr uint32_t kAbiVersion = 10;
 
 class MetadataBuilder {
 public:
@@ -52,8 +52,8 @@ public:
                                  "ade_sampler_info");
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
-    cudaKernel = llvm::StructType::create(ctx, {ptr, ptr, ptr, i32, i32},
-                                          "ade_cuda_kernel");
+    cudaKernel = llvm::StructType::create(
+        ctx, {ptr, ptr, ptr, i32, i32, i32, i32}, "ade_cuda_kernel");
     cudaInfo =
         llvm::StructType::create(ctx, {ptr, ptr, i32, ptr}, "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
@@ -105,7 +105,9 @@ private:
       kernels.push_back(llvm::ConstantStruct::get(
           cudaKernel, {str(kernel.entry), str(kernel.owner), str(kernel.name),
                        llvm::ConstantInt::get(i32, kernel.buffers),
-                       llvm::ConstantInt::get(i32, options.cudaBlockSize)}));
+                       llvm::ConstantInt::get(i32, kernel.blockSize),
+                       llvm::ConstantInt::get(i32, kernel.particlesPerBlock),
+                       llvm::ConstantInt::get(i32, kernel.sharedBytes)}));
     llvm::Constant *info = llvm::ConstantStruct::get(
         cudaInfo, {str(cuda.arch), str(cuda.ptx),
                    llvm::ConstantInt::get(i32, kernels.size()),

@@ -72,7 +72,8 @@ struct Options {
   unsigned jobs = 0; // 0: the machine's cores
   std::string target = "cpu";
   std::string cudaArch = "sm_90";
-  int32_t cudaBlockSize = 128;
+  int32_t cudaBlockSize = 256;
+  int32_t cudaTileSize = 32;
   std::string cpu = "native";
   int64_t tileSize = 16;
   unsigned denseLimit = 64;
@@ -381,8 +382,8 @@ int generateCode(const Options &opts, const tir::Program &program,
   if (opts.target == "all" || gpuStage) {
     CUDAPipelineOptions gpu;
     gpu.chip = opts.cudaArch;
-    codegen.cudaBlockSize = opts.cudaBlockSize;
     gpu.blockSize = opts.cudaBlockSize;
+    gpu.tileSize = opts.cudaTileSize;
     gpu.libdevice = findLibdevice();
     if (gpu.libdevice.empty()) {
       diags.error(DiagCode::E081, {},
@@ -658,8 +659,14 @@ int main(int argc, char **argv) {
                  "GPU to compile)")
       ->check(CLI::IsMember({"cpu", "all"}));
   app.add_option("--cuda-block-size", opts.cudaBlockSize,
-                 "Threads per block of the GPU kernels (default 128)")
+                 "Threads per block of the GPU kernels (default 256)")
       ->check(CLI::Range(32, 1024));
+  app.add_option("--cuda-tile-size", opts.cudaTileSize,
+                 "Particles per block of the GPU kernels that share a tile "
+                 "in shared memory (default 32; entries whose tile does not "
+                 "fit get 8, then one thread per particle; 1: one thread per "
+                 "particle everywhere)")
+      ->check(CLI::Range(1, 1024));
   app.add_option("--cuda-arch", opts.cudaArch,
                  "GPU architecture of the PTX (default sm_90; the driver "
                  "compiles it for newer GPUs too)");

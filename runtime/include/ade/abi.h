@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 9u
+#define ADE_ABI_VERSION 10u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -205,19 +205,25 @@ typedef struct ade_sampler_info {
   ade_sampler_vjp_fn sampler_vjp;
 } ade_sampler_info;
 
-/* A GPU kernel of an entry (`adec --target all`): one thread per particle.
-   Launch it (cuLaunchKernel) with grid ceil(batch / block_size) x 1 x 1,
-   block block_size x 1 x 1, no dynamic shared memory, and the arguments:
-   the device pointers of the entry's buffers in the order of its CPU
-   signature, leaving out those this library's entry ignores (probe when
-   score_matching_probe is 0, x0 unless takes_initial_state, v unless
-   returns_momentum): `num_buffers` pointers, then the batch as int64. */
+/* A GPU kernel of an entry (`adec --target all`): one thread block per
+   `particles_per_block` particles. Launch it (cuLaunchKernel) with grid
+   ceil(batch / particles_per_block) x 1 x 1, block block_size x 1 x 1,
+   `shared_bytes` of dynamic shared memory (above 48 KiB, after raising the
+   function's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES), and the
+   arguments: the device pointers of the entry's buffers in the order of
+   its CPU signature, leaving out those this library's entry ignores (probe
+   when score_matching_probe is 0, x0 unless takes_initial_state, v unless
+   returns_momentum): `num_buffers` pointers, then the batch as int64.
+   particles_per_block == block_size: one thread per particle; otherwise
+   the block's threads share a tile of particles. */
 typedef struct ade_cuda_kernel {
   const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
   const char *owner; /* the model's or the sampler's name */
   const char *name;  /* the kernel's name in the PTX */
   int32_t num_buffers;
   int32_t block_size;
+  int32_t particles_per_block;
+  int32_t shared_bytes;
 } ade_cuda_kernel;
 
 /* The GPU code of the library: PTX (ISA 8.0: a CUDA 12 driver or newer)

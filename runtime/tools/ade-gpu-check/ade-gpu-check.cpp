@@ -291,9 +291,11 @@ int run(const Options &opts) {
 
   std::printf(
       "## Agreement with the CPU entries\n\nError: max |a - b| / max(1, |b|) "
-      "over the outputs. A kernel passes when |gpu - cpu| <= %g%s.\n\n| entry "
-      "| registers | local bytes | batch | worst output | gpu vs cpu |%s |\n"
-      "|---|---|---|---|---|---|%s---|\n",
+      "over the outputs. A kernel passes when |gpu - cpu| <= %g%s. Form: "
+      "particles per block (\"thread\": one thread per particle) and the "
+      "block's shared memory.\n\n| entry | form | registers | local bytes | "
+      "batch | worst output | gpu vs cpu |%s |\n"
+      "|---|---|---|---|---|---|---|%s---|\n",
       opts.tolerance,
       refs.empty() ? ""
                    : ", or when its error against the f64 CPU entry is at "
@@ -306,6 +308,13 @@ int run(const Options &opts) {
   for (const Case &c : all) {
     int registers = 0, local = 0;
     kernels.resources(*c.kernel, registers, local);
+    char form[64];
+    if (c.kernel->particles_per_block == c.kernel->block_size)
+      std::snprintf(form, sizeof form, "thread");
+    else
+      std::snprintf(form, sizeof form, "%d/block, %.1f KiB",
+                    c.kernel->particles_per_block,
+                    c.kernel->shared_bytes / 1024.0);
     for (int64_t batch : opts.checkBatches) {
       Run r(gpu, c, batch, rng);
       ade::checkStatus(c.cpu(r.host, batch), c.kernel->name);
@@ -339,8 +348,8 @@ int run(const Options &opts) {
         versusReference = cells;
       }
       ok = ok && pass;
-      std::printf("| %s.%s | %d | %d | %lld | %s | %.2e |%s %s |\n",
-                  c.owner.c_str(), c.entry.c_str(), registers, local,
+      std::printf("| %s.%s | %s | %d | %d | %lld | %s | %.2e |%s %s |\n",
+                  c.owner.c_str(), c.entry.c_str(), form, registers, local,
                   (long long)batch, worstName.c_str(), worst,
                   versusReference.c_str(), pass ? "ok" : "FAIL");
     }

@@ -334,10 +334,18 @@ void printInfo(const std::string &path) {
       std::printf("  report %s (logged by aderun train)\n", s.stat_names[k]);
   }
   if (const ade_cuda_info *cuda = info.cuda) {
-    std::printf("\nGPU kernels (PTX for %s, one thread per particle):\n",
-                cuda->arch);
-    for (int32_t k = 0; k < cuda->num_kernels; ++k)
-      std::printf("  %s.%s\n", cuda->kernels[k].owner, cuda->kernels[k].entry);
+    std::printf("\nGPU kernels (PTX for %s):\n", cuda->arch);
+    for (int32_t k = 0; k < cuda->num_kernels; ++k) {
+      const ade_cuda_kernel &kernel = cuda->kernels[k];
+      if (kernel.particles_per_block == kernel.block_size)
+        std::printf("  %s.%s: one thread per particle, %d per block\n",
+                    kernel.owner, kernel.entry, kernel.block_size);
+      else
+        std::printf("  %s.%s: %d particles per block of %d threads, %.1f "
+                    "KiB shared\n",
+                    kernel.owner, kernel.entry, kernel.particles_per_block,
+                    kernel.block_size, kernel.shared_bytes / 1024.0);
+    }
   } else {
     std::printf("\nno GPU kernels (compile with adec --target all)\n");
   }

@@ -10,6 +10,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -52,16 +53,23 @@ struct CUDAPipelineOptions {
   /// The GPU architecture the PTX is generated for.
   std::string chip = "sm_90";
   /// Threads per block of every kernel.
-  unsigned blockSize = 128;
+  unsigned blockSize = 256;
+  /// Particles per block: > 1 builds block kernels (a tile's buffers in
+  /// shared memory, its loops over the block's threads), 1 kernels of one
+  /// thread per particle.
+  unsigned tileSize = 1;
+  /// Kernels not to build (built in another form).
+  std::vector<std::string> exclude;
+  /// Whether block kernels were tried before one thread per particle.
+  bool afterBlocks = false;
   /// libdevice bitcode, linked when kernels call math functions.
   std::string libdevice;
 };
 
 /// The CUDA pipeline after the derivative pipeline: per-particle kernels
-/// -> one-particle tile functions -> GPU kernels (one thread per particle)
-/// in a gpu.module lowered to the NVVM/LLVM dialects, with its target
-/// attached (what `adec --emit=mlir-gpu` shows). gpu-module-to-binary
-/// turns it into PTX.
+/// -> tile functions -> GPU kernels (of one block per tile, or of one
+/// thread per particle) in a gpu.module lowered to the NVVM/LLVM dialects,
+/// with its target attached. gpu-module-to-binary turns it into PTX.
 std::string getCUDAKernelPipeline(const CUDAPipelineOptions &options);
 mlir::LogicalResult buildCUDAKernelPipeline(mlir::OpPassManager &pm,
                                             const CUDAPipelineOptions &options);

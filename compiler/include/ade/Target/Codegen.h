@@ -43,6 +43,9 @@ struct CUDAKernel {
   std::string owner; // the model or sampler
   std::string entry; // energy, grad_energy, score_matching, sample
   int32_t buffers = 0;
+  int32_t blockSize = 0;         // threads per block
+  int32_t particlesPerBlock = 0; // the block size, or a block kernel's tile
+  int32_t sharedBytes = 0;       // dynamic shared memory per block
 };
 
 /// The GPU side of a model.so (`adec --target all`).
@@ -77,8 +80,6 @@ struct CodegenOptions {
   int64_t tileSize = 16;
   /// GPU kernels embedded in the library (none when `cuda.ptx` is empty).
   CUDAModule cuda;
-  /// Threads per block the kernels were compiled for.
-  int32_t cudaBlockSize = 128;
 };
 
 /// Translates the lowered module to LLVM IR and adds the library metadata

@@ -279,12 +279,99 @@ def AdeBuildGPUKernels : Pass<"ade-build-gpu-kernels", "mlir::ModuleOp"> {
     Option<"maxPrivateBytes", "max-private-bytes", "unsigned",
            /*default=*/"65536",
            "Largest local memory per thread; entries needing more get no "
-           "kernel (a warning) and run on the CPU">
+           "kernel (a warning) and run on the CPU">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Kernels built in another form (one block per tile)">,
+    Option<"afterBlocks", "after-blocks", "bool", /*default=*/"false",
+           "Block kernels were tried first (said in the warnings)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
+}
+
+def AdeBuildGPUTileKernels
+    : Pass<"ade-build-gpu-tile-kernels", "mlir::ModuleOp"> {
+  let summary = "Wraps tile functions into GPU kernels of one block per tile";
+  let description = [{
+    For every bufferized tile function of T > 1 particles (fully dynamic
+    layouts) of an entry other than a VJP, creates in
+    `gpu.module @<module-name>` a kernel with the signature of
+    `ade-build-gpu-kernels`, run with one thread block per tile: block b
+    owns particles [b T, b T + T) of the batch. Its threads share the
+    tile's buffers in dynamic shared memory: the tile function's
+    intermediates, placed by their live ranges so that buffers that are
+    never live together share bytes, and a staging buffer of [S..., T] per
+    batched argument. The block copies the tile's rows of the batched
+    arguments it reads into their staging buffers (zeros past the batch),
+    runs the tile body on them, and copies the staging buffers it wrote
+    back to the rows of particles inside the batch. The tile body's linalg
+    ops are left for `ade-map-loops-to-threads` to spread over the threads.
+
+    ```mlir
+    gpu.func @ade_M_energy(%params: memref<NxE>, %x: memref<1099511627776xE>,
+                           %f: memref<1099511627776xE>, %batch: i64) kernel
+        attributes {ade.tile_size = 32 : i64, ade.shared_bytes = 49408 : i64}
+    ```
+
+    Kernels whose shared buffers exceed `max-shared-bytes` are not built
+    (no warning: another form builds them), nor are those whose tile body
+    allocates a buffer that a loop carries to its next iteration.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string",
+           /*default=*/"\"ade_kernels\"", "Name of the gpu.module">,
+    Option<"blockSize", "block-size", "unsigned", /*default=*/"128",
+           "Threads per block">,
+    Option<"maxSharedBytes", "max-shared-bytes", "unsigned",
+           /*default=*/"232448",
+           "Largest dynamic shared memory of a block (sm_90: 227 KiB)">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Kernels already built with a larger tile">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def AdeFuseElementwiseOps : Pass<"ade-fuse-elementwise-ops"> {
+  let summary = "Fuses elementwise producers where it adds no work";
+  let description = [{
+    Like `linalg-fuse-elementwise-ops` (a producer with one use fused into
+    its consumer), but a producer that computes (say `relu(h + b)`) is not
+    fused into a consumer with reduction loops (the next layer's product),
+    where it would be recomputed for every output row: the block kernels
+    compute it once into shared memory. Producers that only move data
+    (transposes, broadcasts) are fused everywhere: their copies would take
+    shared memory.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def AdeMapLoopsToThreads
+    : Pass<"ade-map-loops-to-threads", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Spreads a block kernel's parallel loops over its threads";
+  let description = [{
+    In every kernel with an `ade.tile_size` (from
+    `ade-build-gpu-tile-kernels`, after `convert-linalg-to-parallel-loops`),
+    each outermost `scf.parallel` becomes a loop of the block's threads
+    over its flattened iteration space (thread t runs iterations t,
+    t + blockDim, ...; the last index varies fastest, so a warp reads
+    consecutive particles), with a `gpu.barrier` before and after it.
+    Writes outside parallel loops are done by thread 0 alone, between
+    barriers. A kernel that writes memory outside parallel loops in an op
+    with results (a sequential loop carrying values) is erased: another
+    kernel form builds its entry. A reduction loop in a parallel loop's body keeps the element
+    it accumulates in a register (loop-carried) instead of reloading and
+    storing it at every step.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {

@@ -1,0 +1,65 @@
+//===- GPUKernels.h - Shared pieces of the GPU kernel builders --*- C++ -*-===//
+//
+// Both kernel forms (one thread per particle, and one thread block per tile
+// of particles) wrap a bufferized tile function into a gpu.func with the
+// same argument convention: the flat parameter buffers, then the
+// particle-major batched buffers as bare pointers, then the batch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ADE_DIALECT_ADE_UTILS_GPUKERNELS_H
+#define ADE_DIALECT_ADE_UTILS_GPUKERNELS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace ade {
+
+/// Batched kernel arguments are typed with this static length: the
+/// bare-pointer kernel ABI needs static shapes, and nothing indexes past
+/// the particles a thread or block owns.
+constexpr int64_t kBatchedElements = int64_t(1) << 40;
+
+/// A tile function's `ade.tile` attribute.
+struct TileInfo {
+  int64_t size = 0;       // particles per tile
+  size_t numParams = 0;   // leading parameter buffers
+  mlir::StringRef owner;  // the model or sampler
+  mlir::StringRef kind;   // energy, grad_energy, ...
+  std::string kernelName; // ade_<owner>_<kind>
+};
+
+/// The tile attribute of `tile`, std::nullopt when it has none; failure
+/// (with an error) when it is incomplete.
+mlir::FailureOr<std::optional<TileInfo>> getTileInfo(mlir::func::FuncOp tile);
+
+/// The gpu.module `name` at the end of `module`, which becomes a GPU
+/// container module.
+mlir::gpu::GPUModuleOp createGPUModule(mlir::ModuleOp module,
+                                       llvm::StringRef name);
+
+/// Erases everything in `module` but `gpuModule`: the kernels are
+/// self-contained copies.
+void keepOnlyGPUModule(mlir::ModuleOp module, mlir::gpu::GPUModuleOp gpuModule);
+
+/// Copies the global constants `tile` reads into `gpuModule`.
+mlir::LogicalResult copyGlobals(mlir::gpu::GPUModuleOp gpuModule,
+                                mlir::func::FuncOp tile);
+
+/// Whether `buffer` or a view of it reaches an op that may alias it
+/// otherwise: a terminator (a loop's yield), an operand of a loop or
+/// branch op, an op with memref results that is no view. Liveness by views
+/// alone is then not enough (linalg ops read and write in place).
+bool escapes(mlir::Value buffer);
+
+/// gpu.func @name(params..., batched buffers of kBatchedElements..., i64
+/// batch) kernel, for `tile`'s arguments (static shapes), with a known
+/// block size of `blockSize` threads, ade.owner and ade.entry attributes,
+/// and an empty entry block.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+createKernel(mlir::gpu::GPUModuleOp gpuModule, mlir::func::FuncOp tile,
+             const TileInfo &info, unsigned blockSize);
+
+} // namespace ade
+
+#endif // ADE_DIALECT_ADE_UTILS_GPUKERNELS_H

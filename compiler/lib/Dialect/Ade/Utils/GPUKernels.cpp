@@ -1,0 +1,124 @@
+//===- GPUKernels.cpp - Shared pieces of the GPU kernel builders ----------===//
+
+#include "ade/Dialect/Ade/Utils/GPUKernels.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+FailureOr<std::optional<ade::TileInfo>> ade::getTileInfo(func::FuncOp tile) {
+  auto attr = tile->getAttrOfType<DictionaryAttr>("ade.tile");
+  if (!attr)
+    return std::optional<TileInfo>();
+  auto size = attr.getAs<IntegerAttr>("size");
+  auto owners = attr.getAs<ArrayAttr>("owners");
+  auto owner = attr.getAs<StringAttr>("owner");
+  auto kind = attr.getAs<StringAttr>("kind");
+  if (!size || !owners || !owner || !kind) {
+    tile.emitError("internal: incomplete ade.tile attribute");
+    return failure();
+  }
+  TileInfo info;
+  info.size = size.getInt();
+  info.numParams = owners.size();
+  info.owner = owner.getValue();
+  info.kind = kind.getValue();
+  info.kernelName = ("ade_" + info.owner + "_" + info.kind).str();
+  return std::optional<TileInfo>(info);
+}
+
+gpu::GPUModuleOp ade::createGPUModule(ModuleOp module, StringRef name) {
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  auto gpuModule = gpu::GPUModuleOp::create(b, module.getLoc(), name);
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                  b.getUnitAttr());
+  return gpuModule;
+}
+
+void ade::keepOnlyGPUModule(ModuleOp module, gpu::GPUModuleOp gpuModule) {
+  for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
+    if (&op != gpuModule.getOperation())
+      op.erase();
+}
+
+LogicalResult ade::copyGlobals(gpu::GPUModuleOp gpuModule, func::FuncOp tile) {
+  SymbolTable table(gpuModule);
+  auto result = tile.walk([&](memref::GetGlobalOp get) {
+    if (table.lookup(get.getName()))
+      return WalkResult::advance();
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        tile, get.getNameAttr());
+    if (!global) {
+      get.emitError("internal: no global ") << get.getName();
+      return WalkResult::interrupt();
+    }
+    OpBuilder b(gpuModule.getBodyRegion());
+    b.setInsertionPointToStart(gpuModule.getBody());
+    table.insert(b.clone(*global));
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+bool ade::escapes(Value buffer) {
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+        if (view.getViewSource() == v) {
+          llvm::append_range(worklist, user->getResults());
+          continue;
+        }
+      }
+      if (user->hasTrait<OpTrait::IsTerminator>() ||
+          isa<RegionBranchOpInterface>(user) ||
+          llvm::any_of(user->getResultTypes(), llvm::IsaPred<MemRefType>))
+        return true;
+    }
+  }
+  return false;
+}
+
+FailureOr<gpu::GPUFuncOp> ade::createKernel(gpu::GPUModuleOp gpuModule,
+                                            func::FuncOp tile,
+                                            const TileInfo &info,
+                                            unsigned blockSize) {
+  if (!tile.getBody().hasOneBlock()) {
+    tile.emitError("internal: tile function with several blocks");
+    return failure();
+  }
+  if (failed(copyGlobals(gpuModule, tile)))
+    return failure();
+  OpBuilder b(gpuModule.getBodyRegion());
+  b.setInsertionPointToEnd(gpuModule.getBody());
+  SmallVector<Type> argTypes;
+  for (auto [i, t] : llvm::enumerate(tile.getArgumentTypes())) {
+    auto type = cast<MemRefType>(t);
+    if (!type.hasStaticShape()) {
+      tile.emitError("internal: dynamic tile buffer");
+      return failure();
+    }
+    if (i < info.numParams)
+      argTypes.push_back(
+          MemRefType::get(type.getShape(), type.getElementType()));
+    else
+      argTypes.push_back(
+          MemRefType::get({kBatchedElements}, type.getElementType()));
+  }
+  argTypes.push_back(b.getI64Type());
+  auto kernel = gpu::GPUFuncOp::create(b, tile.getLoc(), info.kernelName,
+                                       b.getFunctionType(argTypes, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  kernel.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({int32_t(blockSize), 1, 1}));
+  kernel->setAttr("ade.owner", b.getStringAttr(info.owner));
+  kernel->setAttr("ade.entry", b.getStringAttr(info.kind));
+  return kernel;
+}

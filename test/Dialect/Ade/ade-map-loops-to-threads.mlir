@@ -1,0 +1,136 @@
+// RUN: ade-opt %s --pass-pipeline='builtin.module(gpu.module(ade-map-loops-to-threads,canonicalize,cse))' --split-input-file | FileCheck %s
+
+// A product into a shared buffer: each of the 32 threads computes 4 rows x
+// 4 consecutive columns (4 x 8 = 32 blocks: no loop, a guard); the 16
+// reduction loops run as one with the accumulators in registers, the rows
+// of h load as one 16-byte vector shared by the 4 rows, and the results
+// store as vectors. Barriers surround the loop (none at the start).
+
+gpu.module @k {
+  gpu.func @product(%w: memref<16x8xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c512 = arith.constant 512 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %hv = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x32xf32, #gpu.address_space<workgroup>>
+    %ov = memref.view %smem[%c512][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x32xf32, #gpu.address_space<workgroup>>
+    %h = memref.memory_space_cast %hv : memref<8x32xf32, #gpu.address_space<workgroup>> to memref<8x32xf32>
+    %o = memref.memory_space_cast %ov : memref<16x32xf32, #gpu.address_space<workgroup>> to memref<16x32xf32>
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %a = memref.load %w[%m, %k] : memref<16x8xf32>
+        %b = memref.load %h[%k, %t] : memref<8x32xf32>
+        %acc = memref.load %o[%m, %t] : memref<16x32xf32>
+        %p = arith.mulf %a, %b : f32
+        %s = arith.addf %acc, %p : f32
+        memref.store %s, %o[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.func @product
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: %[[H:.*]] = memref.memory_space_cast %{{.*}} to memref<8x32xf32>
+// CHECK: %[[O:.*]] = memref.memory_space_cast %{{.*}} to memref<16x32xf32>
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[IN:.*]] = arith.cmpi slt, %[[TID]], %c32
+// CHECK: scf.if %[[IN]] {
+// CHECK: %[[COL:.*]] = arith.remui %[[TID]], %c8
+// CHECK: %[[ROW:.*]] = arith.divui %[[TID]], %c8
+// CHECK: %[[T0:.*]] = arith.muli %[[COL]], %c4
+// CHECK: %[[M0:.*]] = arith.muli %[[ROW]], %c4
+// CHECK: vector.load %[[O]][%[[M0]], %[[T0]]] {alignment = 16 : i64} : memref<16x32xf32>, vector<4xf32>
+// CHECK-COUNT-3: vector.load %[[O]]
+// CHECK: %[[R:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK: memref.load %arg0[%[[M0]], %[[K]]]
+// CHECK: vector.load %[[H]][%[[K]], %[[T0]]] {alignment = 16 : i64}
+// CHECK-NOT: vector.load %[[H]]
+// CHECK: scf.yield
+// CHECK: %[[V:.*]] = vector.from_elements %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3
+// CHECK: vector.store %[[V]], %[[O]][%[[M0]], %[[T0]]] {alignment = 16 : i64}
+// CHECK-COUNT-3: vector.store
+// CHECK-NEXT: {{^ +}$}}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: gpu.return
+
+// -----
+
+// More blocks than threads: a loop of the threads over them, strided by
+// the block size; without a reduction, one row per block. A write outside
+// parallel loops is thread 0's, between barriers.
+
+gpu.module @k {
+  gpu.func @elementwise(%x: memref<64x8xf32>, %n: i64) kernel attributes {ade.tile_size = 8 : i64, known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c64 = arith.constant 64 : index
+    %one = arith.constant 1.0 : f32
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %yv = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<64x8xf32, #gpu.address_space<workgroup>>
+    %y = memref.memory_space_cast %yv : memref<64x8xf32, #gpu.address_space<workgroup>> to memref<64x8xf32>
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c8) step (%c1, %c1) {
+      %v = memref.load %x[%i, %j] : memref<64x8xf32>
+      %e = math.exp %v : f32
+      memref.store %e, %y[%i, %j] : memref<64x8xf32>
+      scf.reduce
+    }
+    memref.store %one, %y[%c0, %c0] : memref<64x8xf32>
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.func @elementwise
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: scf.for %[[I:.*]] = %[[TID]] to %c128 step %c32 {
+// CHECK: math.exp
+// CHECK-COUNT-3: math.exp
+// CHECK: vector.store
+// CHECK-NEXT: {{^ +}$}}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
+// CHECK-NEXT: scf.if %[[FIRST]] {
+// CHECK-NEXT: memref.store %cst, %{{.*}}[%c0, %c0]
+// CHECK-NEXT: {{^ +}$}}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: gpu.return
+
+// -----
+
+// A sequential loop with results that writes memory outside parallel loops
+// (a per-particle LU) cannot be spread: the kernel is erased, for another
+// kernel form to build. Kernels without a tile are left alone.
+
+gpu.module @k {
+  gpu.func @sequential(%x: memref<8xf32>, %n: i64) kernel attributes {ade.tile_size = 8 : i64, known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %zero = arith.constant 0.0 : f32
+    %r = scf.for %i = %c0 to %c8 step %c1 iter_args(%a = %zero) -> (f32) {
+      %v = memref.load %x[%i] : memref<8xf32>
+      memref.store %a, %x[%i] : memref<8xf32>
+      scf.yield %v : f32
+    }
+    gpu.return
+  }
+  gpu.func @thread(%x: memref<8xf32>, %n: i64) kernel attributes {known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1.0 : f32
+    memref.store %one, %x[%c0] : memref<8xf32>
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.module @k
+// CHECK-NOT: @sequential
+// CHECK: gpu.func @thread
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.store
+// CHECK-NEXT: gpu.return
