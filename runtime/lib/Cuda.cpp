@@ -206,12 +206,39 @@ Kernels::~Kernels() {
     device.api().moduleUnload(module);
 }
 
-const ade_cuda_kernel *Kernels::find(const std::string &owner,
-                                     const std::string &entry) const {
+std::vector<const ade_cuda_kernel *>
+Kernels::forms(const std::string &owner, const std::string &entry) const {
+  std::vector<const ade_cuda_kernel *> found;
   for (int32_t k = 0; k < info.num_kernels; ++k)
     if (owner == info.kernels[k].owner && entry == info.kernels[k].entry)
-      return &info.kernels[k];
-  return nullptr;
+      found.push_back(&info.kernels[k]);
+  return found;
+}
+
+const ade_cuda_kernel *Kernels::find(const std::string &owner,
+                                     const std::string &entry,
+                                     int64_t batch) const {
+  return chooseKernel(info, owner, entry, batch, device.multiprocessors());
+}
+
+const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
+                                    const std::string &owner,
+                                    const std::string &entry, int64_t batch,
+                                    int multiprocessors) {
+  const ade_cuda_kernel *largestFilling = nullptr, *smallest = nullptr;
+  for (int32_t k = 0; k < info.num_kernels; ++k) {
+    const ade_cuda_kernel &kernel = info.kernels[k];
+    if (owner != kernel.owner || entry != kernel.entry)
+      continue;
+    int64_t tile = kernel.particles_per_block;
+    if (!smallest || tile < smallest->particles_per_block)
+      smallest = &kernel;
+    bool fills = (batch + tile - 1) / tile >= multiprocessors;
+    if (fills &&
+        (!largestFilling || tile > largestFilling->particles_per_block))
+      largestFilling = &kernel;
+  }
+  return largestFilling ? largestFilling : smallest;
 }
 
 void *Kernels::function(const ade_cuda_kernel &kernel) const {

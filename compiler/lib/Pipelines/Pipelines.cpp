@@ -103,23 +103,26 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "llvm.func(canonicalize,cse)";
 }
 
-std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options) {
+std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
+                                       const CUDAKernelForm &form) {
   std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
   if (!options.libdevice.empty())
     target += " l=" + options.libdevice;
   std::string kernelOptions = "block-size=" + std::to_string(options.blockSize);
-  if (!options.exclude.empty())
-    kernelOptions += " exclude=" + llvm::join(options.exclude, ",");
-  if (options.tileSize == 1 && options.afterBlocks)
+  if (!form.exclude.empty())
+    kernelOptions += " exclude=" + llvm::join(form.exclude, ",");
+  bool blocks = form.tileSize > 1;
+  if (blocks && !form.nameSuffix.empty())
+    kernelOptions += " name-suffix=" + form.nameSuffix;
+  if (!blocks && form.afterBlocks)
     kernelOptions += " after-blocks=1";
-  bool blocks = options.tileSize > 1;
   return
       // Tile functions of T particles (one per block) or of one particle
       // (one per thread) on memrefs of any layout: kernels view rows of
       // the batch in place; each kernel's whole body inline.
       "ade-inline-calls,canonicalize,cse,"
       "convert-ade-to-linalg{tile-size=" +
-      std::to_string(options.tileSize) +
+      std::to_string(form.tileSize) +
       "},"
       // Transposed weights read in place: fused into their products before
       // CSE gives them several users (a private copy per thread is 64 KiB).
@@ -172,8 +175,9 @@ LogicalResult ade::buildCPULoweringPipeline(OpPassManager &pm,
 }
 
 LogicalResult ade::buildCUDAKernelPipeline(OpPassManager &pm,
-                                           const CUDAPipelineOptions &options) {
-  return parse(pm, getCUDAKernelPipeline(options));
+                                           const CUDAPipelineOptions &options,
+                                           const CUDAKernelForm &form) {
+  return parse(pm, getCUDAKernelPipeline(options, form));
 }
 
 LogicalResult ade::buildDerivativePipeline(OpPassManager &pm,

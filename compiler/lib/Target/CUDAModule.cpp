@@ -16,6 +16,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <set>
 
 using namespace mlir;
 
@@ -36,21 +37,27 @@ std::string ade::findLibdevice() {
   return llvm::sys::fs::exists(debian) ? debian : "";
 }
 
-/// Lowers a copy of `module` with `options`, and moves its kernels (and
-/// the globals they need that `into` lacks) into `into`'s gpu.module, or
-/// makes the copy's gpu.module that module when `into` is empty.
-static LogicalResult lowerKernels(ModuleOp module,
-                                  const ade::CUDAPipelineOptions &options,
-                                  OwningOpRef<ModuleOp> &into,
-                                  std::vector<std::string> &built) {
+/// Lowers a copy of `module` to the kernels of `form`, and moves them (and
+/// the globals they need, renamed where `into` has another of the name)
+/// into `into`'s gpu.module, or makes the copy's gpu.module that module
+/// when `into` is empty. Adds the entries built (ade_<owner>_<entry>) to
+/// `built`.
+static LogicalResult
+lowerKernels(ModuleOp module, const ade::CUDAPipelineOptions &options,
+             const ade::CUDAKernelForm &form, OwningOpRef<ModuleOp> &into,
+             std::vector<std::string> &built, std::set<std::string> &unbuilt) {
   OwningOpRef<ModuleOp> copy(module.clone());
   PassManager pm(module.getContext());
-  if (failed(buildCUDAKernelPipeline(pm, options)) || failed(pm.run(*copy)))
+  if (failed(buildCUDAKernelPipeline(pm, options, form)) ||
+      failed(pm.run(*copy)))
     return failure();
   auto source = *copy->getOps<gpu::GPUModuleOp>().begin();
   for (auto fn : source.getOps<LLVM::LLVMFuncOp>())
     if (fn->hasAttr(gpu::GPUDialect::getKernelFuncAttrName()))
-      built.push_back(fn.getName().str());
+      built.push_back(fn.getName().drop_back(form.nameSuffix.size()).str());
+  if (auto list = source->getAttrOfType<ArrayAttr>("ade.unbuilt"))
+    for (auto name : list.getAsValueRange<StringAttr>())
+      unbuilt.insert(name.str());
   if (!into) {
     into = std::move(copy);
     return success();
@@ -87,21 +94,47 @@ LogicalResult ade::compileCUDAKernels(ModuleOp module,
                                       CUDAModule &result,
                                       llvm::raw_ostream *gpuDialect,
                                       std::string &error) {
-  // Block kernels with the largest tile whose buffers fit in shared
-  // memory, then with 8 particles, then one thread per particle.
-  std::vector<unsigned> tileSizes{options.tileSize};
-  if (options.tileSize > 8)
-    tileSizes.push_back(8);
-  if (options.tileSize > 1)
-    tileSizes.push_back(1);
+  // A block kernel per requested tile size where the tile fits in shared
+  // memory; entries that fit none get blocks of 8 particles, then one
+  // thread per particle.
+  std::vector<ade::CUDAKernelForm> forms;
+  unsigned smallest = 1u << 30;
+  for (unsigned tileSize : options.tileSizes) {
+    if (tileSize <= 1)
+      continue;
+    ade::CUDAKernelForm form;
+    form.tileSize = tileSize;
+    if (llvm::count_if(options.tileSizes, [](unsigned t) { return t > 1; }) > 1)
+      form.nameSuffix = "_t" + std::to_string(tileSize);
+    forms.push_back(form);
+    smallest = std::min(smallest, tileSize);
+  }
+  size_t requested = forms.size();
+  bool blocks = requested > 0;
+  if (blocks && smallest > 8) {
+    ade::CUDAKernelForm form;
+    form.tileSize = 8;
+    forms.push_back(form);
+  }
+  ade::CUDAKernelForm threads;
+  threads.afterBlocks = blocks;
+  forms.push_back(threads);
   OwningOpRef<ModuleOp> lowered;
   std::vector<std::string> built;
-  for (unsigned tileSize : tileSizes) {
-    ade::CUDAPipelineOptions form = options;
-    form.tileSize = tileSize;
-    form.exclude = built;
-    form.afterBlocks = tileSize != tileSizes.front();
-    if (failed(lowerKernels(module, form, lowered, built))) {
+  std::set<std::string> unbuilt;
+  for (size_t i = 0; i < forms.size(); ++i) {
+    // The requested block forms are alternatives; the fallbacks build only
+    // what none of them did, and run only if there is such an entry.
+    if (i >= requested) {
+      for (const std::string &name : built)
+        unbuilt.erase(name);
+      if (unbuilt.empty() && i > 0)
+        break;
+      forms[i].exclude = built;
+      unbuilt.clear();
+    }
+    if (failed(
+            lowerKernels(module, options, forms[i], lowered, built, unbuilt))) {
       error = "lowering to the GPU failed";
       return failure();
     }

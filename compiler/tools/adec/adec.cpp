@@ -73,7 +73,7 @@ struct Options {
   std::string target = "cpu";
   std::string cudaArch = "sm_90";
   int32_t cudaBlockSize = 256;
-  int32_t cudaTileSize = 32;
+  std::vector<unsigned> cudaTileSizes = {64, 16};
   std::string cpu = "native";
   int64_t tileSize = 16;
   unsigned denseLimit = 64;
@@ -383,7 +383,7 @@ int generateCode(const Options &opts, const tir::Program &program,
     CUDAPipelineOptions gpu;
     gpu.chip = opts.cudaArch;
     gpu.blockSize = opts.cudaBlockSize;
-    gpu.tileSize = opts.cudaTileSize;
+    gpu.tileSizes = opts.cudaTileSizes;
     gpu.libdevice = findLibdevice();
     if (gpu.libdevice.empty()) {
       diags.error(DiagCode::E081, {},
@@ -661,12 +661,15 @@ int main(int argc, char **argv) {
   app.add_option("--cuda-block-size", opts.cudaBlockSize,
                  "Threads per block of the GPU kernels (default 256)")
       ->check(CLI::Range(32, 1024));
-  app.add_option("--cuda-tile-size", opts.cudaTileSize,
-                 "Particles per block of the GPU kernels that share a tile "
-                 "in shared memory (default 32; entries whose tile does not "
-                 "fit get 8, then one thread per particle; 1: one thread per "
-                 "particle everywhere)")
-      ->check(CLI::Range(1, 1024));
+  app.add_option("--cuda-tile-size", opts.cudaTileSizes,
+                 "Particles per block of the GPU kernels whose blocks share "
+                 "a tile in shared memory: a comma-separated list, one "
+                 "kernel per entry and size, the runtime picks by batch "
+                 "(default 64,16; entries whose tile fits none get 8, then "
+                 "one thread per particle; 1: one thread per particle "
+                 "everywhere)")
+      ->delimiter(',')
+      ->check(CLI::Range(1u, 1024u));
   app.add_option("--cuda-arch", opts.cudaArch,
                  "GPU architecture of the PTX (default sm_90; the driver "
                  "compiles it for newer GPUs too)");

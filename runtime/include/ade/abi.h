@@ -215,7 +215,10 @@ typedef struct ade_sampler_info {
    when score_matching_probe is 0, x0 unless takes_initial_state, v unless
    returns_momentum): `num_buffers` pointers, then the batch as int64.
    particles_per_block == block_size: one thread per particle; otherwise
-   the block's threads share a tile of particles. */
+   the block's threads share a tile of particles. An entry may have several
+   kernels, one per tile size (`adec --cuda-tile-size 64,16`): any of them
+   computes the entry; ade::cuda::chooseKernel picks the largest tile that
+   gives every multiprocessor a block, else the smallest. */
 typedef struct ade_cuda_kernel {
   const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
   const char *owner; /* the model's or the sampler's name */

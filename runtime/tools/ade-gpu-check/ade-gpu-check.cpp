@@ -120,9 +120,10 @@ Slot noise(const ade_sampler_info &s) {
           }};
 }
 
-/// The entries of `lib` that `kernelOf` gives a kernel (of the library
-/// under test: a reference library's cases carry the tested kernels).
-using KernelLookup = std::function<const ade_cuda_kernel *(
+/// The entries of `lib` that `kernelOf` gives kernels, a case per kernel
+/// (one per tile size; of the library under test: a reference library's
+/// cases carry the tested kernels).
+using KernelLookup = std::function<std::vector<const ade_cuda_kernel *>(
     const std::string &owner, const std::string &entry)>;
 
 std::vector<Case> cases(const ade::ModelLibrary &lib,
@@ -136,8 +137,8 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
     auto add =
         [&](const char *entry, std::vector<Slot> slots,
             std::function<int32_t(std::vector<TypedBuffer> &, int64_t)> cpu) {
-          if (const ade_cuda_kernel *k = kernelOf(m.name, entry))
-            all.push_back({m.name, entry, m.dtype, k, std::move(slots), cpu});
+          for (const ade_cuda_kernel *k : kernelOf(m.name, entry))
+            all.push_back({m.name, entry, m.dtype, k, slots, cpu});
         };
     add("energy", {p, normal("x", d), output("f", 1)},
         [&m](std::vector<TypedBuffer> &b, int64_t n) {
@@ -165,11 +166,11 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
   for (int32_t i = 0; i < info.num_samplers; ++i) {
     const ade_sampler_info &s = info.samplers[i];
     const ade_model_info &m = info.models[s.model];
-    const ade_cuda_kernel *k = kernelOf(s.name, "sample");
-    if (!k)
+    std::vector<const ade_cuda_kernel *> kernels = kernelOf(s.name, "sample");
+    if (kernels.empty())
       continue;
     int64_t d = m.data_size;
-    Case c{s.name, "sample", s.dtype, k, {}, nullptr};
+    Case c{s.name, "sample", s.dtype, nullptr, {}, nullptr};
     c.slots.push_back(
         params("model params", m.params, m.num_params, m.params_size));
     c.slots.push_back(
@@ -196,7 +197,10 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
       return s.sample(b[0].data(), b[1].data(), b[2].data(), initial, x,
                       momentum, logq, kinetic, stats, n, 0);
     };
-    all.push_back(std::move(c));
+    for (const ade_cuda_kernel *k : kernels) {
+      c.kernel = k;
+      all.push_back(c);
+    }
   }
   return all;
 }
@@ -245,6 +249,14 @@ worstError(const Case &c, const std::vector<TypedBuffer> &got,
   return {worst, name};
 }
 
+/// "thread" (one thread per particle) or "T/block" (a tile of T particles
+/// per block).
+std::string formOf(const ade_cuda_kernel &kernel) {
+  if (kernel.particles_per_block == kernel.block_size)
+    return "thread";
+  return std::to_string(kernel.particles_per_block) + "/block";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -265,7 +277,7 @@ int run(const Options &opts) {
   ade::cuda::Kernels kernels(gpu, lib.info());
   KernelLookup tested = [&](const std::string &owner,
                             const std::string &entry) {
-    return kernels.find(owner, entry);
+    return kernels.forms(owner, entry);
   };
   std::vector<Case> all = cases(lib, tested);
   // With a reference library, each case's f64 twin (same order).
@@ -308,13 +320,9 @@ int run(const Options &opts) {
   for (const Case &c : all) {
     int registers = 0, local = 0;
     kernels.resources(*c.kernel, registers, local);
-    char form[64];
-    if (c.kernel->particles_per_block == c.kernel->block_size)
-      std::snprintf(form, sizeof form, "thread");
-    else
-      std::snprintf(form, sizeof form, "%d/block, %.1f KiB",
-                    c.kernel->particles_per_block,
-                    c.kernel->shared_bytes / 1024.0);
+    std::string form = formOf(*c.kernel);
+    if (c.kernel->particles_per_block != c.kernel->block_size)
+      form += ", " + std::to_string(c.kernel->shared_bytes / 1024) + " KiB";
     for (int64_t batch : opts.checkBatches) {
       Run r(gpu, c, batch, rng);
       ade::checkStatus(c.cpu(r.host, batch), c.kernel->name);
@@ -349,15 +357,16 @@ int run(const Options &opts) {
       }
       ok = ok && pass;
       std::printf("| %s.%s | %s | %d | %d | %lld | %s | %.2e |%s %s |\n",
-                  c.owner.c_str(), c.entry.c_str(), form, registers, local,
-                  (long long)batch, worstName.c_str(), worst,
+                  c.owner.c_str(), c.entry.c_str(), form.c_str(), registers,
+                  local, (long long)batch, worstName.c_str(), worst,
                   versusReference.c_str(), pass ? "ok" : "FAIL");
     }
   }
 
-  std::printf("\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
-              "entry on all cores)\n\n| entry | batch | GPU ms | GPU "
-              "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
+      "entry on all cores)\n\n| entry | form | batch | GPU ms | GPU "
+      "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|---|\n");
   for (const Case &c : all)
     for (int64_t batch : opts.benchBatches) {
       Run r(gpu, c, batch, rng);
@@ -374,9 +383,10 @@ int run(const Options &opts) {
                    std::chrono::steady_clock::now() - start)
             .count();
       });
-      std::printf("| %s.%s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
-                  c.owner.c_str(), c.entry.c_str(), (long long)batch, gpuMs,
-                  batch / (gpuMs * 1e-3), cpuMs, cpuMs / gpuMs);
+      std::printf("| %s.%s | %s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
+                  c.owner.c_str(), c.entry.c_str(), formOf(*c.kernel).c_str(),
+                  (long long)batch, gpuMs, batch / (gpuMs * 1e-3), cpuMs,
+                  cpuMs / gpuMs);
     }
   std::printf("\n%s\n", ok ? "All GPU kernels agree with the CPU entries."
                            : "MISMATCH: some GPU kernels disagree with the "

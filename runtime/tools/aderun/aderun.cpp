@@ -334,9 +334,20 @@ void printInfo(const std::string &path) {
       std::printf("  report %s (logged by aderun train)\n", s.stat_names[k]);
   }
   if (const ade_cuda_info *cuda = info.cuda) {
-    std::printf("\nGPU kernels (PTX for %s):\n", cuda->arch);
-    for (int32_t k = 0; k < cuda->num_kernels; ++k) {
-      const ade_cuda_kernel &kernel = cuda->kernels[k];
+    std::printf("\nGPU kernels (PTX for %s; of an entry's tile sizes, "
+                "the runtime picks by batch):\n",
+                cuda->arch);
+    std::vector<const ade_cuda_kernel *> kernels;
+    for (int32_t k = 0; k < cuda->num_kernels; ++k)
+      kernels.push_back(&cuda->kernels[k]);
+    std::stable_sort(
+        kernels.begin(), kernels.end(),
+        [](const ade_cuda_kernel *a, const ade_cuda_kernel *b) {
+          return std::make_pair(std::string(a->owner), std::string(a->entry)) <
+                 std::make_pair(std::string(b->owner), std::string(b->entry));
+        });
+    for (const ade_cuda_kernel *k : kernels) {
+      const ade_cuda_kernel &kernel = *k;
       if (kernel.particles_per_block == kernel.block_size)
         std::printf("  %s.%s: one thread per particle, %d per block\n",
                     kernel.owner, kernel.entry, kernel.block_size);

@@ -104,11 +104,11 @@ gpu.module @k {
 // -----
 
 // A sequential loop with results that writes memory outside parallel loops
-// (a per-particle LU) cannot be spread: the kernel is erased, for another
-// kernel form to build. Kernels without a tile are left alone.
+// (a per-particle LU) cannot be spread: the kernel is erased, and its entry
+// listed for another kernel form to build. Kernels without a tile are left alone.
 
 gpu.module @k {
-  gpu.func @sequential(%x: memref<8xf32>, %n: i64) kernel attributes {ade.tile_size = 8 : i64, known_block_size = array<i32: 32, 1, 1>} {
+  gpu.func @sequential(%x: memref<8xf32>, %n: i64) kernel attributes {ade.entry = "sample", ade.owner = "LU", ade.tile_size = 8 : i64, known_block_size = array<i32: 32, 1, 1>} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c8 = arith.constant 8 : index
@@ -128,7 +128,7 @@ gpu.module @k {
   }
 }
 
-// CHECK-LABEL: gpu.module @k
+// CHECK-LABEL: gpu.module @k attributes {ade.unbuilt = ["ade_LU_sample"]}
 // CHECK-NOT: @sequential
 // CHECK: gpu.func @thread
 // CHECK-NOT: gpu.barrier

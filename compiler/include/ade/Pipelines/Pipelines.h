@@ -54,25 +54,38 @@ struct CUDAPipelineOptions {
   std::string chip = "sm_90";
   /// Threads per block of every kernel.
   unsigned blockSize = 256;
+  /// Particles per block of the kernels whose blocks share a tile in shared
+  /// memory: one kernel per entry and size (the runtime picks by batch).
+  /// Entries whose tile fits none get 8 particles per block, then one
+  /// thread per particle. {1}: one thread per particle everywhere.
+  std::vector<unsigned> tileSizes = {64, 16};
+  /// libdevice bitcode, linked when kernels call math functions.
+  std::string libdevice;
+};
+
+/// One kernel form of the CUDA pipeline.
+struct CUDAKernelForm {
   /// Particles per block: > 1 builds block kernels (a tile's buffers in
   /// shared memory, its loops over the block's threads), 1 kernels of one
   /// thread per particle.
   unsigned tileSize = 1;
-  /// Kernels not to build (built in another form).
+  /// Appended to the kernels' names (several block forms of one entry).
+  std::string nameSuffix;
+  /// Entries not to build (built in another form).
   std::vector<std::string> exclude;
   /// Whether block kernels were tried before one thread per particle.
   bool afterBlocks = false;
-  /// libdevice bitcode, linked when kernels call math functions.
-  std::string libdevice;
 };
 
 /// The CUDA pipeline after the derivative pipeline: per-particle kernels
 /// -> tile functions -> GPU kernels (of one block per tile, or of one
 /// thread per particle) in a gpu.module lowered to the NVVM/LLVM dialects,
 /// with its target attached. gpu-module-to-binary turns it into PTX.
-std::string getCUDAKernelPipeline(const CUDAPipelineOptions &options);
+std::string getCUDAKernelPipeline(const CUDAPipelineOptions &options,
+                                  const CUDAKernelForm &form);
 mlir::LogicalResult buildCUDAKernelPipeline(mlir::OpPassManager &pm,
-                                            const CUDAPipelineOptions &options);
+                                            const CUDAPipelineOptions &options,
+                                            const CUDAKernelForm &form);
 
 /// Registers every pass the pipelines use (upstream and ADE's).
 void registerPipelinePasses();

@@ -75,10 +75,14 @@ public:
   Kernels(const Kernels &) = delete;
   Kernels &operator=(const Kernels &) = delete;
 
-  /// The kernel of `owner`'s `entry`, or null when that entry runs on the
-  /// CPU only.
+  /// The kernels of `owner`'s `entry` (one per tile size), none when that
+  /// entry runs on the CPU only.
+  std::vector<const ade_cuda_kernel *> forms(const std::string &owner,
+                                             const std::string &entry) const;
+  /// The kernel to run `owner`'s `entry` on `batch` particles with (see
+  /// chooseKernel), or null when that entry runs on the CPU only.
   const ade_cuda_kernel *find(const std::string &owner,
-                              const std::string &entry) const;
+                              const std::string &entry, int64_t batch) const;
   /// Launches `kernel` on `batch` particles; `buffers` are device pointers
   /// as ade_cuda_kernel describes. Asynchronous on `stream` (null: the
   /// default stream).
@@ -97,6 +101,16 @@ private:
   void *module = nullptr;
   std::vector<void *> functions; // per kernel of `info`
 };
+
+/// Of `owner`'s `entry` kernels in `info` (one per tile size), the one for
+/// a batch of `batch` particles on a GPU of `multiprocessors` SMs: the
+/// largest tile that still gives every multiprocessor a block (throughput),
+/// else the smallest (latency: more blocks for a small batch). Null when
+/// the entry has no kernel.
+const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
+                                    const std::string &owner,
+                                    const std::string &entry, int64_t batch,
+                                    int multiprocessors);
 
 /// Milliseconds between two points on the default stream.
 class Timer {

@@ -90,7 +90,9 @@ struct AdeBuildGPUTileKernelsPass
       if ((*info)->kind.ends_with("_vjp") ||
           llvm::is_contained(exclude, (*info)->kernelName))
         continue;
-      if (failed(buildKernel(gpuModule, tile, **info)))
+      ade::TileInfo named = **info;
+      named.kernelName += nameSuffix;
+      if (failed(buildKernel(gpuModule, tile, named)))
         return signalPassFailure();
     }
     ade::keepOnlyGPUModule(module, gpuModule);
@@ -157,7 +159,8 @@ struct AdeBuildGPUTileKernelsPass
     if (failed(sharedBytes))
       return failure();
     if (*sharedBytes < 0 || *sharedBytes > int64_t(maxSharedBytes)) {
-      kernel.erase(); // built in another form
+      ade::markUnbuilt(gpuModule, kernel); // for another form to build
+      kernel.erase();
       return success();
     }
     kernel->setAttr("ade.tile_size", b.getI64IntegerAttr(info.size));

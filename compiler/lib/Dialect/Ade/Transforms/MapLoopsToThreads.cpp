@@ -1,6 +1,7 @@
 //===- MapLoopsToThreads.cpp - A block kernel's loops over its threads ----===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/GPUKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -222,8 +223,10 @@ struct AdeMapLoopsToThreadsPass
       }
       removeRedundantBarriers(kernel);
     }
-    for (gpu::GPUFuncOp kernel : unmapped)
+    for (gpu::GPUFuncOp kernel : unmapped) {
+      ade::markUnbuilt(getOperation(), kernel);
       kernel.erase();
+    }
   }
 
   LogicalResult mapBlock(Block &block) {

@@ -122,3 +122,17 @@ FailureOr<gpu::GPUFuncOp> ade::createKernel(gpu::GPUModuleOp gpuModule,
   kernel->setAttr("ade.entry", b.getStringAttr(info.kind));
   return kernel;
 }
+
+void ade::markUnbuilt(gpu::GPUModuleOp gpuModule, gpu::GPUFuncOp kernel) {
+  auto owner = kernel->getAttrOfType<StringAttr>("ade.owner");
+  auto entry = kernel->getAttrOfType<StringAttr>("ade.entry");
+  if (!owner || !entry)
+    return;
+  SmallVector<Attribute> unbuilt;
+  if (auto list = gpuModule->getAttrOfType<ArrayAttr>("ade.unbuilt"))
+    llvm::append_range(unbuilt, list);
+  unbuilt.push_back(StringAttr::get(
+      kernel.getContext(), "ade_" + owner.getValue() + "_" + entry.getValue()));
+  gpuModule->setAttr("ade.unbuilt",
+                     ArrayAttr::get(kernel.getContext(), unbuilt));
+}

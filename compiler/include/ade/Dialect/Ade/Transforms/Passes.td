@@ -315,9 +315,12 @@ def AdeBuildGPUTileKernels
         attributes {ade.tile_size = 32 : i64, ade.shared_bytes = 49408 : i64}
     ```
 
-    Kernels whose shared buffers exceed `max-shared-bytes` are not built
-    (no warning: another form builds them), nor are those whose tile body
-    allocates a buffer that a loop carries to its next iteration.
+    Kernels whose shared buffers exceed `max-shared-bytes` are not built,
+    nor are those whose tile body allocates a buffer that a loop carries to
+    its next iteration: no warning, their entries are listed in the GPU
+    module's `ade.unbuilt` for another kernel form to build. With
+    `name-suffix`, kernels are named `ade_<owner>_<entry><suffix>` (one
+    kernel per tile size of an entry).
   }];
   let options = [
     Option<"moduleName", "module-name", "std::string",
@@ -328,7 +331,9 @@ def AdeBuildGPUTileKernels
            /*default=*/"232448",
            "Largest dynamic shared memory of a block (sm_90: 227 KiB)">,
     ListOption<"exclude", "exclude", "std::string",
-               "Kernels already built with a larger tile">
+               "Entries already built in another form (ade_<owner>_<entry>)">,
+    Option<"nameSuffix", "name-suffix", "std::string", /*default=*/"",
+           "Appended to the kernels' names (several tile sizes of an entry)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
@@ -362,8 +367,9 @@ def AdeMapLoopsToThreads
     consecutive particles), with a `gpu.barrier` before and after it.
     Writes outside parallel loops are done by thread 0 alone, between
     barriers. A kernel that writes memory outside parallel loops in an op
-    with results (a sequential loop carrying values) is erased: another
-    kernel form builds its entry. A reduction loop in a parallel loop's body keeps the element
+    with results (a sequential loop carrying values) is erased and its
+    entry added to the GPU module's `ade.unbuilt`: another kernel form
+    builds it. A reduction loop in a parallel loop's body keeps the element
     it accumulates in a register (loop-carried) instead of reloading and
     storing it at every step.
   }];

@@ -60,6 +60,10 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 createKernel(mlir::gpu::GPUModuleOp gpuModule, mlir::func::FuncOp tile,
              const TileInfo &info, unsigned blockSize);
 
+/// Records in `gpuModule`'s `ade.unbuilt` that `kernel`'s entry got no
+/// kernel of this form (another form may build it).
+void markUnbuilt(mlir::gpu::GPUModuleOp gpuModule, mlir::gpu::GPUFuncOp kernel);
+
 } // namespace ade
 
 #endif // ADE_DIALECT_ADE_UTILS_GPUKERNELS_H

@@ -1,0 +1,46 @@
+//===- CudaTest.cpp - The GPU runtime's choices, without a GPU ------------===//
+
+#include "ade/runtime/Cuda.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using ade::cuda::chooseKernel;
+
+// An entry compiled with tiles of 64 and 16 particles, and one of one
+// thread per particle (256 per block).
+const ade_cuda_kernel kKernels[] = {
+    {"energy", "M", "ade_M_energy_t64", 3, 256, 64, 99000},
+    {"energy", "M", "ade_M_energy_t16", 3, 256, 16, 25000},
+    {"sample", "S", "ade_S_sample", 5, 256, 256, 0},
+};
+const ade_cuda_info kInfo = {"sm_90", "", 3, kKernels};
+
+TEST(CudaKernels, LargestTileThatFillsTheGpu) {
+  // 10 000 particles in tiles of 64: 157 blocks for 132 SMs.
+  EXPECT_STREQ(chooseKernel(kInfo, "M", "energy", 10000, 132)->name,
+               "ade_M_energy_t64");
+  // 5 000: 79 blocks of 64 leave SMs idle, 313 of 16 do not.
+  EXPECT_STREQ(chooseKernel(kInfo, "M", "energy", 5000, 132)->name,
+               "ade_M_energy_t16");
+  EXPECT_STREQ(chooseKernel(kInfo, "M", "energy", 8448, 132)->name,
+               "ade_M_energy_t64");
+}
+
+TEST(CudaKernels, SmallestTileForSmallBatches) {
+  // 100 particles fill no GPU: the most blocks (7 of 16).
+  EXPECT_STREQ(chooseKernel(kInfo, "M", "energy", 100, 132)->name,
+               "ade_M_energy_t16");
+  EXPECT_STREQ(chooseKernel(kInfo, "M", "energy", 1, 132)->name,
+               "ade_M_energy_t16");
+}
+
+TEST(CudaKernels, OneFormOrNone) {
+  EXPECT_STREQ(chooseKernel(kInfo, "S", "sample", 7, 132)->name,
+               "ade_S_sample");
+  EXPECT_EQ(chooseKernel(kInfo, "M", "grad_energy", 100, 132), nullptr);
+  EXPECT_EQ(chooseKernel(kInfo, "S", "energy", 100, 132), nullptr);
+}
+
+} // namespace
