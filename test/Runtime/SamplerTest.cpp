@@ -60,8 +60,8 @@ struct Rig {
   bool f64 = true;
 
   Rig(const std::string &source, const std::string &sampler,
-        const std::string &precision, unsigned seed = 1) {
-    lib = load(source, precision);
+      const std::string &precision, unsigned seed = 1, int tile = 32) {
+    lib = load(source, precision, tile);
     if (!lib || !lib->info)
       return;
     s = lib->sampler(sampler);
@@ -256,15 +256,19 @@ TEST(Samplers, UniformDrawHasItsClosedFormDensity) {
 
 /// log q against sum log p(noise) - log|det d(output)/d(noise)| with the
 /// Jacobian from central differences of the sample entry (f64).
-void expectBruteForceDensity(const std::string &source,
-                             const std::string &name) {
-  Rig t(source, name, "f64", 7);
+void expectBruteForceDensity(const std::string &source, const std::string &name,
+                             const std::vector<double> &samplerParams = {},
+                             std::vector<double> noise = {}, int tile = 32) {
+  Rig t(source, name, "f64", 7, tile);
   ASSERT_TRUE(t.s) << name;
+  if (!samplerParams.empty())
+    t.samplerParams = samplerParams;
   int64_t n = t.s->noise_size;
   int64_t outputs = t.dim() * (t.s->returns_momentum ? 2 : 1);
   ASSERT_EQ(outputs, n) << name << ": the output must be the whole state";
-  const int64_t batch = 3;
-  std::vector<double> noise = randomNoise(*t.s, batch, 11);
+  const int64_t batch = noise.empty() ? 3 : int64_t(noise.size()) / n;
+  if (noise.empty())
+    noise = randomNoise(*t.s, batch, 11);
   Sample base = sample(t, noise, batch);
   // All perturbed noise vectors of all particles in one call.
   std::vector<double> probes;
@@ -309,6 +313,18 @@ TEST(Samplers, GeneralizedLeapfrogLogDetMatchesBruteForce) {
 }
 TEST(Samplers, DenseFallbackLogDetMatchesBruteForce) {
   expectBruteForceDensity(kSamplers, "Dense");
+}
+// Tiles of 16 particles (one register block, so writes at offset 0): the
+// log q was 0.18 off with these parameters, as one-shot bufferization took
+// the write of one Jacobian row for a write of the whole zero-filled
+// matrix (found by the GPU check, whose kernels were right).
+TEST(Samplers, DenseFallbackLogDetAtOneRegisterBlock) {
+  expectBruteForceDensity(kSamplers, "Dense",
+                          {0.0613801479, -0.275016665, -0.106908232,
+                           -0.0560615957, -0.214958757, -0.355218947,
+                           0.0635545254, 0.364678681, 0.395401835, -0.269195318,
+                           -0.495988399, -0.0394191146},
+                          {-0.971030116, 0.378498673, 1.33462071}, /*tile=*/16);
 }
 TEST(Samplers, ExampleGeneralizedHmcMatchesBruteForce) {
   expectBruteForceDensity("examples/generalized_hmc", "GeneralizedHMC");

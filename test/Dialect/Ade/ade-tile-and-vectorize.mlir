@@ -193,3 +193,31 @@ func.func @D.energy.tile(%k: tensor<2x1x3x3xf32>) -> tensor<1x2x2xf32>
 // CHECK: vector.multi_reduction <add>, %[[W]], %{{.*}} [0] : vector<2xf32> to f32
 // CHECK-NOT: linalg.generic
 // CHECK: return
+
+// -----
+
+// A row of a tile written into a zero-filled [3, 16] tile at offset 0 (one
+// register block: no loop) keeps the tile's rank, [1, 16]: a vector of
+// fewer dimensions made one-shot bufferization take it for a write of the
+// whole tile and drop the other rows' zeros.
+
+#id1 = affine_map<(d0) -> (d0)>
+func.func @M.sample.tile(%x: tensor<16xf32>) -> tensor<3x16xf32>
+    attributes {ade.tile = {kind = "sample", owner = "M", size = 16 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x16xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e : tensor<3x16xf32>) -> tensor<3x16xf32>
+  %er = tensor.empty() : tensor<16xf32>
+  %row = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%er : tensor<16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.mulf %v, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %t = tensor.insert_slice %row into %zeros[0, 0] [1, 16] [1, 1] : tensor<16xf32> into tensor<3x16xf32>
+  return %t : tensor<3x16xf32>
+}
+// CHECK-LABEL: func.func @M.sample.tile
+// CHECK: %[[SQ:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: %[[ROW:.*]] = vector.shape_cast %[[SQ]] : vector<16xf32> to vector<1x16xf32>
+// CHECK: vector.transfer_write %[[ROW]], %{{.*}}[%c0, %c0] {in_bounds = [true, true]} : vector<1x16xf32>, tensor<3x16xf32>

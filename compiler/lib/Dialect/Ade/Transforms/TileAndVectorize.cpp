@@ -161,7 +161,39 @@ struct AdeTileAndVectorizePass
     });
     for (scf::ForOp loop : innermost)
       hoistLoopInvariantSubsets(rewriter, loop);
+    f.walk([&](vector::TransferWriteOp write) {
+      widenPartialWrite(rewriter, write);
+    });
     return success();
+  }
+
+  /// A write of fewer dimensions than its tensor at offset 0 (a row of a
+  /// tile, once an insert_slice was folded into it) is taken by one-shot
+  /// bufferization for a write of the whole tensor (it compares the
+  /// leading dimensions only): the other rows were not copied into the
+  /// new buffer. With unit leading dimensions the vector has the tensor's
+  /// rank, and bufferization sees that it writes a part.
+  static void widenPartialWrite(IRRewriter &rewriter,
+                                vector::TransferWriteOp write) {
+    auto tensor = dyn_cast<RankedTensorType>(write.getShapedType());
+    VectorType vector = write.getVectorType();
+    int64_t missing = tensor ? tensor.getRank() - vector.getRank() : 0;
+    if (missing <= 0 || write.isMasked() ||
+        !write.getPermutationMap().isMinorIdentity())
+      return;
+    SmallVector<int64_t> shape(missing, 1);
+    llvm::append_range(shape, vector.getShape());
+    SmallVector<bool> inBounds(missing, true);
+    for (int64_t d = 0; d < vector.getRank(); ++d)
+      inBounds.push_back(write.isDimInBounds(d));
+    rewriter.setInsertionPoint(write);
+    Value widened = vector::ShapeCastOp::create(
+        rewriter, write.getLoc(),
+        VectorType::get(shape, vector.getElementType()), write.getVector());
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
+        write, widened, write.getBase(), write.getIndices(),
+        rewriter.getMultiDimIdentityMap(tensor.getRank()),
+        ArrayRef<bool>(inBounds));
   }
 
   /// A convolution's or pooling's step, tiled, reads its input at `y + i`
