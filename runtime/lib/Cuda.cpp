@@ -45,7 +45,7 @@ namespace {
 
 // Values of cuda.h's enums.
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6;
-constexpr int kMultiprocessorCount = 16;
+constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97;
 constexpr int kFuncLocalSizeBytes = 3, kFuncNumRegs = 4;
 constexpr int kFuncMaxDynamicSharedSizeBytes = 8;
 /// Dynamic shared memory a launch gets without asking for more.
@@ -122,6 +122,13 @@ std::string Device::name() const {
   return name;
 }
 
+int Device::maxSharedBytesPerBlock() const {
+  int bytes = 0;
+  check(driver->deviceGetAttribute(&bytes, kMaxSharedPerBlockOptin, 0),
+        "cuDeviceGetAttribute");
+  return bytes;
+}
+
 int Device::multiprocessors() const {
   int count = 0;
   check(driver->deviceGetAttribute(&count, kMultiprocessorCount, 0),
@@ -190,8 +197,13 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
       device.api().moduleUnload(module); // the destructor does not run
       device.check(result, "cuModuleGetFunction");
     }
+  // Kernels compiled for more shared memory than this GPU gives a block
+  // are left out (their entries run in another form or on the CPU).
+  maxSharedBytes = device.maxSharedBytesPerBlock();
+  multiprocessors = device.multiprocessors();
   for (int32_t k = 0; k < info.num_kernels; ++k)
-    if (info.kernels[k].shared_bytes > kDefaultSharedBytes)
+    if (info.kernels[k].shared_bytes > kDefaultSharedBytes &&
+        info.kernels[k].shared_bytes <= maxSharedBytes)
       if (int result = device.api().funcSetAttribute(
               functions[k], kFuncMaxDynamicSharedSizeBytes,
               info.kernels[k].shared_bytes);
@@ -210,7 +222,8 @@ std::vector<const ade_cuda_kernel *>
 Kernels::forms(const std::string &owner, const std::string &entry) const {
   std::vector<const ade_cuda_kernel *> found;
   for (int32_t k = 0; k < info.num_kernels; ++k)
-    if (owner == info.kernels[k].owner && entry == info.kernels[k].entry)
+    if (owner == info.kernels[k].owner && entry == info.kernels[k].entry &&
+        info.kernels[k].shared_bytes <= maxSharedBytes)
       found.push_back(&info.kernels[k]);
   return found;
 }
@@ -218,17 +231,20 @@ Kernels::forms(const std::string &owner, const std::string &entry) const {
 const ade_cuda_kernel *Kernels::find(const std::string &owner,
                                      const std::string &entry,
                                      int64_t batch) const {
-  return chooseKernel(info, owner, entry, batch, device.multiprocessors());
+  return chooseKernel(info, owner, entry, batch, multiprocessors,
+                      maxSharedBytes);
 }
 
 const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
                                     const std::string &owner,
                                     const std::string &entry, int64_t batch,
-                                    int multiprocessors) {
+                                    int multiprocessors,
+                                    int64_t maxSharedBytes) {
   const ade_cuda_kernel *largestFilling = nullptr, *smallest = nullptr;
   for (int32_t k = 0; k < info.num_kernels; ++k) {
     const ade_cuda_kernel &kernel = info.kernels[k];
-    if (owner != kernel.owner || entry != kernel.entry)
+    if (owner != kernel.owner || entry != kernel.entry ||
+        kernel.shared_bytes > maxSharedBytes)
       continue;
     int64_t tile = kernel.particles_per_block;
     if (!smallest || tile < smallest->particles_per_block)

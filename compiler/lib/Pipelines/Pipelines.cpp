@@ -103,6 +103,22 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "llvm.func(canonicalize,cse)";
 }
 
+unsigned ade::maxSharedBytesPerBlock(llvm::StringRef chip) {
+  // The opt-in limits of CUDA's programming guide, by compute capability.
+  unsigned version = 0;
+  if (!chip.consume_front("sm_") || chip.consumeInteger(10, version))
+    return 48 * 1024;
+  if (version == 90 || version == 100 || version == 103)
+    return 227 * 1024;
+  if (version == 80 || version == 87)
+    return 163 * 1024;
+  if (version == 86 || version == 89 || version >= 110)
+    return 99 * 1024;
+  if (version == 70 || version == 72)
+    return 96 * 1024;
+  return version == 75 ? 64 * 1024 : 48 * 1024;
+}
+
 std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
                                        const CUDAKernelForm &form) {
   std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
@@ -114,6 +130,9 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
   bool blocks = form.tileSize > 1;
   if (blocks && !form.nameSuffix.empty())
     kernelOptions += " name-suffix=" + form.nameSuffix;
+  if (blocks)
+    kernelOptions += " max-shared-bytes=" +
+                     std::to_string(maxSharedBytesPerBlock(options.chip));
   if (!blocks && form.afterBlocks)
     kernelOptions += " after-blocks=1";
   return

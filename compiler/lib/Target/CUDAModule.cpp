@@ -99,12 +99,14 @@ LogicalResult ade::compileCUDAKernels(ModuleOp module,
   // thread per particle.
   std::vector<ade::CUDAKernelForm> forms;
   unsigned smallest = 1u << 30;
+  bool several =
+      llvm::count_if(options.tileSizes, [](unsigned t) { return t > 1; }) > 1;
   for (unsigned tileSize : options.tileSizes) {
     if (tileSize <= 1)
       continue;
     ade::CUDAKernelForm form;
     form.tileSize = tileSize;
-    if (llvm::count_if(options.tileSizes, [](unsigned t) { return t > 1; }) > 1)
+    if (several)
       form.nameSuffix = "_t" + std::to_string(tileSize);
     forms.push_back(form);
     smallest = std::min(smallest, tileSize);

@@ -383,7 +383,17 @@ int generateCode(const Options &opts, const tir::Program &program,
     CUDAPipelineOptions gpu;
     gpu.chip = opts.cudaArch;
     gpu.blockSize = opts.cudaBlockSize;
-    gpu.tileSizes = opts.cudaTileSizes;
+    // Each size once; 1 (one thread per particle) only alone.
+    gpu.tileSizes.clear();
+    for (unsigned size : opts.cudaTileSizes)
+      if (!llvm::is_contained(gpu.tileSizes, size))
+        gpu.tileSizes.push_back(size);
+    if (gpu.tileSizes.size() > 1 && llvm::is_contained(gpu.tileSizes, 1u)) {
+      diags.error(DiagCode::E081, {},
+                  "--cuda-tile-size 1 (one thread per particle) cannot be "
+                  "combined with tiles of several particles");
+      return report();
+    }
     gpu.libdevice = findLibdevice();
     if (gpu.libdevice.empty()) {
       diags.error(DiagCode::E081, {},

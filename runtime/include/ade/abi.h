@@ -214,11 +214,11 @@ typedef struct ade_sampler_info {
    its CPU signature, leaving out those this library's entry ignores (probe
    when score_matching_probe is 0, x0 unless takes_initial_state, v unless
    returns_momentum): `num_buffers` pointers, then the batch as int64.
-   particles_per_block == block_size: one thread per particle; otherwise
-   the block's threads share a tile of particles. An entry may have several
-   kernels, one per tile size (`adec --cuda-tile-size 64,16`): any of them
-   computes the entry; ade::cuda::chooseKernel picks the largest tile that
-   gives every multiprocessor a block, else the smallest. */
+   shared_bytes == 0: one thread per particle (particles_per_block ==
+   block_size); otherwise the block's threads share a tile of particles. An
+   entry may have several kernels, one per tile size (`adec --cuda-tile-size
+   64,16`): any of them computes the entry; ade::cuda::chooseKernel picks the
+   largest tile that gives every multiprocessor a block, else the smallest. */
 typedef struct ade_cuda_kernel {
   const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
   const char *owner; /* the model's or the sampler's name */

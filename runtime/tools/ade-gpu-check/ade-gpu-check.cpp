@@ -252,7 +252,7 @@ worstError(const Case &c, const std::vector<TypedBuffer> &got,
 /// "thread" (one thread per particle) or "T/block" (a tile of T particles
 /// per block).
 std::string formOf(const ade_cuda_kernel &kernel) {
-  if (kernel.particles_per_block == kernel.block_size)
+  if (kernel.shared_bytes == 0)
     return "thread";
   return std::to_string(kernel.particles_per_block) + "/block";
 }
@@ -321,7 +321,7 @@ int run(const Options &opts) {
     int registers = 0, local = 0;
     kernels.resources(*c.kernel, registers, local);
     std::string form = formOf(*c.kernel);
-    if (c.kernel->particles_per_block != c.kernel->block_size)
+    if (c.kernel->shared_bytes != 0)
       form += ", " + std::to_string(c.kernel->shared_bytes / 1024) + " KiB";
     for (int64_t batch : opts.checkBatches) {
       Run r(gpu, c, batch, rng);

@@ -348,7 +348,7 @@ void printInfo(const std::string &path) {
         });
     for (const ade_cuda_kernel *k : kernels) {
       const ade_cuda_kernel &kernel = *k;
-      if (kernel.particles_per_block == kernel.block_size)
+      if (kernel.shared_bytes == 0)
         std::printf("  %s.%s: one thread per particle, %d per block\n",
                     kernel.owner, kernel.entry, kernel.block_size);
       else

@@ -9,6 +9,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <string>
 #include <vector>
 
@@ -62,6 +64,11 @@ struct CUDAPipelineOptions {
   /// libdevice bitcode, linked when kernels call math functions.
   std::string libdevice;
 };
+
+/// The most dynamic shared memory a thread block can have on `chip`
+/// ("sm_90": 227 KiB); the runtime leaves out kernels needing more than the
+/// GPU at hand has (PTX for sm_90 also runs on newer GPUs with less).
+unsigned maxSharedBytesPerBlock(llvm::StringRef chip);
 
 /// One kernel form of the CUDA pipeline.
 struct CUDAKernelForm {

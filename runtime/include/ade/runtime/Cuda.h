@@ -34,6 +34,8 @@ public:
 
   std::string name() const;
   int multiprocessors() const;
+  /// The most dynamic shared memory a block can be given (opt-in).
+  int maxSharedBytesPerBlock() const;
   /// Throws with the failing call and the driver's message.
   void check(int result, const char *call) const;
   const DriverApi &api() const { return *driver; }
@@ -75,8 +77,8 @@ public:
   Kernels(const Kernels &) = delete;
   Kernels &operator=(const Kernels &) = delete;
 
-  /// The kernels of `owner`'s `entry` (one per tile size), none when that
-  /// entry runs on the CPU only.
+  /// The kernels of `owner`'s `entry` (one per tile size) that this GPU can
+  /// run (shared memory), none when that entry runs on the CPU only.
   std::vector<const ade_cuda_kernel *> forms(const std::string &owner,
                                              const std::string &entry) const;
   /// The kernel to run `owner`'s `entry` on `batch` particles with (see
@@ -100,17 +102,20 @@ private:
   const ade_cuda_info &info;
   void *module = nullptr;
   std::vector<void *> functions; // per kernel of `info`
+  int maxSharedBytes = 0;        // of a block on this GPU
+  int multiprocessors = 0;
 };
 
-/// Of `owner`'s `entry` kernels in `info` (one per tile size), the one for
-/// a batch of `batch` particles on a GPU of `multiprocessors` SMs: the
-/// largest tile that still gives every multiprocessor a block (throughput),
-/// else the smallest (latency: more blocks for a small batch). Null when
-/// the entry has no kernel.
+/// Of `owner`'s `entry` kernels in `info` (one per tile size) that need at
+/// most `maxSharedBytes` of shared memory, the one for a batch of `batch`
+/// particles on a GPU of `multiprocessors` SMs: the largest tile that still
+/// gives every multiprocessor a block (throughput), else the smallest
+/// (latency: more blocks for a small batch). Null when there is none.
 const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
                                     const std::string &owner,
                                     const std::string &entry, int64_t batch,
-                                    int multiprocessors);
+                                    int multiprocessors,
+                                    int64_t maxSharedBytes);
 
 /// Milliseconds between two points on the default stream.
 class Timer {

@@ -29,25 +29,34 @@ struct Access {
 };
 
 /// What the ops reached from `buffer` through views do with it; ops the
-/// analysis does not know count as reading and writing.
+/// analysis does not know count as reading and writing. A write through a
+/// view of part of the buffer counts as a read too: the copy in must fill
+/// what the tile does not write before the copy out writes it all back.
 Access getAccess(Value buffer) {
   Access access;
-  SmallVector<Value> worklist{buffer};
+  SmallVector<std::pair<Value, bool>> worklist{{buffer, /*partial=*/false}};
   while (!worklist.empty()) {
-    Value v = worklist.pop_back_val();
+    auto [v, partial] = worklist.pop_back_val();
+    auto write = [&, partial = partial] {
+      access.written = true;
+      access.read |= partial;
+    };
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
       if (auto view = dyn_cast<ViewLikeOpInterface>(user);
           view && view.getViewSource() == v) {
-        llvm::append_range(worklist, user->getResults());
-        continue;
-      }
-      if (isa<memref::CastOp>(user)) {
-        worklist.push_back(user->getResult(0));
+        bool whole =
+            isa<memref::CastOp, memref::ExpandShapeOp, memref::CollapseShapeOp>(
+                user);
+        for (Value result : user->getResults())
+          worklist.push_back({result, partial || !whole});
         continue;
       }
       if (auto copy = dyn_cast<memref::CopyOp>(user)) {
-        (use.get() == copy.getSource() ? access.read : access.written) = true;
+        if (use.get() == copy.getSource())
+          access.read = true;
+        else
+          write();
         continue;
       }
       if (isa<memref::LoadOp>(user)) {
@@ -59,7 +68,7 @@ Access getAccess(Value buffer) {
           access.read = true;
           continue;
         }
-        access.written = true;
+        write();
         access.read |= linalgOp.payloadUsesValueFromOperand(&use);
         continue;
       }
@@ -155,16 +164,17 @@ struct AdeBuildGPUTileKernelsPass
                                             arith::FastMathFlags::contract));
     });
 
-    FailureOr<int64_t> sharedBytes = placeInSharedMemory(kernel, staging);
+    FailureOr<std::optional<int64_t>> sharedBytes =
+        placeInSharedMemory(kernel, staging);
     if (failed(sharedBytes))
       return failure();
-    if (*sharedBytes < 0 || *sharedBytes > int64_t(maxSharedBytes)) {
+    if (!*sharedBytes || **sharedBytes > int64_t(maxSharedBytes)) {
       ade::markUnbuilt(gpuModule, kernel); // for another form to build
       kernel.erase();
       return success();
     }
     kernel->setAttr("ade.tile_size", b.getI64IntegerAttr(info.size));
-    kernel->setAttr("ade.shared_bytes", b.getI64IntegerAttr(*sharedBytes));
+    kernel->setAttr("ade.shared_bytes", b.getI64IntegerAttr(**sharedBytes));
     return success();
   }
 
@@ -249,9 +259,11 @@ struct AdeBuildGPUTileKernelsPass
   /// memory: first fit by live range over the entry block's ops (a buffer
   /// allocated in a loop lives for the whole loop; staging buffers and
   /// buffers that escape liveness by views live to the end). Returns the
-  /// bytes used, -1 when a loop carries a buffer to its next iteration.
-  FailureOr<int64_t> placeInSharedMemory(gpu::GPUFuncOp kernel,
-                                         ArrayRef<memref::AllocOp> staging) {
+  /// bytes used; none when a buffer allocated in a region (a loop's body)
+  /// escapes liveness by views, or has elements of no fixed size.
+  FailureOr<std::optional<int64_t>>
+  placeInSharedMemory(gpu::GPUFuncOp kernel,
+                      ArrayRef<memref::AllocOp> staging) {
     Block &entry = kernel.getBody().front();
     DenseMap<Operation *, int64_t> position;
     int64_t count = 0;
@@ -291,9 +303,11 @@ struct AdeBuildGPUTileKernelsPass
       }
       bool isStaging = llvm::is_contained(staging, alloc);
       bool escaping = !isStaging && ade::escapes(alloc.getResult());
-      if (escaping && alloc->getBlock() != &entry)
-        return int64_t(-1);
-      int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      Type element = type.getElementType();
+      if ((escaping && alloc->getBlock() != &entry) || !element.isIntOrFloat())
+        return std::optional<int64_t>();
+      int64_t bytes = type.getNumElements() *
+                      llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
       bytes = llvm::alignTo(bytes, kSharedAlignment);
       int64_t start = isStaging ? 0 : positionOf(alloc);
       int64_t end = isStaging || escaping ? count : lastUse(alloc.getResult());
@@ -345,7 +359,7 @@ struct AdeBuildGPUTileKernelsPass
       buffer.alloc.replaceAllUsesWith(generic.getResult());
       buffer.alloc.erase();
     }
-    return total;
+    return std::optional<int64_t>(total);
   }
 };
 

@@ -45,8 +45,10 @@ bool mayWrite(Operation *op) {
 /// A reduction loop's `load m[i] ... store v, m[i]` on one element (its
 /// indices defined outside the loop, nothing else in the loop using `m`)
 /// becomes a loop-carried value, loaded before and stored after the loop.
-/// Linalg's semantics make this safe in the loops of one linalg op: its
-/// output element is not read through another buffer meanwhile.
+/// Only called on the loops in a block kernel's parallel loops, which come
+/// from linalg ops (convert-linalg-to-parallel-loops; the staging copies
+/// have none): linalg's semantics make it safe there, an op's output
+/// element is not read through another buffer meanwhile.
 void promoteAccumulator(IRRewriter &rewriter, scf::ForOp loop) {
   Block *body = loop.getBody();
   auto stores = llvm::to_vector(body->getOps<memref::StoreOp>());
@@ -120,9 +122,11 @@ bool isAlignedSharedView(Value memref) {
 }
 
 /// Loads (stores) of a strip's kStrip consecutive elements in `block` as
-/// one vector load (store). Loads are grouped in blocks without writes
-/// between them or as the strip's copies of one load, which are adjacent;
-/// stores as adjacent copies of one store.
+/// one vector load (store). `block` is a fused reduction loop's body (no
+/// writes) or a thread's block of iterations, where the copies of one op
+/// are cloned side by side: a row's lane loads are then adjacent copies of
+/// one load, with no write between them; stores are taken as runs of
+/// adjacent copies of one store.
 void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
   auto lane = [&](ValueRange indices) -> int64_t {
     if (indices.empty())
@@ -201,33 +205,10 @@ void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
   }
 }
 
-struct AdeMapLoopsToThreadsPass
-    : public ade::impl::AdeMapLoopsToThreadsBase<AdeMapLoopsToThreadsPass> {
-  void runOnOperation() override {
-    for (auto kernel :
-         llvm::to_vector(getOperation().getOps<gpu::GPUFuncOp>())) {
-      if (!kernel->hasAttr("ade.tile_size"))
-        continue;
-      std::optional<ArrayRef<int32_t>> blockSize = kernel.getKnownBlockSize();
-      if (!blockSize || (*blockSize)[1] != 1 || (*blockSize)[2] != 1) {
-        kernel.emitError("internal: a block kernel needs a known 1-D block");
-        return signalPassFailure();
-      }
-      threads = (*blockSize)[0];
-      Block &entry = kernel.getBody().front();
-      auto b = OpBuilder::atBlockBegin(&entry);
-      thread = gpu::ThreadIdOp::create(b, kernel.getLoc(), gpu::Dimension::x);
-      if (failed(mapBlock(entry))) {
-        unmapped.push_back(kernel);
-        continue;
-      }
-      removeRedundantBarriers(kernel);
-    }
-    for (gpu::GPUFuncOp kernel : unmapped) {
-      ade::markUnbuilt(getOperation(), kernel);
-      kernel.erase();
-    }
-  }
+/// Spreads one kernel's parallel loops over the threads of its block.
+struct ThreadMapper {
+  Value thread;     // gpu.thread_id x
+  unsigned threads; // the block's size
 
   LogicalResult mapBlock(Block &block) {
     for (Operation &op : llvm::make_early_inc_range(block)) {
@@ -274,7 +255,7 @@ struct AdeMapLoopsToThreadsPass
   /// iteration space (the last induction variable varies fastest).
   LogicalResult distribute(scf::ParallelOp parallel) {
     if (!parallel.getInitVals().empty())
-      return parallel.emitError("internal: parallel reduction in a kernel");
+      return failure(); // another kernel form builds the entry
     SmallVector<int64_t> lower, trips, steps;
     for (auto [lb, ub, step] :
          llvm::zip(parallel.getLowerBound(), parallel.getUpperBound(),
@@ -283,8 +264,7 @@ struct AdeMapLoopsToThreadsPass
                              u = getConstantIntValue(ub),
                              s = getConstantIntValue(step);
       if (!l || !u || !s || *s <= 0)
-        return parallel.emitError("internal: parallel loop with dynamic "
-                                  "bounds in a kernel");
+        return failure(); // another kernel form builds the entry
       lower.push_back(*l);
       steps.push_back(*s);
       trips.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
@@ -400,20 +380,22 @@ struct AdeMapLoopsToThreadsPass
     return success();
   }
 
-  /// Replaces copies of one scf.for (the same bounds) by a single loop
-  /// that runs their bodies one after the other in each iteration.
+  /// Fuses copies of one scf.for with the same bounds into a single loop
+  /// that runs their bodies one after the other in each iteration; leaves
+  /// `b` after it. Null (nothing done) when the bounds differ.
   static scf::ForOp jam(OpBuilder &b, ArrayRef<Operation *> copies) {
     auto first = cast<scf::ForOp>(copies.front());
+    auto same = [](Value x, Value y) {
+      std::optional<int64_t> cx = getConstantIntValue(x),
+                             cy = getConstantIntValue(y);
+      return x == y || (cx && cy && *cx == *cy);
+    };
     SmallVector<Value> inits;
     for (Operation *copy : copies) {
       auto loop = cast<scf::ForOp>(copy);
-      if (getConstantIntValue(loop.getLowerBound()) !=
-              getConstantIntValue(first.getLowerBound()) ||
-          getConstantIntValue(loop.getUpperBound()) !=
-              getConstantIntValue(first.getUpperBound()) ||
-          getConstantIntValue(loop.getStep()) !=
-              getConstantIntValue(first.getStep()) ||
-          !getConstantIntValue(loop.getUpperBound()))
+      if (!same(loop.getLowerBound(), first.getLowerBound()) ||
+          !same(loop.getUpperBound(), first.getUpperBound()) ||
+          !same(loop.getStep(), first.getStep()))
         return scf::ForOp();
       llvm::append_range(inits, loop.getInitArgs());
     }
@@ -467,10 +449,37 @@ struct AdeMapLoopsToThreadsPass
     for (gpu::BarrierOp barrier : redundant)
       barrier.erase();
   }
+};
 
-  Value thread;
-  unsigned threads = 0;
-  SmallVector<gpu::GPUFuncOp> unmapped;
+struct AdeMapLoopsToThreadsPass
+    : public ade::impl::AdeMapLoopsToThreadsBase<AdeMapLoopsToThreadsPass> {
+  void runOnOperation() override {
+    SmallVector<gpu::GPUFuncOp> unmapped;
+    for (auto kernel :
+         llvm::to_vector(getOperation().getOps<gpu::GPUFuncOp>())) {
+      if (!kernel->hasAttr("ade.tile_size"))
+        continue;
+      std::optional<ArrayRef<int32_t>> blockSize = kernel.getKnownBlockSize();
+      if (!blockSize || (*blockSize)[1] != 1 || (*blockSize)[2] != 1) {
+        kernel.emitError("internal: a block kernel needs a known 1-D block");
+        return signalPassFailure();
+      }
+      Block &entry = kernel.getBody().front();
+      auto b = OpBuilder::atBlockBegin(&entry);
+      ThreadMapper mapper{
+          gpu::ThreadIdOp::create(b, kernel.getLoc(), gpu::Dimension::x),
+          unsigned((*blockSize)[0])};
+      if (failed(mapper.mapBlock(entry))) {
+        unmapped.push_back(kernel);
+        continue;
+      }
+      ThreadMapper::removeRedundantBarriers(kernel);
+    }
+    for (gpu::GPUFuncOp kernel : unmapped) {
+      ade::markUnbuilt(getOperation(), kernel);
+      kernel.erase();
+    }
+  }
 };
 
 } // namespace

@@ -167,29 +167,29 @@ struct AdeTileAndVectorizePass
     return success();
   }
 
-  /// A write of fewer dimensions than its tensor at offset 0 (a row of a
-  /// tile, once an insert_slice was folded into it) is taken by one-shot
-  /// bufferization for a write of the whole tensor (it compares the
-  /// leading dimensions only): the other rows were not copied into the
+  /// A write of fewer dimensions than its tensor (a row of a tile, once an
+  /// insert_slice was folded into it) is taken by one-shot bufferization
+  /// for a write of the whole tensor when its offsets are 0 (it compares
+  /// the leading dimensions only): the other rows were not copied into the
   /// new buffer. With unit leading dimensions the vector has the tensor's
   /// rank, and bufferization sees that it writes a part.
   static void widenPartialWrite(IRRewriter &rewriter,
                                 vector::TransferWriteOp write) {
     auto tensor = dyn_cast<RankedTensorType>(write.getShapedType());
-    VectorType vector = write.getVectorType();
-    int64_t missing = tensor ? tensor.getRank() - vector.getRank() : 0;
+    VectorType vecType = write.getVectorType();
+    int64_t missing = tensor ? tensor.getRank() - vecType.getRank() : 0;
     if (missing <= 0 || write.isMasked() ||
         !write.getPermutationMap().isMinorIdentity())
       return;
     SmallVector<int64_t> shape(missing, 1);
-    llvm::append_range(shape, vector.getShape());
+    llvm::append_range(shape, vecType.getShape());
     SmallVector<bool> inBounds(missing, true);
-    for (int64_t d = 0; d < vector.getRank(); ++d)
+    for (int64_t d = 0; d < vecType.getRank(); ++d)
       inBounds.push_back(write.isDimInBounds(d));
     rewriter.setInsertionPoint(write);
     Value widened = vector::ShapeCastOp::create(
         rewriter, write.getLoc(),
-        VectorType::get(shape, vector.getElementType()), write.getVector());
+        VectorType::get(shape, vecType.getElementType()), write.getVector());
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
         write, widened, write.getBase(), write.getIndices(),
         rewriter.getMultiDimIdentityMap(tensor.getRank()),
