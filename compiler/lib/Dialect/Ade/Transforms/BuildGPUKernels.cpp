@@ -27,26 +27,16 @@ struct AdeBuildGPUKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    auto tiles = ade::kernelTiles(
+        module, exclude, [](int64_t size) { return size == 1; },
+        "internal: GPU kernels need tile functions of one particle "
+        "(convert-ade-to-linalg{tile-size=1})");
+    if (failed(tiles))
+      return signalPassFailure();
     gpu::GPUModuleOp gpuModule = ade::createGPUModule(module, moduleName);
-    for (auto tile : llvm::to_vector(module.getOps<func::FuncOp>())) {
-      FailureOr<std::optional<ade::TileInfo>> info = ade::getTileInfo(tile);
-      if (failed(info))
+    for (auto &[tile, info] : *tiles)
+      if (failed(buildKernel(gpuModule, tile, info)))
         return signalPassFailure();
-      if (!*info)
-        continue;
-      if ((*info)->size != 1) {
-        tile.emitError("internal: GPU kernels need tile functions of one "
-                       "particle (convert-ade-to-linalg{tile-size=1})");
-        return signalPassFailure();
-      }
-      // The VJPs sum over particles: they come with a reduction scheme;
-      // until then they run on the CPU only.
-      if ((*info)->kind.ends_with("_vjp") ||
-          llvm::is_contained(exclude, (*info)->kernelName))
-        continue;
-      if (failed(buildKernel(gpuModule, tile, **info)))
-        return signalPassFailure();
-    }
     ade::keepOnlyGPUModule(module, gpuModule);
   }
 

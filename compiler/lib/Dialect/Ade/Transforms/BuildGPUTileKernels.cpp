@@ -84,22 +84,14 @@ struct AdeBuildGPUTileKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    auto tiles = ade::kernelTiles(
+        module, exclude, [](int64_t size) { return size > 1; },
+        "internal: block kernels need tiles of several particles");
+    if (failed(tiles))
+      return signalPassFailure();
     gpu::GPUModuleOp gpuModule = ade::createGPUModule(module, moduleName);
-    for (auto tile : llvm::to_vector(module.getOps<func::FuncOp>())) {
-      FailureOr<std::optional<ade::TileInfo>> info = ade::getTileInfo(tile);
-      if (failed(info))
-        return signalPassFailure();
-      if (!*info)
-        continue;
-      if ((*info)->size < 2) {
-        tile.emitError("internal: block kernels need tiles of several "
-                       "particles");
-        return signalPassFailure();
-      }
-      if ((*info)->kind.ends_with("_vjp") ||
-          llvm::is_contained(exclude, (*info)->kernelName))
-        continue;
-      ade::TileInfo named = **info;
+    for (auto &[tile, info] : *tiles) {
+      ade::TileInfo named = info;
       named.kernelName += nameSuffix;
       if (failed(buildKernel(gpuModule, tile, named)))
         return signalPassFailure();

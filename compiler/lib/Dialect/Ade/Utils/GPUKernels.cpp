@@ -31,6 +31,28 @@ FailureOr<std::optional<ade::TileInfo>> ade::getTileInfo(func::FuncOp tile) {
   return std::optional<TileInfo>(info);
 }
 
+FailureOr<SmallVector<std::pair<func::FuncOp, ade::TileInfo>>>
+ade::kernelTiles(ModuleOp module, ArrayRef<std::string> exclude,
+                 function_ref<bool(int64_t)> sizeOk, StringRef sizeError) {
+  SmallVector<std::pair<func::FuncOp, TileInfo>> tiles;
+  for (auto tile : module.getOps<func::FuncOp>()) {
+    FailureOr<std::optional<TileInfo>> info = getTileInfo(tile);
+    if (failed(info))
+      return failure();
+    if (!*info)
+      continue;
+    if (!sizeOk((*info)->size)) {
+      tile.emitError(sizeError);
+      return failure();
+    }
+    if ((*info)->kind.ends_with("_vjp") ||
+        llvm::is_contained(exclude, (*info)->kernelName))
+      continue;
+    tiles.push_back({tile, **info});
+  }
+  return tiles;
+}
+
 gpu::GPUModuleOp ade::createGPUModule(ModuleOp module, StringRef name) {
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());

@@ -33,6 +33,15 @@ struct TileInfo {
 /// (with an error) when it is incomplete.
 mlir::FailureOr<std::optional<TileInfo>> getTileInfo(mlir::func::FuncOp tile);
 
+/// The tile functions of `module` that get kernels, with their tile
+/// attributes: all but the VJPs (they sum over particles and run on the
+/// CPU for now) and the entries in `exclude`. Fails, with `sizeError` at
+/// the function, when `sizeOk` rejects a tile's size.
+mlir::FailureOr<llvm::SmallVector<std::pair<mlir::func::FuncOp, TileInfo>>>
+kernelTiles(mlir::ModuleOp module, llvm::ArrayRef<std::string> exclude,
+            llvm::function_ref<bool(int64_t)> sizeOk,
+            llvm::StringRef sizeError);
+
 /// The gpu.module `name` at the end of `module`, which becomes a GPU
 /// container module.
 mlir::gpu::GPUModuleOp createGPUModule(mlir::ModuleOp module,
