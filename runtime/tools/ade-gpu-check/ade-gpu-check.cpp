@@ -365,7 +365,8 @@ int run(const Options &opts) {
 
   std::printf(
       "\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
-      "entry on all cores)\n\n| entry | form | batch | GPU ms | GPU "
+      "entry on all cores; *: the form the runtime picks for the batch)\n\n"
+      "| entry | form | batch | GPU ms | GPU "
       "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|---|\n");
   for (const Case &c : all)
     for (int64_t batch : opts.benchBatches) {
@@ -383,10 +384,12 @@ int run(const Options &opts) {
                    std::chrono::steady_clock::now() - start)
             .count();
       });
-      std::printf("| %s.%s | %s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
+      // The form the runtime picks for this batch is starred.
+      bool picked = kernels.find(c.owner, c.entry, batch) == c.kernel;
+      std::printf("| %s.%s | %s%s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
                   c.owner.c_str(), c.entry.c_str(), formOf(*c.kernel).c_str(),
-                  (long long)batch, gpuMs, batch / (gpuMs * 1e-3), cpuMs,
-                  cpuMs / gpuMs);
+                  picked ? " *" : "", (long long)batch, gpuMs,
+                  batch / (gpuMs * 1e-3), cpuMs, cpuMs / gpuMs);
     }
   std::printf("\n%s\n", ok ? "All GPU kernels agree with the CPU entries."
                            : "MISMATCH: some GPU kernels disagree with the "
