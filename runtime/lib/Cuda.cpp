@@ -4,42 +4,14 @@
 
 #include "ade/runtime/Error.h"
 
+#include "CudaDriver.h"
+
 #include <dlfcn.h>
 
 #include <cstdint>
+#include <cstdlib>
 
 namespace ade::cuda {
-
-/// The driver entry points the runtime uses (signatures of cuda.h, with
-/// handles as void*).
-struct DriverApi {
-  void *library = nullptr;
-  int (*init)(unsigned);
-  int (*deviceGet)(int *, int);
-  int (*deviceGetName)(char *, int, int);
-  int (*deviceGetAttribute)(int *, int, int);
-  int (*primaryCtxRetain)(void **, int);
-  int (*primaryCtxRelease)(int);
-  int (*ctxSetCurrent)(void *);
-  int (*ctxSynchronize)();
-  int (*getErrorString)(int, const char **);
-  int (*memAlloc)(DevicePtr *, size_t);
-  int (*memFree)(DevicePtr);
-  int (*memcpyHtoD)(DevicePtr, const void *, size_t);
-  int (*memcpyDtoH)(void *, DevicePtr, size_t);
-  int (*moduleLoadDataEx)(void **, const void *, unsigned, int *, void **);
-  int (*moduleUnload)(void *);
-  int (*moduleGetFunction)(void **, void *, const char *);
-  int (*funcGetAttribute)(int *, int, void *);
-  int (*funcSetAttribute)(void *, int, int);
-  int (*launchKernel)(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
-                      unsigned, unsigned, void *, void **, void **);
-  int (*eventCreate)(void **, unsigned);
-  int (*eventDestroy)(void *);
-  int (*eventRecord)(void *, void *);
-  int (*eventSynchronize)(void *);
-  int (*eventElapsedTime)(float *, void *, void *);
-};
 
 namespace {
 
@@ -60,8 +32,18 @@ template <typename Fn> void resolve(void *library, const char *name, Fn &fn) {
 
 } // namespace
 
+bool emulatorRequested() {
+  const char *value = std::getenv("ADE_CUDA_EMULATOR");
+  return value && std::string(value) == "1";
+}
+
 Device::Device() : driver(std::make_unique<DriverApi>()) {
   DriverApi &d = *driver;
+  if (emulatorRequested()) {
+    emulator = true;
+    installEmulator(d);
+    return;
+  }
   d.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!d.library)
     throw Error("no CUDA driver (libcuda.so.1) on this machine: the GPU "
@@ -190,7 +172,17 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
     }
   }
   functions.assign(info.num_kernels, nullptr);
-  for (int32_t k = 0; k < info.num_kernels; ++k)
+  if (device.emulated()) {
+    for (int32_t k = 0; k < info.num_kernels; ++k)
+      if (!(functions[k] =
+                reinterpret_cast<void *>(info.kernels[k].emulated))) {
+        device.api().moduleUnload(module);
+        throw Error("this model library's GPU kernels cannot run on the "
+                    "emulator (ADE_CUDA_EMULATOR=1): compile it with adec "
+                    "--target all --cuda-emulator");
+      }
+  }
+  for (int32_t k = 0; k < info.num_kernels && !device.emulated(); ++k)
     if (int result = device.api().moduleGetFunction(&functions[k], module,
                                                     info.kernels[k].name);
         result != 0) {

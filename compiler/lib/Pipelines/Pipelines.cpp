@@ -121,9 +121,6 @@ unsigned ade::maxSharedBytesPerBlock(llvm::StringRef chip) {
 
 std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
                                        const CUDAKernelForm &form) {
-  std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
-  if (!options.libdevice.empty())
-    target += " l=" + options.libdevice;
   std::string kernelOptions = "block-size=" + std::to_string(options.blockSize);
   if (!form.exclude.empty())
     kernelOptions += " exclude=" + llvm::join(form.exclude, ",");
@@ -164,13 +161,27 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
                     "},canonicalize,cse,"
                     "ade-lower-memref-copies,convert-linalg-to-loops,"
                     "canonicalize,cse,") +
-      "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-      // Bare pointers: a kernel takes one pointer per buffer.
-      "nvvm-attach-target{" +
-      target +
-      "},"
-      "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-      "canonicalize,cse,reconcile-unrealized-casts)";
+      "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine";
+}
+
+std::string ade::getCUDANVVMPipeline(const CUDAPipelineOptions &options) {
+  std::string target = "chip=" + options.chip + " features=+ptx80 O=3";
+  if (!options.libdevice.empty())
+    target += " l=" + options.libdevice;
+  // Bare pointers: a kernel takes one pointer per buffer.
+  return "nvvm-attach-target{" + target +
+         "},"
+         "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+         "canonicalize,cse,reconcile-unrealized-casts)";
+}
+
+std::string ade::getCUDAEmulatorPipeline() {
+  // The kernels' math as on the CPU: LLVM intrinsics, libm for the rest.
+  return "ade-emulate-gpu-kernels,ade-math-to-libm,"
+         "func.func(convert-math-to-llvm),convert-math-to-libm,"
+         "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
+         "convert-to-llvm,reconcile-unrealized-casts,"
+         "llvm.func(canonicalize,cse)";
 }
 
 static LogicalResult parse(OpPassManager &pm, const std::string &pipeline) {
@@ -197,6 +208,15 @@ LogicalResult ade::buildCUDAKernelPipeline(OpPassManager &pm,
                                            const CUDAPipelineOptions &options,
                                            const CUDAKernelForm &form) {
   return parse(pm, getCUDAKernelPipeline(options, form));
+}
+
+LogicalResult ade::buildCUDANVVMPipeline(OpPassManager &pm,
+                                         const CUDAPipelineOptions &options) {
+  return parse(pm, getCUDANVVMPipeline(options));
+}
+
+LogicalResult ade::buildCUDAEmulatorPipeline(OpPassManager &pm) {
+  return parse(pm, getCUDAEmulatorPipeline());
 }
 
 LogicalResult ade::buildDerivativePipeline(OpPassManager &pm,

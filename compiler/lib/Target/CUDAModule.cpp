@@ -37,11 +37,11 @@ std::string ade::findLibdevice() {
   return llvm::sys::fs::exists(debian) ? debian : "";
 }
 
-/// Lowers a copy of `module` to the kernels of `form`, and moves them (and
-/// the globals they need, renamed where `into` has another of the name)
-/// into `into`'s gpu.module, or makes the copy's gpu.module that module
-/// when `into` is empty. Adds the entries built (ade_<owner>_<entry>) to
-/// `built`.
+/// Lowers a copy of `module` to the kernels of `form` (the kernel
+/// pipeline), and moves them (and the globals they need, renamed where
+/// `into` has another of the name) into `into`'s gpu.module, or makes the
+/// copy's gpu.module that module when `into` is empty. Adds the entries
+/// built (ade_<owner>_<entry>) to `built`.
 static LogicalResult
 lowerKernels(ModuleOp module, const ade::CUDAPipelineOptions &options,
              const ade::CUDAKernelForm &form, OwningOpRef<ModuleOp> &into,
@@ -52,8 +52,8 @@ lowerKernels(ModuleOp module, const ade::CUDAPipelineOptions &options,
       failed(pm.run(*copy)))
     return failure();
   auto source = *copy->getOps<gpu::GPUModuleOp>().begin();
-  for (auto fn : source.getOps<LLVM::LLVMFuncOp>())
-    if (fn->hasAttr(gpu::GPUDialect::getKernelFuncAttrName()))
+  for (auto fn : source.getOps<gpu::GPUFuncOp>())
+    if (fn.isKernel())
       built.push_back(fn.getName().drop_back(form.nameSuffix.size()).str());
   if (auto list = source->getAttrOfType<ArrayAttr>("ade.unbuilt"))
     for (auto name : list.getAsValueRange<StringAttr>())
@@ -69,9 +69,9 @@ lowerKernels(ModuleOp module, const ade::CUDAPipelineOptions &options,
     if (!symbol)
       continue;
     if (symbols.lookup(symbol.getName())) {
-      // Declarations (libdevice functions) are the same in both; globals
-      // of the same name (constants named by their type) need not be.
-      if (auto fn = dyn_cast<LLVM::LLVMFuncOp>(op); fn && fn.isExternal())
+      // Declarations (libm functions) are the same in both; globals of
+      // the same name (constants named by their type) need not be.
+      if (auto fn = dyn_cast<FunctionOpInterface>(op); fn && fn.isExternal())
         continue;
       unsigned suffix = 0;
       std::string name;
@@ -89,11 +89,33 @@ lowerKernels(ModuleOp module, const ade::CUDAPipelineOptions &options,
   return success();
 }
 
-LogicalResult ade::compileCUDAKernels(ModuleOp module,
-                                      const CUDAPipelineOptions &options,
-                                      CUDAModule &result,
-                                      llvm::raw_ostream *gpuDialect,
-                                      std::string &error) {
+/// The kernels of `kernels` (a module with the merged gpu.module) as host
+/// functions for the GPU emulator, every symbol prefixed with
+/// ade::kEmulatedKernelPrefix.
+static OwningOpRef<ModuleOp> lowerForEmulator(ModuleOp kernels) {
+  OwningOpRef<ModuleOp> copy(kernels.clone());
+  PassManager pm(kernels.getContext());
+  if (failed(ade::buildCUDAEmulatorPipeline(pm)) || failed(pm.run(*copy)))
+    return nullptr;
+  SymbolTable symbols(*copy);
+  for (Operation &op : llvm::make_early_inc_range(*copy->getBody())) {
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    if (!symbol || (fn && fn.isExternal()))
+      continue;
+    auto name = StringAttr::get(op.getContext(),
+                                llvm::Twine(ade::kEmulatedKernelPrefix) +
+                                    symbol.getName());
+    if (failed(symbols.rename(&op, name)))
+      return nullptr;
+  }
+  return copy;
+}
+
+LogicalResult
+ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
+                        CUDAModule &result, llvm::raw_ostream *gpuDialect,
+                        std::string &error, OwningOpRef<ModuleOp> *emulator) {
   // A block kernel per requested tile size where the tile fits in shared
   // memory; entries that fit none get blocks of 8 particles, then one
   // thread per particle.
@@ -140,6 +162,19 @@ LogicalResult ade::compileCUDAKernels(ModuleOp module,
       error = "lowering to the GPU failed";
       return failure();
     }
+  }
+  if (emulator) {
+    *emulator = lowerForEmulator(*lowered);
+    if (!*emulator) {
+      error = "lowering the GPU kernels for the emulator failed";
+      return failure();
+    }
+  }
+  PassManager nvvm(module.getContext());
+  if (failed(buildCUDANVVMPipeline(nvvm, options)) ||
+      failed(nvvm.run(*lowered))) {
+    error = "lowering to the GPU failed";
+    return failure();
   }
   if (gpuDialect) {
     lowered->print(*gpuDialect);
@@ -188,4 +223,15 @@ LogicalResult ade::compileCUDAKernels(ModuleOp module,
     return failure();
   }
   return success();
+}
+
+void ade::mergeEmulatedKernels(ModuleOp lowered, ModuleOp emulator) {
+  SymbolTable symbols(lowered);
+  for (Operation &op : llvm::make_early_inc_range(*emulator.getBody())) {
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    // libm declarations the host module may have too.
+    if (symbol && symbols.lookup(symbol.getName()))
+      continue;
+    op.moveBefore(lowered.getBody(), lowered.getBody()->end());
+  }
 }

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 10;
+constexpr uint32_t kAbiVersion = 11;
 
 class MetadataBuilder {
 public:
@@ -53,7 +53,7 @@ public:
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     cudaKernel = llvm::StructType::create(
-        ctx, {ptr, ptr, ptr, i32, i32, i32, i32}, "ade_cuda_kernel");
+        ctx, {ptr, ptr, ptr, i32, i32, i32, i32, ptr}, "ade_cuda_kernel");
     cudaInfo =
         llvm::StructType::create(ctx, {ptr, ptr, i32, ptr}, "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
@@ -101,13 +101,18 @@ private:
     if (cuda.ptx.empty())
       return llvm::ConstantPointerNull::get(ptr);
     std::vector<llvm::Constant *> kernels;
-    for (const CUDAKernel &kernel : cuda.kernels)
+    for (const CUDAKernel &kernel : cuda.kernels) {
+      llvm::Constant *emulated = m.getFunction(
+          (llvm::Twine(kEmulatedKernelPrefix) + kernel.name).str());
       kernels.push_back(llvm::ConstantStruct::get(
-          cudaKernel, {str(kernel.entry), str(kernel.owner), str(kernel.name),
-                       llvm::ConstantInt::get(i32, kernel.buffers),
-                       llvm::ConstantInt::get(i32, kernel.blockSize),
-                       llvm::ConstantInt::get(i32, kernel.particlesPerBlock),
-                       llvm::ConstantInt::get(i32, kernel.sharedBytes)}));
+          cudaKernel,
+          {str(kernel.entry), str(kernel.owner), str(kernel.name),
+           llvm::ConstantInt::get(i32, kernel.buffers),
+           llvm::ConstantInt::get(i32, kernel.blockSize),
+           llvm::ConstantInt::get(i32, kernel.particlesPerBlock),
+           llvm::ConstantInt::get(i32, kernel.sharedBytes),
+           emulated ? emulated : llvm::ConstantPointerNull::get(ptr)}));
+    }
     llvm::Constant *info = llvm::ConstantStruct::get(
         cudaInfo, {str(cuda.arch), str(cuda.ptx),
                    llvm::ConstantInt::get(i32, kernels.size()),

@@ -74,6 +74,7 @@ struct Options {
   std::string cudaArch = "sm_90";
   int32_t cudaBlockSize = 256;
   std::vector<unsigned> cudaTileSizes = {64, 16};
+  bool cudaEmulator = false;
   std::string cpu = "native";
   int64_t tileSize = 16;
   unsigned denseLimit = 64;
@@ -378,6 +379,7 @@ int generateCode(const Options &opts, const tir::Program &program,
   deriving.stop();
 
   CodegenOptions codegen;
+  mlir::OwningOpRef<mlir::ModuleOp> emulator;
   bool gpuStage = opts.emit == "mlir-gpu" || opts.emit == "ptx";
   if (opts.target == "all" || gpuStage) {
     CUDAPipelineOptions gpu;
@@ -403,9 +405,9 @@ int generateCode(const Options &opts, const tir::Program &program,
     }
     std::string text, error;
     llvm::raw_string_ostream os(text);
-    if (mlir::failed(compileCUDAKernels(*module, gpu, codegen.cuda,
-                                        opts.emit == "mlir-gpu" ? &os : nullptr,
-                                        error))) {
+    if (mlir::failed(compileCUDAKernels(
+            *module, gpu, codegen.cuda, opts.emit == "mlir-gpu" ? &os : nullptr,
+            error, opts.cudaEmulator ? &emulator : nullptr))) {
       if (!diags.hasErrors())
         diags.error(DiagCode::E081, {}, error);
       return report();
@@ -433,6 +435,8 @@ int generateCode(const Options &opts, const tir::Program &program,
     return report();
   }
   lowerings.stop();
+  if (emulator)
+    mergeEmulatedKernels(*module, *emulator);
   if (opts.emit == "mlir-lowered")
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
 
@@ -680,6 +684,10 @@ int main(int argc, char **argv) {
                  "everywhere)")
       ->delimiter(',')
       ->check(CLI::Range(1u, 1024u));
+  app.add_flag("--cuda-emulator", opts.cudaEmulator,
+               "With --target all, also compile the GPU kernels for the "
+               "CPU, where the runtime's GPU emulator runs them "
+               "(ADE_CUDA_EMULATOR=1): GPU code tested without a GPU");
   app.add_option("--cuda-arch", opts.cudaArch,
                  "GPU architecture of the PTX (default sm_90; the driver "
                  "compiles it for newer GPUs too)");

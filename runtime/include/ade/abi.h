@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 10u
+#define ADE_ABI_VERSION 11u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -218,7 +218,21 @@ typedef struct ade_sampler_info {
    block_size); otherwise the block's threads share a tile of particles. An
    entry may have several kernels, one per tile size (`adec --cuda-tile-size
    64,16`): any of them computes the entry; ade::cuda::chooseKernel picks the
-   largest tile that gives every multiprocessor a block, else the smallest. */
+   largest tile that gives every multiprocessor a block, else the smallest.
+   `emulated` (`adec --cuda-emulator`, else NULL) is the kernel compiled for
+   the host, run by the runtime's GPU emulator (ADE_CUDA_EMULATOR=1) once per
+   thread of the grid, each thread a fiber: `params` as cuLaunchKernel's
+   kernelParams, `thread` its ids and its block's shared memory. */
+typedef struct ade_emulated_thread {
+  /* Called at each barrier of the kernel: returns when every thread of the
+     block has reached it. */
+  void (*barrier)(struct ade_emulated_thread *thread);
+  int64_t block_id, thread_id, block_dim, grid_dim;
+  void *shared; /* the block's dynamic shared memory */
+} ade_emulated_thread;
+typedef void (*ade_emulated_kernel_fn)(void **params,
+                                       ade_emulated_thread *thread);
+
 typedef struct ade_cuda_kernel {
   const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
   const char *owner; /* the model's or the sampler's name */
@@ -227,6 +241,7 @@ typedef struct ade_cuda_kernel {
   int32_t block_size;
   int32_t particles_per_block;
   int32_t shared_bytes;
+  ade_emulated_kernel_fn emulated;
 } ade_cuda_kernel;
 
 /* The GPU code of the library: PTX (ISA 8.0: a CUDA 12 driver or newer)

@@ -13,7 +13,9 @@
 // f32 CPU entry (its error against f64 at most twice the CPU's). Then times
 // each kernel against the CPU entry on all cores.
 // Prints Markdown tables; exits 1 on a mismatch, 2 on bad usage, 3 when
-// there is no GPU or GPU code.
+// there is no GPU or GPU code. With ADE_CUDA_EMULATOR=1 the kernels run on
+// the runtime's GPU emulator (libraries compiled with --cuda-emulator), at
+// batches 1, 7 and 100 and without timing unless told otherwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,11 +44,15 @@ struct Options {
   std::string reference; // the same source compiled with --precision f64
   std::vector<int64_t> checkBatches{1, 7, 100, 10000};
   std::vector<int64_t> benchBatches{100, 10000, 1000000};
+  bool batchesGiven = false;
   double tolerance = 1e-4;
 };
 
+/// "none" is the empty list.
 std::vector<int64_t> parseList(const std::string &text) {
   std::vector<int64_t> values;
+  if (text == "none")
+    return values;
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ','))
@@ -271,9 +277,14 @@ double timeMs(const std::function<double()> &once) {
   return median(samples);
 }
 
-int run(const Options &opts) {
+int run(Options opts) {
   ade::ModelLibrary lib(opts.library);
   ade::cuda::Device gpu;
+  if (gpu.emulated() && !opts.batchesGiven) {
+    // A block's threads are fibers on one core: small batches only.
+    opts.checkBatches = {1, 7, 100};
+    opts.benchBatches = {};
+  }
   ade::cuda::Kernels kernels(gpu, lib.info());
   KernelLookup tested = [&](const std::string &owner,
                             const std::string &entry) {
@@ -363,11 +374,12 @@ int run(const Options &opts) {
     }
   }
 
-  std::printf(
-      "\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
-      "entry on all cores; *: the form the runtime picks for the batch)\n\n"
-      "| entry | form | batch | GPU ms | GPU "
-      "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|---|\n");
+  if (!opts.benchBatches.empty())
+    std::printf(
+        "\n## Speed (median; GPU: kernel time by CUDA events; CPU: the "
+        "entry on all cores; *: the form the runtime picks for the batch)\n\n"
+        "| entry | form | batch | GPU ms | GPU "
+        "particles/s | CPU ms | GPU/CPU |\n|---|---|---|---|---|---|---|\n");
   for (const Case &c : all)
     for (int64_t batch : opts.benchBatches) {
       Run r(gpu, c, batch, rng);
@@ -409,18 +421,20 @@ int main(int argc, char **argv) {
           throw ade::Error(arg + " needs a value");
         return argv[++i];
       };
-      if (arg == "--check-batches")
+      if (arg == "--check-batches") {
         opts.checkBatches = parseList(value());
-      else if (arg == "--bench-batches")
+        opts.batchesGiven = true;
+      } else if (arg == "--bench-batches") {
         opts.benchBatches = parseList(value());
-      else if (arg == "--reference")
+        opts.batchesGiven = true;
+      } else if (arg == "--reference")
         opts.reference = value();
       else if (arg == "--tolerance")
         opts.tolerance = std::stod(value());
       else if (arg == "-h" || arg == "--help") {
         std::printf("usage: ade-gpu-check MODEL.so [--reference "
                     "MODEL_F64.so] [--check-batches LIST] [--bench-batches "
-                    "LIST] [--tolerance T]\n");
+                    "LIST|none] [--tolerance T]\n");
         return 0;
       } else if (!arg.empty() && arg[0] != '-' && opts.library.empty())
         opts.library = arg;

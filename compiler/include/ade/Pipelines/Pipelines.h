@@ -86,13 +86,24 @@ struct CUDAKernelForm {
 
 /// The CUDA pipeline after the derivative pipeline: per-particle kernels
 /// -> tile functions -> GPU kernels (of one block per tile, or of one
-/// thread per particle) in a gpu.module lowered to the NVVM/LLVM dialects,
-/// with its target attached. gpu-module-to-binary turns it into PTX.
+/// thread per particle) in a gpu.module, lowered to the cf dialect.
 std::string getCUDAKernelPipeline(const CUDAPipelineOptions &options,
                                   const CUDAKernelForm &form);
 mlir::LogicalResult buildCUDAKernelPipeline(mlir::OpPassManager &pm,
                                             const CUDAPipelineOptions &options,
                                             const CUDAKernelForm &form);
+
+/// The kernels' gpu.module (the kernel pipeline's, all forms merged) to
+/// the NVVM/LLVM dialects, with its target attached: gpu-module-to-binary
+/// turns it into PTX.
+std::string getCUDANVVMPipeline(const CUDAPipelineOptions &options);
+mlir::LogicalResult buildCUDANVVMPipeline(mlir::OpPassManager &pm,
+                                          const CUDAPipelineOptions &options);
+
+/// The same gpu.module to host functions of the LLVM dialect for the
+/// runtime's GPU emulator (ade-emulate-gpu-kernels).
+std::string getCUDAEmulatorPipeline();
+mlir::LogicalResult buildCUDAEmulatorPipeline(mlir::OpPassManager &pm);
 
 /// Registers every pass the pipelines use (upstream and ADE's).
 void registerPipelinePasses();

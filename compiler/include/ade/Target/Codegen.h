@@ -11,6 +11,8 @@
 
 #include "ade/Sema/TypedIR.h"
 
+#include "mlir/IR/OwningOpRef.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/LogicalResult.h"
@@ -48,6 +50,10 @@ struct CUDAKernel {
   int32_t sharedBytes = 0;       // dynamic shared memory per block
 };
 
+/// The host function that emulates kernel K is named
+/// kEmulatedKernelPrefix + K.
+inline constexpr llvm::StringLiteral kEmulatedKernelPrefix = "ade_emulated.";
+
 /// The GPU side of a model.so (`adec --target all`).
 struct CUDAModule {
   std::string arch;
@@ -55,18 +61,25 @@ struct CUDAModule {
   std::vector<CUDAKernel> kernels;
 };
 
+/// Moves the functions and globals of `emulator` (compileCUDAKernels')
+/// into `lowered` (the host module after the CPU lowering), where
+/// buildLLVMModule finds them.
+void mergeEmulatedKernels(mlir::ModuleOp lowered, mlir::ModuleOp emulator);
+
 /// CUDA's libdevice bitcode ($CUDA_PATH, $CUDA_HOME, /usr/local/cuda or
 /// Debian's toolkit), or "" when none is installed.
 std::string findLibdevice();
 
 /// Lowers a copy of `module` (after the derivative pipeline) to GPU
 /// kernels and PTX. With `gpuDialect`, prints the lowered GPU module there
-/// instead (`adec --emit=mlir-gpu`) and stops.
-llvm::LogicalResult compileCUDAKernels(mlir::ModuleOp module,
-                                       const CUDAPipelineOptions &options,
-                                       CUDAModule &result,
-                                       llvm::raw_ostream *gpuDialect,
-                                       std::string &error);
+/// instead (`adec --emit=mlir-gpu`) and stops. With `emulator`, also
+/// lowers the kernels to host functions (LLVM dialect) for the runtime's
+/// GPU emulator, named kEmulatedKernelPrefix + the kernel's name.
+llvm::LogicalResult
+compileCUDAKernels(mlir::ModuleOp module, const CUDAPipelineOptions &options,
+                   CUDAModule &result, llvm::raw_ostream *gpuDialect,
+                   std::string &error,
+                   mlir::OwningOpRef<mlir::ModuleOp> *emulator = nullptr);
 
 struct CodegenOptions {
   /// LLVM optimization level 0-3.

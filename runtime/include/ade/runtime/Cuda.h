@@ -22,8 +22,14 @@ namespace ade::cuda {
 using DevicePtr = unsigned long long;
 struct DriverApi;
 
+/// Whether ADE_CUDA_EMULATOR=1 asks for the GPU emulator.
+bool emulatorRequested();
+
 /// The driver and the primary context of device 0, made current on the
-/// calling thread.
+/// calling thread. With ADE_CUDA_EMULATOR=1, the GPU emulator instead: host
+/// memory, and kernels run on the CPU from the host code of libraries
+/// compiled with `adec --cuda-emulator`, a block's threads as fibers
+/// switched at barriers (slow; for tests on machines without a GPU).
 class Device {
 public:
   /// Throws ade::Error when libcuda cannot be loaded or there is no GPU.
@@ -39,6 +45,7 @@ public:
   /// Throws with the failing call and the driver's message.
   void check(int result, const char *call) const;
   const DriverApi &api() const { return *driver; }
+  bool emulated() const { return emulator; }
 
   DevicePtr allocate(size_t bytes);
   void free(DevicePtr ptr);
@@ -49,6 +56,7 @@ public:
 private:
   std::unique_ptr<DriverApi> driver;
   void *context = nullptr;
+  bool emulator = false;
 };
 
 /// Device memory released with its owner.

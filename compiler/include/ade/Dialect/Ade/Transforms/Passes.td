@@ -355,6 +355,32 @@ def AdeFuseElementwiseOps : Pass<"ade-fuse-elementwise-ops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def AdeEmulateGPUKernels : Pass<"ade-emulate-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Turns GPU kernels into host functions for the emulator";
+  let description = [{
+    Moves every kernel of every `gpu.module` (lowered to `cf`, with bare
+    static memref arguments) and the module's globals into the host module,
+    where the runtime's GPU emulator (`ADE_CUDA_EMULATOR=1`) runs them: the
+    kernel becomes
+
+    ```mlir
+    func.func @ade_M_energy(%params: !llvm.ptr, %thread: !llvm.ptr)
+    ```
+
+    that reads its arguments as `cuLaunchKernel` passes them (`params[i]`
+    points at argument i), its block and thread ids, the block and grid
+    sizes and its block's shared memory from an `ade_emulated_thread`
+    (runtime/include/ade/abi.h), and calls that struct's `barrier`, with
+    the struct, for each `gpu.barrier`: the emulator runs a block's threads
+    as fibers and switches to the others there. Shared memory becomes host
+    memory. The emulator runs every kernel the GPU runs, so that CPU-only
+    machines test the kernels' use of threads, barriers and shared memory.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def AdeMapLoopsToThreads
     : Pass<"ade-map-loops-to-threads", "mlir::gpu::GPUModuleOp"> {
   let summary = "Spreads a block kernel's parallel loops over its threads";
