@@ -67,11 +67,14 @@ run() {
   "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
     --bench-batches 100,10000 >>"$report" 2>&1 || status=1
   for name in gaussian generalized_hmc samplers ops mnist_mlp; do
-    local reference=()
+    local reference=() tolerance=()
     [ -f "$stage/${name}_f64.so" ] &&
       reference=(--reference "$stage/${name}_f64.so")
+    # f32 gradients through learned leapfrog steps and flows lose digits
+    # (test/gpu/emulator-samplers.test); their f64 kernels are exact.
+    case $name in generalized_hmc | samplers) tolerance=(--tolerance 5e-4) ;; esac
     "$stage/ade-gpu-check" "$stage/$name.so" "${reference[@]}" \
-      --bench-batches 10000 >>"$report" 2>&1 || status=1
+      "${tolerance[@]}" --bench-batches 10000 >>"$report" 2>&1 || status=1
   done
   {
     echo

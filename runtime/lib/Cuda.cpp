@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -17,7 +18,8 @@ namespace {
 
 // Values of cuda.h's enums.
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6;
-constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97;
+constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97,
+              kMaxThreadsPerMultiprocessor = 39;
 constexpr int kFuncLocalSizeBytes = 3, kFuncNumRegs = 4;
 constexpr int kFuncMaxDynamicSharedSizeBytes = 8;
 /// Dynamic shared memory a launch gets without asking for more.
@@ -111,6 +113,13 @@ int Device::maxSharedBytesPerBlock() const {
   return bytes;
 }
 
+int Device::maxThreadsPerMultiprocessor() const {
+  int threads = 0;
+  check(driver->deviceGetAttribute(&threads, kMaxThreadsPerMultiprocessor, 0),
+        "cuDeviceGetAttribute");
+  return threads;
+}
+
 int Device::multiprocessors() const {
   int count = 0;
   check(driver->deviceGetAttribute(&count, kMultiprocessorCount, 0),
@@ -193,6 +202,7 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
   // are left out (their entries run in another form or on the CPU).
   maxSharedBytes = device.maxSharedBytesPerBlock();
   multiprocessors = device.multiprocessors();
+  maxThreadsPerMultiprocessor = device.maxThreadsPerMultiprocessor();
   for (int32_t k = 0; k < info.num_kernels; ++k)
     if (info.kernels[k].shared_bytes > kDefaultSharedBytes &&
         info.kernels[k].shared_bytes <= maxSharedBytes)
@@ -268,9 +278,29 @@ void Kernels::launch(const ade_cuda_kernel &kernel,
   std::vector<void *> args;
   for (const DevicePtr &b : buffers)
     args.push_back(const_cast<DevicePtr *>(&b));
-  args.push_back(&batch);
   int64_t blocks =
       (batch + kernel.particles_per_block - 1) / kernel.particles_per_block;
+  DevicePtr scratchPtr = 0;
+  if (kernel.scratch_bytes_per_block > 0) {
+    // The blocks loop over the tiles: as many as run at once, as shared
+    // memory and threads per multiprocessor allow (registers permitting).
+    int64_t perMultiprocessor = std::max<int64_t>(
+        1, std::min<int64_t>(maxSharedBytes / std::max(kernel.shared_bytes, 1),
+                             maxThreadsPerMultiprocessor /
+                                 std::max(kernel.block_size, 1)));
+    int64_t resident = int64_t(multiprocessors) * perMultiprocessor;
+    blocks = std::min(blocks, resident);
+    size_t bytes = size_t(16 + blocks * kernel.scratch_bytes_per_block);
+    if (!scratch || scratch->bytes() < bytes) {
+      scratch.reset(); // the old one first: device memory may be short
+      scratch = std::make_unique<Buffer>(device, bytes);
+      const int32_t done[4] = {0, 0, 0, 0}; // the count of blocks done
+      device.upload(scratch->get(), done, sizeof(done));
+    }
+    scratchPtr = scratch->get();
+    args.push_back(&scratchPtr);
+  }
+  args.push_back(&batch);
   if (blocks > INT32_MAX)
     throw Error("a batch of " + std::to_string(batch) +
                 " particles is too large for one launch");

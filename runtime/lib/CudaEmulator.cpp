@@ -3,8 +3,8 @@
 // The CUDA driver calls of the runtime, served on the host: device memory
 // is host memory, and a launch runs the kernel's `emulated` host function
 // (adec --cuda-emulator) once per thread of the grid. A block's threads are
-// fibers (ucontext) switched at barriers: every thread of the block runs up
-// to its next barrier before any goes on, as on the GPU. Memory the GPU
+// fibers switched at barriers: every thread of the block runs up to its
+// next barrier before any goes on, as on the GPU. Memory the GPU
 // leaves uninitialized (allocations, shared memory) is filled with NaNs, so
 // that a kernel reading what it never wrote fails the comparison with the
 // CPU.
@@ -14,7 +14,9 @@
 #include "CudaDriver.h"
 
 #include <sys/mman.h>
+#if !defined(__x86_64__)
 #include <ucontext.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -30,9 +32,11 @@ namespace ade::cuda {
 namespace {
 
 constexpr int kEmulatorError = 999;
-/// Multiprocessors the emulated device reports: few, so that the runtime's
-/// choice of tile size changes at batches a test can afford.
-constexpr int kMultiprocessors = 8;
+/// Multiprocessors the emulated device reports, each running one block of
+/// 256 threads at a time: few, so that the runtime's choice of tile size
+/// changes, and a VJP's blocks loop over several tiles, at batches a test
+/// can afford.
+constexpr int kMultiprocessors = 8, kThreadsPerMultiprocessor = 256;
 constexpr int kMaxSharedBytes = 227 * 1024;
 /// Each fiber's stack: one-thread-per-particle kernels keep a particle's
 /// buffers on it.
@@ -45,8 +49,95 @@ int fail(std::string message) {
   return kEmulatorError;
 }
 
-struct Fiber {
+#if defined(__x86_64__)
+/// A suspended fiber: its stack pointer, with the callee-saved registers
+/// and the floating-point control words pushed (ade_emulator_switch).
+/// glibc's swapcontext would also save the signal mask, a system call per
+/// switch: the emulator switches twice per thread and barrier.
+struct Context {
+  void *stack = nullptr;
+};
+
+extern "C" void ade_emulator_switch(void **save, void *resume);
+// Saves the callee-saved registers, MXCSR and the x87 control word on the
+// current stack, stores the stack pointer in *save (rdi), and resumes the
+// stack `resume` (rsi), which was saved the same way (or made by
+// startFiber).
+asm(R"(
+  .pushsection .text
+  .p2align 4
+  .globl ade_emulator_switch
+  .hidden ade_emulator_switch
+  .type ade_emulator_switch, @function
+ade_emulator_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  subq $8, %rsp
+  stmxcsr (%rsp)
+  fnstcw 4(%rsp)
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  ldmxcsr (%rsp)
+  fldcw 4(%rsp)
+  addq $8, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size ade_emulator_switch, .-ade_emulator_switch
+  .popsection
+)");
+
+void switchTo(Context &from, Context &to) {
+  ade_emulator_switch(&from.stack, to.stack);
+}
+
+/// Makes `context` call `entry` (which must not return), when switched to,
+/// on the stack [base, base + bytes).
+void startFiber(Context &context, char *base, size_t bytes, void (*entry)()) {
+  // From the top: a zero return address for `entry` (at 8 mod 16, where a
+  // call leaves the stack pointer), `entry` for the switch to return to,
+  // then what ade_emulator_switch pops.
+  auto *top = reinterpret_cast<uint64_t *>(
+      (reinterpret_cast<uintptr_t>(base + bytes) & ~uintptr_t(15)) - 8);
+  *top = 0;
+  uint64_t *sp = top;
+  *--sp = reinterpret_cast<uint64_t>(entry);
+  for (int r = 0; r < 6; ++r)
+    *--sp = 0; // rbp, rbx, r12-r15
+  // MXCSR 0x1f80 (all exceptions masked, round to nearest) in the low
+  // half, the x87 control word 0x037f in the high half.
+  *--sp = uint64_t(0x037f) << 32 | 0x1f80;
+  context.stack = sp;
+}
+#else
+// Elsewhere, glibc's portable (and slower) contexts.
+struct Context {
   ucontext_t context;
+};
+
+void switchTo(Context &from, Context &to) {
+  swapcontext(&from.context, &to.context);
+}
+
+void startFiber(Context &context, char *base, size_t bytes, void (*entry)()) {
+  getcontext(&context.context);
+  context.context.uc_stack.ss_sp = base;
+  context.context.uc_stack.ss_size = bytes;
+  context.context.uc_link = nullptr; // entry does not return
+  makecontext(&context.context, entry, 0);
+}
+#endif
+
+struct Fiber {
+  Context context;
   ade_emulated_thread thread;
   bool done = false, waiting = false;
 };
@@ -55,7 +146,7 @@ struct Fiber {
 struct Block {
   ade_emulated_kernel_fn kernel = nullptr;
   void **params = nullptr;
-  ucontext_t scheduler;
+  Context scheduler;
   std::vector<Fiber> fibers;
   size_t current = 0;
 };
@@ -64,14 +155,16 @@ thread_local Block *running = nullptr;
 void barrier(ade_emulated_thread *thread) {
   Fiber &fiber = running->fibers[size_t(thread->thread_id)];
   fiber.waiting = true;
-  swapcontext(&fiber.context, &running->scheduler);
+  switchTo(fiber.context, running->scheduler);
 }
 
-void runFiber() {
+[[noreturn]] void runFiber() {
   Block &block = *running;
   Fiber &fiber = block.fibers[block.current];
   block.kernel(block.params, &fiber.thread);
-  fiber.done = true; // returns to uc_link, the scheduler
+  fiber.done = true;
+  switchTo(fiber.context, block.scheduler);
+  __builtin_unreachable(); // a finished fiber is not resumed
 }
 
 /// Fiber stacks, mapped once per host thread (pages are touched on use).
@@ -125,11 +218,8 @@ int launch(void *function, unsigned gridX, unsigned gridY, unsigned gridZ,
       fiber = Fiber();
       fiber.thread = {barrier,         int64_t(b),     int64_t(t),
                       int64_t(blockX), int64_t(gridX), shared.data()};
-      getcontext(&fiber.context);
-      fiber.context.uc_stack.ss_sp = stack + size_t(t) * kStackBytes;
-      fiber.context.uc_stack.ss_size = kStackBytes;
-      fiber.context.uc_link = &block.scheduler;
-      makecontext(&fiber.context, runFiber, 0);
+      startFiber(fiber.context, stack + size_t(t) * kStackBytes, kStackBytes,
+                 runFiber);
     }
     // Rounds: each thread runs to its next barrier (or its end).
     for (unsigned round = 0;; ++round) {
@@ -139,7 +229,7 @@ int launch(void *function, unsigned gridX, unsigned gridY, unsigned gridZ,
           continue;
         fiber.waiting = false;
         block.current = t;
-        swapcontext(&block.scheduler, &fiber.context);
+        switchTo(block.scheduler, fiber.context);
       }
       unsigned done = 0;
       for (const Fiber &fiber : block.fibers)
@@ -176,11 +266,14 @@ void installEmulator(DriverApi &d) {
     return 0;
   };
   d.deviceGetAttribute = [](int *value, int attribute, int) {
-    constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97;
+    constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97,
+                  kMaxThreadsPerMultiprocessor = 39;
     if (attribute == kMultiprocessorCount)
       *value = kMultiprocessors;
     else if (attribute == kMaxSharedPerBlockOptin)
       *value = kMaxSharedBytes;
+    else if (attribute == kMaxThreadsPerMultiprocessor)
+      *value = kThreadsPerMultiprocessor;
     else
       return fail("the emulator has no device attribute " +
                   std::to_string(attribute));

@@ -130,6 +130,8 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
   if (blocks)
     kernelOptions += " max-shared-bytes=" +
                      std::to_string(maxSharedBytesPerBlock(options.chip));
+  if (blocks && !form.withVJPs)
+    kernelOptions += " vjps=0";
   if (!blocks && form.afterBlocks)
     kernelOptions += " after-blocks=1";
   return

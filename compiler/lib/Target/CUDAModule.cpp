@@ -133,6 +133,11 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
     forms.push_back(form);
     smallest = std::min(smallest, tileSize);
   }
+  // The VJPs' blocks loop over the tiles: the smallest tile, the most
+  // blocks for a small batch, serves every batch (and their large kernels
+  // are compiled once).
+  for (ade::CUDAKernelForm &form : forms)
+    form.withVJPs = form.tileSize == smallest;
   size_t requested = forms.size();
   bool blocks = requested > 0;
   if (blocks && smallest > 8) {
@@ -192,7 +197,7 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
     kernel.name = fn.getName().str();
     kernel.owner = owner.str();
     kernel.entry = entry.str();
-    // Bare pointers: one per buffer, then the batch.
+    // Bare pointers: one per buffer, [the scratch buffer,] then the batch.
     kernel.buffers = int32_t(fn.getNumArguments()) - 1;
     kernel.blockSize = int32_t(options.blockSize);
     kernel.particlesPerBlock = kernel.blockSize;
@@ -200,6 +205,10 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
       kernel.particlesPerBlock = int32_t(tile.getInt());
       kernel.sharedBytes =
           int32_t(fn->getAttrOfType<IntegerAttr>("ade.shared_bytes").getInt());
+      if (auto scratch = fn->getAttrOfType<IntegerAttr>("ade.scratch_bytes")) {
+        kernel.scratchBytes = scratch.getInt();
+        --kernel.buffers; // the runtime passes the scratch buffer
+      }
     }
     result.kernels.push_back(kernel);
   });

@@ -25,7 +25,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 11;
+constexpr uint32_t kAbiVersion = 12;
 
 class MetadataBuilder {
 public:
@@ -53,7 +53,7 @@ public:
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     cudaKernel = llvm::StructType::create(
-        ctx, {ptr, ptr, ptr, i32, i32, i32, i32, ptr}, "ade_cuda_kernel");
+        ctx, {ptr, ptr, ptr, i32, i32, i32, i32, i64, ptr}, "ade_cuda_kernel");
     cudaInfo =
         llvm::StructType::create(ctx, {ptr, ptr, i32, ptr}, "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
@@ -111,6 +111,7 @@ private:
            llvm::ConstantInt::get(i32, kernel.blockSize),
            llvm::ConstantInt::get(i32, kernel.particlesPerBlock),
            llvm::ConstantInt::get(i32, kernel.sharedBytes),
+           llvm::ConstantInt::get(i64, kernel.scratchBytes),
            emulated ? emulated : llvm::ConstantPointerNull::get(ptr)}));
     }
     llvm::Constant *info = llvm::ConstantStruct::get(

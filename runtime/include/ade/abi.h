@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 11u
+#define ADE_ABI_VERSION 12u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -234,20 +234,26 @@ typedef void (*ade_emulated_kernel_fn)(void **params,
                                        ade_emulated_thread *thread);
 
 typedef struct ade_cuda_kernel {
-  const char *entry; /* "energy", "grad_energy", "score_matching", "sample" */
+  const char *entry; /* "energy", ..., "sample", "sample_vjp", ... */
   const char *owner; /* the model's or the sampler's name */
   const char *name;  /* the kernel's name in the PTX */
   int32_t num_buffers;
   int32_t block_size;
   int32_t particles_per_block;
   int32_t shared_bytes;
+  /* VJPs (parameter gradients summed over the batch): > 0, and the kernel
+     takes a scratch buffer after its buffers. Its blocks loop over the
+     tiles (launch at most ceil(batch / particles_per_block) blocks, any
+     number), and need 16 + blocks * scratch_bytes_per_block bytes of
+     scratch, whose first 4 bytes are 0 before the first launch (each launch
+     leaves them 0). The gradient buffers are overwritten, as on the CPU. */
+  int64_t scratch_bytes_per_block;
   ade_emulated_kernel_fn emulated;
 } ade_cuda_kernel;
 
 /* The GPU code of the library: PTX (ISA 8.0: a CUDA 12 driver or newer)
    for `arch`, loaded with cuModuleLoadData; the driver compiles it for the
-   device at hand, which needs a compute capability of at least `arch`'s.
-   The entries with parameter gradients (the VJPs) run on the CPU for now. */
+   device at hand, which needs a compute capability of at least `arch`'s. */
 typedef struct ade_cuda_info {
   const char *arch; /* "sm_90" */
   const char *ptx;  /* NUL-terminated */

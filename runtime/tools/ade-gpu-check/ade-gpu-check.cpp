@@ -15,7 +15,7 @@
 // Prints Markdown tables; exits 1 on a mismatch, 2 on bad usage, 3 when
 // there is no GPU or GPU code. With ADE_CUDA_EMULATOR=1 the kernels run on
 // the runtime's GPU emulator (libraries compiled with --cuda-emulator), at
-// batches 1, 7 and 100 and without timing unless told otherwise.
+// batches 1, 7, 100 and 300 and without timing unless told otherwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +44,7 @@ struct Options {
   std::string reference; // the same source compiled with --precision f64
   std::vector<int64_t> checkBatches{1, 7, 100, 10000};
   std::vector<int64_t> benchBatches{100, 10000, 1000000};
-  bool batchesGiven = false;
+  bool checkBatchesGiven = false, benchBatchesGiven = false;
   double tolerance = 1e-4;
 };
 
@@ -109,6 +109,11 @@ Slot output(const std::string &name, int64_t perParticle) {
   return {name, perParticle, 0, true, nullptr};
 }
 
+/// A parameter gradient: flat, summed over the batch.
+Slot gradOutput(const std::string &name, int64_t size) {
+  return {name, 0, size, true, nullptr};
+}
+
 /// The sampler's noise: standard normal or uniform per draw.
 Slot noise(const ade_sampler_info &s) {
   return {"noise", s.noise_size, 0, false, [&s](TypedBuffer &b, ade::Rng &rng) {
@@ -126,12 +131,89 @@ Slot noise(const ade_sampler_info &s) {
           }};
 }
 
-/// The entries of `lib` that `kernelOf` gives kernels, a case per kernel
-/// (one per tile size; of the library under test: a reference library's
-/// cases carry the tested kernels).
+/// An entry's kernels to test, one per tile size.
 using KernelLookup = std::function<std::vector<const ade_cuda_kernel *>(
     const std::string &owner, const std::string &entry)>;
 
+/// The cases of sampler `s`'s sample_vjp and sampler_vjp: random
+/// cotangents; buffers the library's entries ignore are left out, as in
+/// the kernels' arguments.
+void addSamplerVJPs(const ade_sampler_info &s, const ade_model_info &m,
+                    const KernelLookup &kernelOf, std::vector<Case> &all) {
+  int64_t d = m.data_size;
+  bool x0 = s.takes_initial_state, v = s.returns_momentum;
+  bool stats = s.num_stats > 0, modelGrads = m.params_size > 0,
+       samplerGrads = s.params_size > 0;
+  std::vector<Slot> inputs{
+      params("model params", m.params, m.num_params, m.params_size),
+      params("sampler params", s.params, s.num_params, s.params_size),
+      noise(s)};
+  if (x0)
+    inputs.push_back(normal("x0", d));
+  inputs.push_back(normal("grad_x", d));
+  if (v)
+    inputs.push_back(normal("grad_v", d));
+  for (const char *name : {"grad_log_q", "grad_kinetic", "grad_f"})
+    inputs.push_back(normal(name, 1));
+  // Pointers in the CPU signature's order, null where a slot is absent.
+  auto pointers = [=](std::vector<TypedBuffer> &b, bool values) {
+    std::vector<void *> p;
+    size_t at = 0;
+    auto next = [&](bool present) {
+      return present ? b[at++].data() : nullptr;
+    };
+    for (bool present : {true, true, true, x0, true, v, true, true, true})
+      p.push_back(next(present));
+    if (values)
+      for (bool present : {true, v, true, true, stats, true})
+        p.push_back(next(present));
+    if (values)
+      p.push_back(next(modelGrads));
+    p.push_back(next(samplerGrads));
+    return p;
+  };
+
+  Case full{s.name, "sample_vjp", s.dtype, nullptr, inputs, nullptr};
+  full.slots.push_back(output("x", d));
+  if (v)
+    full.slots.push_back(output("v", d));
+  full.slots.push_back(output("log_q", 1));
+  full.slots.push_back(output("kinetic", 1));
+  if (stats)
+    full.slots.push_back(output("stats", s.num_stats));
+  full.slots.push_back(output("f", 1));
+  if (modelGrads)
+    full.slots.push_back(gradOutput("grad_model_params", m.params_size));
+  if (samplerGrads)
+    full.slots.push_back(gradOutput("grad_sampler_params", s.params_size));
+  full.cpu = [&s, pointers](std::vector<TypedBuffer> &b, int64_t n) {
+    std::vector<void *> p = pointers(b, true);
+    return s.sample_vjp(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8],
+                        p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16],
+                        n, 0);
+  };
+  for (const ade_cuda_kernel *k : kernelOf(s.name, "sample_vjp")) {
+    full.kernel = k;
+    all.push_back(full);
+  }
+  if (!samplerGrads)
+    return;
+  Case own{s.name, "sampler_vjp", s.dtype, nullptr, inputs, nullptr};
+  own.slots.push_back(gradOutput("grad_sampler_params", s.params_size));
+  own.cpu = [&s, pointers](std::vector<TypedBuffer> &b, int64_t n) {
+    std::vector<void *> p = pointers(b, false);
+    return s.sampler_vjp(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8],
+                         p[9], n, 0);
+  };
+  for (const ade_cuda_kernel *k : kernelOf(s.name, "sampler_vjp")) {
+    own.kernel = k;
+    all.push_back(own);
+  }
+}
+
+/// The entries of `lib` that `kernelOf` gives kernels, a case per kernel
+/// (one per tile size; of the library under test: a reference library's
+/// cases carry the tested kernels).
 std::vector<Case> cases(const ade::ModelLibrary &lib,
                         const KernelLookup &kernelOf) {
   std::vector<Case> all;
@@ -167,6 +249,27 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
           [&m](std::vector<TypedBuffer> &b, int64_t n) {
             return m.score_matching(b[0].data(), b[1].data(), nullptr,
                                     b[2].data(), n, 0);
+          });
+    if (m.params_size == 0)
+      continue; // no parameter gradients
+    Slot grads = gradOutput("grad_params", m.params_size);
+    add("energy_vjp", {p, normal("x", d), normal("w", 1), grads},
+        [&m](std::vector<TypedBuffer> &b, int64_t n) {
+          return m.energy_vjp(b[0].data(), b[1].data(), b[2].data(),
+                              b[3].data(), n, 0);
+        });
+    if (m.score_matching_probe)
+      add("score_matching_vjp",
+          {p, normal("x", d), normal("probe", d), normal("w", 1), grads},
+          [&m](std::vector<TypedBuffer> &b, int64_t n) {
+            return m.score_matching_vjp(b[0].data(), b[1].data(), b[2].data(),
+                                        b[3].data(), b[4].data(), n, 0);
+          });
+    else
+      add("score_matching_vjp", {p, normal("x", d), normal("w", 1), grads},
+          [&m](std::vector<TypedBuffer> &b, int64_t n) {
+            return m.score_matching_vjp(b[0].data(), b[1].data(), nullptr,
+                                        b[2].data(), b[3].data(), n, 0);
           });
   }
   for (int32_t i = 0; i < info.num_samplers; ++i) {
@@ -207,6 +310,7 @@ std::vector<Case> cases(const ade::ModelLibrary &lib,
       c.kernel = k;
       all.push_back(c);
     }
+    addSamplerVJPs(s, m, kernelOf, all);
   }
   return all;
 }
@@ -280,10 +384,13 @@ double timeMs(const std::function<double()> &once) {
 int run(Options opts) {
   ade::ModelLibrary lib(opts.library);
   ade::cuda::Device gpu;
-  if (gpu.emulated() && !opts.batchesGiven) {
-    // A block's threads are fibers on one core: small batches only.
-    opts.checkBatches = {1, 7, 100};
-    opts.benchBatches = {};
+  if (gpu.emulated()) {
+    // A block's threads are fibers on one core: small batches only (300:
+    // more tiles than the emulator's 8 multiprocessors run at once).
+    if (!opts.checkBatchesGiven)
+      opts.checkBatches = {1, 7, 100, 300};
+    if (!opts.benchBatchesGiven)
+      opts.benchBatches = {};
   }
   ade::cuda::Kernels kernels(gpu, lib.info());
   KernelLookup tested = [&](const std::string &owner,
@@ -423,10 +530,10 @@ int main(int argc, char **argv) {
       };
       if (arg == "--check-batches") {
         opts.checkBatches = parseList(value());
-        opts.batchesGiven = true;
+        opts.checkBatchesGiven = true;
       } else if (arg == "--bench-batches") {
         opts.benchBatches = parseList(value());
-        opts.batchesGiven = true;
+        opts.benchBatchesGiven = true;
       } else if (arg == "--reference")
         opts.reference = value();
       else if (arg == "--tolerance")

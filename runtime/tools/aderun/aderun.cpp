@@ -351,11 +351,18 @@ void printInfo(const std::string &path) {
       if (kernel.shared_bytes == 0)
         std::printf("  %s.%s: one thread per particle, %d per block\n",
                     kernel.owner, kernel.entry, kernel.block_size);
-      else
+      else if (kernel.scratch_bytes_per_block == 0)
         std::printf("  %s.%s: %d particles per block of %d threads, %.1f "
                     "KiB shared\n",
                     kernel.owner, kernel.entry, kernel.particles_per_block,
                     kernel.block_size, kernel.shared_bytes / 1024.0);
+      else
+        std::printf("  %s.%s: %d particles per block of %d threads, %.1f "
+                    "KiB shared, %.1f KiB scratch per block (blocks loop "
+                    "over the tiles)\n",
+                    kernel.owner, kernel.entry, kernel.particles_per_block,
+                    kernel.block_size, kernel.shared_bytes / 1024.0,
+                    kernel.scratch_bytes_per_block / 1024.0);
     }
   } else {
     std::printf("\nno GPU kernels (compile with adec --target all)\n");

@@ -1,10 +1,12 @@
 // RUN: ade-opt %s --ade-build-gpu-tile-kernels --split-input-file --verify-diagnostics | FileCheck %s
 // RUN: ade-opt %s --ade-build-gpu-tile-kernels=max-shared-bytes=64 --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=SMALL
 // RUN: ade-opt %s --ade-build-gpu-tile-kernels=exclude=ade_M_energy --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=EXCLUDE
+// RUN: ade-opt %s --ade-build-gpu-tile-kernels=max-shared-bytes=96 --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=SPILL
 
 // A tile function of 4 particles becomes a kernel of one block per tile:
 // block b copies rows 4b..4b+3 of x into a staging buffer [2, 4] in shared
-// memory (zeros past the batch), runs the body, and copies f's staging
+// memory (past the batch, copies of its first particle, as the CPU entries
+// pad their last tile), runs the body, and copies f's staging
 // buffer back for the particles inside the batch. Buffers whose live
 // ranges do not overlap share bytes: %d reuses %a's.
 
@@ -36,21 +38,20 @@ func.func @M.energy.tile(%p: memref<5xf32, strided<[?], offset: ?>>, %x: memref<
 // CHECK: memref.view %[[SM]][%c80{{.*}}][] {{.*}} to memref<4xf32, #gpu.address_space<workgroup>>
 // CHECK: memref.view %[[SM]][%c48{{.*}}][] {{.*}} to memref<4xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[BLK:.*]] = gpu.block_id x
-// CHECK: %[[FIRST:.*]] = arith.muli %[[BLK]], %c4
 // CHECK: %[[BATCH:.*]] = arith.index_cast %[[N]] : i64 to index
+// CHECK: %[[FIRST:.*]] = arith.muli %[[BLK]], %c4
 // CHECK: %[[LEFT:.*]] = arith.subi %[[BATCH]], %[[FIRST]]
 // CHECK: %[[VALID:.*]] = arith.minsi %{{.*}}, %[[LEFT]]
-// Copy in: element (s, t) of the tile is element s of row first + t.
+// Copy in: element (s, t) of the tile is element s of row first + t, or
+// of row first past the batch (x is no cotangent).
 // CHECK: scf.parallel (%[[S:.*]], %[[T:.*]]) = ({{.*}}) to (%c2{{.*}}, %c4{{.*}})
-// CHECK: %[[ROW:.*]] = arith.addi %[[FIRST]], %[[T]]
-// CHECK: %[[AT:.*]] = arith.muli %[[ROW]], %c2
-// CHECK: %[[EL:.*]] = arith.addi %[[AT]], %{{.*}}
 // CHECK: %[[IN:.*]] = arith.cmpi slt, %[[T]], %[[VALID]]
-// CHECK: scf.if %[[IN]] -> (f32)
-// CHECK: memref.load %[[X]][%[[EL]]]
-// CHECK: } else {
-// CHECK: arith.constant 0.0
-// CHECK: memref.store %{{.*}}, %[[XS]][%[[S]], %[[T]]]
+// CHECK: %[[ROW:.*]] = arith.addi %[[FIRST]], %[[T]]
+// CHECK: %[[PICK:.*]] = arith.select %[[IN]], %[[ROW]], %[[FIRST]]
+// CHECK: %[[AT:.*]] = arith.muli %[[PICK]], %c2
+// CHECK: %[[EL:.*]] = arith.addi %[[AT]], %{{.*}}
+// CHECK: %[[V:.*]] = memref.load %[[X]][%[[EL]]]
+// CHECK: memref.store %[[V]], %[[XS]][%[[S]], %[[T]]]
 // The body, then the copy out of f for particles inside the batch.
 // CHECK: linalg.copy
 // CHECK: linalg.reduce
@@ -88,6 +89,86 @@ func.func @M.energy.tile(%p: memref<5xf32, strided<[?], offset: ?>>, %x: memref<
 // CHECK-LABEL: gpu.func @ade_M_energy
 // CHECK: arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : f32
 // CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<contract> : f32
+
+// -----
+
+// A VJP (parameter gradients summed over the batch) takes a scratch buffer
+// after its buffers, and its blocks loop over the tiles: block b takes
+// tiles b, b + grid, ... and adds each tile's gradients into its sums, in
+// its part of the scratch buffer (16 + b * 16 bytes). Thread 0 counts the
+// block done (an atomic between fences); the last block adds the blocks'
+// sums, in block order, into the gradients and resets the count.
+
+#xt = affine_map<(s, t) -> (s, t)>
+#wt = affine_map<(s, t) -> (t)>
+#gs = affine_map<(s, t) -> (s)>
+func.func @M.energy_vjp.tile(%p: memref<3xf32, strided<[?], offset: ?>>, %x: memref<3x4xf32, strided<[?, ?], offset: ?>>, %w: memref<4xf32, strided<[?], offset: ?>>, %g: memref<3xf32, strided<[?], offset: ?>>)
+    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %a = memref.alloc() : memref<3xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<3xf32>)
+  linalg.generic {indexing_maps = [#xt, #wt, #gs], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %w : memref<3x4xf32, strided<[?, ?], offset: ?>>, memref<4xf32, strided<[?], offset: ?>>) outs(%a : memref<3xf32>) {
+    ^bb0(%xi: f32, %wi: f32, %acc: f32):
+      %m = arith.mulf %xi, %wi : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+  }
+  memref.copy %a, %g : memref<3xf32> to memref<3xf32, strided<[?], offset: ?>>
+  return
+}
+// CHECK-LABEL: gpu.func @ade_M_energy_vjp
+// CHECK-SAME: (%{{.*}}: memref<3xf32>, %{{.*}}: memref<1099511627776xf32>, %{{.*}}: memref<1099511627776xf32>, %[[G:.*]]: memref<3xf32>, %[[SCRATCH:.*]]: memref<1099511627776xi8>, %[[N:.*]]: i64) kernel
+// CHECK-SAME: ade.scratch_bytes = 16 : i64, ade.shared_bytes = 112 : i64
+// CHECK: %[[BLK:.*]] = gpu.block_id x
+// CHECK: %[[PART:.*]] = arith.muli %[[BLK]], %c16
+// CHECK: %[[BASE:.*]] = arith.addi %[[PART]], %c16
+// CHECK: %[[AT:.*]] = arith.addi %[[BASE]], %c0
+// CHECK: %[[SUM:.*]] = memref.view %[[SCRATCH]][%[[AT]]][] : memref<1099511627776xi8> to memref<3xf32>
+// CHECK: %[[TILE_G:.*]] = memref.memory_space_cast %{{.*}} to memref<3xf32>
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[SUM]] : memref<3xf32>)
+// CHECK: %[[TILES:.*]] = arith.ceildivsi
+// CHECK: %[[GRID:.*]] = gpu.grid_dim x
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[TILES]] step %[[GRID]] {
+// CHECK: arith.muli %[[T]], %c4
+// The cotangent w is padded with zeros.
+// CHECK: scf.if %{{.*}} -> (f32) {
+// CHECK: memref.load %arg2
+// CHECK: } else {
+// CHECK: arith.constant 0.0
+// CHECK: linalg.generic
+// CHECK: memref.copy %{{.*}}, %{{.*}}
+// CHECK: linalg.generic {{.*}} ins(%[[TILE_G]] : memref<3xf32>) outs(%[[SUM]] : memref<3xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}}
+// CHECK: }
+// CHECK: %[[FLAG:.*]] = memref.view %{{.*}}[%c96{{.*}}][] {{.*}} to memref<1xi32, #gpu.address_space<workgroup>>
+// CHECK: %[[COUNT:.*]] = memref.view %[[SCRATCH]][%c0{{.*}}][] : memref<1099511627776xi8> to memref<1xi32>
+// CHECK: %[[THREAD:.*]] = gpu.thread_id x
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[THREAD]], %c0
+// CHECK: scf.if %[[FIRST]] {
+// CHECK-NEXT: llvm.fence acq_rel
+// CHECK: %[[DONE:.*]] = memref.atomic_rmw addi %{{.*}}, %[[COUNT]][%{{.*}}] : (i32, memref<1xi32>) -> i32
+// CHECK-NEXT: llvm.fence acq_rel
+// CHECK: memref.store %{{.*}}, %[[FLAG]]
+// CHECK: gpu.barrier
+// CHECK: %[[LAST:.*]] = memref.load %[[FLAG]]
+// CHECK: %[[IS_LAST:.*]] = arith.cmpi ne, %[[LAST]]
+// CHECK: scf.if %[[IS_LAST]] {
+// CHECK: %[[ROWS:.*]] = memref.view %[[SCRATCH]][%c16{{.*}}][%[[GRID2:.*]]] : memref<1099511627776xi8> to memref<?x4xf32>
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: scf.for %[[B:.*]] = %{{.*}} to %[[GRID2]] step %{{.*}} iter_args
+// CHECK: memref.load %[[ROWS]][%[[B]], %{{.*}}] : memref<?x4xf32>
+// CHECK: memref.store %{{.*}}, %[[G]][%[[I]]] : memref<3xf32>
+// CHECK: memref.store %{{.*}}, %[[COUNT]]
+// CHECK: gpu.return
+
+// Shared memory of 96 bytes (80 for buffers, 16 for the flag) holds the
+// staging buffers (64 bytes) and one of the two gradient buffers; the other
+// goes to the block's scratch part.
+// SPILL-LABEL: gpu.func @ade_M_energy_vjp
+// SPILL-SAME: ade.scratch_bytes = 32 : i64, ade.shared_bytes = 96 : i64
+// SPILL: arith.muli %{{.*}}, %c32
+// SPILL-COUNT-2: memref.view %arg4[
 
 // -----
 

@@ -82,6 +82,8 @@ struct CUDAKernelForm {
   std::vector<std::string> exclude;
   /// Whether block kernels were tried before one thread per particle.
   bool afterBlocks = false;
+  /// Whether block kernels are built for the VJPs too.
+  bool withVJPs = true;
 };
 
 /// The CUDA pipeline after the derivative pipeline: per-particle kernels

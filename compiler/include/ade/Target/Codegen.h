@@ -43,11 +43,12 @@ struct CUDAPipelineOptions;
 struct CUDAKernel {
   std::string name;
   std::string owner; // the model or sampler
-  std::string entry; // energy, grad_energy, score_matching, sample
+  std::string entry; // energy, grad_energy, score_matching, sample, VJPs
   int32_t buffers = 0;
   int32_t blockSize = 0;         // threads per block
   int32_t particlesPerBlock = 0; // the block size, or a block kernel's tile
   int32_t sharedBytes = 0;       // dynamic shared memory per block
+  int64_t scratchBytes = 0;      // global scratch per block (VJPs)
 };
 
 /// The host function that emulates kernel K is named

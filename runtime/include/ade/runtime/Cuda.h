@@ -40,6 +40,7 @@ public:
 
   std::string name() const;
   int multiprocessors() const;
+  int maxThreadsPerMultiprocessor() const;
   /// The most dynamic shared memory a block can be given (opt-in).
   int maxSharedBytesPerBlock() const;
   /// Throws with the failing call and the driver's message.
@@ -94,8 +95,9 @@ public:
   const ade_cuda_kernel *find(const std::string &owner,
                               const std::string &entry, int64_t batch) const;
   /// Launches `kernel` on `batch` particles; `buffers` are device pointers
-  /// as ade_cuda_kernel describes. Asynchronous on `stream` (null: the
-  /// default stream).
+  /// as ade_cuda_kernel describes (a VJP kernel's scratch buffer is this
+  /// object's: launches of VJP kernels on different streams must not
+  /// overlap). Asynchronous on `stream` (null: the default stream).
   void launch(const ade_cuda_kernel &kernel,
               const std::vector<DevicePtr> &buffers, int64_t batch,
               void *stream = nullptr);
@@ -112,6 +114,8 @@ private:
   std::vector<void *> functions; // per kernel of `info`
   int maxSharedBytes = 0;        // of a block on this GPU
   int multiprocessors = 0;
+  int maxThreadsPerMultiprocessor = 0;
+  std::unique_ptr<Buffer> scratch; // the VJP kernels', grown as needed
 };
 
 /// Of `owner`'s `entry` kernels in `info` (one per tile size) that need at

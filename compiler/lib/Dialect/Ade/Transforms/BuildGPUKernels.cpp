@@ -28,7 +28,8 @@ struct AdeBuildGPUKernelsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto tiles = ade::kernelTiles(
-        module, exclude, [](int64_t size) { return size == 1; },
+        module, exclude, /*withVJPs=*/false,
+        [](int64_t size) { return size == 1; },
         "internal: GPU kernels need tile functions of one particle "
         "(convert-ade-to-linalg{tile-size=1})");
     if (failed(tiles))

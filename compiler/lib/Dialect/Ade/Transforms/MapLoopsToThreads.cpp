@@ -221,8 +221,10 @@ struct ThreadMapper {
                                   return WalkResult::interrupt();
                                 }).wasInterrupted();
       if (containsParallel) {
-        // Uniform control flow (loops with constant bounds): every thread
-        // takes it.
+        // Uniform control flow (loops and conditions the same for every
+        // thread of the block: constant bounds, a VJP's tile loop, its
+        // last block's flag read from shared memory): every thread takes
+        // it.
         for (Region &region : op.getRegions())
           for (Block &nested : region)
             if (failed(mapBlock(nested)))

@@ -18,13 +18,31 @@ FailureOr<std::optional<ade::TileInfo>> ade::getTileInfo(func::FuncOp tile) {
   auto owners = attr.getAs<ArrayAttr>("owners");
   auto owner = attr.getAs<StringAttr>("owner");
   auto kind = attr.getAs<StringAttr>("kind");
-  if (!size || !owners || !owner || !kind) {
+  auto inputs = attr.getAs<IntegerAttr>("inputs");
+  auto outputs = attr.getAs<IntegerAttr>("outputs");
+  auto gradOwners = attr.getAs<DenseI64ArrayAttr>("grad_owners");
+  auto cotangents = attr.getAs<DenseI64ArrayAttr>("cotangents");
+  if (!size || !owners || !owner || !kind || !inputs || !outputs ||
+      !gradOwners || !cotangents) {
     tile.emitError("internal: incomplete ade.tile attribute");
     return failure();
   }
   TileInfo info;
   info.size = size.getInt();
   info.numParams = owners.size();
+  info.numBatched = inputs.getInt() + outputs.getInt();
+  info.numOutputs = outputs.getInt();
+  info.numGrads = gradOwners.size();
+  info.cotangent.assign(inputs.getInt(), false);
+  for (int64_t i : cotangents.asArrayRef())
+    if (i >= 0 && i < inputs.getInt())
+      info.cotangent[i] = true;
+  if (tile.getNumArguments() !=
+      info.numParams + info.numBatched + info.numGrads) {
+    tile.emitError("internal: a tile function's arguments do not match its "
+                   "ade.tile attribute");
+    return failure();
+  }
   info.owner = owner.getValue();
   info.kind = kind.getValue();
   info.kernelName = ("ade_" + info.owner + "_" + info.kind).str();
@@ -32,7 +50,7 @@ FailureOr<std::optional<ade::TileInfo>> ade::getTileInfo(func::FuncOp tile) {
 }
 
 FailureOr<SmallVector<std::pair<func::FuncOp, ade::TileInfo>>>
-ade::kernelTiles(ModuleOp module, ArrayRef<std::string> exclude,
+ade::kernelTiles(ModuleOp module, ArrayRef<std::string> exclude, bool withVJPs,
                  function_ref<bool(int64_t)> sizeOk, StringRef sizeError) {
   SmallVector<std::pair<func::FuncOp, TileInfo>> tiles;
   for (auto tile : module.getOps<func::FuncOp>()) {
@@ -45,7 +63,8 @@ ade::kernelTiles(ModuleOp module, ArrayRef<std::string> exclude,
       tile.emitError(sizeError);
       return failure();
     }
-    if ((*info)->kind.ends_with("_vjp") ||
+    bool computes = (*info)->numOutputs > 0 || (*info)->numGrads > 0;
+    if (!computes || ((*info)->isVJP() && !withVJPs) ||
         llvm::is_contained(exclude, (*info)->kernelName))
       continue;
     tiles.push_back({tile, **info});
@@ -127,13 +146,16 @@ FailureOr<gpu::GPUFuncOp> ade::createKernel(gpu::GPUModuleOp gpuModule,
       tile.emitError("internal: dynamic tile buffer");
       return failure();
     }
-    if (i < info.numParams)
+    bool batched = i >= info.numParams && i < info.numParams + info.numBatched;
+    if (!batched)
       argTypes.push_back(
           MemRefType::get(type.getShape(), type.getElementType()));
     else
       argTypes.push_back(
           MemRefType::get({kBatchedElements}, type.getElementType()));
   }
+  if (info.isVJP())
+    argTypes.push_back(MemRefType::get({kBatchedElements}, b.getI8Type()));
   argTypes.push_back(b.getI64Type());
   auto kernel = gpu::GPUFuncOp::create(b, tile.getLoc(), info.kernelName,
                                        b.getFunctionType(argTypes, {}));

@@ -296,10 +296,9 @@ def AdeBuildGPUTileKernels
   let summary = "Wraps tile functions into GPU kernels of one block per tile";
   let description = [{
     For every bufferized tile function of T > 1 particles (fully dynamic
-    layouts) of an entry other than a VJP, creates in
-    `gpu.module @<module-name>` a kernel with the signature of
-    `ade-build-gpu-kernels`, run with one thread block per tile: block b
-    owns particles [b T, b T + T) of the batch. Its threads share the
+    layouts), creates in `gpu.module @<module-name>` a kernel with the
+    signature of `ade-build-gpu-kernels`, run with one thread block per
+    tile: block b owns particles [b T, b T + T) of the batch. Its threads share the
     tile's buffers in dynamic shared memory: the tile function's
     intermediates, placed by their live ranges so that buffers that are
     never live together share bytes, and a staging buffer of [S..., T] per
@@ -314,6 +313,19 @@ def AdeBuildGPUTileKernels
                            %f: memref<1099511627776xE>, %batch: i64) kernel
         attributes {ade.tile_size = 32 : i64, ade.shared_bytes = 49408 : i64}
     ```
+
+    A VJP's kernel (with `vjps`) sums parameter gradients over the batch:
+    it takes the gradient buffers and a scratch buffer after the batched
+    ones, its blocks loop over the tiles (block b takes tiles b, b + grid,
+    ...) and add each tile's gradients into their sums in the scratch
+    buffer (16 bytes of header, then `ade.scratch_bytes` per block, which
+    also hold the buffers that do not fit in shared memory, largest first).
+    Thread 0 of each block counts it done with an atomic between fences;
+    the last block adds every block's sums, in block order, into the
+    gradient buffers and resets the count. Copies in pad the tile past the
+    batch with zeros for cotangents and with the tile's first particle
+    otherwise, as the CPU entries pad their last tile: the padding
+    contributes nothing and stays finite.
 
     Kernels whose shared buffers exceed `max-shared-bytes` are not built,
     nor are those whose tile body allocates a buffer that a loop carries to
@@ -333,10 +345,14 @@ def AdeBuildGPUTileKernels
     ListOption<"exclude", "exclude", "std::string",
                "Entries already built in another form (ade_<owner>_<entry>)">,
     Option<"nameSuffix", "name-suffix", "std::string", /*default=*/"",
-           "Appended to the kernels' names (several tile sizes of an entry)">
+           "Appended to the kernels' names (several tile sizes of an entry)">,
+    Option<"withVJPs", "vjps", "bool", /*default=*/"true",
+           "Build the VJPs' kernels too">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }

@@ -3,7 +3,8 @@
 // Both kernel forms (one thread per particle, and one thread block per tile
 // of particles) wrap a bufferized tile function into a gpu.func with the
 // same argument convention: the flat parameter buffers, then the
-// particle-major batched buffers as bare pointers, then the batch.
+// particle-major batched buffers as bare pointers, then (VJPs) the flat
+// parameter gradient buffers and a scratch buffer, then the batch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,9 +25,15 @@ constexpr int64_t kBatchedElements = int64_t(1) << 40;
 struct TileInfo {
   int64_t size = 0;       // particles per tile
   size_t numParams = 0;   // leading parameter buffers
+  size_t numBatched = 0;  // then the batched inputs and outputs
+  size_t numOutputs = 0;  // (the last of them)
+  size_t numGrads = 0;    // then the parameter gradient sums (VJPs)
+  llvm::SmallVector<bool> cotangent; // per batched input
   mlir::StringRef owner;  // the model or sampler
   mlir::StringRef kind;   // energy, grad_energy, ...
   std::string kernelName; // ade_<owner>_<kind>
+
+  bool isVJP() const { return numGrads > 0; }
 };
 
 /// The tile attribute of `tile`, std::nullopt when it has none; failure
@@ -34,12 +41,13 @@ struct TileInfo {
 mlir::FailureOr<std::optional<TileInfo>> getTileInfo(mlir::func::FuncOp tile);
 
 /// The tile functions of `module` that get kernels, with their tile
-/// attributes: all but the VJPs (they sum over particles and run on the
-/// CPU for now) and the entries in `exclude`. Fails, with `sizeError` at
-/// the function, when `sizeOk` rejects a tile's size.
+/// attributes: all but the entries in `exclude`, those with nothing to
+/// compute (the VJPs of models without parameters) and, unless `withVJPs`,
+/// the VJPs (their sums over particles need blocks). Fails, with
+/// `sizeError` at the function, when `sizeOk` rejects a tile's size.
 mlir::FailureOr<llvm::SmallVector<std::pair<mlir::func::FuncOp, TileInfo>>>
 kernelTiles(mlir::ModuleOp module, llvm::ArrayRef<std::string> exclude,
-            llvm::function_ref<bool(int64_t)> sizeOk,
+            bool withVJPs, llvm::function_ref<bool(int64_t)> sizeOk,
             llvm::StringRef sizeError);
 
 /// The gpu.module `name` at the end of `module`, which becomes a GPU
@@ -61,10 +69,11 @@ mlir::LogicalResult copyGlobals(mlir::gpu::GPUModuleOp gpuModule,
 /// alone is then not enough (linalg ops read and write in place).
 bool escapes(mlir::Value buffer);
 
-/// gpu.func @name(params..., batched buffers of kBatchedElements..., i64
-/// batch) kernel, for `tile`'s arguments (static shapes), with a known
-/// block size of `blockSize` threads, ade.owner and ade.entry attributes,
-/// and an empty entry block.
+/// gpu.func @name(params..., batched buffers of kBatchedElements...,
+/// grads..., [scratch: kBatchedElements bytes, VJPs], i64 batch) kernel,
+/// for `tile`'s arguments (static shapes), with a known block size of
+/// `blockSize` threads, ade.owner and ade.entry attributes, and an empty
+/// entry block.
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 createKernel(mlir::gpu::GPUModuleOp gpuModule, mlir::func::FuncOp tile,
              const TileInfo &info, unsigned blockSize);
