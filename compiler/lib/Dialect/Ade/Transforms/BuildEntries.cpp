@@ -1,6 +1,7 @@
 //===- BuildEntries.cpp - Batched entries around tile functions -----------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/GPUKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -66,27 +67,19 @@ struct AdeBuildEntriesPass
   }
 
   FailureOr<TileSignature> signature(func::FuncOp fn) {
-    auto info = fn->getAttrOfType<DictionaryAttr>("ade.tile");
-    auto owners = info.getAs<ArrayAttr>("owners");
-    auto size = info.getAs<IntegerAttr>("size");
-    auto numInputs = info.getAs<IntegerAttr>("inputs");
-    auto numOutputs = info.getAs<IntegerAttr>("outputs");
-    auto grads = info.getAs<BoolAttr>("grads");
-    auto cotangents = info.getAs<DenseI64ArrayAttr>("cotangents");
-    auto gradOwners = info.getAs<DenseI64ArrayAttr>("grad_owners");
-    auto owner = info.getAs<StringAttr>("owner");
-    auto kind = info.getAs<StringAttr>("kind");
-    if (!owners || !size || !numInputs || !numOutputs || !grads ||
-        !cotangents || !gradOwners || !owner || !kind)
-      return fn.emitError("internal: incomplete ade.tile attribute");
+    FailureOr<std::optional<ade::TileInfo>> info = ade::getTileInfo(fn);
+    if (failed(info))
+      return failure();
     TileSignature s;
     s.fn = fn;
-    s.name = ("ade_" + owner.getValue() + "_" + kind.getValue()).str();
-    s.tile = size.getInt();
-    size_t k = owners.size(), n = numInputs.getInt(), m = numOutputs.getInt();
+    s.name = (*info)->kernelName;
+    s.tile = (*info)->size;
+    size_t k = (*info)->numParams, m = (*info)->numOutputs,
+           n = (*info)->numBatched - m;
+    // getTileInfo checked the number of arguments.
     FunctionType type = fn.getFunctionType();
     if (type.getNumResults() != 0 ||
-        type.getNumInputs() != k + n + m + gradOwners.size())
+        !llvm::all_of(type.getInputs(), llvm::IsaPred<MemRefType>))
       return fn.emitError("internal: a tile function must be bufferized to "
                           "(params, inputs, outputs, grads) before "
                           "ade-build-entries");
@@ -100,9 +93,7 @@ struct AdeBuildEntriesPass
     s.grads.assign(rest.begin() + k + n + m, rest.end());
     s.elem = s.params.empty() ? s.inputs[0].getElementType()
                               : s.params[0].getElementType();
-    s.cotangent.assign(n, false);
-    for (int64_t i : cotangents.asArrayRef())
-      s.cotangent[i] = true;
+    s.cotangent = (*info)->cotangent;
     return s;
   }
 

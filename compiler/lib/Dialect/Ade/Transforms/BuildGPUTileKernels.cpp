@@ -638,7 +638,7 @@ struct AdeBuildGPUTileKernelsPass
             b, loc, type, kernel.getArgument(kernel.getNumArguments() - 2),
             shift, ValueRange());
       } else {
-        auto shared_view = memref::ViewOp::create(
+        auto sharedView = memref::ViewOp::create(
             b, loc,
             MemRefType::get(type.getShape(), type.getElementType(),
                             MemRefLayoutAttrInterface(), workgroupSpace(b)),
@@ -646,7 +646,7 @@ struct AdeBuildGPUTileKernelsPass
             ValueRange());
         // Generic pointers: the users keep their types; LLVM infers the
         // shared address space back.
-        view = memref::MemorySpaceCastOp::create(b, loc, type, shared_view);
+        view = memref::MemorySpaceCastOp::create(b, loc, type, sharedView);
       }
       buffer.alloc.replaceAllUsesWith(view);
       buffer.alloc.erase();

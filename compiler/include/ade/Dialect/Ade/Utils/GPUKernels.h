@@ -21,7 +21,8 @@ namespace ade {
 /// the particles a thread or block owns.
 constexpr int64_t kBatchedElements = int64_t(1) << 40;
 
-/// A tile function's `ade.tile` attribute.
+/// A tile function's `ade.tile` attribute (the CPU entries' builder reads it
+/// too).
 struct TileInfo {
   int64_t size = 0;       // particles per tile
   size_t numParams = 0;   // leading parameter buffers
