@@ -25,6 +25,7 @@ config.substitutions.append(("%srcroot", config.ade_src_root))
 tools = os.path.join(config.ade_src_root, "test", "tools")
 config.substitutions.append(("%expect-exit", "python3 " + os.path.join(tools, "expect-exit.py")))
 config.substitutions.append(("%read-checkpoint", "python3 " + os.path.join(tools, "read-checkpoint.py")))
+config.substitutions.append(("%same-checkpoint", "python3 " + os.path.join(tools, "same-checkpoint.py")))
 config.substitutions.append(("%gen-bad-input", "python3 " + os.path.join(tools, "gen-bad-input.py")))
 # A C compiler for the C ABI examples: the toolchain adec itself links with.
 config.substitutions.append(("%cc", shutil.which("clang-22") or "cc"))

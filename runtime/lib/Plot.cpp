@@ -268,7 +268,9 @@ std::vector<double> niceTicks(double lo, double hi, int maxTicks) {
     return {};
   if (hi < lo)
     std::swap(lo, hi);
-  if (hi == lo)
+  // Bounds a rounding apart (a constant curve, summed in another order)
+  // would need steps the doubles cannot count in.
+  if (hi - lo <= 1e-12 * std::max(std::fabs(lo), std::fabs(hi)))
     return {lo};
   // The smallest 1-2-5 step with at most maxTicks multiples in [lo, hi],
   // searched upwards from one that has at least maxTicks.

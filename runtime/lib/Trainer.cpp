@@ -22,6 +22,7 @@
 #include "ade/runtime/DataFiles.h"
 #include "ade/runtime/Datasets.h"
 #include "ade/runtime/Error.h"
+#include "ade/runtime/GpuEntries.h"
 #include "ade/runtime/Metrics.h"
 #include "ade/runtime/ModelLibrary.h"
 #include "ade/runtime/Plot.h"
@@ -67,6 +68,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("sampler_steps", c.samplerSteps);
   v("seed", c.seed);
   v("threads", c.threads);
+  v("device", c.device);
   v("lr", c.learningRate);
   v("sampler_lr", c.samplerLearningRate);
   v("beta1", c.beta1);
@@ -151,6 +153,8 @@ void validateConfig(const TrainConfig &c) {
     throw Error("--ema must be in [0, 1) (0: no averaging)");
   if (!(c.dataNoise >= 0 && std::isfinite(c.dataNoise)))
     throw Error("--data-noise must be a finite sigma >= 0 (0: no noise)");
+  if (c.device != "cpu" && c.device != "cuda")
+    throw Error("unknown device '" + c.device + "' (one of: cpu, cuda)");
   if (c.lrDecay != "none" && c.lrDecay != "linear" && c.lrDecay != "cosine")
     throw Error("unknown learning-rate decay '" + c.lrDecay +
                 "' (one of: none, linear, cosine)");
@@ -634,7 +638,10 @@ public:
   explicit Session(const TrainConfig &c)
       : config(c), library(c.library), model(library.model(c.model)),
         sampler(library.sampler(c.sampler, model)),
-        data(c.data, model.data_size, c.dequantize, c.dataNoise) {}
+        data(c.data, model.data_size, c.dequantize, c.dataNoise) {
+    if (c.device == "cuda")
+      gpu = std::make_unique<GpuEntries>(library.info());
+  }
 
   int64_t dimension() const { return model.data_size; }
   bool isDouble() const { return model.dtype == ADE_F64; }
@@ -688,10 +695,21 @@ public:
     ps.assign(s.samplerParams);
     if (sampler.takes_initial_state)
       x0b.assign(x0);
-    checkStatus(sampler.sample(pm.data(), ps.data(), out.noise.data(),
-                               x0b.data(), x.data(), v.data(), lq.data(),
-                               k.data(), st.data(), n, config.threads),
-                "sample");
+    if (!gpu || !gpu->run(sampler.name, "sample",
+                          {{&pm},
+                           {&ps},
+                           {&out.noise},
+                           {initialState(x0b)},
+                           {&x, true},
+                           {returnedMomentum(v), true},
+                           {&lq, true},
+                           {&k, true},
+                           {stats(st), true}},
+                          n))
+      checkStatus(sampler.sample(pm.data(), ps.data(), out.noise.data(),
+                                 x0b.data(), x.data(), v.data(), lq.data(),
+                                 k.data(), st.data(), n, config.threads),
+                  "sample");
     st.valuesInto(out.stats);
     x.valuesInto(out.x);
     v.valuesInto(out.v);
@@ -709,9 +727,10 @@ public:
     TypedBuffer pm(t, params.size()), xb(t, x.size()), fb(t, n);
     pm.assign(params);
     xb.assign(x);
-    checkStatus(
-        model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
-        "energy");
+    if (!gpu || !gpu->run(model.name, "energy", {{&pm}, {&xb}, {&fb, true}}, n))
+      checkStatus(
+          model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
+          "energy");
     return fb.values();
   }
 
@@ -724,9 +743,12 @@ public:
     pm.assign(s.modelParams);
     xb.assign(x);
     wb.assign(w);
-    checkStatus(model.energy_vjp(pm.data(), xb.data(), wb.data(), g.data(),
-                                 int64_t(w.size()), config.threads),
-                "energy_vjp");
+    int64_t n = int64_t(w.size());
+    if (!gpu || !gpu->run(model.name, "energy_vjp",
+                          {{&pm}, {&xb}, {&wb}, {&g, true}}, n))
+      checkStatus(model.energy_vjp(pm.data(), xb.data(), wb.data(), g.data(), n,
+                                   config.threads),
+                  "energy_vjp");
     return g.values();
   }
 
@@ -761,21 +783,52 @@ public:
     bk.assign(ck);
     bf.assign(cf);
     if (samplerSide) {
-      checkStatus(sampler.sampler_vjp(pm.data(), ps.data(), b.noise.data(),
-                                      x0b.data(), bx.data(), bv.data(),
-                                      bq.data(), bk.data(), bf.data(),
-                                      gs.data(), n, config.threads),
-                  "sampler_vjp");
+      if (!gpu || !gpu->run(sampler.name, "sampler_vjp",
+                            {{&pm},
+                             {&ps},
+                             {&b.noise},
+                             {initialState(x0b)},
+                             {&bx},
+                             {returnedMomentum(bv)},
+                             {&bq},
+                             {&bk},
+                             {&bf},
+                             {&gs, true}},
+                            n))
+        checkStatus(sampler.sampler_vjp(pm.data(), ps.data(), b.noise.data(),
+                                        x0b.data(), bx.data(), bv.data(),
+                                        bq.data(), bk.data(), bf.data(),
+                                        gs.data(), n, config.threads),
+                    "sampler_vjp");
       return gs.values();
     }
     TypedBuffer x(t, n * d), v(t, n * d), lq(t, n), k(t, n),
         st(t, n * sampler.num_stats), f(t, n), gm(t, s.modelParams.size());
-    checkStatus(sampler.sample_vjp(pm.data(), ps.data(), b.noise.data(),
-                                   x0b.data(), bx.data(), bv.data(), bq.data(),
-                                   bk.data(), bf.data(), x.data(), v.data(),
-                                   lq.data(), k.data(), st.data(), f.data(),
-                                   gm.data(), gs.data(), n, config.threads),
-                "sample_vjp");
+    if (!gpu || !gpu->run(sampler.name, "sample_vjp",
+                          {{&pm},
+                           {&ps},
+                           {&b.noise},
+                           {initialState(x0b)},
+                           {&bx},
+                           {returnedMomentum(bv)},
+                           {&bq},
+                           {&bk},
+                           {&bf},
+                           {&x, true},
+                           {returnedMomentum(v), true},
+                           {&lq, true},
+                           {&k, true},
+                           {stats(st), true},
+                           {&f, true},
+                           {model.params_size ? &gm : nullptr, true},
+                           {sampler.params_size ? &gs : nullptr, true}},
+                          n))
+      checkStatus(sampler.sample_vjp(
+                      pm.data(), ps.data(), b.noise.data(), x0b.data(),
+                      bx.data(), bv.data(), bq.data(), bk.data(), bf.data(),
+                      x.data(), v.data(), lq.data(), k.data(), st.data(),
+                      f.data(), gm.data(), gs.data(), n, config.threads),
+                  "sample_vjp");
     x.valuesInto(b.x);
     v.valuesInto(b.v);
     lq.valuesInto(b.logQ);
@@ -810,13 +863,18 @@ public:
     xb.assign(x);
     eb.assign(probe);
     wb.assign(w);
-    checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
-                                     loss.data(), n, config.threads),
-                "score_matching");
-    checkStatus(model.score_matching_vjp(pm.data(), xb.data(), eb.data(),
-                                         wb.data(), g.data(), n,
-                                         config.threads),
-                "score_matching_vjp");
+    TypedBuffer *probeArg = model.score_matching_probe ? &eb : nullptr;
+    if (!gpu || !gpu->run(model.name, "score_matching",
+                          {{&pm}, {&xb}, {probeArg}, {&loss, true}}, n))
+      checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
+                                       loss.data(), n, config.threads),
+                  "score_matching");
+    if (!gpu || !gpu->run(model.name, "score_matching_vjp",
+                          {{&pm}, {&xb}, {probeArg}, {&wb}, {&g, true}}, n))
+      checkStatus(model.score_matching_vjp(pm.data(), xb.data(), eb.data(),
+                                           wb.data(), g.data(), n,
+                                           config.threads),
+                  "score_matching_vjp");
     return {loss.values(), g.values()};
   }
 
@@ -836,11 +894,25 @@ public:
     return sum / double(n);
   }
 
+  /// The kernels' arguments for the sampler's optional buffers: null
+  /// where the library's entries ignore them.
+  TypedBuffer *initialState(TypedBuffer &b) const {
+    return sampler.takes_initial_state ? &b : nullptr;
+  }
+  TypedBuffer *returnedMomentum(TypedBuffer &b) const {
+    return sampler.returns_momentum ? &b : nullptr;
+  }
+  TypedBuffer *stats(TypedBuffer &b) const {
+    return sampler.num_stats ? &b : nullptr;
+  }
+
   const TrainConfig &config;
   ModelLibrary library;
   const ade_model_info &model;
   const ade_sampler_info &sampler;
   DataSource data;
+  /// --device cuda: the entries' kernels (null: the CPU entries).
+  std::unique_ptr<GpuEntries> gpu;
 };
 
 /// pcd keeps one persistent particle per batch row.
@@ -1037,6 +1109,23 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         ", but sampler '" + sampler.name +
         "' draws its own start: write one that takes it, "
         "`fn sample(x0: real[...]) -> ...`");
+  if (session.gpu) {
+    std::string line =
+        "running the entries on the GPU: " + session.gpu->description();
+    std::string cpuOnly;
+    for (const char *entry :
+         {"energy", "energy_vjp", "score_matching", "score_matching_vjp"})
+      if (!session.gpu->hasKernel(model.name, entry))
+        cpuOnly +=
+            std::string(cpuOnly.empty() ? "" : ", ") + model.name + "." + entry;
+    for (const char *entry : {"sample", "sample_vjp", "sampler_vjp"})
+      if (!session.gpu->hasKernel(sampler.name, entry))
+        cpuOnly += std::string(cpuOnly.empty() ? "" : ", ") + sampler.name +
+                   "." + entry;
+    if (!cpuOnly.empty())
+      line += "; on the CPU (no GPU kernel): " + cpuOnly;
+    progress(Message::Status, line);
+  }
   makeDirectory(config.out);
   std::string checkpointPath = joinPath(config.out, "checkpoint.bin");
 
@@ -1423,9 +1512,15 @@ struct TrainedRun {
 
   /// `path`: a run directory, or a checkpoint file in one. `sampler`:
   /// another sampler of the run's model to draw with, at its initial
-  /// parameters (empty: the run's own, trained).
-  explicit TrainedRun(const std::string &path, const std::string &sampler = "")
-      : config(loadRunConfig(runDirectoryOf(path))),
+  /// parameters (empty: the run's own, trained). `device`: where the
+  /// entries run (cpu or cuda), whatever the run was trained on.
+  explicit TrainedRun(const std::string &path, const std::string &sampler = "",
+                      const std::string &device = "cpu")
+      : config([&] {
+          TrainConfig c = loadRunConfig(runDirectoryOf(path));
+          c.device = device;
+          return c;
+        }()),
         session(std::make_unique<Session>(config)),
         state(averaged(readCheckpoint(checkpointFileOf(path), session->model,
                                       session->sampler,
@@ -1490,7 +1585,7 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
                      const ChainStart &start) {
   if (count <= 0)
     throw Error("-n must be positive");
-  TrainedRun run(runDir, start.sampler);
+  TrainedRun run(runDir, start.sampler, start.device);
   Rng rng(seed, EvalStream), startRng(seed, StartStream);
   Matrix m;
   m.rows = count;
@@ -1510,7 +1605,7 @@ std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
                                 const ChainStart &start) {
   if (count < 2 || reps <= 0)
     throw Error("--samples must be at least 2 and --reps positive");
-  TrainedRun run(runDir, start.sampler);
+  TrainedRun run(runDir, start.sampler, start.device);
   Rng rng(seed, FinalEvalStream), dataRng(seed, FinalReferenceStream);
   Rng startRng(seed, StartStream);
   std::vector<double> values;

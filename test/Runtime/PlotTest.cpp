@@ -448,6 +448,15 @@ TEST(Ticks, NiceTicksUseOneTwoFiveSteps) {
   }
 }
 
+TEST(Ticks, BoundsARoundingApartGetOneTick) {
+  // A constant step size of 0.8 averaged in another order: the bounds are
+  // an ulp apart (this looped until memory ran out).
+  double lo = 0.8, hi = std::nextafter(0.8, 1.0);
+  EXPECT_EQ(niceTicks(lo, hi, 6), (std::vector<double>{lo}));
+  EXPECT_EQ(logTicks(lo, hi, 6), (std::vector<double>{lo}));
+  EXPECT_EQ(niceTicks(-hi, -lo, 6), (std::vector<double>{-hi}));
+}
+
 TEST(Ticks, LogTicksArePowersOfTenOrOneTwoFive) {
   std::vector<double> decades = logTicks(1e-4, 1, 6);
   ASSERT_EQ(decades.size(), 5u);

@@ -68,6 +68,7 @@ public:
   void *data();
   const void *data() const;
   size_t size() const { return count; }
+  size_t bytes() const { return count * (isDouble ? 8 : 4); }
   std::vector<double> values() const;
   void valuesInto(std::vector<double> &out) const;
 

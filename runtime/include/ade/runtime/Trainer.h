@@ -38,6 +38,9 @@ struct TrainConfig {
   int64_t samplerSteps = 5; // sampler updates per model update
   uint64_t seed = 1;
   int32_t threads = 0; // 0: the OpenMP default
+  // Where the entries run: cpu, or cuda (their GPU kernels, from a library
+  // compiled with adec --target all; entries without one run on the CPU).
+  std::string device = "cpu";
   double learningRate = 1e-3;
   double samplerLearningRate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
@@ -130,6 +133,8 @@ struct ChainStart {
   bool fromNoise = false;
   int64_t steps = 1;
   std::string sampler;
+  /// Where the entries run: cpu or cuda (as TrainConfig::device).
+  std::string device = "cpu";
 };
 
 /// Draws `count` samples from a run's trained sampler (noise from `seed`;

@@ -1,0 +1,45 @@
+//===- GpuEntries.cpp - A model library's entries run on the GPU ----------===//
+
+#include "ade/runtime/GpuEntries.h"
+
+namespace ade {
+
+GpuEntries::GpuEntries(const ade_library_info &library)
+    : kernels(device, library) {}
+
+std::string GpuEntries::description() const {
+  return device.name() + " (" + std::to_string(device.multiprocessors()) +
+         " SMs)";
+}
+
+bool GpuEntries::run(const std::string &owner, const std::string &entry,
+                     std::initializer_list<Arg> args, int64_t batch) {
+  const ade_cuda_kernel *kernel = kernels.find(owner, entry, batch);
+  if (!kernel)
+    return false;
+  std::vector<cuda::DevicePtr> pointers;
+  std::vector<std::pair<TypedBuffer *, cuda::DevicePtr>> outputs;
+  for (const Arg &arg : args) {
+    if (!arg.buffer)
+      continue;
+    size_t at = pointers.size();
+    if (buffers.size() <= at)
+      buffers.resize(at + 1);
+    std::unique_ptr<cuda::Buffer> &buffer = buffers[at];
+    if (!buffer || buffer->bytes() < arg.buffer->bytes()) {
+      buffer.reset(); // the old one first: device memory may be short
+      buffer = std::make_unique<cuda::Buffer>(device, arg.buffer->bytes());
+    }
+    pointers.push_back(buffer->get());
+    if (arg.output)
+      outputs.push_back({arg.buffer, buffer->get()});
+    else
+      device.upload(buffer->get(), arg.buffer->data(), arg.buffer->bytes());
+  }
+  kernels.launch(*kernel, pointers, batch);
+  for (auto [host, ptr] : outputs)
+    device.download(host->data(), ptr, host->bytes());
+  return true;
+}
+
+} // namespace ade
