@@ -11,6 +11,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -111,6 +112,36 @@ static OwningOpRef<ModuleOp> lowerForEmulator(ModuleOp kernels) {
   }
   return copy;
 }
+
+namespace {
+/// While alive, LLVM's CodeGenPrepare treats every function as huge: after
+/// its first pass over a function it revisits only the blocks it changed.
+/// Otherwise it revisits every block until nothing changes, which on the
+/// VJP kernels (few blocks, very long) took 14 of llc's 19 s for moons'
+/// kernels; as huge functions, 6 s, and the same PTX up to register
+/// numbers. Restored afterwards: the CPU's code generation keeps LLVM's
+/// default.
+class HugeFunctionsInCodeGenPrepare {
+public:
+  HugeFunctionsInCodeGenPrepare() {
+    auto &options = llvm::cl::getRegisteredOptions();
+    auto found = options.find("cgpp-huge-func");
+    if (found == options.end())
+      return;
+    option = static_cast<llvm::cl::opt<unsigned> *>(found->second);
+    saved = *option;
+    option->setValue(1);
+  }
+  ~HugeFunctionsInCodeGenPrepare() {
+    if (option)
+      option->setValue(saved);
+  }
+
+private:
+  llvm::cl::opt<unsigned> *option = nullptr;
+  unsigned saved = 0;
+};
+} // namespace
 
 LogicalResult
 ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
@@ -214,6 +245,7 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
   });
 
   PassManager binary(module.getContext());
+  HugeFunctionsInCodeGenPrepare hugeFunctions;
   std::string pipelineError;
   llvm::raw_string_ostream os(pipelineError);
   if (failed(
