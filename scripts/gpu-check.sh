@@ -8,8 +8,9 @@
 #   scripts/gpu-check.sh run [OUT_DIR]
 #       on the GPU machine, from the repository root with build/gpu-check/
 #       copied along: compares every GPU kernel with the CPU entry, times
-#       both, times the PyTorch references (eager and torch.compile) and
-#       writes OUT_DIR/gpu-check.md (default results/).
+#       both, times aderun train's iterations on the GPU, times the PyTorch
+#       references (eager and torch.compile) and writes
+#       OUT_DIR/gpu-check.md (default results/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=build/gpu-check
@@ -45,8 +46,9 @@ prepare() {
   "$adec" examples/moons.ade --target all --cuda-tile-size 1 \
     --cuda-block-size 128 -o "$stage/moons_thread.so"
   git rev-parse --short HEAD >"$stage/COMMIT"
-  cp build/bin/ade-gpu-check "$stage/"
-  cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" "$stage/lib/"
+  cp build/bin/ade-gpu-check build/bin/aderun "$stage/"
+  cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" \
+    "$(ldd build/bin/aderun | awk '/libtomlplusplus/ {print $3}')" "$stage/lib/"
   du -sh "$stage"
 }
 
@@ -104,6 +106,30 @@ run() {
     fi
     echo
   } >>"$report"
+  {
+    echo "# Training iterations: aderun train (moons, Langevin5, --estimator ade, plain Adam)"
+    echo
+    echo "Milliseconds per iteration between the first and the last logged"
+    echo "row of metrics.csv (the evaluations come after them)."
+    echo
+    echo "| device | batch | iterations | ms per iteration |"
+    echo "|---|---|---|---|"
+    local runs
+    runs=$(mktemp -d)
+    for spec in cuda:100:300 cuda:10000:100 cpu:100:300; do
+      IFS=: read -r device batch iters <<<"$spec"
+      "$stage/aderun" train "$stage/moons.so" --sampler Langevin5 --data moons \
+        --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
+        --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
+        --quiet --out "$runs/$device-$batch" >/dev/null || status=1
+      awk -F, -v d="$device" -v b="$batch" -v n="$iters" '
+        NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }
+        END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
+        "$runs/$device-$batch/metrics.csv" || status=1
+    done
+    rm -rf "$runs"
+    echo
+  } >>"$report" 2>&1
   timeout 300 python3 bench/gpu_reference.py >>"$report" 2>&1 || status=1
   cat "$report"
   return $status
