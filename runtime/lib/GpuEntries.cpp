@@ -2,6 +2,8 @@
 
 #include "ade/runtime/GpuEntries.h"
 
+#include "ade/runtime/Error.h"
+
 namespace ade {
 
 GpuEntries::GpuEntries(const ade_library_info &library)
@@ -20,6 +22,10 @@ bool GpuEntries::run(const std::string &owner, const std::string &entry,
   std::vector<cuda::DevicePtr> pointers;
   std::vector<std::pair<TypedBuffer *, cuda::DevicePtr>> outputs;
   for (const Arg &arg : args) {
+    if (arg.resident) {
+      pointers.push_back(arg.resident);
+      continue;
+    }
     if (!arg.buffer)
       continue;
     size_t at = pointers.size();
@@ -40,6 +46,16 @@ bool GpuEntries::run(const std::string &owner, const std::string &entry,
   for (auto [host, ptr] : outputs)
     device.download(host->data(), ptr, host->bytes());
   return true;
+}
+
+void GpuEntries::runRuntimeKernel(const std::string &entry,
+                                  const std::vector<cuda::DevicePtr> &buffers,
+                                  int64_t count) {
+  const ade_cuda_kernel *kernel = kernels.find("ade.runtime", entry, count);
+  if (!kernel)
+    throw Error("this model library has no runtime kernel '" + entry +
+                "': recompile it with this adec (--target all)");
+  kernels.launch(*kernel, buffers, count);
 }
 
 } // namespace ade

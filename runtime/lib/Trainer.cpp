@@ -688,24 +688,23 @@ public:
     SamplerBatch out = draw(n, rng, x0);
     int32_t t = model.dtype;
     int64_t d = model.data_size;
-    TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
-        x0b(t, sampler.takes_initial_state ? n * d : 0), x(t, n * d),
-        v(t, n * d), lq(t, n), k(t, n), st(t, n * sampler.num_stats);
-    pm.assign(s.modelParams);
-    ps.assign(s.samplerParams);
+    TypedBuffer pm = parameters(s.modelParams),
+                ps = parameters(s.samplerParams),
+                x0b(t, sampler.takes_initial_state ? n * d : 0), x(t, n * d),
+                v(t, n * d), lq(t, n), k(t, n), st(t, n * sampler.num_stats);
     if (sampler.takes_initial_state)
       x0b.assign(x0);
-    if (!gpu || !gpu->run(sampler.name, "sample",
-                          {{&pm},
-                           {&ps},
-                           {&out.noise},
-                           {initialState(x0b)},
-                           {&x, true},
-                           {returnedMomentum(v), true},
-                           {&lq, true},
-                           {&k, true},
-                           {stats(st), true}},
-                          n))
+    if (!onGpu(sampler.name, "sample",
+               {modelParams(pm),
+                samplerParams(ps),
+                {&out.noise},
+                {initialState(x0b)},
+                {&x, true},
+                {returnedMomentum(v), true},
+                {&lq, true},
+                {&k, true},
+                {stats(st), true}},
+               n))
       checkStatus(sampler.sample(pm.data(), ps.data(), out.noise.data(),
                                  x0b.data(), x.data(), v.data(), lq.data(),
                                  k.data(), st.data(), n, config.threads),
@@ -724,28 +723,30 @@ public:
                              const std::vector<double> &x) const {
     int64_t n = int64_t(x.size()) / model.data_size;
     int32_t t = model.dtype;
-    TypedBuffer pm(t, params.size()), xb(t, x.size()), fb(t, n);
-    pm.assign(params);
+    TypedBuffer pm = parameters(params), xb(t, x.size()), fb(t, n);
     xb.assign(x);
-    if (!gpu || !gpu->run(model.name, "energy", {{&pm}, {&xb}, {&fb, true}}, n))
+    if (!onGpu(model.name, "energy", {modelParams(pm), {&xb}, {&fb, true}}, n))
       checkStatus(
           model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
           "energy");
     return fb.values();
   }
 
-  /// sum_b w[b] grad_theta f(x[b]).
+  /// sum_b w[b] grad_theta f(x[b]) (resident: in resident->modelGrad).
   std::vector<double> energyVjp(const RunState &s, const std::vector<double> &x,
                                 const std::vector<double> &w) const {
     int32_t t = model.dtype;
-    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()), wb(t, w.size()),
-        g(t, s.modelParams.size());
-    pm.assign(s.modelParams);
+    TypedBuffer pm = parameters(s.modelParams), xb(t, x.size()),
+                wb(t, w.size()), g = gradient(s.modelParams.size());
     xb.assign(x);
     wb.assign(w);
     int64_t n = int64_t(w.size());
-    if (!gpu || !gpu->run(model.name, "energy_vjp",
-                          {{&pm}, {&xb}, {&wb}, {&g, true}}, n))
+    if (!onGpu(model.name, "energy_vjp",
+               {modelParams(pm),
+                {&xb},
+                {&wb},
+                gradientOutput(g, &Resident::modelGrad)},
+               n))
       checkStatus(model.energy_vjp(pm.data(), xb.data(), wb.data(), g.data(), n,
                                    config.threads),
                   "energy_vjp");
@@ -758,7 +759,8 @@ public:
   /// momentum: one sample_vjp (or sampler_vjp, half the work) call, which
   /// runs the sampler and f itself. Only a returned momentum's cotangent
   /// needs the batch run (b.v) beforehand. The model side also fills in the
-  /// batch's values (sample_vjp returns them).
+  /// batch's values (sample_vjp returns them). Resident: the gradient is in
+  /// resident->samplerGrad or ->sampledModelGrad.
   std::vector<double> objectiveVjp(const RunState &s, SamplerBatch &b,
                                    bool samplerSide) const {
     int64_t n = b.size, d = model.data_size;
@@ -771,11 +773,10 @@ public:
     std::fill(cq.begin(), cq.end(), -config.entropyWeight * inv);
     std::fill(ck.begin(), ck.end(), -config.kineticWeight * inv);
     int32_t t = model.dtype;
-    TypedBuffer pm(t, s.modelParams.size()), ps(t, s.samplerParams.size()),
-        x0b(t, b.x0.size()), bx(t, cx.size()), bv(t, cv.size()), bq(t, n),
-        bk(t, n), bf(t, n), gs(t, s.samplerParams.size());
-    pm.assign(s.modelParams);
-    ps.assign(s.samplerParams);
+    TypedBuffer pm = parameters(s.modelParams),
+                ps = parameters(s.samplerParams), x0b(t, b.x0.size()),
+                bx(t, cx.size()), bv(t, cv.size()), bq(t, n), bk(t, n),
+                bf(t, n), gs = gradient(s.samplerParams.size());
     x0b.assign(b.x0);
     bx.assign(cx);
     bv.assign(cv);
@@ -783,18 +784,18 @@ public:
     bk.assign(ck);
     bf.assign(cf);
     if (samplerSide) {
-      if (!gpu || !gpu->run(sampler.name, "sampler_vjp",
-                            {{&pm},
-                             {&ps},
-                             {&b.noise},
-                             {initialState(x0b)},
-                             {&bx},
-                             {returnedMomentum(bv)},
-                             {&bq},
-                             {&bk},
-                             {&bf},
-                             {&gs, true}},
-                            n))
+      if (!onGpu(sampler.name, "sampler_vjp",
+                 {modelParams(pm),
+                  samplerParams(ps),
+                  {&b.noise},
+                  {initialState(x0b)},
+                  {&bx},
+                  {returnedMomentum(bv)},
+                  {&bq},
+                  {&bk},
+                  {&bf},
+                  gradientOutput(gs, &Resident::samplerGrad)},
+                 n))
         checkStatus(sampler.sampler_vjp(pm.data(), ps.data(), b.noise.data(),
                                         x0b.data(), bx.data(), bv.data(),
                                         bq.data(), bk.data(), bf.data(),
@@ -803,26 +804,31 @@ public:
       return gs.values();
     }
     TypedBuffer x(t, n * d), v(t, n * d), lq(t, n), k(t, n),
-        st(t, n * sampler.num_stats), f(t, n), gm(t, s.modelParams.size());
-    if (!gpu || !gpu->run(sampler.name, "sample_vjp",
-                          {{&pm},
-                           {&ps},
-                           {&b.noise},
-                           {initialState(x0b)},
-                           {&bx},
-                           {returnedMomentum(bv)},
-                           {&bq},
-                           {&bk},
-                           {&bf},
-                           {&x, true},
-                           {returnedMomentum(v), true},
-                           {&lq, true},
-                           {&k, true},
-                           {stats(st), true},
-                           {&f, true},
-                           {model.params_size ? &gm : nullptr, true},
-                           {sampler.params_size ? &gs : nullptr, true}},
-                          n))
+        st(t, n * sampler.num_stats), f(t, n),
+        gm = gradient(s.modelParams.size());
+    GpuEntries::Arg none{nullptr};
+    if (!onGpu(sampler.name, "sample_vjp",
+               {modelParams(pm),
+                samplerParams(ps),
+                {&b.noise},
+                {initialState(x0b)},
+                {&bx},
+                {returnedMomentum(bv)},
+                {&bq},
+                {&bk},
+                {&bf},
+                {&x, true},
+                {returnedMomentum(v), true},
+                {&lq, true},
+                {&k, true},
+                {stats(st), true},
+                {&f, true},
+                model.params_size
+                    ? gradientOutput(gm, &Resident::sampledModelGrad)
+                    : none,
+                sampler.params_size ? gradientOutput(gs, &Resident::samplerGrad)
+                                    : none},
+               n))
       checkStatus(sampler.sample_vjp(
                       pm.data(), ps.data(), b.noise.data(), x0b.data(),
                       bx.data(), bv.data(), bq.data(), bk.data(), bf.data(),
@@ -850,27 +856,32 @@ public:
   }
 
   /// The score-matching loss per particle, and sum_b w[b] of its gradient
-  /// in the model's parameters.
+  /// in the model's parameters (resident: in resident->modelGrad).
   std::pair<std::vector<double>, std::vector<double>>
   scoreMatching(const RunState &s, const std::vector<double> &x,
                 const std::vector<double> &probe,
                 const std::vector<double> &w) const {
     int64_t n = int64_t(w.size());
     int32_t t = model.dtype;
-    TypedBuffer pm(t, s.modelParams.size()), xb(t, x.size()),
-        eb(t, probe.size()), wb(t, n), loss(t, n), g(t, s.modelParams.size());
-    pm.assign(s.modelParams);
+    TypedBuffer pm = parameters(s.modelParams), xb(t, x.size()),
+                eb(t, probe.size()), wb(t, n), loss(t, n),
+                g = gradient(s.modelParams.size());
     xb.assign(x);
     eb.assign(probe);
     wb.assign(w);
     TypedBuffer *probeArg = model.score_matching_probe ? &eb : nullptr;
-    if (!gpu || !gpu->run(model.name, "score_matching",
-                          {{&pm}, {&xb}, {probeArg}, {&loss, true}}, n))
+    if (!onGpu(model.name, "score_matching",
+               {modelParams(pm), {&xb}, {probeArg}, {&loss, true}}, n))
       checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
                                        loss.data(), n, config.threads),
                   "score_matching");
-    if (!gpu || !gpu->run(model.name, "score_matching_vjp",
-                          {{&pm}, {&xb}, {probeArg}, {&wb}, {&g, true}}, n))
+    if (!onGpu(model.name, "score_matching_vjp",
+               {modelParams(pm),
+                {&xb},
+                {probeArg},
+                {&wb},
+                gradientOutput(g, &Resident::modelGrad)},
+               n))
       checkStatus(model.score_matching_vjp(pm.data(), xb.data(), eb.data(),
                                            wb.data(), g.data(), n,
                                            config.threads),
@@ -894,6 +905,72 @@ public:
     return sum / double(n);
   }
 
+  /// Device buffers of the parameters (in the entries' element type) and
+  /// of the gradients the entries write, while train() keeps them on the
+  /// GPU (DeviceParameters).
+  struct Resident {
+    cuda::DevicePtr modelParams, samplerParams;
+    cuda::DevicePtr modelGrad;        // energy_vjp, score_matching_vjp
+    cuda::DevicePtr sampledModelGrad; // sample_vjp's model side
+    cuda::DevicePtr samplerGrad;      // sampler_vjp, sample_vjp's sampler side
+  };
+  /// Set while the entries take their parameters from the GPU and leave
+  /// their gradients there: every entry then has a kernel.
+  const Resident *resident = nullptr;
+
+  /// Whether the entries train() calls all have GPU kernels.
+  bool allOnGpu() const {
+    if (!gpu)
+      return false;
+    for (const char *entry :
+         {"energy", "energy_vjp", "score_matching", "score_matching_vjp"})
+      if (!gpu->hasKernel(model.name, entry))
+        return false;
+    for (const char *entry : {"sample", "sample_vjp", "sampler_vjp"})
+      if (!gpu->hasKernel(sampler.name, entry))
+        return false;
+    return true;
+  }
+
+  /// Runs an entry on the GPU; false (the caller runs it on the CPU) when
+  /// there is none or it has no kernel.
+  bool onGpu(const char *owner, const char *entry,
+             std::initializer_list<GpuEntries::Arg> args, int64_t n) const {
+    if (!gpu)
+      return false;
+    if (gpu->run(owner, entry, args, n))
+      return true;
+    if (resident)
+      throw Error(std::string("internal: ") + owner + "." + entry +
+                  " has no GPU kernel but the parameters are on the GPU");
+    return false;
+  }
+
+  /// The entries' copy of a parameter vector; empty while the parameters
+  /// are on the GPU.
+  TypedBuffer parameters(const std::vector<double> &values) const {
+    TypedBuffer out(model.dtype, resident ? 0 : values.size());
+    if (!resident)
+      out.assign(values);
+    return out;
+  }
+  TypedBuffer gradient(size_t size) const {
+    return TypedBuffer(model.dtype, resident ? 0 : size);
+  }
+  GpuEntries::Arg modelParams(TypedBuffer &host) const {
+    return resident ? GpuEntries::Arg{nullptr, false, resident->modelParams}
+                    : GpuEntries::Arg{&host};
+  }
+  GpuEntries::Arg samplerParams(TypedBuffer &host) const {
+    return resident ? GpuEntries::Arg{nullptr, false, resident->samplerParams}
+                    : GpuEntries::Arg{&host};
+  }
+  GpuEntries::Arg gradientOutput(TypedBuffer &host,
+                                 cuda::DevicePtr Resident::*buffer) const {
+    return resident ? GpuEntries::Arg{nullptr, true, resident->*buffer}
+                    : GpuEntries::Arg{&host, true};
+  }
+
   /// The kernels' arguments for the sampler's optional buffers: null
   /// where the library's entries ignore them.
   TypedBuffer *initialState(TypedBuffer &b) const {
@@ -913,6 +990,168 @@ public:
   DataSource data;
   /// --device cuda: the entries' kernels (null: the CPU entries).
   std::unique_ptr<GpuEntries> gpu;
+};
+
+/// The parameters and Adam's moments of a run on the GPU (--device cuda,
+/// where every entry has a kernel): f64 masters and moments as on the host,
+/// the entries' copies, the gradients the entries write, and --ema's
+/// averages. The runtime kernels update them in place; the host's RunState
+/// is brought up to date (download) before it is checkpointed, evaluated or
+/// logged, and sent back (upload) after a restore.
+class DeviceParameters {
+public:
+  DeviceParameters(GpuEntries &gpu, const ade_model_info &model,
+                   const ade_sampler_info &sampler)
+      : gpu(gpu), dtype(model.dtype),
+        model(makeSide(size_t(model.params_size))),
+        sampler(makeSide(size_t(sampler.params_size))),
+        sampledModelGrad(buffer(entryBytes(model.params_size))),
+        hyper(buffer(10 * sizeof(double))) {
+    resident.modelParams = this->model.entry->get();
+    resident.samplerParams = this->sampler.entry->get();
+    resident.modelGrad = this->model.grad->get();
+    resident.sampledModelGrad = sampledModelGrad->get();
+    resident.samplerGrad = this->sampler.grad->get();
+  }
+
+  const Session::Resident &buffers() const { return resident; }
+
+  void upload(const RunState &s) {
+    upload(model, s.modelParams, s.modelAdam, s.modelEma);
+    upload(sampler, s.samplerParams, s.samplerAdam, s.samplerEma);
+  }
+
+  void download(RunState &s) {
+    download(model, s.modelParams, s.modelAdam, s.modelEma);
+    download(sampler, s.samplerParams, s.samplerAdam, s.samplerEma);
+  }
+
+  /// The sampler's parameters alone (its step sizes are logged).
+  void downloadSamplerParameters(RunState &s) {
+    copyOut(s.samplerParams, *sampler.master);
+  }
+
+  /// An Adam step (Adam::step's, counted in `adam`) of the model's
+  /// parameters (descending -(modelGrad - sampledModelGrad) when
+  /// `subtractSampled`, else -modelGrad) or of the sampler's (descending
+  /// -samplerGrad): returns the gradient's norm and whether it and the new
+  /// parameters are finite.
+  std::pair<double, bool> adamStep(bool samplerSide, bool subtractSampled,
+                                   Adam &adam, double lr,
+                                   const TrainConfig &c) {
+    Side &side = samplerSide ? sampler : model;
+    ++adam.steps;
+    double steps = double(adam.steps);
+    double values[10] = {
+        lr,
+        c.beta1,
+        c.beta2,
+        1 - std::pow(c.beta1, steps),
+        1 - std::pow(c.beta2, steps),
+        c.adamClip && adam.steps > 1 ? 1 - std::pow(c.beta2, steps - 1) : 0.0,
+        -1.0,
+        subtractSampled ? 1.0 : 0.0,
+        0.0,
+        0.0};
+    if (side.size == 0)
+      return {0.0, true};
+    gpu.gpu().upload(hyper->get(), values, sizeof(values));
+    cuda::DevicePtr other =
+        subtractSampled ? sampledModelGrad->get() : side.grad->get();
+    gpu.runRuntimeKernel("adam",
+                         {side.master->get(), side.m->get(), side.v->get(),
+                          side.entry->get(), side.grad->get(), other,
+                          hyper->get()},
+                         int64_t(side.size));
+    double sums[2];
+    gpu.gpu().download(sums, hyper->get() + 8 * sizeof(double), sizeof(sums));
+    return {std::sqrt(sums[0]), sums[1] == 0};
+  }
+
+  /// updateAverages on the GPU.
+  void average(RunState &s, const TrainConfig &c) {
+    if (c.ema == 0) {
+      s.modelEma.clear();
+      s.samplerEma.clear();
+      model.averaging = sampler.averaging = false;
+      return;
+    }
+    double t = double(s.iteration);
+    double decay = std::min(c.ema, (1 + t) / (10 + t));
+    for (Side *side : {&model, &sampler}) {
+      double values[2] = {decay, side->averaging ? 0.0 : 1.0};
+      side->averaging = true;
+      if (side->size == 0)
+        continue;
+      gpu.gpu().upload(hyper->get(), values, sizeof(values));
+      gpu.runRuntimeKernel(
+          "ema", {side->average->get(), side->master->get(), hyper->get()},
+          int64_t(side->size));
+    }
+  }
+
+private:
+  struct Side {
+    size_t size;
+    std::unique_ptr<cuda::Buffer> master, m, v, average; // f64
+    std::unique_ptr<cuda::Buffer> entry, grad;           // the entries' type
+    bool averaging = false;
+  };
+
+  size_t entryBytes(size_t count) const {
+    return count * (dtype == ADE_F64 ? sizeof(double) : sizeof(float));
+  }
+  std::unique_ptr<cuda::Buffer> buffer(size_t bytes) {
+    return std::make_unique<cuda::Buffer>(gpu.gpu(), bytes);
+  }
+  Side makeSide(size_t size) {
+    Side side{size};
+    side.master = buffer(size * sizeof(double));
+    side.m = buffer(size * sizeof(double));
+    side.v = buffer(size * sizeof(double));
+    side.average = buffer(size * sizeof(double));
+    side.entry = buffer(entryBytes(size));
+    side.grad = buffer(entryBytes(size));
+    return side;
+  }
+
+  void copyIn(cuda::Buffer &to, const std::vector<double> &values) {
+    gpu.gpu().upload(to.get(), values.data(), values.size() * sizeof(double));
+  }
+  void copyOut(std::vector<double> &values, cuda::Buffer &from) {
+    gpu.gpu().download(values.data(), from.get(),
+                       values.size() * sizeof(double));
+  }
+
+  void upload(Side &side, const std::vector<double> &params, const Adam &adam,
+              const std::vector<double> &average) {
+    copyIn(*side.master, params);
+    copyIn(*side.m, adam.m);
+    copyIn(*side.v, adam.v);
+    TypedBuffer entry(dtype, params.size());
+    entry.assign(params);
+    gpu.gpu().upload(side.entry->get(), entry.data(), entry.bytes());
+    side.averaging = average.size() == params.size();
+    if (side.averaging)
+      copyIn(*side.average, average);
+  }
+
+  void download(Side &side, std::vector<double> &params, Adam &adam,
+                std::vector<double> &average) {
+    copyOut(params, *side.master);
+    copyOut(adam.m, *side.m);
+    copyOut(adam.v, *side.v);
+    if (side.averaging) {
+      average.resize(side.size);
+      copyOut(average, *side.average);
+    }
+  }
+
+  GpuEntries &gpu;
+  int32_t dtype;
+  Side model, sampler;
+  std::unique_ptr<cuda::Buffer> sampledModelGrad, hyper;
+  Session::Resident resident{};
 };
 
 /// pcd keeps one persistent particle per batch row.
@@ -1123,7 +1362,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         cpuOnly += std::string(cpuOnly.empty() ? "" : ", ") + sampler.name +
                    "." + entry;
     if (!cpuOnly.empty())
-      line += "; on the CPU (no GPU kernel): " + cpuOnly;
+      line += "; on the CPU (no GPU kernel): " + cpuOnly +
+              "; the parameters are copied to the GPU per call";
+    else
+      line += "; the parameters and Adam's moments stay on the GPU";
     progress(Message::Status, line);
   }
   makeDirectory(config.out);
@@ -1189,6 +1431,14 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     checkpoint();
   }
 
+  // --device cuda where every entry has a kernel: the parameters and
+  // Adam's moments stay on the GPU.
+  std::unique_ptr<DeviceParameters> device;
+  if (session.allOnGpu()) {
+    device = std::make_unique<DeviceParameters>(*session.gpu, model, sampler);
+    device->upload(s);
+  }
+
   Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
       evalRng = Rng::fromState(s.eval);
   const int64_t B = config.batch;
@@ -1208,6 +1458,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       s.data = dataRng.state();
       s.noise = noiseRng.state();
       s.eval = evalRng.state();
+      if (device)
+        device->download(s);
       checkpoint();
       throw Interrupted("interrupted: checkpoint of iteration " +
                         std::to_string(s.iteration) + " written to '" +
@@ -1219,6 +1471,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                  ? batch
                                  : std::vector<double>();
     bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
+    // The steps' entries take the parameters from the GPU and leave the
+    // gradients there (the vectors they return are empty).
+    session.resident = device ? &device->buffers() : nullptr;
     // The model step's gradient through the sampler (eq. 21), with the
     // batch's values from the same call; a returned momentum's cotangent
     // needs the batch run first.
@@ -1274,7 +1529,12 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     bool finite = std::isfinite(objective) && allFinite(modelGrad);
     double modelNorm = norm(modelGrad), samplerNorm = 0;
     double decay = lrDecayFactor(config, s.iteration);
-    if (finite) {
+    if (finite && device) {
+      std::tie(modelNorm, finite) = device->adamStep(
+          /*samplerSide=*/false, /*subtractSampled=*/throughSampler,
+          s.modelAdam, config.learningRate * s.learningRateScale * decay,
+          config);
+    } else if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
       s.modelAdam.step(s.modelParams, modelGrad,
@@ -1295,6 +1555,14 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                             : session.draw(B, noiseRng, xk);
       std::vector<double> grad =
           session.objectiveVjp(s, qk, /*samplerSide=*/true);
+      if (device) {
+        auto [gradNorm, ok] = device->adamStep(
+            /*samplerSide=*/true, /*subtractSampled=*/false, s.samplerAdam,
+            config.samplerLearningRate * s.learningRateScale * decay, config);
+        samplerNorm += gradNorm / double(samplerSteps);
+        finite = ok;
+        continue;
+      }
       for (double &g : grad)
         g = -g;
       finite = allFinite(grad);
@@ -1306,6 +1574,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         finite = allFinite(s.samplerParams);
       }
     }
+    session.resident = nullptr;
     if (!finite) {
       if (s.recoveries >= config.maxRecoveries)
         throw Error("training diverged (NaN/Inf) at iteration " +
@@ -1325,6 +1594,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       dataRng = Rng(config.seed, DataStream + (uint64_t(recoveries) << 32));
       noiseRng = Rng(config.seed, NoiseStream + (uint64_t(recoveries) << 32));
       evalRng = Rng::fromState(s.eval);
+      if (device)
+        device->upload(s);
       progress(Message::Warning,
                "warning: NaN/Inf at iteration " + std::to_string(at) +
                    "; restored the checkpoint of iteration " +
@@ -1335,7 +1606,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       continue;
     }
     ++s.iteration;
-    updateAverages(s, config);
+    if (device)
+      device->average(s, config);
+    else
+      updateAverages(s, config);
     s.sums.objective += objective;
     s.sums.dataEnergy += mean(dataF);
     s.sums.sampleEnergy += mean(q.f);
@@ -1378,6 +1652,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                  seconds,
                  s.sums.modelGradNorm / n,
                  s.sums.samplerGradNorm / n};
+      if (device && !evaluate)
+        device->downloadSamplerParameters(s);
+      else if (device)
+        device->download(s); // evaluated and checkpointed below
       recordStepSizes(row, sampler, s.samplerParams);
       for (double sum : s.sums.stats)
         row.stats.push_back(sum / n);

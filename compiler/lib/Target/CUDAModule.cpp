@@ -4,6 +4,8 @@
 
 #include "ade/Pipelines/Pipelines.h"
 
+#include "RuntimeKernels.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -198,6 +200,12 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
       error = "lowering to the GPU failed";
       return failure();
     }
+  }
+  if (failed(
+          ade::addRuntimeKernels(*lowered->getOps<gpu::GPUModuleOp>().begin(),
+                                 options.elementType, options.blockSize))) {
+    error = "internal: the runtime's GPU kernels do not compile";
+    return failure();
   }
   if (emulator) {
     *emulator = lowerForEmulator(*lowered);

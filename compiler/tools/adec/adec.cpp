@@ -385,6 +385,7 @@ int generateCode(const Options &opts, const tir::Program &program,
     CUDAPipelineOptions gpu;
     gpu.chip = opts.cudaArch;
     gpu.blockSize = opts.cudaBlockSize;
+    gpu.elementType = opts.precision;
     // Each size once; 1 (one thread per particle) only alone.
     gpu.tileSizes.clear();
     for (unsigned size : opts.cudaTileSizes)

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 12u
+#define ADE_ABI_VERSION 13u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -219,6 +219,9 @@ typedef struct ade_sampler_info {
    entry may have several kernels, one per tile size (`adec --cuda-tile-size
    64,16`): any of them computes the entry; ade::cuda::chooseKernel picks the
    largest tile that gives every multiprocessor a block, else the smallest.
+   The owner "ade.runtime" has the training runtime's own kernels ("adam",
+   "ema": parameters and optimizer state kept on the GPU; see
+   compiler/lib/Target/RuntimeKernels.cpp for their arguments).
    `emulated` (`adec --cuda-emulator`, else NULL) is the kernel compiled for
    the host, run by the runtime's GPU emulator (ADE_CUDA_EMULATOR=1) once per
    thread of the grid, each thread a fiber: `params` as cuLaunchKernel's

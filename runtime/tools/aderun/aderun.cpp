@@ -339,8 +339,14 @@ void printInfo(const std::string &path) {
                 "the runtime picks by batch):\n",
                 cuda->arch);
     std::vector<const ade_cuda_kernel *> kernels;
-    for (int32_t k = 0; k < cuda->num_kernels; ++k)
-      kernels.push_back(&cuda->kernels[k]);
+    std::string runtimeKernels;
+    for (int32_t k = 0; k < cuda->num_kernels; ++k) {
+      if (std::string_view(cuda->kernels[k].owner) == "ade.runtime")
+        runtimeKernels += std::string(runtimeKernels.empty() ? "" : ", ") +
+                          cuda->kernels[k].entry;
+      else
+        kernels.push_back(&cuda->kernels[k]);
+    }
     std::stable_sort(
         kernels.begin(), kernels.end(),
         [](const ade_cuda_kernel *a, const ade_cuda_kernel *b) {
@@ -365,6 +371,10 @@ void printInfo(const std::string &path) {
                     kernel.block_size, kernel.shared_bytes / 1024.0,
                     kernel.scratch_bytes_per_block / 1024.0);
     }
+    if (!runtimeKernels.empty())
+      std::printf("  and aderun's own: %s (aderun train --device cuda "
+                  "keeps the parameters on the GPU)\n",
+                  runtimeKernels.c_str());
   } else {
     std::printf("\nno GPU kernels (compile with adec --target all)\n");
   }

@@ -63,6 +63,9 @@ struct CUDAPipelineOptions {
   std::vector<unsigned> tileSizes = {64, 16};
   /// libdevice bitcode, linked when kernels call math functions.
   std::string libdevice;
+  /// The entries' element type ("f32" or "f64"): of the runtime kernels'
+  /// parameters too.
+  std::string elementType = "f32";
 };
 
 /// The most dynamic shared memory a thread block can have on `chip`

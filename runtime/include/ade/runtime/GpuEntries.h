@@ -1,9 +1,10 @@
 //===- GpuEntries.h - A model library's entries run on the GPU -*- C++ -*-===//
 //
 // `aderun --device cuda`: the entries the trainer calls, run by their GPU
-// kernels on host buffers. For now every call copies its inputs to the
-// device and its outputs back; parameters and optimizer state stay on the
-// host.
+// kernels. An argument is a host buffer, copied in (or out, for an output)
+// around the call, or a device buffer the caller keeps (parameters and
+// gradients that stay on the GPU); the runtime kernels ("ade.runtime":
+// Adam, averages) work on the latter.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ADE_RUNTIME_GPUENTRIES_H
@@ -25,18 +26,28 @@ public:
   /// has no GPU kernels.
   explicit GpuEntries(const ade_library_info &library);
 
-  /// One buffer of an entry, in the order of its CPU signature; null where
-  /// the kernel takes none (ade_cuda_kernel: the buffers the library's
-  /// entry ignores).
+  /// One buffer of an entry, in the order of its CPU signature: a host
+  /// buffer, or a device buffer (`resident`) that stays where it is; neither
+  /// where the kernel takes none (ade_cuda_kernel: the buffers the
+  /// library's entry ignores).
   struct Arg {
     TypedBuffer *buffer;
     bool output = false;
+    cuda::DevicePtr resident = 0;
   };
 
   /// Runs `owner`'s `entry` on `batch` particles through its kernel, or
   /// returns false when the entry has none (it runs on the CPU only).
   bool run(const std::string &owner, const std::string &entry,
            std::initializer_list<Arg> args, int64_t batch);
+
+  /// Runs the runtime kernel `entry` ("adam", "ema") on `count` elements;
+  /// throws when the library has none (compiled by an older adec).
+  void runRuntimeKernel(const std::string &entry,
+                        const std::vector<cuda::DevicePtr> &buffers,
+                        int64_t count);
+
+  cuda::Device &gpu() { return device; }
 
   /// Whether `owner`'s `entry` has a kernel this GPU can run.
   bool hasKernel(const std::string &owner, const std::string &entry) const {

@@ -1,0 +1,243 @@
+//===- RuntimeKernels.cpp - The training runtime's own GPU kernels --------===//
+
+#include "RuntimeKernels.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <string>
+
+using namespace mlir;
+
+namespace {
+
+/// Parameters updated per thread of the Adam kernel (a block's tile is
+/// this times the block size): fewer atomic additions of the statistics.
+constexpr unsigned kElementsPerThread = 16;
+
+/// The kernels, with $T (the entries' element type), $EXT and $TRUNC (its
+/// conversions to and from f64), $BLOCK, $SHARED, $K and $TILE to fill in.
+/// Vectors are as long as a batch buffer; the batch argument is the
+/// element count.
+///
+/// ade_runtime_adam: one step of aderun's Adam (runtime/lib/Trainer.cpp,
+/// the same operations in the same order) on f64 master parameters and
+/// moments, with the gradient sign * (a - b) (b when hyper[7] > 0) of the
+/// entries' gradients, clipped to +-(3 sqrt(v / hyper[5]) + 0.1) when
+/// hyper[5] > 0; writes the parameters in $T for the entries, and adds the
+/// gradient's squared norm and the count of non-finite gradients and
+/// parameters to hyper[8] and hyper[9] (zero before the launch).
+/// hyper: lr, beta1, beta2, 1 - beta1^t, 1 - beta2^t, the clip's
+/// 1 - beta2^(t-1) (0: no clip), sign, b?, then the two sums.
+///
+/// ade_runtime_ema: avg = decay avg + (1 - decay) master (hyper[0] the
+/// decay; hyper[1] > 0 starts the average at master).
+constexpr const char *kRuntimeKernels = R"mlir(
+module attributes {gpu.container_module} {
+gpu.module @ade_runtime {
+  gpu.func @ade_runtime_adam(%master: memref<1099511627776xf64>,
+      %m: memref<1099511627776xf64>, %v: memref<1099511627776xf64>,
+      %params: memref<1099511627776x$T>, %a: memref<1099511627776x$T>,
+      %b: memref<1099511627776x$T>, %hyper: memref<10xf64>, %n: i64) kernel
+      attributes {ade.owner = "ade.runtime", ade.entry = "adam",
+                  ade.tile_size = $TILE : i64, ade.shared_bytes = $SHARED : i64,
+                  known_block_size = array<i32: $BLOCK, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c5 = arith.constant 5 : index
+    %c6 = arith.constant 6 : index
+    %c7 = arith.constant 7 : index
+    %c8 = arith.constant 8 : index
+    %c9 = arith.constant 9 : index
+    %cK = arith.constant $K : index
+    %cTile = arith.constant $TILE : index
+    %zero = arith.constant 0.0 : f64
+    %one = arith.constant 1.0 : f64
+    %three = arith.constant 3.0 : f64
+    %tenth = arith.constant 0.1 : f64
+    %epsilon = arith.constant 1.0e-8 : f64
+    %lr = memref.load %hyper[%c0] : memref<10xf64>
+    %beta1 = memref.load %hyper[%c1] : memref<10xf64>
+    %beta2 = memref.load %hyper[%c2] : memref<10xf64>
+    %corr1 = memref.load %hyper[%c3] : memref<10xf64>
+    %corr2 = memref.load %hyper[%c4] : memref<10xf64>
+    %clip = memref.load %hyper[%c5] : memref<10xf64>
+    %sign = memref.load %hyper[%c6] : memref<10xf64>
+    %useB = memref.load %hyper[%c7] : memref<10xf64>
+    %clipping = arith.cmpf ogt, %clip, %zero : f64
+    %usingB = arith.cmpf ogt, %useB, %zero : f64
+    %oneMinusBeta1 = arith.subf %one, %beta1 : f64
+    %oneMinusBeta2 = arith.subf %one, %beta2 : f64
+    %count = arith.index_cast %n : i64 to index
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %dim = gpu.block_dim x
+    %tileStart = arith.muli %bid, %cTile : index
+    %start = arith.addi %tileStart, %tid : index
+    %sums:2 = scf.for %j = %c0 to %cK step %c1
+        iter_args(%sq = %zero, %bad = %zero) -> (f64, f64) {
+      %stride = arith.muli %j, %dim : index
+      %i = arith.addi %start, %stride : index
+      %inside = arith.cmpi ult, %i, %count : index
+      %next:2 = scf.if %inside -> (f64, f64) {
+        %ai = memref.load %a[%i] : memref<1099511627776x$T>
+        %a64 = $EXT %ai : $T to f64
+        %bi = memref.load %b[%i] : memref<1099511627776x$T>
+        %b64 = $EXT %bi : $T to f64
+        %bUsed = arith.select %usingB, %b64, %zero : f64
+        %difference = arith.subf %a64, %bUsed : f64
+        %g0 = arith.mulf %sign, %difference : f64
+        %square = arith.mulf %g0, %g0 : f64
+        %sqNext = arith.addf %sq, %square : f64
+        %vi = memref.load %v[%i] : memref<1099511627776xf64>
+        %vHatBefore = arith.divf %vi, %clip : f64
+        %root = math.sqrt %vHatBefore : f64
+        %bound3 = arith.mulf %three, %root : f64
+        %bound = arith.addf %bound3, %tenth : f64
+        %lowBound = arith.negf %bound : f64
+        %below = arith.cmpf olt, %g0, %lowBound : f64
+        %raised = arith.select %below, %lowBound, %g0 : f64
+        %above = arith.cmpf olt, %bound, %raised : f64
+        %clipped = arith.select %above, %bound, %raised : f64
+        %g = arith.select %clipping, %clipped, %g0 : f64
+        %mi = memref.load %m[%i] : memref<1099511627776xf64>
+        %mDecayed = arith.mulf %beta1, %mi : f64
+        %mAdded = arith.mulf %oneMinusBeta1, %g : f64
+        %mNext = arith.addf %mDecayed, %mAdded : f64
+        %vDecayed = arith.mulf %beta2, %vi : f64
+        %vScaled = arith.mulf %oneMinusBeta2, %g : f64
+        %vAdded = arith.mulf %vScaled, %g : f64
+        %vNext = arith.addf %vDecayed, %vAdded : f64
+        memref.store %mNext, %m[%i] : memref<1099511627776xf64>
+        memref.store %vNext, %v[%i] : memref<1099511627776xf64>
+        %mHat = arith.divf %mNext, %corr1 : f64
+        %vHat = arith.divf %vNext, %corr2 : f64
+        %vRoot = math.sqrt %vHat : f64
+        %denominator = arith.addf %vRoot, %epsilon : f64
+        %numerator = arith.mulf %lr, %mHat : f64
+        %step = arith.divf %numerator, %denominator : f64
+        %pi = memref.load %master[%i] : memref<1099511627776xf64>
+        %pNext = arith.subf %pi, %step : f64
+        memref.store %pNext, %master[%i] : memref<1099511627776xf64>
+        %pEntry = $TRUNC %pNext : f64 to $T
+        memref.store %pEntry, %params[%i] : memref<1099511627776x$T>
+        // x - x is 0 exactly when x is finite.
+        %gZero = arith.subf %g0, %g0 : f64
+        %gFinite = arith.cmpf oeq, %gZero, %zero : f64
+        %pZero = arith.subf %pNext, %pNext : f64
+        %pFinite = arith.cmpf oeq, %pZero, %zero : f64
+        %finite = arith.andi %gFinite, %pFinite : i1
+        %badOne = arith.select %finite, %zero, %one : f64
+        %badNext = arith.addf %bad, %badOne : f64
+        scf.yield %sqNext, %badNext : f64, f64
+      } else {
+        scf.yield %sq, %bad : f64, f64
+      }
+      scf.yield %next#0, %next#1 : f64, f64
+    }
+    // The block's sums, added by its first thread: one atomic addition
+    // per block and statistic.
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %shared = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<$TWOBLOCKxf64, #gpu.address_space<workgroup>>
+    memref.store %sums#0, %shared[%tid] : memref<$TWOBLOCKxf64, #gpu.address_space<workgroup>>
+    %tidBad = arith.addi %tid, %dim : index
+    memref.store %sums#1, %shared[%tidBad] : memref<$TWOBLOCKxf64, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %first = arith.cmpi eq, %tid, %c0 : index
+    scf.if %first {
+      %total:2 = scf.for %t = %c0 to %dim step %c1
+          iter_args(%s0 = %zero, %s1 = %zero) -> (f64, f64) {
+        %x0 = memref.load %shared[%t] : memref<$TWOBLOCKxf64, #gpu.address_space<workgroup>>
+        %t1 = arith.addi %t, %dim : index
+        %x1 = memref.load %shared[%t1] : memref<$TWOBLOCKxf64, #gpu.address_space<workgroup>>
+        %y0 = arith.addf %s0, %x0 : f64
+        %y1 = arith.addf %s1, %x1 : f64
+        scf.yield %y0, %y1 : f64, f64
+      }
+      %old0 = memref.atomic_rmw addf %total#0, %hyper[%c8] : (f64, memref<10xf64>) -> f64
+      %old1 = memref.atomic_rmw addf %total#1, %hyper[%c9] : (f64, memref<10xf64>) -> f64
+    }
+    gpu.return
+  }
+
+  gpu.func @ade_runtime_ema(%avg: memref<1099511627776xf64>,
+      %master: memref<1099511627776xf64>, %hyper: memref<2xf64>, %n: i64)
+      kernel attributes {ade.owner = "ade.runtime", ade.entry = "ema",
+                         known_block_size = array<i32: $BLOCK, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %zero = arith.constant 0.0 : f64
+    %one = arith.constant 1.0 : f64
+    %i = gpu.global_id x
+    %count = arith.index_cast %n : i64 to index
+    %inside = arith.cmpi ult, %i, %count : index
+    scf.if %inside {
+      %decay = memref.load %hyper[%c0] : memref<2xf64>
+      %start = memref.load %hyper[%c1] : memref<2xf64>
+      %x = memref.load %master[%i] : memref<1099511627776xf64>
+      %starting = arith.cmpf ogt, %start, %zero : f64
+      scf.if %starting {
+        memref.store %x, %avg[%i] : memref<1099511627776xf64>
+      } else {
+        %old = memref.load %avg[%i] : memref<1099511627776xf64>
+        %kept = arith.mulf %decay, %old : f64
+        %oneMinusDecay = arith.subf %one, %decay : f64
+        %added = arith.mulf %oneMinusDecay, %x : f64
+        %next = arith.addf %kept, %added : f64
+        memref.store %next, %avg[%i] : memref<1099511627776xf64>
+      }
+    }
+    gpu.return
+  }
+}
+}
+)mlir";
+
+void replaceAll(std::string &text, llvm::StringRef from, llvm::StringRef to) {
+  for (size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to.str());
+}
+
+} // namespace
+
+LogicalResult ade::addRuntimeKernels(gpu::GPUModuleOp kernels,
+                                     llvm::StringRef elementType,
+                                     unsigned blockSize) {
+  bool f64 = elementType == "f64";
+  std::string text = kRuntimeKernels;
+  // $TWOBLOCK before $BLOCK, which it contains.
+  replaceAll(text, "$TWOBLOCK", std::to_string(2 * blockSize));
+  replaceAll(text, "$BLOCK", std::to_string(blockSize));
+  replaceAll(text, "$SHARED", std::to_string(2 * blockSize * sizeof(double)));
+  replaceAll(text, "$TILE", std::to_string(kElementsPerThread * blockSize));
+  replaceAll(text, "$K", std::to_string(kElementsPerThread));
+  // f64 to f64 is a bitcast, which folds away.
+  replaceAll(text, "$EXT", f64 ? "arith.bitcast" : "arith.extf");
+  replaceAll(text, "$TRUNC", f64 ? "arith.bitcast" : "arith.truncf");
+  replaceAll(text, "$T", f64 ? "f64" : "f32");
+  MLIRContext *context = kernels->getContext();
+  OwningOpRef<ModuleOp> parsed =
+      parseSourceString<ModuleOp>(text, ParserConfig(context));
+  if (!parsed)
+    return failure();
+  PassManager pm(context);
+  if (failed(parsePassPipeline("convert-scf-to-cf,canonicalize", pm)) ||
+      failed(pm.run(*parsed)))
+    return failure();
+  auto source = *parsed->getOps<gpu::GPUModuleOp>().begin();
+  SymbolTable symbols(kernels);
+  for (Operation &op : llvm::make_early_inc_range(*source.getBody())) {
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (!symbol || symbols.lookup(symbol.getName()))
+      return source.emitError("internal: runtime kernel clash");
+    op.moveBefore(kernels.getBody(), kernels.getBody()->end());
+  }
+  return success();
+}
