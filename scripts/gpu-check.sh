@@ -127,6 +127,17 @@ run() {
         END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
         "$runs/$device-$batch/metrics.csv" || status=1
     done
+    # The same training on the GPU as on the CPU: Adam and the averages
+    # run there too (f64, 50 iterations).
+    for device in cpu cuda; do
+      "$stage/aderun" train "$stage/gaussian_f64.so" --data moons --estimator ade \
+        --iters 50 --eval-every 50 --device "$device" --quiet \
+        --out "$runs/gaussian-$device" >/dev/null || status=1
+    done
+    echo
+    echo "aderun train --device cuda against --device cpu (examples/gaussian.ade, f64, 50 iterations):"
+    python3 test/tools/same-checkpoint.py "$runs/gaussian-cpu/checkpoint.bin" \
+      "$runs/gaussian-cuda/checkpoint.bin" 1e-6 || status=1
     rm -rf "$runs"
     echo
   } >>"$report" 2>&1
