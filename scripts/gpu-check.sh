@@ -127,11 +127,11 @@ run() {
         END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
         "$runs/$device-$batch/metrics.csv" || status=1
     done
-    # The same training on the GPU as on the CPU: Adam and the averages
-    # run there too (f64, 50 iterations).
+    # The same training on the GPU as on the CPU (the CPU's noise): Adam
+    # and the averages run there too (f64, 50 iterations).
     for device in cpu cuda; do
       "$stage/aderun" train "$stage/gaussian_f64.so" --data moons --estimator ade \
-        --iters 50 --eval-every 50 --device "$device" --quiet \
+        --iters 50 --eval-every 50 --device "$device" --host-noise --quiet \
         --out "$runs/gaussian-$device" >/dev/null || status=1
     done
     echo

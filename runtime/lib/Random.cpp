@@ -207,4 +207,32 @@ void Rng::fillNormal(float *out, size_t count) {
   fillZigguratNormals(words, out, count);
 }
 
+std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter,
+                                   std::array<uint32_t, 2> key) {
+  for (int round = 0; round < 10; ++round) {
+    uint64_t p0 = uint64_t(0xD2511F53u) * counter[0];
+    uint64_t p1 = uint64_t(0xCD9E8D57u) * counter[2];
+    counter = {uint32_t(p1 >> 32) ^ counter[1] ^ key[0], uint32_t(p1),
+               uint32_t(p0 >> 32) ^ counter[3] ^ key[1], uint32_t(p0)};
+    key[0] += 0x9E3779B9u;
+    key[1] += 0xBB67AE85u;
+  }
+  return counter;
+}
+
+double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32) {
+  std::array<uint32_t, 4> r =
+      philox4x32({uint32_t(index), uint32_t(index >> 32), 0, 0},
+                 {uint32_t(key), uint32_t(key >> 32)});
+  constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
+  auto bits53 = [](uint32_t high, uint32_t low) {
+    return double((uint64_t(high >> 5) << 26) + (low >> 6));
+  };
+  double u = bits53(r[0], r[1]) * kTwoToMinus53;
+  if (uniform)
+    return f32 ? double(r[0] >> 8) * (1.0 / 16777216.0) : u;
+  double v = bits53(r[2], r[3]) * kTwoToMinus53;
+  return std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(6.283185307179586 * v);
+}
+
 } // namespace ade

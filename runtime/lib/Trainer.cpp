@@ -69,6 +69,7 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("seed", c.seed);
   v("threads", c.threads);
   v("device", c.device);
+  v("host_noise", c.hostNoise);
   v("lr", c.learningRate);
   v("sampler_lr", c.samplerLearningRate);
   v("beta1", c.beta1);
@@ -628,6 +629,8 @@ struct SamplerBatch {
   /// Drawn in the entries' element type: converting 5 million normals per
   /// iteration (784-d) cost 3% of it.
   TypedBuffer noise{ADE_F64, 0};
+  /// The noise is on the GPU instead (Session::Resident::noise).
+  bool noiseOnDevice = false;
   std::vector<double> x0, x, v, logQ, kinetic;
   std::vector<double> stats; // size * num_stats, particle-major
   std::vector<double> f; // f at x
@@ -685,7 +688,14 @@ public:
   SamplerBatch sample(const RunState &s, int64_t n, Rng &rng,
                       const std::vector<double> &x0,
                       bool withEnergy = false) const {
-    SamplerBatch out = draw(n, rng, x0);
+    return sample(s, draw(n, rng, x0), withEnergy);
+  }
+
+  /// Runs a drawn batch.
+  SamplerBatch sample(const RunState &s, SamplerBatch out,
+                      bool withEnergy = false) const {
+    int64_t n = out.size;
+    const std::vector<double> &x0 = out.x0;
     int32_t t = model.dtype;
     int64_t d = model.data_size;
     TypedBuffer pm = parameters(s.modelParams),
@@ -697,7 +707,7 @@ public:
     if (!onGpu(sampler.name, "sample",
                {modelParams(pm),
                 samplerParams(ps),
-                {&out.noise},
+                noiseArgument(out),
                 {initialState(x0b)},
                 {&x, true},
                 {returnedMomentum(v), true},
@@ -787,7 +797,7 @@ public:
       if (!onGpu(sampler.name, "sampler_vjp",
                  {modelParams(pm),
                   samplerParams(ps),
-                  {&b.noise},
+                  noiseArgument(b),
                   {initialState(x0b)},
                   {&bx},
                   {returnedMomentum(bv)},
@@ -810,7 +820,7 @@ public:
     if (!onGpu(sampler.name, "sample_vjp",
                {modelParams(pm),
                 samplerParams(ps),
-                {&b.noise},
+                noiseArgument(b),
                 {initialState(x0b)},
                 {&bx},
                 {returnedMomentum(bv)},
@@ -913,6 +923,7 @@ public:
     cuda::DevicePtr modelGrad;        // energy_vjp, score_matching_vjp
     cuda::DevicePtr sampledModelGrad; // sample_vjp's model side
     cuda::DevicePtr samplerGrad;      // sampler_vjp, sample_vjp's sampler side
+    cuda::DevicePtr noise; // of the batch drawn last with noiseOnDevice
   };
   /// Set while the entries take their parameters from the GPU and leave
   /// their gradients there: every entry then has a kernel.
@@ -965,6 +976,10 @@ public:
     return resident ? GpuEntries::Arg{nullptr, false, resident->samplerParams}
                     : GpuEntries::Arg{&host};
   }
+  GpuEntries::Arg noiseArgument(SamplerBatch &b) const {
+    return b.noiseOnDevice ? GpuEntries::Arg{nullptr, false, resident->noise}
+                           : GpuEntries::Arg{&b.noise};
+  }
   GpuEntries::Arg gradientOutput(TypedBuffer &host,
                                  cuda::DevicePtr Resident::*buffer) const {
     return resident ? GpuEntries::Arg{nullptr, true, resident->*buffer}
@@ -1007,6 +1022,17 @@ public:
         sampler(makeSide(size_t(sampler.params_size))),
         sampledModelGrad(buffer(entryBytes(model.params_size))),
         hyper(buffer(10 * sizeof(double))) {
+    // The noise kernel's layout: the key (set per batch), the values per
+    // particle, then each value's kind (0 normal, 1 uniform).
+    noiseLayout.assign(3 + sampler.noise_size, 0);
+    noiseLayout[2] = int32_t(sampler.noise_size);
+    for (int32_t d = 0; d < sampler.num_draws; ++d)
+      for (int64_t k = 0; k < sampler.draws[d].size; ++k)
+        noiseLayout[3 + sampler.draws[d].offset + k] =
+            sampler.draws[d].noise == ADE_NOISE_UNIFORM;
+    layout = buffer(noiseLayout.size() * sizeof(int32_t));
+    gpu.gpu().upload(layout->get(), noiseLayout.data(),
+                     noiseLayout.size() * sizeof(int32_t));
     resident.modelParams = this->model.entry->get();
     resident.samplerParams = this->sampler.entry->get();
     resident.modelGrad = this->model.grad->get();
@@ -1066,6 +1092,22 @@ public:
     double sums[2];
     gpu.gpu().download(sums, hyper->get() + 8 * sizeof(double), sizeof(sums));
     return {std::sqrt(sums[0]), sums[1] == 0};
+  }
+
+  /// Draws the noise of n particles on the GPU (aderun's noise kernel, with
+  /// `key`) into Session::Resident::noise.
+  void drawNoise(int64_t n, uint64_t key) {
+    int64_t count = n * int64_t(noiseLayout[2]);
+    if (count == 0)
+      return;
+    if (!noise || noise->bytes() < entryBytes(size_t(count))) {
+      noise.reset(); // the old one first: device memory may be short
+      noise = buffer(entryBytes(size_t(count)));
+      resident.noise = noise->get();
+    }
+    const uint32_t words[2] = {uint32_t(key), uint32_t(key >> 32)};
+    gpu.gpu().upload(layout->get(), words, sizeof(words));
+    gpu.runRuntimeKernel("noise", {noise->get(), layout->get()}, count);
   }
 
   /// updateAverages on the GPU.
@@ -1151,6 +1193,8 @@ private:
   int32_t dtype;
   Side model, sampler;
   std::unique_ptr<cuda::Buffer> sampledModelGrad, hyper;
+  std::vector<int32_t> noiseLayout;
+  std::unique_ptr<cuda::Buffer> layout, noise;
   Session::Resident resident{};
 };
 
@@ -1365,7 +1409,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       line += "; on the CPU (no GPU kernel): " + cpuOnly +
               "; the parameters are copied to the GPU per call";
     else
-      line += "; the parameters and Adam's moments stay on the GPU";
+      line += std::string("; the parameters and Adam's moments stay on the "
+                          "GPU") +
+              (config.hostNoise ? " (the noise is drawn on the host: "
+                                  "--host-noise)"
+                                : ", and the noise is drawn there");
     progress(Message::Status, line);
   }
   makeDirectory(config.out);
@@ -1442,6 +1490,19 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
       evalRng = Rng::fromState(s.eval);
   const int64_t B = config.batch;
+  // A training batch of n particles from x0: its noise drawn on the GPU
+  // (keyed by the noise stream's next word) when the parameters are there,
+  // unless --host-noise.
+  auto drawBatch = [&](int64_t n, const std::vector<double> &x0) {
+    if (!device || config.hostNoise)
+      return session.draw(n, noiseRng, x0);
+    SamplerBatch batch;
+    batch.size = n;
+    batch.x0 = x0;
+    batch.noiseOnDevice = true;
+    device->drawNoise(n, noiseRng.next());
+    return batch;
+  };
   auto start = std::chrono::steady_clock::now();
   auto lastTick = start;
   double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
@@ -1480,10 +1541,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     SamplerBatch q;
     std::vector<double> sampledGrad;
     if (throughSampler && !sampler.returns_momentum) {
-      q = session.draw(B, noiseRng, x0);
+      q = drawBatch(B, x0);
       sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     } else {
-      q = session.sample(s, B, noiseRng, x0, /*withEnergy=*/true);
+      q = session.sample(s, drawBatch(B, x0), /*withEnergy=*/true);
       if (throughSampler)
         sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     }
@@ -1551,8 +1612,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.
       SamplerBatch qk = sampler.returns_momentum
-                            ? session.sample(s, B, noiseRng, xk)
-                            : session.draw(B, noiseRng, xk);
+                            ? session.sample(s, drawBatch(B, xk))
+                            : drawBatch(B, xk);
       std::vector<double> grad =
           session.objectiveVjp(s, qk, /*samplerSide=*/true);
       if (device) {

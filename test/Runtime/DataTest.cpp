@@ -287,6 +287,47 @@ std::vector<double> draw(const std::string &name, int64_t n = kDraws) {
   return ade::sampleDataset(name, n, rng);
 }
 
+// Random123's known-answer vectors (kat_vectors, "philox4x32 10").
+TEST(Philox, MatchesKnownAnswers) {
+  using ade::philox4x32;
+  EXPECT_EQ(philox4x32({0, 0, 0, 0}, {0, 0}),
+            (std::array<uint32_t, 4>{0x6627e8d5, 0xe169c58d, 0xbc57ac4c,
+                                     0x9b00dbd8}));
+  EXPECT_EQ(philox4x32({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+                       {0xffffffff, 0xffffffff}),
+            (std::array<uint32_t, 4>{0x408f276d, 0x41c83b0e, 0xa20bc7c6,
+                                     0x6d5451fd}));
+  EXPECT_EQ(philox4x32({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+                       {0xa4093822, 0x299f31d0}),
+            (std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420,
+                                     0x24126ea1}));
+}
+
+// The GPU's noise: uniforms in [0, 1) (f32 ones too, as floats) and
+// normals with the moments of N(0, 1), distinct across keys.
+TEST(Philox, NoiseHasItsDistributions) {
+  using ade::philoxNoise;
+  const int n = 200000;
+  double sum = 0, square = 0, fourth = 0, uniformSum = 0;
+  for (int i = 0; i < n; ++i) {
+    double z = philoxNoise(7, uint64_t(i), false, false);
+    sum += z;
+    square += z * z;
+    fourth += z * z * z * z;
+    double u = philoxNoise(7, uint64_t(i), true, false);
+    float uf = float(philoxNoise(7, uint64_t(i), true, true));
+    ASSERT_TRUE(u >= 0 && u < 1) << u;
+    ASSERT_TRUE(uf >= 0 && uf < 1) << uf;
+    uniformSum += u;
+  }
+  EXPECT_NEAR(sum / n, 0, 0.01);
+  EXPECT_NEAR(square / n, 1, 0.01);
+  EXPECT_NEAR(fourth / n, 3, 0.06);
+  EXPECT_NEAR(uniformSum / n, 0.5, 0.003);
+  EXPECT_NE(philoxNoise(7, 0, false, false), philoxNoise(8, 0, false, false));
+  EXPECT_NE(philoxNoise(7, 0, false, false), philoxNoise(7, 1, false, false));
+}
+
 TEST(Datasets, NamesAreTheDocumentedSixteen) {
   ASSERT_EQ(ade::datasetNames().size(), std::size(kReferences));
   for (const Reference &reference : kReferences)

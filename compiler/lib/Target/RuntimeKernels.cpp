@@ -35,6 +35,14 @@ constexpr unsigned kElementsPerThread = 16;
 ///
 /// ade_runtime_ema: avg = decay avg + (1 - decay) master (hyper[0] the
 /// decay; hyper[1] > 0 starts the average at master).
+///
+/// ade_runtime_noise: value i of a sampler's noise, layout[2] values per
+/// particle, layout[3 + i mod layout[2]] its kind (0 normal, else uniform):
+/// Philox4x32-10 of the counter (i, 0) and the key (layout[0], layout[1]);
+/// a 53-bit u from its first two words and another from the last two;
+/// uniforms are u ($UNIFORM: 24 bits in f32, which never round up to 1),
+/// normals sqrt(-2 log(1 - u)) cos(2 pi u'). ade::philoxNoise
+/// (runtime/lib/Random.cpp) is the same on the host.
 constexpr const char *kRuntimeKernels = R"mlir(
 module attributes {gpu.container_module} {
 gpu.module @ade_runtime {
@@ -195,6 +203,95 @@ gpu.module @ade_runtime {
     }
     gpu.return
   }
+
+  gpu.func @ade_runtime_noise(%out: memref<1099511627776x$T>,
+      %layout: memref<1099511627776xi32>, %n: i64) kernel
+      attributes {ade.owner = "ade.runtime", ade.entry = "noise",
+                  known_block_size = array<i32: $BLOCK, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c10 = arith.constant 10 : index
+    %zero32 = arith.constant 0 : i32
+    %shift5 = arith.constant 5 : i32
+    %shift6 = arith.constant 6 : i32
+    %shift8 = arith.constant 8 : i32
+    %shift26 = arith.constant 26 : i64
+    %shift32 = arith.constant 32 : i64
+    // 0xD2511F53, 0xCD9E8D57 (multipliers), 0x9E3779B9, 0xBB67AE85 (key
+    // increments).
+    %m0 = arith.constant -766435501 : i32
+    %m1 = arith.constant -845247145 : i32
+    %w0 = arith.constant -1640531527 : i32
+    %w1 = arith.constant -1150833019 : i32
+    %one = arith.constant 1.0 : f64
+    %minusTwo = arith.constant -2.0 : f64
+    %twoPi = arith.constant 6.283185307179586 : f64
+    %twoToMinus53 = arith.constant 1.1102230246251565e-16 : f64
+    %twoToMinus24 = arith.constant 5.9604644775390625e-08 : f64
+    %i = gpu.global_id x
+    %count = arith.index_cast %n : i64 to index
+    %inside = arith.cmpi ult, %i, %count : index
+    scf.if %inside {
+      %k0 = memref.load %layout[%c0] : memref<1099511627776xi32>
+      %k1 = memref.load %layout[%c1] : memref<1099511627776xi32>
+      %perParticle32 = memref.load %layout[%c2] : memref<1099511627776xi32>
+      %perParticle = arith.index_castui %perParticle32 : i32 to index
+      %slot = arith.remui %i, %perParticle : index
+      %kindAt = arith.addi %slot, %c3 : index
+      %kind = memref.load %layout[%kindAt] : memref<1099511627776xi32>
+      %e = arith.index_castui %i : index to i64
+      %ctr0 = arith.trunci %e : i64 to i32
+      %eHigh = arith.shrui %e, %shift32 : i64
+      %ctr1 = arith.trunci %eHigh : i64 to i32
+      %r:6 = scf.for %round = %c0 to %c10 step %c1
+          iter_args(%x0 = %ctr0, %x1 = %ctr1, %x2 = %zero32, %x3 = %zero32,
+                    %y0 = %k0, %y1 = %k1)
+          -> (i32, i32, i32, i32, i32, i32) {
+        %lo0, %hi0 = arith.mului_extended %m0, %x0 : i32
+        %lo1, %hi1 = arith.mului_extended %m1, %x2 : i32
+        %t0 = arith.xori %hi1, %x1 : i32
+        %n0 = arith.xori %t0, %y0 : i32
+        %t2 = arith.xori %hi0, %x3 : i32
+        %n2 = arith.xori %t2, %y1 : i32
+        %z0 = arith.addi %y0, %w0 : i32
+        %z1 = arith.addi %y1, %w1 : i32
+        scf.yield %n0, %lo1, %n2, %lo0, %z0, %z1 : i32, i32, i32, i32, i32, i32
+      }
+      %a32 = arith.shrui %r#0, %shift5 : i32
+      %b32 = arith.shrui %r#1, %shift6 : i32
+      %a = arith.extui %a32 : i32 to i64
+      %b = arith.extui %b32 : i32 to i64
+      %aHigh = arith.shli %a, %shift26 : i64
+      %ab = arith.addi %aHigh, %b : i64
+      %abF = arith.uitofp %ab : i64 to f64
+      %u53 = arith.mulf %abF, %twoToMinus53 : f64
+      %c32 = arith.shrui %r#2, %shift5 : i32
+      %d32 = arith.shrui %r#3, %shift6 : i32
+      %c = arith.extui %c32 : i32 to i64
+      %d = arith.extui %d32 : i32 to i64
+      %cHigh = arith.shli %c, %shift26 : i64
+      %cd = arith.addi %cHigh, %d : i64
+      %cdF = arith.uitofp %cd : i64 to f64
+      %v53 = arith.mulf %cdF, %twoToMinus53 : f64
+      %top = arith.shrui %r#0, %shift8 : i32
+      %topF = arith.uitofp %top : i32 to f64
+      %u24 = arith.mulf %topF, %twoToMinus24 : f64
+      %u1 = arith.subf %one, %u53 : f64
+      %logU = math.log %u1 : f64
+      %radiusSquared = arith.mulf %minusTwo, %logU : f64
+      %radius = math.sqrt %radiusSquared : f64
+      %angle = arith.mulf %twoPi, %v53 : f64
+      %cosine = math.cos %angle : f64
+      %normal = arith.mulf %radius, %cosine : f64
+      %isUniform = arith.cmpi ne, %kind, %zero32 : i32
+      %value = arith.select %isUniform, $UNIFORM, %normal : f64
+      %valueT = $TRUNC %value : f64 to $T
+      memref.store %valueT, %out[%i] : memref<1099511627776x$T>
+    }
+    gpu.return
+  }
 }
 }
 )mlir";
@@ -221,6 +318,7 @@ LogicalResult ade::addRuntimeKernels(gpu::GPUModuleOp kernels,
   // f64 to f64 is a bitcast, which folds away.
   replaceAll(text, "$EXT", f64 ? "arith.bitcast" : "arith.extf");
   replaceAll(text, "$TRUNC", f64 ? "arith.bitcast" : "arith.truncf");
+  replaceAll(text, "$UNIFORM", f64 ? "%u53" : "%u24");
   replaceAll(text, "$T", f64 ? "f64" : "f32");
   MLIRContext *context = kernels->getContext();
   OwningOpRef<ModuleOp> parsed =

@@ -2,8 +2,9 @@
 //-*-===//
 //
 // Kernels that `aderun train --device cuda` runs besides the entries, so
-// that parameters and optimizer state stay on the GPU: Adam on a flat
-// parameter vector and the parameters' moving average. Written in MLIR
+// that parameters, optimizer state and noise stay on the GPU: Adam on a
+// flat parameter vector, the parameters' moving average, and the
+// sampler's noise (Philox4x32-10). Written in MLIR
 // (the gpu, scf, memref, arith and math dialects) and compiled with the
 // entries' kernels, for the GPU and for the emulator alike.
 //

@@ -220,8 +220,8 @@ typedef struct ade_sampler_info {
    64,16`): any of them computes the entry; ade::cuda::chooseKernel picks the
    largest tile that gives every multiprocessor a block, else the smallest.
    The owner "ade.runtime" has the training runtime's own kernels ("adam",
-   "ema": parameters and optimizer state kept on the GPU; see
-   compiler/lib/Target/RuntimeKernels.cpp for their arguments).
+   "ema", "noise": parameters, optimizer state and noise kept on the GPU;
+   see compiler/lib/Target/RuntimeKernels.cpp for their arguments).
    `emulated` (`adec --cuda-emulator`, else NULL) is the kernel compiled for
    the host, run by the runtime's GPU emulator (ADE_CUDA_EMULATOR=1) once per
    thread of the grid, each thread a fiber: `params` as cuLaunchKernel's

@@ -10,8 +10,10 @@
 // per output). f32 rounding differs between the GPU's and the CPU's math
 // functions and grows through long samplers; with the f64 build of the same
 // source as a reference, a kernel also passes when it is as accurate as the
-// f32 CPU entry (its error against f64 at most twice the CPU's). Then times
-// each kernel against the CPU entry on all cores.
+// f32 CPU entry (its error against f64 at most twice the CPU's). Checks
+// aderun's own kernels (Adam, the averages, the noise) against the same
+// operations on the host. Then times each kernel against the CPU entry on
+// all cores.
 // Prints Markdown tables; exits 1 on a mismatch, 2 on bad usage, 3 when
 // there is no GPU or GPU code. With ADE_CUDA_EMULATOR=1 the kernels run on
 // the runtime's GPU emulator (libraries compiled with --cuda-emulator), at
@@ -381,6 +383,203 @@ double timeMs(const std::function<double()> &once) {
   return median(samples);
 }
 
+/// Max |got - want| / max(1, |want|) (NaN: infinite).
+double maxError(const std::vector<double> &got,
+                const std::vector<double> &want) {
+  double worst = 0;
+  for (size_t k = 0; k < want.size(); ++k) {
+    double e = std::abs(got[k] - want[k]) / std::max(1.0, std::abs(want[k]));
+    worst = std::isnan(e) ? INFINITY : std::max(worst, e);
+  }
+  return worst;
+}
+
+/// Device buffers of host values, and back.
+struct DeviceVector {
+  DeviceVector(ade::cuda::Device &gpu, const TypedBuffer &values)
+      : gpu(gpu),
+        dtype(values.bytes() == values.size() * 8 ? ADE_F64 : ADE_F32),
+        buffer(gpu, values.bytes()) {
+    gpu.upload(buffer.get(), values.data(), values.bytes());
+  }
+  std::vector<double> values(size_t count) {
+    TypedBuffer out(dtype, count);
+    gpu.download(out.data(), buffer.get(), out.bytes());
+    return out.values();
+  }
+  ade::cuda::Device &gpu;
+  int32_t dtype;
+  ade::cuda::Buffer buffer;
+};
+
+TypedBuffer randomBuffer(int32_t dtype, size_t count, double scale,
+                         ade::Rng &rng) {
+  std::vector<double> v(count);
+  for (double &x : v)
+    x = scale * rng.normal();
+  TypedBuffer out(dtype, count);
+  out.assign(v);
+  return out;
+}
+
+/// aderun's own kernels (owner "ade.runtime") against the same operations
+/// on the host: Adam (aderun's, with the clip, on f64 masters and moments;
+/// the gradient's squared norm and the non-finite count), the moving
+/// average and the noise (ade::philoxNoise). Prints a table; false on a
+/// mismatch.
+bool checkRuntimeKernels(ade::cuda::Device &gpu, ade::cuda::Kernels &kernels,
+                         int32_t dtype, ade::Rng &rng) {
+  std::printf("\n## aderun's own kernels against the host\n\n| kernel | "
+              "case | values | error | |\n|---|---|---|---|---|\n");
+  bool ok = true, f32 = dtype != ADE_F64;
+  auto report = [&](const char *kernel, const char *what, int64_t n,
+                    double error, double tolerance) {
+    bool pass = error <= tolerance;
+    ok = ok && pass;
+    std::printf("| %s | %s | %lld | %.2e | %s |\n", kernel, what, (long long)n,
+                error, pass ? "ok" : "FAIL");
+  };
+  auto launch = [&](const char *entry, const std::vector<DevicePtr> &buffers,
+                    int64_t n) {
+    const ade_cuda_kernel *kernel = kernels.find("ade.runtime", entry, n);
+    if (!kernel)
+      throw ade::Error(std::string("this library has no runtime kernel '") +
+                       entry + "': recompile it with this adec");
+    kernels.launch(*kernel, buffers, n);
+    gpu.synchronize();
+  };
+
+  // The noise: normal, uniform and normal values per particle.
+  {
+    const int64_t perParticle = 3, n = 2000 * perParticle;
+    const int32_t kinds[3] = {0, 1, 0};
+    uint64_t key = rng.next();
+    std::vector<int32_t> layout = {int32_t(uint32_t(key)),
+                                   int32_t(uint32_t(key >> 32)),
+                                   int32_t(perParticle),
+                                   0,
+                                   1,
+                                   0};
+    ade::cuda::Buffer out(gpu, size_t(n) * (f32 ? 4 : 8)),
+        layoutBuffer(gpu, layout.size() * sizeof(int32_t));
+    gpu.upload(layoutBuffer.get(), layout.data(),
+               layout.size() * sizeof(int32_t));
+    launch("noise", {out.get(), layoutBuffer.get()}, n);
+    TypedBuffer got(dtype, size_t(n));
+    gpu.download(got.data(), out.get(), got.bytes());
+    TypedBuffer want(dtype, size_t(n));
+    std::vector<double> values(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      values[i] =
+          ade::philoxNoise(key, uint64_t(i), kinds[i % perParticle] != 0, f32);
+    want.assign(values);
+    report("noise", "Philox4x32-10, normal and uniform", n,
+           maxError(got.values(), want.values()), f32 ? 1e-6 : 1e-13);
+  }
+
+  // Adam, with the clip and a subtracted gradient, over several blocks.
+  {
+    const int64_t n = 10000;
+    const double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, steps = 5;
+    double hyperValues[10] = {lr,
+                              beta1,
+                              beta2,
+                              1 - std::pow(beta1, steps),
+                              1 - std::pow(beta2, steps),
+                              1 - std::pow(beta2, steps - 1),
+                              -1.0,
+                              1.0,
+                              0.0,
+                              0.0};
+    TypedBuffer master = randomBuffer(ADE_F64, n, 1, rng),
+                m = randomBuffer(ADE_F64, n, 0.1, rng),
+                v = randomBuffer(ADE_F64, n, 0.01, rng),
+                a = randomBuffer(dtype, n, 1, rng),
+                b = randomBuffer(dtype, n, 1, rng), params(dtype, n);
+    std::vector<double> mv = master.values(), mm = m.values(), vv = v.values(),
+                        av = a.values(), bv = b.values();
+    for (double &x : vv)
+      x = std::abs(x);
+    v.assign(vv);
+    DeviceVector dMaster(gpu, master), dM(gpu, m), dV(gpu, v),
+        dParams(gpu, params), dA(gpu, a), dB(gpu, b);
+    ade::cuda::Buffer hyper(gpu, sizeof(hyperValues));
+    gpu.upload(hyper.get(), hyperValues, sizeof(hyperValues));
+    launch("adam",
+           {dMaster.buffer.get(), dM.buffer.get(), dV.buffer.get(),
+            dParams.buffer.get(), dA.buffer.get(), dB.buffer.get(),
+            hyper.get()},
+           n);
+    double squares = 0;
+    std::vector<double> entry(n);
+    for (int64_t i = 0; i < n; ++i) {
+      double g = -(av[i] - bv[i]);
+      squares += g * g;
+      double bound = 3 * std::sqrt(vv[i] / hyperValues[5]) + 0.1;
+      g = std::clamp(g, -bound, bound);
+      mm[i] = beta1 * mm[i] + (1 - beta1) * g;
+      vv[i] = beta2 * vv[i] + (1 - beta2) * g * g;
+      mv[i] -= lr * (mm[i] / hyperValues[3]) /
+               (std::sqrt(vv[i] / hyperValues[4]) + 1e-8);
+      entry[i] = f32 ? double(float(mv[i])) : mv[i];
+    }
+    double sums[2];
+    gpu.download(sums, hyper.get() + 8 * sizeof(double), sizeof(sums));
+    double error = std::max(
+        {maxError(dMaster.values(n), mv), maxError(dM.values(n), mm),
+         maxError(dV.values(n), vv), maxError(dParams.values(n), entry),
+         std::abs(sums[0] - squares) / squares, sums[1]});
+    report("adam", "clipped, a - b, 3 blocks", n, error, 1e-12);
+  }
+
+  // Adam counts non-finite gradients (a NaN, an infinity).
+  {
+    const int64_t n = 100;
+    double hyperValues[10] = {1e-3, 0.9, 0.999, 0.1, 0.001, 0, -1, 0, 0, 0};
+    std::vector<double> gradient(n, 0.5);
+    gradient[3] = NAN;
+    gradient[50] = INFINITY;
+    TypedBuffer a(dtype, n), zeros(ADE_F64, n), params(dtype, n);
+    a.assign(gradient);
+    DeviceVector dMaster(gpu, zeros), dM(gpu, zeros), dV(gpu, zeros),
+        dParams(gpu, params), dA(gpu, a);
+    ade::cuda::Buffer hyper(gpu, sizeof(hyperValues));
+    gpu.upload(hyper.get(), hyperValues, sizeof(hyperValues));
+    launch("adam",
+           {dMaster.buffer.get(), dM.buffer.get(), dV.buffer.get(),
+            dParams.buffer.get(), dA.buffer.get(), dA.buffer.get(),
+            hyper.get()},
+           n);
+    double sums[2];
+    gpu.download(sums, hyper.get() + 8 * sizeof(double), sizeof(sums));
+    report("adam", "non-finite count (2)", n, std::abs(sums[1] - 2), 0);
+  }
+
+  // The moving average, then its start.
+  {
+    const int64_t n = 5000;
+    TypedBuffer average = randomBuffer(ADE_F64, n, 1, rng),
+                master = randomBuffer(ADE_F64, n, 1, rng);
+    std::vector<double> want = average.values(), mv = master.values();
+    for (int64_t i = 0; i < n; ++i)
+      want[i] = 0.9 * want[i] + (1 - 0.9) * mv[i];
+    DeviceVector dAverage(gpu, average), dMaster(gpu, master);
+    ade::cuda::Buffer hyper(gpu, 2 * sizeof(double));
+    double decay[2] = {0.9, 0};
+    gpu.upload(hyper.get(), decay, sizeof(decay));
+    launch("ema", {dAverage.buffer.get(), dMaster.buffer.get(), hyper.get()},
+           n);
+    double error = maxError(dAverage.values(n), want);
+    decay[1] = 1;
+    gpu.upload(hyper.get(), decay, sizeof(decay));
+    launch("ema", {dAverage.buffer.get(), dMaster.buffer.get(), hyper.get()},
+           n);
+    report("ema", "decay 0.9, then the start", n,
+           std::max(error, maxError(dAverage.values(n), mv)), 1e-15);
+  }
+  return ok;
+}
+
 int run(Options opts) {
   ade::ModelLibrary lib(opts.library);
   ade::cuda::Device gpu;
@@ -480,6 +679,10 @@ int run(Options opts) {
                   versusReference.c_str(), pass ? "ok" : "FAIL");
     }
   }
+
+  if (lib.info().num_models > 0)
+    ok = checkRuntimeKernels(gpu, kernels, lib.info().models[0].dtype, rng) &&
+         ok;
 
   if (!opts.benchBatches.empty())
     std::printf(

@@ -114,6 +114,7 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--seed", &TrainConfig::seed);
   take("--threads", &TrainConfig::threads);
   take("--device", &TrainConfig::device);
+  take("--host-noise", &TrainConfig::hostNoise);
   take("--lr", &TrainConfig::learningRate);
   take("--sampler-lr", &TrainConfig::samplerLearningRate);
   take("--beta1", &TrainConfig::beta1);
@@ -542,6 +543,10 @@ int main(int argc, char **argv) {
                    "a library compiled with adec --target all)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
+  trainCmd->add_flag("--host-noise", config.hostNoise,
+                     "With --device cuda: draw the sampler's noise on the "
+                     "host, as on the CPU (the same run as --device cpu), "
+                     "not on the GPU");
   trainCmd->add_option("--lr", config.learningRate, "Model learning rate")
       ->capture_default_str();
   trainCmd

@@ -62,6 +62,17 @@ private:
   std::array<uint64_t, 4> words{};
 };
 
+/// Philox4x32-10 (Salmon et al. 2011), counter-based: the generator of the
+/// noise drawn on the GPU.
+std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter,
+                                   std::array<uint32_t, 2> key);
+
+/// Value `index` of the noise that aderun's GPU kernel draws with `key`
+/// (compiler/lib/Target/RuntimeKernels.cpp), the same operations on the
+/// host: uniform on [0, 1) (53 bits, or 24 for `f32`) or standard normal
+/// (Box-Muller).
+double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32);
+
 } // namespace ade
 
 #endif // ADE_RUNTIME_RANDOM_H

@@ -41,6 +41,9 @@ struct TrainConfig {
   // Where the entries run: cpu, or cuda (their GPU kernels, from a library
   // compiled with adec --target all; entries without one run on the CPU).
   std::string device = "cpu";
+  // With device cuda: draw the sampler's noise on the host with the CPU's
+  // generator (the same draws as a CPU run) instead of on the GPU.
+  bool hostNoise = false;
   double learningRate = 1e-3;
   double samplerLearningRate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
@@ -135,6 +138,9 @@ struct ChainStart {
   std::string sampler;
   /// Where the entries run: cpu or cuda (as TrainConfig::device).
   std::string device = "cpu";
+  // With device cuda: draw the sampler's noise on the host with the CPU's
+  // generator (the same draws as a CPU run) instead of on the GPU.
+  bool hostNoise = false;
 };
 
 /// Draws `count` samples from a run's trained sampler (noise from `seed`;
