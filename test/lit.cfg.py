@@ -41,5 +41,10 @@ if any(os.path.exists(os.path.join(root, "nvvm", "libdevice", "libdevice.10.bc")
                     "/usr/local/cuda"] if root) or \
         os.path.exists("/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc"):
     config.available_features.add("libdevice")
+# adec embeds a cubin where CUDA's ptxas is installed.
+if any(os.path.exists(os.path.join(root, "bin", "ptxas"))
+       for root in [os.environ.get("CUDA_PATH", ""), os.environ.get("CUDA_HOME", ""),
+                    "/usr/local/cuda"] if root) or shutil.which("ptxas"):
+    config.available_features.add("ptxas")
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda-device")

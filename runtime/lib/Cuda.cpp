@@ -168,8 +168,15 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
   int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
   void *values[] = {log.data(),
                     reinterpret_cast<void *>(uintptr_t(log.size()))};
-  int result =
-      device.api().moduleLoadDataEx(&module, info.ptx, 2, options, values);
+  // The cubin where it is for this GPU's architecture, else the PTX.
+  int result = 1;
+  if (info.cubin && info.cubin_size > 0 && !device.emulated())
+    result =
+        device.api().moduleLoadDataEx(&module, info.cubin, 0, nullptr, nullptr);
+  loadedCubin = result == 0;
+  if (!loadedCubin)
+    result =
+        device.api().moduleLoadDataEx(&module, info.ptx, 2, options, values);
   if (result != 0) {
     log.resize(log.find('\0') == std::string::npos ? log.size()
                                                    : log.find('\0'));

@@ -745,6 +745,8 @@ public:
   /// sum_b w[b] grad_theta f(x[b]) (resident: in resident->modelGrad).
   std::vector<double> energyVjp(const RunState &s, const std::vector<double> &x,
                                 const std::vector<double> &w) const {
+    if (model.params_size == 0)
+      return {}; // nothing to differentiate
     int32_t t = model.dtype;
     TypedBuffer pm = parameters(s.modelParams), xb(t, x.size()),
                 wb(t, w.size()), g = gradient(s.modelParams.size());
@@ -773,6 +775,8 @@ public:
   /// resident->samplerGrad or ->sampledModelGrad.
   std::vector<double> objectiveVjp(const RunState &s, SamplerBatch &b,
                                    bool samplerSide) const {
+    if (samplerSide && sampler.params_size == 0)
+      return {}; // nothing to differentiate
     int64_t n = b.size, d = model.data_size;
     double inv = 1.0 / double(n);
     std::vector<double> cx(n * d, 0.0), cv(n * d, 0.0), cq(n), ck(n),
@@ -885,7 +889,8 @@ public:
       checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
                                        loss.data(), n, config.threads),
                   "score_matching");
-    if (!onGpu(model.name, "score_matching_vjp",
+    if (model.params_size > 0 &&
+        !onGpu(model.name, "score_matching_vjp",
                {modelParams(pm),
                 {&xb},
                 {probeArg},
@@ -929,18 +934,35 @@ public:
   /// their gradients there: every entry then has a kernel.
   const Resident *resident = nullptr;
 
-  /// Whether the entries train() calls all have GPU kernels.
-  bool allOnGpu() const {
-    if (!gpu)
-      return false;
-    for (const char *entry :
-         {"energy", "energy_vjp", "score_matching", "score_matching_vjp"})
-      if (!gpu->hasKernel(model.name, entry))
-        return false;
-    for (const char *entry : {"sample", "sample_vjp", "sampler_vjp"})
-      if (!gpu->hasKernel(sampler.name, entry))
-        return false;
-    return true;
+  /// The entries train() calls for the run's estimator that have no GPU
+  /// kernel ("Owner.entry"); VJPs of a side without parameters are not
+  /// called.
+  std::vector<std::string> entriesOnCpu() const {
+    bool scoreMatching = config.estimator == "sm";
+    bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
+    bool samplerSteps = config.estimator != "cd" && config.estimator != "pcd" &&
+                        config.samplerSteps > 0;
+    bool modelGrads = model.params_size > 0;
+    std::vector<std::pair<const char *, const char *>> called = {
+        {model.name, "energy"}};
+    if (scoreMatching) {
+      called.push_back({model.name, "score_matching"});
+      if (modelGrads)
+        called.push_back({model.name, "score_matching_vjp"});
+    } else if (modelGrads) {
+      called.push_back({model.name, "energy_vjp"});
+    }
+    if (!throughSampler || sampler.returns_momentum)
+      called.push_back({sampler.name, "sample"});
+    if (throughSampler)
+      called.push_back({sampler.name, "sample_vjp"});
+    if (samplerSteps && sampler.params_size > 0)
+      called.push_back({sampler.name, "sampler_vjp"});
+    std::vector<std::string> missing;
+    for (auto [owner, entry] : called)
+      if (!gpu || !gpu->hasKernel(owner, entry))
+        missing.push_back(std::string(owner) + "." + entry);
+    return missing;
   }
 
   /// Runs an entry on the GPU; false (the caller runs it on the CPU) when
@@ -1057,7 +1079,9 @@ public:
     copyOut(s.samplerParams, *sampler.master);
   }
 
-  /// An Adam step (Adam::step's, counted in `adam`) of the model's
+  /// An Adam step (Adam::step's, counted in `adam`; taken before the
+  /// gradient is known to be finite: a non-finite one restores the last
+  /// checkpoint, which is uploaded again) of the model's
   /// parameters (descending -(modelGrad - sampledModelGrad) when
   /// `subtractSampled`, else -modelGrad) or of the sampler's (descending
   /// -samplerGrad): returns the gradient's norm and whether it and the new
@@ -1396,15 +1420,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     std::string line =
         "running the entries on the GPU: " + session.gpu->description();
     std::string cpuOnly;
-    for (const char *entry :
-         {"energy", "energy_vjp", "score_matching", "score_matching_vjp"})
-      if (!session.gpu->hasKernel(model.name, entry))
-        cpuOnly +=
-            std::string(cpuOnly.empty() ? "" : ", ") + model.name + "." + entry;
-    for (const char *entry : {"sample", "sample_vjp", "sampler_vjp"})
-      if (!session.gpu->hasKernel(sampler.name, entry))
-        cpuOnly += std::string(cpuOnly.empty() ? "" : ", ") + sampler.name +
-                   "." + entry;
+    for (const std::string &entry : session.entriesOnCpu())
+      cpuOnly += (cpuOnly.empty() ? "" : ", ") + entry;
     if (!cpuOnly.empty())
       line += "; on the CPU (no GPU kernel): " + cpuOnly +
               "; the parameters are copied to the GPU per call";
@@ -1482,7 +1499,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   // --device cuda where every entry has a kernel: the parameters and
   // Adam's moments stay on the GPU.
   std::unique_ptr<DeviceParameters> device;
-  if (session.allOnGpu()) {
+  if (session.gpu && session.entriesOnCpu().empty()) {
     device = std::make_unique<DeviceParameters>(*session.gpu, model, sampler);
     device->upload(s);
   }
@@ -1494,7 +1511,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   // (keyed by the noise stream's next word) when the parameters are there,
   // unless --host-noise.
   auto drawBatch = [&](int64_t n, const std::vector<double> &x0) {
-    if (!device || config.hostNoise)
+    if (!device || config.hostNoise || sampler.noise_size == 0)
       return session.draw(n, noiseRng, x0);
     SamplerBatch batch;
     batch.size = n;

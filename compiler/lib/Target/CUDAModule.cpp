@@ -15,7 +15,10 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -115,6 +118,60 @@ static OwningOpRef<ModuleOp> lowerForEmulator(ModuleOp kernels) {
   return copy;
 }
 
+std::string ade::findPtxas() {
+  for (const char *var : {"CUDA_PATH", "CUDA_HOME"})
+    if (const char *root = std::getenv(var)) {
+      llvm::SmallString<256> path(root);
+      llvm::sys::path::append(path, "bin", "ptxas");
+      if (llvm::sys::fs::can_execute(path))
+        return std::string(path);
+    }
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    return "/usr/local/cuda/bin/ptxas";
+  if (llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("ptxas"))
+    return *found;
+  return "";
+}
+
+LogicalResult ade::compileCubin(CUDAModule &cuda, const std::string &ptxas,
+                                std::string &error) {
+  llvm::SmallString<128> ptxPath, cubinPath, logPath;
+  int fd = -1;
+  if (llvm::sys::fs::createTemporaryFile("adec", "ptx", fd, ptxPath) ||
+      llvm::sys::fs::createTemporaryFile("adec", "cubin", cubinPath) ||
+      llvm::sys::fs::createTemporaryFile("adec", "log", logPath)) {
+    error = "cannot create temporary files for ptxas";
+    return failure();
+  }
+  llvm::FileRemover removePtx(ptxPath), removeCubin(cubinPath),
+      removeLog(logPath);
+  {
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    out << cuda.ptx;
+  }
+  std::string arch = "-arch=" + cuda.arch;
+  llvm::SmallVector<llvm::StringRef> args = {
+      ptxas, arch, "-O3", "--split-compile", "0", ptxPath, "-o", cubinPath};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
+                                         /*SecondsToWait=*/0,
+                                         /*MemoryLimit=*/0, &message);
+  auto cubin = llvm::MemoryBuffer::getFile(cubinPath);
+  if (status != 0 || !cubin || (*cubin)->getBufferSize() == 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    error = "ptxas (" + ptxas + ") failed" +
+            (message.empty() ? "" : ": " + message) +
+            (log && (*log)->getBufferSize()
+                 ? ":\n" + (*log)->getBuffer().rtrim().str()
+                 : "");
+    return failure();
+  }
+  cuda.cubin = (*cubin)->getBuffer().str();
+  return success();
+}
+
 namespace {
 /// While alive, LLVM's CodeGenPrepare treats every function as huge: after
 /// its first pass over a function it revisits only the blocks it changed.
@@ -130,6 +187,7 @@ public:
     auto found = options.find("cgpp-huge-func");
     if (found == options.end())
       return;
+    // LLVM 22's option (CodeGenPrepare.cpp) is a cl::opt<unsigned>.
     option = static_cast<llvm::cl::opt<unsigned> *>(found->second);
     saved = *option;
     option->setValue(1);

@@ -54,8 +54,8 @@ public:
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     cudaKernel = llvm::StructType::create(
         ctx, {ptr, ptr, ptr, i32, i32, i32, i32, i64, ptr}, "ade_cuda_kernel");
-    cudaInfo =
-        llvm::StructType::create(ctx, {ptr, ptr, i32, ptr}, "ade_cuda_info");
+    cudaInfo = llvm::StructType::create(ctx, {ptr, ptr, i32, ptr, ptr, i64},
+                                        "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
         ctx, {i32, ptr, ptr, i32, ptr, i32, ptr, ptr}, "ade_library_info");
   }
@@ -114,10 +114,20 @@ private:
            llvm::ConstantInt::get(i64, kernel.scratchBytes),
            emulated ? emulated : llvm::ConstantPointerNull::get(ptr)}));
     }
+    llvm::Constant *cubin = llvm::ConstantPointerNull::get(ptr);
+    if (!cuda.cubin.empty())
+      cubin = new llvm::GlobalVariable(
+          m,
+          llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), cuda.cubin.size()),
+          /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantDataArray::getString(ctx, cuda.cubin,
+                                             /*AddNull=*/false),
+          "ade.cuda.cubin");
     llvm::Constant *info = llvm::ConstantStruct::get(
         cudaInfo, {str(cuda.arch), str(cuda.ptx),
                    llvm::ConstantInt::get(i32, kernels.size()),
-                   array(cudaKernel, kernels, "ade.cuda.kernels")});
+                   array(cudaKernel, kernels, "ade.cuda.kernels"), cubin,
+                   llvm::ConstantInt::get(i64, cuda.cubin.size())});
     return new llvm::GlobalVariable(m, cudaInfo, /*isConstant=*/true,
                                     llvm::GlobalValue::PrivateLinkage, info,
                                     "ade.cuda");

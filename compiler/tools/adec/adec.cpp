@@ -75,6 +75,7 @@ struct Options {
   int32_t cudaBlockSize = 256;
   std::vector<unsigned> cudaTileSizes = {64, 16};
   bool cudaEmulator = false;
+  std::string cudaCubin = "auto";
   std::string cpu = "native";
   int64_t tileSize = 16;
   unsigned denseLimit = 64;
@@ -417,6 +418,23 @@ int generateCode(const Options &opts, const tir::Program &program,
       return emitText([&](llvm::raw_ostream &out) { out << text; });
     if (opts.emit == "ptx")
       return emitText([&](llvm::raw_ostream &out) { out << codegen.cuda.ptx; });
+    // Libraries for the emulator are for tests: no cubin unless asked.
+    bool cubin = opts.cudaCubin == "yes" ||
+                 (opts.cudaCubin == "auto" && !opts.cudaEmulator);
+    std::string ptxas = cubin ? findPtxas() : "";
+    if (ptxas.empty() && opts.cudaCubin == "yes") {
+      diags.error(DiagCode::E081, {},
+                  "--cuda-cubin yes needs CUDA's ptxas: install the CUDA "
+                  "toolkit or point CUDA_PATH at it");
+      return report();
+    }
+    if (!ptxas.empty()) {
+      mlir::TimingScope assembling = timing.nest("ptxas (the cubin)");
+      if (mlir::failed(compileCubin(codegen.cuda, ptxas, error))) {
+        diags.error(DiagCode::E081, {}, error);
+        return report();
+      }
+    }
   }
 
   mlir::PassManager lowering(&context);
@@ -689,6 +707,14 @@ int main(int argc, char **argv) {
                "With --target all, also compile the GPU kernels for the "
                "CPU, where the runtime's GPU emulator runs them "
                "(ADE_CUDA_EMULATOR=1): GPU code tested without a GPU");
+  app.add_option("--cuda-cubin", opts.cudaCubin,
+                 "With --target all, also compile the PTX for --cuda-arch "
+                 "with CUDA's ptxas and embed the cubin, which a GPU of that "
+                 "architecture loads at once (the driver compiles the PTX "
+                 "otherwise, seconds per load): auto (when ptxas is "
+                 "installed, except with --cuda-emulator; the default), yes, "
+                 "no")
+      ->check(CLI::IsMember({"auto", "yes", "no"}));
   app.add_option("--cuda-arch", opts.cudaArch,
                  "GPU architecture of the PTX (default sm_90; the driver "
                  "compiles it for newer GPUs too)");

@@ -262,6 +262,11 @@ typedef struct ade_cuda_info {
   const char *ptx;  /* NUL-terminated */
   int32_t num_kernels;
   const ade_cuda_kernel *kernels;
+  /* The PTX compiled for `arch` by ptxas when adec found it (NULL
+     otherwise): loaded as is on a GPU of that compute capability, instead
+     of the driver compiling the PTX at every first load. */
+  const void *cubin;
+  int64_t cubin_size;
 } ade_cuda_info;
 
 typedef struct ade_library_info {

@@ -614,9 +614,15 @@ int run(Options opts) {
                        "--precision f64)");
   }
   std::printf("# GPU kernels of %s\n\nDevice: %s (%d SMs). PTX for %s, %d "
-              "kernels.\n\n",
+              "kernels%s.\n\n",
               opts.library.c_str(), gpu.name().c_str(), gpu.multiprocessors(),
-              lib.info().cuda->arch, lib.info().cuda->num_kernels);
+              lib.info().cuda->arch, lib.info().cuda->num_kernels,
+              gpu.emulated()        ? ""
+              : kernels.fromCubin() ? "; the cubin loaded"
+              : lib.info().cuda->cubin
+                  ? "; the driver compiled the PTX (the cubin is for "
+                    "another architecture)"
+                  : "; the driver compiled the PTX (no cubin)");
 
   std::printf(
       "## Agreement with the CPU entries\n\nError: max |a - b| / max(1, |b|) "

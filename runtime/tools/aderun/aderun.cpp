@@ -336,9 +336,9 @@ void printInfo(const std::string &path) {
       std::printf("  report %s (logged by aderun train)\n", s.stat_names[k]);
   }
   if (const ade_cuda_info *cuda = info.cuda) {
-    std::printf("\nGPU kernels (PTX for %s; of an entry's tile sizes, "
+    std::printf("\nGPU kernels (PTX for %s%s; of an entry's tile sizes, "
                 "the runtime picks by batch):\n",
-                cuda->arch);
+                cuda->arch, cuda->cubin ? " and its cubin" : ", no cubin");
     std::vector<const ade_cuda_kernel *> kernels;
     std::string runtimeKernels;
     for (int32_t k = 0; k < cuda->num_kernels; ++k) {

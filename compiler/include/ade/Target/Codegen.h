@@ -59,6 +59,9 @@ inline constexpr llvm::StringLiteral kEmulatedKernelPrefix = "ade_emulated.";
 struct CUDAModule {
   std::string arch;
   std::string ptx;
+  /// The PTX compiled for `arch` by ptxas (empty: the driver compiles the
+  /// PTX when it loads it).
+  std::string cubin;
   std::vector<CUDAKernel> kernels;
 };
 
@@ -70,6 +73,15 @@ void mergeEmulatedKernels(mlir::ModuleOp lowered, mlir::ModuleOp emulator);
 /// CUDA's libdevice bitcode ($CUDA_PATH, $CUDA_HOME, /usr/local/cuda or
 /// Debian's toolkit), or "" when none is installed.
 std::string findLibdevice();
+
+/// CUDA's ptxas ($CUDA_PATH/bin, $CUDA_HOME/bin, /usr/local/cuda/bin, then
+/// $PATH), or "" when none is installed.
+std::string findPtxas();
+
+/// Compiles `cuda.ptx` for `cuda.arch` with `ptxas` into `cuda.cubin`, on
+/// all cores (ptxas --split-compile); the error names ptxas's message.
+llvm::LogicalResult compileCubin(CUDAModule &cuda, const std::string &ptxas,
+                                 std::string &error);
 
 /// Lowers a copy of `module` (after the derivative pipeline) to GPU
 /// kernels and PTX. With `gpuDialect`, prints the lowered GPU module there

@@ -101,6 +101,10 @@ public:
   void launch(const ade_cuda_kernel &kernel,
               const std::vector<DevicePtr> &buffers, int64_t batch,
               void *stream = nullptr);
+  /// Whether the library's cubin was loaded (else the driver compiled the
+  /// PTX).
+  bool fromCubin() const { return loadedCubin; }
+
   /// Registers and local memory per thread of `kernel`, for reports.
   void resources(const ade_cuda_kernel &kernel, int &registers,
                  int &localBytes) const;
@@ -115,6 +119,7 @@ private:
   int maxSharedBytes = 0;        // of a block on this GPU
   int multiprocessors = 0;
   int maxThreadsPerMultiprocessor = 0;
+  bool loadedCubin = false;
   std::unique_ptr<Buffer> scratch; // the VJP kernels', grown as needed
 };
 

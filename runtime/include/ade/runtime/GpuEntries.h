@@ -4,7 +4,7 @@
 // kernels. An argument is a host buffer, copied in (or out, for an output)
 // around the call, or a device buffer the caller keeps (parameters and
 // gradients that stay on the GPU); the runtime kernels ("ade.runtime":
-// Adam, averages) work on the latter.
+// Adam, averages, noise) work on the latter.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ADE_RUNTIME_GPUENTRIES_H
@@ -41,7 +41,8 @@ public:
   bool run(const std::string &owner, const std::string &entry,
            std::initializer_list<Arg> args, int64_t batch);
 
-  /// Runs the runtime kernel `entry` ("adam", "ema") on `count` elements;
+  /// Runs the runtime kernel `entry` ("adam", "ema", "noise") on `count`
+  /// elements;
   /// throws when the library has none (compiled by an older adec).
   void runRuntimeKernel(const std::string &entry,
                         const std::vector<cuda::DevicePtr> &buffers,
