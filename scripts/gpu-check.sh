@@ -3,11 +3,13 @@
 #
 #   scripts/gpu-check.sh prepare
 #       here, after scripts/build.sh: compiles the examples and the test
-#       models with `adec --target all` and gathers them with ade-gpu-check
-#       and the OpenMP runtime in build/gpu-check/.
+#       models with `adec --target all` (PTX and, with CUDA's ptxas here,
+#       cubins for sm_90) and gathers them with ade-gpu-check, aderun and
+#       the libraries they need in build/gpu-check/, packed into
+#       build/gpu-check.tar.gz (about 20 MB) to copy.
 #   scripts/gpu-check.sh run [OUT_DIR]
-#       on the GPU machine, from the repository root with build/gpu-check/
-#       copied along: compares every GPU kernel with the CPU entry, times
+#       on the GPU machine, from the repository root with
+#       build/gpu-check.tar.gz (or build/gpu-check/) copied along: compares every GPU kernel with the CPU entry, times
 #       both, times aderun train's iterations on the GPU, times the PyTorch
 #       references (eager and torch.compile) and writes
 #       OUT_DIR/gpu-check.md (default results/).
@@ -49,12 +51,14 @@ prepare() {
   cp build/bin/ade-gpu-check build/bin/aderun "$stage/"
   cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" \
     "$(ldd build/bin/aderun | awk '/libtomlplusplus/ {print $3}')" "$stage/lib/"
-  du -sh "$stage"
+  tar -C build -czf build/gpu-check.tar.gz gpu-check
+  du -sh "$stage" build/gpu-check.tar.gz
 }
 
 run() {
   local out=${1:-results}
   mkdir -p "$out"
+  [ -d "$stage" ] || tar -C build -xzf build/gpu-check.tar.gz
   export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local report="$out/gpu-check.md" status=0
   {
