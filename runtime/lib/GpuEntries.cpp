@@ -15,7 +15,7 @@ std::string GpuEntries::description() const {
 }
 
 bool GpuEntries::run(const std::string &owner, const std::string &entry,
-                     std::initializer_list<Arg> args, int64_t batch) {
+                     const std::vector<Arg> &args, int64_t batch) {
   const ade_cuda_kernel *kernel = kernels.find(owner, entry, batch);
   if (!kernel)
     return false;

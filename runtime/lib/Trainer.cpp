@@ -797,19 +797,19 @@ public:
     bq.assign(cq);
     bk.assign(ck);
     bf.assign(cf);
+    // The kernels' arguments: the inputs of both VJPs, then their outputs.
+    std::vector<GpuEntries::Arg> args = {modelParams(pm),
+                                         samplerParams(ps),
+                                         noiseArgument(b),
+                                         {initialState(x0b)},
+                                         {&bx},
+                                         {returnedMomentum(bv)},
+                                         {&bq},
+                                         {&bk},
+                                         {&bf}};
     if (samplerSide) {
-      if (!onGpu(sampler.name, "sampler_vjp",
-                 {modelParams(pm),
-                  samplerParams(ps),
-                  noiseArgument(b),
-                  {initialState(x0b)},
-                  {&bx},
-                  {returnedMomentum(bv)},
-                  {&bq},
-                  {&bk},
-                  {&bf},
-                  gradientOutput(gs, &Resident::samplerGrad)},
-                 n))
+      args.push_back(gradientOutput(gs, &Resident::samplerGrad));
+      if (!onGpu(sampler.name, "sampler_vjp", args, n))
         checkStatus(sampler.sampler_vjp(pm.data(), ps.data(), b.noise.data(),
                                         x0b.data(), bx.data(), bv.data(),
                                         bq.data(), bk.data(), bf.data(),
@@ -821,28 +821,19 @@ public:
         st(t, n * sampler.num_stats), f(t, n),
         gm = gradient(s.modelParams.size());
     GpuEntries::Arg none{nullptr};
-    if (!onGpu(sampler.name, "sample_vjp",
-               {modelParams(pm),
-                samplerParams(ps),
-                noiseArgument(b),
-                {initialState(x0b)},
-                {&bx},
-                {returnedMomentum(bv)},
-                {&bq},
-                {&bk},
-                {&bf},
-                {&x, true},
-                {returnedMomentum(v), true},
-                {&lq, true},
-                {&k, true},
-                {stats(st), true},
-                {&f, true},
-                model.params_size
-                    ? gradientOutput(gm, &Resident::sampledModelGrad)
-                    : none,
-                sampler.params_size ? gradientOutput(gs, &Resident::samplerGrad)
-                                    : none},
-               n))
+    args.insert(
+        args.end(),
+        {{&x, true},
+         {returnedMomentum(v), true},
+         {&lq, true},
+         {&k, true},
+         {stats(st), true},
+         {&f, true},
+         model.params_size ? gradientOutput(gm, &Resident::sampledModelGrad)
+                           : none,
+         sampler.params_size ? gradientOutput(gs, &Resident::samplerGrad)
+                             : none});
+    if (!onGpu(sampler.name, "sample_vjp", args, n))
       checkStatus(sampler.sample_vjp(
                       pm.data(), ps.data(), b.noise.data(), x0b.data(),
                       bx.data(), bv.data(), bq.data(), bk.data(), bf.data(),
@@ -968,7 +959,7 @@ public:
   /// Runs an entry on the GPU; false (the caller runs it on the CPU) when
   /// there is none or it has no kernel.
   bool onGpu(const char *owner, const char *entry,
-             std::initializer_list<GpuEntries::Arg> args, int64_t n) const {
+             const std::vector<GpuEntries::Arg> &args, int64_t n) const {
     if (!gpu)
       return false;
     if (gpu->run(owner, entry, args, n))

@@ -13,7 +13,6 @@
 #include "ade/runtime/Cuda.h"
 #include "ade/runtime/ModelLibrary.h"
 
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,7 +38,7 @@ public:
   /// Runs `owner`'s `entry` on `batch` particles through its kernel, or
   /// returns false when the entry has none (it runs on the CPU only).
   bool run(const std::string &owner, const std::string &entry,
-           std::initializer_list<Arg> args, int64_t batch);
+           const std::vector<Arg> &args, int64_t batch);
 
   /// Runs the runtime kernel `entry` ("adam", "ema", "noise") on `count`
   /// elements;
