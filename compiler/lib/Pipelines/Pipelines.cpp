@@ -51,11 +51,11 @@ std::string ade::getCPUPipeline(const CPUPipelineOptions &options) {
 }
 
 std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
-  std::string tile = std::to_string(options.tileSize);
   return
       // Kernels batched into tile functions (batch dimension last) on
       // linalg/tensor.
-      "convert-ade-to-linalg{tile-size=" + tile +
+      "convert-ade-to-linalg{tile-size=" + std::to_string(options.tileSize) +
+      " large-tile-size=" + std::to_string(options.largeTileSize) +
       "},"
       // Passes that work within a function are nested in func.func (or
       // llvm.func) so that functions are processed in parallel.

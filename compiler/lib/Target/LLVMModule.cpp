@@ -9,6 +9,8 @@
 
 #include "ade/Target/Codegen.h"
 
+#include "ade/Conversion/TileSize.h"
+
 #include "RuntimeSupport.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -398,9 +400,10 @@ private:
          llvm::ConstantInt::get(i64, model.dataType.numElements()),
          llvm::ConstantInt::get(i32, model.params.size()),
          paramsArray(model.params), llvm::ConstantInt::get(i64, size),
-         llvm::ConstantInt::get(i32, options.tileSize), entries[0], entries[1],
-         entries[2], llvm::ConstantInt::get(i32, probe), entries[3],
-         entries[4]});
+         llvm::ConstantInt::get(
+             i32, tileSizeFor(size, options.tileSize, options.largeTileSize)),
+         entries[0], entries[1], entries[2], llvm::ConstantInt::get(i32, probe),
+         entries[3], entries[4]});
   }
 
   void exportedFunction(llvm::StringRef name, llvm::Type *result,

@@ -78,6 +78,7 @@ struct Options {
   std::string cudaCubin = "auto";
   std::string cpu = "native";
   int64_t tileSize = 16;
+  bool tileSizeGiven = false;
   unsigned denseLimit = 64;
   bool check = false;
   std::string emit;
@@ -354,6 +355,9 @@ int generateCode(const Options &opts, const tir::Program &program,
 
   CPUPipelineOptions pipeline;
   pipeline.tileSize = opts.tileSize;
+  // A tile size given is every kernel's.
+  if (opts.tileSizeGiven)
+    pipeline.largeTileSize = 0;
   pipeline.denseLimit = opts.denseLimit;
   pipeline.registerRows = registerBlockRows(opts.cpu);
   mlir::PassManager pm(&context);
@@ -464,6 +468,7 @@ int generateCode(const Options &opts, const tir::Program &program,
   codegen.sourcePath = opts.file;
   codegen.compilerVersion = std::string("adec ") + ADE_VERSION;
   codegen.tileSize = opts.tileSize;
+  codegen.largeTileSize = pipeline.largeTileSize;
   llvm::LLVMContext llvmContext;
   std::string error;
   mlir::TimingScope translating = timing.nest("translation to LLVM IR");
@@ -721,9 +726,12 @@ int main(int argc, char **argv) {
   app.add_option("--cpu", opts.cpu,
                  "CPU to generate code for: native (this machine, the "
                  "default) or an LLVM CPU name such as x86-64-v3");
-  app.add_option("--tile-size", opts.tileSize,
-                 "Particles per tile of the compiled kernels (default 16)")
-      ->check(CLI::Range(int64_t(1), int64_t(4096)));
+  CLI::Option *tileSizeOption =
+      app.add_option("--tile-size", opts.tileSize,
+                     "Particles per tile of the compiled kernels (default "
+                     "16, and 64 for those of models with 100 000 "
+                     "parameters or more)")
+          ->check(CLI::Range(int64_t(1), int64_t(4096)));
   app.add_option("--dense-limit", opts.denseLimit,
                  "Largest dimension for exact Hessian traces and dense "
                  "Jacobians (default 64)")
@@ -797,6 +805,7 @@ int main(int argc, char **argv) {
     }
     return ExitUsage;
   }
+  opts.tileSizeGiven = tileSizeOption->count() > 0;
   for (const std::string &d : defines) {
     auto [name, value] = llvm::StringRef(d).split('=');
     if (name.empty() || value.empty()) {

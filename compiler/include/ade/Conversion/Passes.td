@@ -45,7 +45,11 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"tileSize", "tile-size", "int64_t", /*default=*/"16",
-           "Particles per tile (the batch dimension of tile functions)">
+           "Particles per tile (the batch dimension of tile functions)">,
+    Option<"largeTileSize", "large-tile-size", "int64_t", /*default=*/"0",
+           "Particles per tile of the kernels whose owners have at least "
+           "ade::kLargeModelParams parameters, and of the functions they "
+           "call (0: tile-size)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

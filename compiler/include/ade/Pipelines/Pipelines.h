@@ -23,6 +23,9 @@ namespace ade {
 struct CPUPipelineOptions {
   /// Particles per tile.
   int64_t tileSize = 16;
+  /// Particles per tile of the kernels of large models
+  /// (ade::kLargeModelParams; 0: tileSize).
+  int64_t largeTileSize = 64;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;
   /// Rows of a layer product's register blocks (ade-tile-and-vectorize's

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ade/Conversion/Passes.h"
+#include "ade/Conversion/TileSize.h"
 #include "ade/Dialect/Ade/IR/AdeOps.h"
 #include "ade/Dialect/Ade/Utils/Calls.h"
 
@@ -26,6 +27,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
+#include <map>
+#include <string>
 
 namespace ade {
 #define GEN_PASS_DEF_CONVERTADETOLINALG
@@ -1691,7 +1694,8 @@ struct ConvertAdeToLinalgPass
         op.erase();
   }
 
-  llvm::StringMap<func::FuncOp> calleeTiles;
+  /// By callee and tile size.
+  std::map<std::pair<std::string, int64_t>, func::FuncOp> calleeTiles;
   /// Functions shared by instances: some call reads renamed parameters.
   llvm::DenseSet<StringAttr> shared;
 
@@ -1700,7 +1704,7 @@ struct ConvertAdeToLinalgPass
   /// into each, then `source`'s inputs batched; leaves `b` at the end of
   /// that block. Returns TileBuilder::run's values.
   FailureOr<SmallVector<Value>> convertInto(ModuleOp module, OpBuilder &b,
-                                            func::FuncOp tileFn,
+                                            func::FuncOp tileFn, int64_t tile,
                                             ArrayRef<StringRef> owners,
                                             bool shifted, func::FuncOp source,
                                             SymbolTableCollection &symbols) {
@@ -1712,8 +1716,10 @@ struct ConvertAdeToLinalgPass
       if (shifted)
         shifts[o] = entry->getArgument(owners.size() + i);
     }
-    auto tiles = [&](func::FuncOp f) { return calleeTile(module, f, symbols); };
-    TileBuilder builder(b, tileSize, params, shifts, symbols, tiles);
+    auto tiles = [&](func::FuncOp f) {
+      return calleeTile(module, f, tile, symbols);
+    };
+    TileBuilder builder(b, tile, params, shifts, symbols, tiles);
     SmallVector<BValue> args;
     unsigned first = owners.size() * (shifted ? 2 : 1);
     for (unsigned i = 0; i < source.getNumArguments(); ++i)
@@ -1728,11 +1734,13 @@ struct ConvertAdeToLinalgPass
   /// A function shared by instances takes the offset of each owner's
   /// parameters that a call reads from the function's own.
   FailureOr<func::FuncOp> calleeTile(ModuleOp module, func::FuncOp callee,
+                                     int64_t tile,
                                      SymbolTableCollection &symbols) {
     if (callee.isExternal() || !callee.getBody().hasOneBlock())
       return callee.emitError("internal: a called function must have a body "
                               "of one block");
-    if (func::FuncOp done = calleeTiles.lookup(callee.getSymName()))
+    std::pair<std::string, int64_t> key{callee.getSymName().str(), tile};
+    if (func::FuncOp done = calleeTiles[key])
       return done;
     llvm::StringMap<int64_t> sizes;
     llvm::StringMap<Type> elems;
@@ -1754,7 +1762,7 @@ struct ConvertAdeToLinalgPass
     auto batchedType = [&](Type t) {
       auto rt = cast<RankedTensorType>(t);
       SmallVector<int64_t> shape(rt.getShape());
-      shape.push_back(tileSize);
+      shape.push_back(tile);
       Type elem = rt.getElementType();
       if (elem.isInteger(1))
         elem = b.getI8Type();
@@ -1782,19 +1790,22 @@ struct ConvertAdeToLinalgPass
       else
         results.push_back(batchedType(t));
     }
-    auto tileFn = func::FuncOp::create(b, callee.getLoc(),
-                                       (callee.getSymName() + ".tile").str(),
+    // Tiles of another size than tile-size's are named by their size.
+    std::string name = (callee.getSymName() + ".tile").str();
+    if (tile != tileSize)
+      name += std::to_string(tile);
+    auto tileFn = func::FuncOp::create(b, callee.getLoc(), name,
                                        b.getFunctionType(inputs, results));
     tileFn.setPrivate();
     SmallVector<NamedAttribute> info{
-        b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+        b.getNamedAttr("size", b.getI64IntegerAttr(tile)),
         b.getNamedAttr("owners", b.getArrayAttr(ownerAttrs))};
     if (shifted)
       info.push_back(b.getNamedAttr("shifted", b.getUnitAttr()));
     tileFn->setAttr("ade.tile_callee", b.getDictionaryAttr(info));
-    calleeTiles[callee.getSymName()] = tileFn;
+    calleeTiles[key] = tileFn;
     FailureOr<SmallVector<Value>> converted =
-        convertInto(module, b, tileFn, owners, shifted, callee, symbols);
+        convertInto(module, b, tileFn, tile, owners, shifted, callee, symbols);
     if (failed(converted))
       return failure();
     func::ReturnOp::create(b, callee.getLoc(), *converted);
@@ -1844,6 +1855,10 @@ struct ConvertAdeToLinalgPass
     for (auto p : module.getOps<ParameterOp>())
       sizes[p.getOwner()] +=
           cast<RankedTensorType>(p.getType()).getNumElements();
+    int64_t ownersParams = 0;
+    for (Attribute o : owners)
+      ownersParams += sizes.lookup(cast<StringAttr>(o).getValue());
+    int64_t tile = tileSizeFor(ownersParams, tileSize, largeTileSize);
 
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
@@ -1854,7 +1869,7 @@ struct ConvertAdeToLinalgPass
     SmallVector<int64_t> cotangents;
     for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
       SmallVector<int64_t> shape(cast<RankedTensorType>(t).getShape());
-      shape.push_back(tileSize);
+      shape.push_back(tile);
       inputs.push_back(RankedTensorType::get(shape, elem));
       if (f.getArgAttr(i, "ade.cotangent"))
         cotangents.push_back(i);
@@ -1865,7 +1880,7 @@ struct ConvertAdeToLinalgPass
       auto sym = f.getResultAttrOfType<FlatSymbolRefAttr>(i, "ade.param_grad");
       if (!sym) {
         SmallVector<int64_t> shape(cast<RankedTensorType>(t).getShape());
-        shape.push_back(tileSize);
+        shape.push_back(tile);
         results.push_back(RankedTensorType::get(shape, elem));
         continue;
       }
@@ -1902,7 +1917,7 @@ struct ConvertAdeToLinalgPass
         b.getNamedAttr("kind", info.get("kind")),
         b.getNamedAttr("owner", info.get("owner")),
         b.getNamedAttr("owners", owners),
-        b.getNamedAttr("size", b.getI64IntegerAttr(tileSize)),
+        b.getNamedAttr("size", b.getI64IntegerAttr(tile)),
         b.getNamedAttr("inputs", b.getI64IntegerAttr(f.getNumArguments())),
         b.getNamedAttr("outputs", b.getI64IntegerAttr(numOutputs)),
         b.getNamedAttr("grads", b.getBoolAttr(hasGrads)),
@@ -1918,7 +1933,7 @@ struct ConvertAdeToLinalgPass
     for (Attribute o : owners)
       ownerNames.push_back(cast<StringAttr>(o).getValue());
     FailureOr<SmallVector<Value>> converted = convertInto(
-        module, b, tileFn, ownerNames, /*shifted=*/false, f, symbols);
+        module, b, tileFn, tile, ownerNames, /*shifted=*/false, f, symbols);
     if (failed(converted)) {
       tileFn.erase();
       return failure();
