@@ -11,7 +11,8 @@ LibTorch twin on the CPU): a fresh moons batch, a model step through the
 sampler (second order), 5 sampler steps, plain Adam. Prints Markdown
 tables; run by scripts/gpu-check.sh on a GPU machine.
 
-usage: gpu_reference.py [--batches 100,10000,1000000]
+usage: gpu_reference.py [--part entries|train|all]
+                        [--batches 100,10000,1000000]
                         [--train-batches 100,10000]
 """
 import argparse
@@ -175,6 +176,8 @@ def time_ms(fn):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=["entries", "train", "all"],
+                        default="all")
     parser.add_argument("--batches", default="100,10000,1000000")
     parser.add_argument("--train-batches", default="100,10000")
     args = parser.parse_args()
@@ -189,11 +192,18 @@ def main():
     }
     print(f"# PyTorch {torch.__version__} on {torch.cuda.get_device_name()}"
           " (f32, TF32 off)\n")
+    if args.part in ("entries", "all"):
+        time_entries(entries, args.batches, device)
+    if args.part in ("train", "all"):
+        time_training(args.train_batches, device)
+
+
+def time_entries(entries, batches, device):
     print("| entry | batch | eager ms | torch.compile ms |")
     print("|---|---|---|---|")
     for name, fn in entries.items():
         compiled = torch.compile(fn, dynamic=False)
-        for batch in (int(b) for b in args.batches.split(",")):
+        for batch in (int(b) for b in batches.split(",")):
             x = torch.randn(batch, 2, device=device)
             noise = torch.randn(batch, 12, device=device)
             eager = time_ms(lambda: fn(x, noise))
@@ -202,17 +212,26 @@ def main():
             except Exception as e:  # report, keep the eager numbers
                 comp = f"failed: {type(e).__name__}"
             print(f"| {name} | {batch} | {eager:.4f} | {comp} |", flush=True)
+
+
+
+def time_training(batches, device):
+    """A row per mode as soon as it is timed: torch.compile of a step with
+    second-order gradients may take long or fail, and the eager rows stand
+    anyway."""
     print("\n| training iteration (aderun train --estimator ade) | batch |"
-          " eager ms | torch.compile ms |")
+          " mode | ms |")
     print("|---|---|---|---|")
-    for batch in (int(b) for b in args.train_batches.split(",")):
+    for batch in (int(b) for b in batches.split(",")):
         eager = time_ms(training_iteration(device, batch))
+        print(f"| moons, Langevin5 | {batch} | eager | {eager:.4f} |",
+              flush=True)
         try:
             comp = time_ms(torch.compile(training_iteration(device, batch)))
             comp = f"{comp:.4f}"
         except Exception as e:  # report, keep the eager numbers
             comp = f"failed: {type(e).__name__}"
-        print(f"| moons, Langevin5 | {batch} | {eager:.4f} | {comp} |",
+        print(f"| moons, Langevin5 | {batch} | torch.compile | {comp} |",
               flush=True)
 
 

@@ -68,6 +68,7 @@ run() {
     nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv 2>&1 || true
     echo
   } >"$report"
+  SECONDS=0
   "$stage/ade-gpu-check" "$stage/moons.so" --reference "$stage/moons_f64.so" \
     >>"$report" 2>&1 || status=1
   "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
@@ -110,6 +111,7 @@ run() {
     fi
     echo
   } >>"$report"
+  echo "_$SECONDS s since the start._" >>"$report"
   {
     echo "# Training iterations: aderun train (moons, Langevin5, --estimator ade, plain Adam)"
     echo
@@ -145,7 +147,13 @@ run() {
     rm -rf "$runs"
     echo
   } >>"$report" 2>&1
-  timeout 300 python3 bench/gpu_reference.py >>"$report" 2>&1 || status=1
+  echo "_$SECONDS s since the start._" >>"$report"
+  # Separately bounded: torch.compile of the training step may take long.
+  timeout 240 python3 bench/gpu_reference.py --part entries >>"$report" 2>&1 ||
+    status=1
+  timeout 180 python3 bench/gpu_reference.py --part train >>"$report" 2>&1 ||
+    status=1
+  echo "_$SECONDS s since the start._" >>"$report"
   cat "$report"
   return $status
 }
