@@ -642,8 +642,14 @@ public:
       : config(c), library(c.library), model(library.model(c.model)),
         sampler(library.sampler(c.sampler, model)),
         data(c.data, model.data_size, c.dequantize, c.dataNoise) {
-    if (c.device == "cuda")
-      gpu = std::make_unique<GpuEntries>(library.info());
+    if (c.device == "cuda") {
+      // A run resumed elsewhere keeps its device: say how to leave it.
+      try {
+        gpu = std::make_unique<GpuEntries>(library.info());
+      } catch (const Error &e) {
+        throw Error(std::string(e.what()) + " (--device cpu runs on the CPU)");
+      }
+    }
   }
 
   int64_t dimension() const { return model.data_size; }
