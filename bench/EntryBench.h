@@ -93,20 +93,61 @@ inline void check(int32_t status, const char *what) {
   }
 }
 
+/// The machine's FP32 peak as this process measures it: LibTorch's SGEMM
+/// (a 2048^3 torch::mm) at `threads` threads, in GFLOP/s.
+inline double sgemmGflops(int threads) {
+  torch::set_num_threads(threads);
+  const int64_t n = 2048;
+  torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
+  double s = medianSeconds(9, [&] { torch::mm(a, b); });
+  return 2.0 * n * n * n / s / 1e9;
+}
+
+/// FLOPs per particle of an MLP's entries, counting the layer products
+/// (2 per multiply-add) of its weights `<...>.W` ([out, in]):
+/// grad_energy is the forward pass and the input gradient, energy_vjp the
+/// forward pass and the weight gradients (and the hidden layers' input
+/// gradients).
+struct MlpFlops {
+  double gradEnergy = 0, energyVjp = 0;
+};
+inline MlpFlops mlpFlops(const ade_model_info &m) {
+  double all = 0, first = 0;
+  for (int32_t i = 0; i < m.num_params; ++i) {
+    const ade_param_info &p = m.params[i];
+    std::string name = p.name;
+    if (p.rank != 2 || name.size() < 2 || name.substr(name.size() - 2) != ".W")
+      continue;
+    double macs = double(p.shape[0]) * double(p.shape[1]);
+    if (all == 0)
+      first = macs;
+    all += macs;
+  }
+  return {2 * 2 * all, 2 * (3 * all - first)};
+}
+
 /// The Markdown table's header.
 inline void printEntryHeader() {
   std::printf("| entry | batch | threads | ADE ms | LibTorch ms | speed-up "
-              "| max rel. error |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+              "| ADE GFLOP/s | SGEMM GFLOP/s | of SGEMM | max rel. error |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 }
 
-/// One row: times in seconds. Exits 1 after it when the two sides
-/// disagree (f32 results agree to about 1e-5).
+/// One row: times in seconds; `flops` (per call, 0 where not counted) over
+/// our time against the SGEMM rate `peak`. Exits 1 after it when the two
+/// sides disagree (f32 results agree to about 1e-5).
 inline void printEntryRow(const char *entry, int64_t batch, int threads,
-                          double ours, double theirs, double err) {
-  std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | %.1e |\n", entry,
+                          double ours, double theirs, double err,
+                          double flops = 0, double peak = 0) {
+  std::printf("| %s | %lld | %d | %.3f | %.3f | %.2fx | ", entry,
               (long long)batch, threads, ours * 1e3, theirs * 1e3,
-              theirs / ours, err);
+              theirs / ours);
+  if (flops > 0)
+    std::printf("%.0f | %.0f | %.0f%% | ", flops / ours / 1e9, peak,
+                100 * flops / ours / 1e9 / peak);
+  else
+    std::printf("— | — | — | ");
+  std::printf("%.1e |\n", err);
   std::fflush(stdout);
   if (err > 1e-3) {
     std::fprintf(stderr, "%s: ADE and LibTorch disagree\n", entry);

@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "BenchUtil.h"
+#include "EntryBench.h"
 #include "ade/abi.h"
 
 #include <torch/torch.h>
@@ -32,14 +32,6 @@ namespace {
 
 using ade_bench::medianSeconds;
 using ade_bench::parseList;
-
-double sgemmGflops(int threads) {
-  torch::set_num_threads(threads);
-  const int64_t n = 2048;
-  torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
-  double s = medianSeconds(9, [&] { torch::mm(a, b); });
-  return 2.0 * n * n * n / s / 1e9;
-}
 
 } // namespace
 
@@ -140,7 +132,7 @@ int main(int argc, char **argv) {
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   }
   for (int64_t threads : threadCounts) {
-    double peak = sgemmGflops(threads);
+    double peak = ade_bench::sgemmGflops(threads);
     for (int64_t batch : batches) {
       torch::set_num_threads(threads);
       torch::Tensor x = torch::rand({batch, m->data_size}) * 4 - 2;

@@ -64,12 +64,16 @@ int main(int argc, char **argv) {
   Tensor ps = torch::from_blob(psv.data(), {s.params_size});
   ade_reference::paramView(s.params, s.num_params, ps, "eps").fill_(0.1f);
 
+  double peak = ade_bench::sgemmGflops(threads);
   if (options.header)
     ade_bench::printEntryHeader();
   auto row = [&](const char *entry, int64_t batch, double ours, double theirs,
-                 double err) {
-    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err);
+                 double err, double flops = 0) {
+    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err, flops,
+                             peak);
   };
+  // FLOPs are counted for the energy's entries (its layer products).
+  const ade_bench::MlpFlops flops = ade_bench::mlpFlops(m);
 
   for (int64_t batch : batches) {
     Tensor x = torch::rand({batch, 2}) * 4 - 2;
@@ -94,7 +98,8 @@ int main(int argc, char **argv) {
     auto [fr, gr] = theirGrad();
     row("grad_energy", batch, medianSeconds(repeats, ourGrad),
         medianSeconds(repeats, theirGrad),
-        relativeError({{f.data(), fr}, {gx.data(), gr}}));
+        relativeError({{f.data(), fr}, {gx.data(), gr}}),
+        flops.gradEnergy * batch);
 
     // energy_vjp
     auto ourVjp = [&] {
@@ -108,7 +113,8 @@ int main(int argc, char **argv) {
     ourVjp();
     Tensor gmr = theirVjp();
     row("energy_vjp", batch, medianSeconds(repeats, ourVjp),
-        medianSeconds(repeats, theirVjp), relativeError({{gm.data(), gmr}}));
+        medianSeconds(repeats, theirVjp), relativeError({{gm.data(), gmr}}),
+        flops.energyVjp * batch);
 
     // sample
     auto ourSample = [&] {

@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
                  argv[1]);
     return 65;
   }
-  torch::set_num_threads(threads);
+  double peak = ade_bench::sgemmGflops(threads); // at `threads` threads
 
   // Weights of the order of Glorot's for these widths, so that the
   // activations and the Langevin steps stay of order one.
@@ -97,9 +97,12 @@ int main(int argc, char **argv) {
   if (options.header)
     ade_bench::printEntryHeader();
   auto row = [&](const char *entry, int64_t batch, double ours, double theirs,
-                 double err) {
-    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err);
+                 double err, double flops = 0) {
+    ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err, flops,
+                             peak);
   };
+  // FLOPs are counted for MnistMLP's entries (its layer products).
+  const ade_bench::MlpFlops mlpFlops = ade_bench::mlpFlops(*mlp);
 
   const int64_t d = mlp->data_size;
   for (int64_t batch : options.batches) {
@@ -149,7 +152,8 @@ int main(int argc, char **argv) {
       auto [fr, gr] = theirGrad();
       row(model.grad, batch, medianSeconds(repeats, ourGrad),
           medianSeconds(repeats, theirGrad),
-          relativeError({{f.data(), fr}, {gx.data(), gr}}));
+          relativeError({{f.data(), fr}, {gx.data(), gr}}),
+          &m == mlp ? mlpFlops.gradEnergy * batch : 0);
 
       std::vector<float> gp(m.params_size);
       auto ourVjp = [&] {
@@ -164,7 +168,8 @@ int main(int argc, char **argv) {
       ourVjp();
       Tensor gpr = theirVjp();
       row(model.vjp, batch, medianSeconds(repeats, ourVjp),
-          medianSeconds(repeats, theirVjp), relativeError({{gp.data(), gpr}}));
+          medianSeconds(repeats, theirVjp), relativeError({{gp.data(), gpr}}),
+          &m == mlp ? mlpFlops.energyVjp * batch : 0);
     }
 
     // Langevin10: sample, and the objective's gradient in its parameters.

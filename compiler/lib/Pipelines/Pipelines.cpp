@@ -3,6 +3,7 @@
 #include "ade/Pipelines/Pipelines.h"
 
 #include "ade/Conversion/Passes.h"
+#include "ade/Conversion/TileSize.h"
 #include "ade/Dialect/Ade/IR/AdeDialect.h"
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
@@ -57,6 +58,11 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "convert-ade-to-linalg{tile-size=" + std::to_string(options.tileSize) +
       " large-tile-size=" + std::to_string(options.largeTileSize) +
       "},"
+      // Tiles add their parameter gradients into the entry's sums (after
+      // the reshapes of a concatenation's operands folded).
+      "func.func(canonicalize),ade-accumulate-gradients{min-size=" +
+      std::to_string(kLargeModelParams) +
+      "},"
       // Passes that work within a function are nested in func.func (or
       // llvm.func) so that functions are processed in parallel.
       "func.func(canonicalize,cse,"
@@ -64,10 +70,13 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "linalg-fuse-elementwise-ops),"
       "func.func(ade-tile-and-vectorize{mr=" +
       std::to_string(options.registerRows) +
+      " nr=" + std::to_string(options.registerColumns) +
       "},canonicalize,cse),"
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
+      // The sums a tile function updates in place are not returned.
+      "drop-equivalent-buffer-results,"
       "buffer-results-to-out-params{modify-public-functions=1 "
       "hoist-static-allocs=1},"
       "func.func(canonicalize),"

@@ -359,7 +359,9 @@ int generateCode(const Options &opts, const tir::Program &program,
   if (opts.tileSizeGiven)
     pipeline.largeTileSize = 0;
   pipeline.denseLimit = opts.denseLimit;
-  pipeline.registerRows = registerBlockRows(opts.cpu);
+  RegisterBlock block = registerBlock(opts.cpu);
+  pipeline.registerRows = block.rows;
+  pipeline.registerColumns = block.columns;
   mlir::PassManager pm(&context);
   mlir::TimingScope deriving = timing.nest("derivatives (MLIR passes)");
   if (opts.timePhases)

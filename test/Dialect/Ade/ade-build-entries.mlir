@@ -54,12 +54,12 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
     attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   return
 }
+// The tile function adds its gradients into the sum it is passed
+// (ade-accumulate-gradients).
 // CHECK-LABEL: func.func private @ade_M_energy_vjp.step
-// CHECK-SAME: %[[ACC:arg[0-9]+]]: memref<5xf32, strided<[1], offset: ?>>
-// CHECK: %[[SUM:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
-// CHECK: call @M.energy_vjp.tile(%{{.*}}, %{{.*}}, %{{.*}}, %[[SUM]])
-// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : memref<5xf32>) outs(%[[ACC]] : {{.*}})
-// CHECK: arith.addf
+// CHECK-SAME: %[[ACC:arg[0-9]+]]: memref<5xf32>, %arg{{[0-9]+}}: index)
+// CHECK: call @M.energy_vjp.tile(%{{.*}}, %{{.*}}, %{{.*}}, %[[ACC]])
+// CHECK-NEXT: return
 
 // CHECK-LABEL: func.func @ade_M_energy_vjp
 // CHECK-SAME: %[[W:arg[0-9]+]]: memref<?xf32>, %[[G:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32
@@ -77,6 +77,68 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
 // CHECK-NEXT: linalg.fill ins(%[[ZERO]] : f32) outs(%[[WPAD]] : memref<4xf32>)
 
 // CHECK-LABEL: func.func private @ade_M_energy_vjp.chunk
-// CHECK: linalg.fill
+// CHECK-SAME: %[[PARTIALS:arg[0-9]+]]: memref<?x5xf32>, %[[C:arg[0-9]+]]: index
+// CHECK: %[[TOTAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[TOTAL]] : memref<5xf32>)
 // CHECK: scf.for
-// CHECK: func.call @ade_M_energy_vjp.step
+// CHECK: func.call @ade_M_energy_vjp.step({{.*}}, %[[TOTAL]], %{{.*}})
+// CHECK: %[[ROW:.*]] = memref.subview %[[PARTIALS]][%[[C]], 0] [1, 5] [1, 1]
+// CHECK: linalg.copy ins(%[[TOTAL]] : memref<5xf32>) outs(%[[ROW]] : {{.*}})
+
+// -----
+
+// A tile function with both gradients and batched outputs takes the sums
+// before the outputs: (params, inputs, sums, outputs).
+
+func.func private @S.sample_vjp.tile(%p: memref<3xf32>, %z: memref<2x4xf32>, %g: memref<3xf32>, %x: memref<2x4xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64: 0>, grads = true, inputs = 1 : i64, kind = "sample_vjp", outputs = 1 : i64, owner = "S", owners = ["S"], size = 4 : i64}} {
+  return
+}
+// CHECK-LABEL: func.func private @ade_S_sample_vjp.step
+// CHECK-SAME: %[[SUM:arg[0-9]+]]: memref<3xf32>, %arg{{[0-9]+}}: index)
+// CHECK: linalg.transpose
+// CHECK: %[[X:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4xf32>
+// CHECK-NEXT: call @S.sample_vjp.tile(%{{.*}}, %{{.*}}, %[[SUM]], %[[X]])
+// CHECK: linalg.transpose ins(%[[X]] : memref<2x4xf32>)
+// CHECK-LABEL: func.func @ade_S_sample_vjp
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?x2xf32>, %{{.*}}: memref<?x2xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: i32)
+
+// -----
+
+// The sum returned through an out-parameter (buffer-results-to-out-params
+// after ade-accumulate-gradients): a copy of the sum updated in place is
+// dropped with its out-parameter.
+
+func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %g: memref<5xf32>, %out: memref<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64: 0>, grads = true, inputs = 1 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%g : memref<5xf32>)
+  memref.copy %g, %out : memref<5xf32> to memref<5xf32>
+  return
+}
+// CHECK-LABEL: func.func private @M.energy_vjp.tile
+// CHECK-SAME: (%{{.*}}: memref<5xf32>, %{{.*}}: memref<2x4xf32>, %[[SUM:.*]]: memref<5xf32>)
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: linalg.fill {{.*}} outs(%[[SUM]] : memref<5xf32>)
+// CHECK-NEXT: return
+
+// -----
+
+// A sum computed elsewhere: the tile keeps it in a buffer of its own and
+// copies it into the sum at the end.
+
+func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %g: memref<5xf32>, %out: memref<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64: 0>, grads = true, inputs = 1 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%g, %p : memref<5xf32>, memref<5xf32>) outs(%out : memref<5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+// CHECK-LABEL: func.func private @M.energy_vjp.tile
+// CHECK-SAME: (%[[P:.*]]: memref<5xf32>, %{{.*}}: memref<2x4xf32>, %[[SUM:.*]]: memref<5xf32>)
+// CHECK-NEXT: %[[OWN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
+// CHECK-NEXT: linalg.generic {{.*}} ins(%[[SUM]], %[[P]] : memref<5xf32>, memref<5xf32>) outs(%[[OWN]] : memref<5xf32>)
+// CHECK: memref.copy %[[OWN]], %[[SUM]]
+// CHECK-NEXT: return

@@ -28,9 +28,11 @@ struct CPUPipelineOptions {
   int64_t largeTileSize = 64;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;
-  /// Rows of a layer product's register blocks (ade-tile-and-vectorize's
-  /// `mr`; adec picks it for the target, registerBlockRows).
+  /// Rows and particles of a layer product's register blocks
+  /// (ade-tile-and-vectorize's `mr` and `nr`; adec picks them for the
+  /// target, registerBlock).
   int64_t registerRows = 4;
+  int64_t registerColumns = 16;
 };
 
 /// The target-independent prefix of the pipeline: inlining, derivatives

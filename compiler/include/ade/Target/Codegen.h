@@ -119,10 +119,13 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
                                               const CodegenOptions &options,
                                               std::string &error);
 
-/// Rows of the register blocks of layer products for `cpu` ("native" or an
-/// LLVM CPU name): how many accumulator vectors the target's registers hold
-/// beside the operands.
-int64_t registerBlockRows(const std::string &cpu);
+/// The register blocks of layer products for `cpu` ("native" or an LLVM
+/// CPU name): rows and particles, as many accumulator vectors as the
+/// target's registers hold beside the operands.
+struct RegisterBlock {
+  int64_t rows = 4, columns = 16;
+};
+RegisterBlock registerBlock(const std::string &cpu);
 
 /// Sets the target triple and data layout of the host (or `options.cpu`)
 /// and runs LLVM's optimization pipeline at `options.optLevel`.

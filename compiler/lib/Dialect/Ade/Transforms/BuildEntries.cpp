@@ -28,7 +28,8 @@ Value allocate(OpBuilder &b, Location loc, MemRefType type,
 }
 
 /// The shapes of a bufferized tile function
-///   (params per owner, inputs [S.., T], outputs [R.., T], grads per owner)
+///   (params per owner, inputs [S.., T], grads per owner, outputs [R.., T])
+/// (its gradients added into the sums `grads`: ade-accumulate-gradients)
 /// and of the entry built around it.
 struct TileSignature {
   mutable func::FuncOp fn;
@@ -58,12 +59,58 @@ struct AdeBuildEntriesPass
       if (f->hasAttr("ade.tile"))
         tiles.push_back(f);
     for (func::FuncOp tile : tiles) {
+      if (failed(takeSumsInPlace(tile)))
+        return signalPassFailure();
       FailureOr<TileSignature> sig = signature(tile);
       if (failed(sig))
         return signalPassFailure();
       buildEntry(module, *sig);
       tile.setPrivate();
     }
+  }
+
+  /// A tile function with gradients returns its sums (ade-accumulate-
+  /// gradients), which buffer-results-to-out-params turned into
+  /// out-parameters after the outputs'. Where a sum was updated in place,
+  /// its out-parameter only receives a copy of the sum argument: removed.
+  /// Otherwise the tile computes the sum in a buffer of its own and copies
+  /// it into the sum argument at the end.
+  LogicalResult takeSumsInPlace(func::FuncOp fn) {
+    auto attr = fn->getAttrOfType<DictionaryAttr>("ade.tile");
+    auto owners = attr.getAs<ArrayAttr>("owners");
+    auto inputs = attr.getAs<IntegerAttr>("inputs");
+    auto outputs = attr.getAs<IntegerAttr>("outputs");
+    auto gradOwners = attr.getAs<DenseI64ArrayAttr>("grad_owners");
+    if (!owners || !inputs || !outputs || !gradOwners)
+      return success(); // getTileInfo reports it
+    size_t grads = gradOwners.size(),
+           firstSum = owners.size() + inputs.getInt(),
+           firstOut = firstSum + grads + outputs.getInt();
+    if (grads == 0 || fn.getNumArguments() != firstOut + grads)
+      return success();
+    llvm::BitVector outs(fn.getNumArguments());
+    for (size_t i = 0; i < grads; ++i) {
+      BlockArgument sum = fn.getArgument(firstSum + i),
+                    out = fn.getArgument(firstOut + i);
+      outs.set(firstOut + i);
+      auto copy = out.hasOneUse()
+                      ? dyn_cast<memref::CopyOp>(*out.getUsers().begin())
+                      : nullptr;
+      Value source = copy ? copy.getSource() : Value();
+      while (auto cast = source ? source.getDefiningOp<memref::CastOp>()
+                                : memref::CastOp())
+        source = cast.getSource();
+      if (copy && copy.getTarget() == out && source == sum) {
+        copy.erase();
+        continue;
+      }
+      OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
+      Value own = allocate(b, fn.getLoc(), cast<MemRefType>(out.getType()));
+      out.replaceAllUsesWith(own);
+      b.setInsertionPoint(fn.getBody().back().getTerminator());
+      memref::CopyOp::create(b, fn.getLoc(), own, sum);
+    }
+    return fn.eraseArguments(outs);
   }
 
   FailureOr<TileSignature> signature(func::FuncOp fn) {
@@ -81,7 +128,7 @@ struct AdeBuildEntriesPass
     if (type.getNumResults() != 0 ||
         !llvm::all_of(type.getInputs(), llvm::IsaPred<MemRefType>))
       return fn.emitError("internal: a tile function must be bufferized to "
-                          "(params, inputs, outputs, grads) before "
+                          "(params, inputs, grads, outputs) before "
                           "ade-build-entries");
     SmallVector<MemRefType> all;
     for (Type t : type.getInputs())
@@ -89,8 +136,8 @@ struct AdeBuildEntriesPass
     ArrayRef<MemRefType> rest(all);
     s.params.assign(rest.begin(), rest.begin() + k);
     s.inputs.assign(rest.begin() + k, rest.begin() + k + n);
-    s.outputs.assign(rest.begin() + k + n, rest.begin() + k + n + m);
-    s.grads.assign(rest.begin() + k + n + m, rest.end());
+    s.grads.assign(rest.begin() + k + n, rest.end() - m);
+    s.outputs.assign(rest.end() - m, rest.end());
     s.elem = s.params.empty() ? s.inputs[0].getElementType()
                               : s.params[0].getElementType();
     s.cotangent = (*info)->cotangent;
@@ -115,7 +162,8 @@ struct AdeBuildEntriesPass
 
   /// Runs one full tile: transposes the tile's particles from `start` of
   /// each input into a feature-major tile, calls the tile function, copies
-  /// the results back, and adds its gradient sums into `accumulators`.
+  /// the results back; the tile function adds its gradients into
+  /// `accumulators`.
   void runTile(OpBuilder &b, Location loc, const TileSignature &s,
                ValueRange params, ValueRange inputs, ValueRange outputs,
                ValueRange accumulators, Value start) {
@@ -140,13 +188,11 @@ struct AdeBuildEntriesPass
       linalg::TransposeOp::create(b, loc, particleMajor, t, feature(rank));
       callArgs.push_back(t);
     }
-    SmallVector<Value> outTiles, gradTiles;
+    SmallVector<Value> outTiles;
     for (MemRefType t : s.outputs)
       outTiles.push_back(allocate(b, loc, t));
-    for (MemRefType t : s.grads)
-      gradTiles.push_back(allocate(b, loc, t));
+    llvm::append_range(callArgs, accumulators);
     llvm::append_range(callArgs, outTiles);
-    llvm::append_range(callArgs, gradTiles);
     func::CallOp::create(b, loc, s.fn, callArgs);
 
     for (auto [i, output] : llvm::enumerate(outputs)) {
@@ -173,8 +219,6 @@ struct AdeBuildEntriesPass
           memref::SubViewOp::create(b, loc, output, offsets, sizes, strides);
       linalg::CopyOp::create(b, loc, head, dst);
     }
-    for (auto [acc, sum] : llvm::zip(accumulators, gradTiles))
-      addInto(b, loc, acc, sum);
   }
 
   /// Offsets, sizes and strides of `count` particles from `at` of a
@@ -309,12 +353,13 @@ struct AdeBuildEntriesPass
       stepTypes.push_back(t);
     for (size_t i = 0; i < n + m; ++i)
       stepTypes.push_back(type.getInput(k + i));
-    SmallVector<Type> accTypes;
+    // A chunk's row of the partial sums.
+    SmallVector<MemRefType> rowTypes;
     for (MemRefType t : s.grads)
-      accTypes.push_back(MemRefType::get(
+      rowTypes.push_back(MemRefType::get(
           t.getShape(), s.elem,
           StridedLayoutAttr::get(ctx, ShapedType::kDynamic, {1})));
-    llvm::append_range(stepTypes, accTypes);
+    llvm::append_range(stepTypes, s.grads);
     stepTypes.push_back(b.getIndexType());
     // step(params, inputs, outputs, accumulators, start): one full tile.
     func::FuncOp step = helper(
@@ -401,20 +446,16 @@ struct AdeBuildEntriesPass
                 cb, loc, c, arith::ConstantIndexOp::create(cb, loc, 1));
             Value hi = arith::DivUIOp::create(
                 cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
+            // The tiles add into a sum of the tile function's layout,
+            // which ends in the chunk's row.
             SmallVector<Value> accs;
-            for (size_t i = 0; i < s.grads.size(); ++i) {
-              int64_t size = s.grads[i].getDimSize(0);
-              Value row = memref::SubViewOp::create(
-                  cb, loc, cast<MemRefType>(accTypes[i]), a[k + n + m + i],
-                  ArrayRef<OpFoldResult>{c, cb.getIndexAttr(0)},
-                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
-                                         cb.getIndexAttr(size)},
-                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
-                                         cb.getIndexAttr(1)});
+            for (MemRefType t : s.grads) {
+              Value acc = allocate(cb, loc, t);
               Value zero =
                   arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
-              linalg::FillOp::create(cb, loc, ValueRange{zero}, ValueRange{row});
-              accs.push_back(row);
+              linalg::FillOp::create(cb, loc, ValueRange{zero},
+                                     ValueRange{acc});
+              accs.push_back(acc);
             }
             scf::ForOp::create(
                 cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
@@ -428,6 +469,17 @@ struct AdeBuildEntriesPass
                   func::CallOp::create(fb, l, step, callArgs);
                   scf::YieldOp::create(fb, l);
                 });
+            for (auto [i, acc] : llvm::enumerate(accs)) {
+              int64_t size = s.grads[i].getDimSize(0);
+              Value row = memref::SubViewOp::create(
+                  cb, loc, rowTypes[i], a[k + n + m + i],
+                  ArrayRef<OpFoldResult>{c, cb.getIndexAttr(0)},
+                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                         cb.getIndexAttr(size)},
+                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                         cb.getIndexAttr(1)});
+              linalg::CopyOp::create(cb, loc, acc, row);
+            }
           });
       scf::ForallOp::create(
           b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{}, std::nullopt,
@@ -444,30 +496,25 @@ struct AdeBuildEntriesPass
       for (size_t i = 0; i < s.grads.size(); ++i) {
         linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
         int64_t size = s.grads[i].getDimSize(0);
-        scf::ForOp::create(
-            b, loc, c0, chunks, c1, ValueRange{},
-            [&](OpBuilder &fb, Location l, Value c, ValueRange) {
-              Value row = memref::SubViewOp::create(
-                  fb, l, cast<MemRefType>(accTypes[i]), partials[i],
-                  ArrayRef<OpFoldResult>{c, fb.getIndexAttr(0)},
-                  ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
-                                         fb.getIndexAttr(size)},
-                  ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
-                                         fb.getIndexAttr(1)});
-              addInto(fb, l, grads[i], row);
-              scf::YieldOp::create(fb, l);
-            });
+        scf::ForOp::create(b, loc, c0, chunks, c1, ValueRange{},
+                           [&](OpBuilder &fb, Location l, Value c, ValueRange) {
+                             Value row = memref::SubViewOp::create(
+                                 fb, l, rowTypes[i], partials[i],
+                                 ArrayRef<OpFoldResult>{c, fb.getIndexAttr(0)},
+                                 ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
+                                                        fb.getIndexAttr(size)},
+                                 ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
+                                                        fb.getIndexAttr(1)});
+                             addInto(fb, l, grads[i], row);
+                             scf::YieldOp::create(fb, l);
+                           });
       }
     }
     Value hasRest =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem, c0);
     scf::IfOp::create(b, loc, hasRest, [&](OpBuilder &ob, Location l) {
       Value start = arith::MulIOp::create(ob, l, full, cT);
-      SmallVector<Value> accs;
-      for (Value g : grads)
-        accs.push_back(memref::CastOp::create(
-            ob, l, cast<MemRefType>(accTypes[accs.size()]), g));
-      runPaddedTile(ob, l, s, step, params, inputs, outputs, accs, start, rem);
+      runPaddedTile(ob, l, s, step, params, inputs, outputs, grads, start, rem);
       scf::YieldOp::create(ob, l);
     });
     func::ReturnOp::create(b, loc);

@@ -283,20 +283,28 @@ struct AdeTileAndVectorizePass
     });
   }
 
+  /// Columns of a block along a parameter dimension (which need not be a
+  /// multiple of a wide batch block).
+  int64_t parameterColumns(int64_t n) {
+    return divisorAtMost(n, std::min<int64_t>(nrPreferred, 16));
+  }
+
   /// Tiles `act(mm + ...)` (or `mm` alone) into MR x NR blocks with the
   /// matmul and its fill fused, then the contraction into steps of 1. A
   /// layer's columns are the batch; a parameter gradient's (a sum over the
   /// batch of outer products) are a parameter dimension, blocked by its
-  /// own divisor.
+  /// own divisor. Blocks narrower than nr (down to 16 columns) get more
+  /// rows: a block holds up to mr x nr values of the options.
   LogicalResult tileLayer(IRRewriter &rewriter, linalg::MatmulOp mm,
                           int64_t tile, int64_t nr) {
     auto resultType = cast<RankedTensorType>(mm.getResult(0).getType());
     if (!resultType.hasStaticShape())
       return success();
     if (int64_t n = resultType.getShape().back(); n != tile)
-      nr = divisorAtMost(n, nrPreferred);
+      nr = parameterColumns(n);
     int64_t m = resultType.getDimSize(0);
-    int64_t mr = divisorAtMost(m, mrPreferred);
+    int64_t mr =
+        divisorAtMost(m, mrPreferred * nrPreferred / std::max<int64_t>(nr, 16));
 
     Operation *consumer = mm;
     if (mm->hasOneUse())
@@ -371,7 +379,7 @@ struct AdeTileAndVectorizePass
           return t == utils::IteratorType::parallel;
         })) {
       batch = ranges.size() - 1;
-      nr = divisorAtMost(ranges.back(), nrPreferred);
+      nr = parameterColumns(ranges.back());
     }
     // A convolution step reads one input vector per window offset and
     // input channel: a few output channels (the first loop) reuse it, as
