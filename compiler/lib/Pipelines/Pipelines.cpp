@@ -75,8 +75,6 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
-      // The sums a tile function updates in place are not returned.
-      "drop-equivalent-buffer-results,"
       "buffer-results-to-out-params{modify-public-functions=1 "
       "hoist-static-allocs=1},"
       "func.func(canonicalize),"

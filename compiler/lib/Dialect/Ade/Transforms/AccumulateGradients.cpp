@@ -14,6 +14,8 @@
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
+#include "ade/Dialect/Ade/Utils/Calls.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -176,11 +178,42 @@ public:
     eraseDead(fn);
   }
 
-  /// Erases the callees that no call reaches any more.
+  /// Inlines the calls of variants in `fn` (their nested calls too): a
+  /// sum passed to a function and returned would be copied into an
+  /// out-parameter after bufferization.
+  void inlineVariants(func::FuncOp fn) {
+    SmallVector<func::CallOp> calls;
+    fn.walk([&](func::CallOp call) {
+      if (isVariant.contains(call.getCalleeAttr().getAttr()))
+        calls.push_back(call);
+    });
+    for (func::CallOp call : calls) {
+      OpBuilder b(call);
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      call.replaceAllUsesWith(ade::cloneInlined(b, callee, call.getOperands()));
+      call.erase();
+    }
+  }
+
+  /// Erases the callees and variants that no call reaches any more (a
+  /// callee's callees once it is gone).
   void eraseUnusedCallees() {
-    for (func::FuncOp callee : replacedCallees)
-      if (SymbolTable::symbolKnownUseEmpty(callee, module))
-        callee.erase();
+    llvm::SetVector<Operation *> candidates;
+    for (func::FuncOp fn : replacedCallees)
+      candidates.insert(fn);
+    for (auto &entry : variants)
+      candidates.insert(entry.second);
+    bool erased = true;
+    while (erased) {
+      erased = false;
+      for (Operation *fn : candidates.takeVector())
+        if (SymbolTable::symbolKnownUseEmpty(fn, module)) {
+          fn->erase();
+          erased = true;
+        } else {
+          candidates.insert(fn);
+        }
+    }
   }
 
 private:
@@ -267,8 +300,8 @@ private:
     }
     // The op adds into a slice of the sum (increased by its old init). Not
     // into the whole sum through a reshape: once the slice and its
-    // insertion fold away, the function would return the reshape, which
-    // drop-equivalent-buffer-results does not see through.
+    // insertion fold away, the tile would return a reshape of its sum
+    // argument, which ade-build-entries does not take for the argument.
     OpOperand *init = addedInit(producer);
     auto type = cast<RankedTensorType>(value.getType());
     if (init &&
@@ -316,6 +349,8 @@ private:
     // One variant per callee: calls that add its results elsewhere in
     // their sums (the layers of a flow, each its own parameters) use
     // elementwise additions instead of a copy of the callee each.
+    if (!callee || callee.isExternal())
+      return nullptr;
     auto [known, inserted] = variantKeys.try_emplace(callee.getSymName(), key);
     if (!inserted && known->second != key)
       return nullptr;
@@ -325,9 +360,8 @@ private:
     variant = callee.clone();
     variant.setSymName((callee.getSymName() + ".acc").str());
     variant.setPrivate();
-    // Before its callers: drop-equivalent-buffer-results then sees a
-    // call's result replaced by its operand before the caller returns it.
-    symbols.insert(variant, module.getBody()->begin());
+    symbols.insert(variant, std::next(Block::iterator(callee)));
+    isVariant.insert(variant.getSymNameAttr());
     SmallVector<std::pair<unsigned, int64_t>> group(results);
     accumulateResults(variant, {group}, {wholeType});
     return variant;
@@ -414,6 +448,7 @@ private:
   int64_t minSize;
   llvm::StringMap<func::FuncOp> variants;
   llvm::StringMap<std::string> variantKeys;
+  llvm::DenseSet<StringAttr> isVariant;
   llvm::SmallPtrSet<Operation *, 8> replacedCalls;
   llvm::SetVector<func::FuncOp> replacedCallees;
 };
@@ -454,6 +489,7 @@ struct AdeAccumulateGradientsPass
         types.push_back(type);
       }
       accumulator.accumulateResults(fn, groups, types);
+      accumulator.inlineVariants(fn);
     }
     accumulator.eraseUnusedCallees();
   }

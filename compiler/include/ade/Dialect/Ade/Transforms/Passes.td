@@ -241,7 +241,9 @@ def AdeAccumulateGradients
     reshape passes its operands' offsets on, `a + b` adds a and then b, and
     a call's results are added by a variant of the callee
     (`<callee>.acc`, one per callee) that takes the whole sum and returns
-    it; drop-equivalent-buffer-results then removes that result. Elsewhere
+    it, which is then inlined (with its own calls): a sum passed to a
+    function and returned would be copied into an out-parameter after
+    bufferization. Elsewhere
     an elementwise addition into the slice remains. Each update returns
     the sum's next version, so one-shot bufferization updates one buffer in
     place. A sum of fewer than `min-size` values is instead increased by
