@@ -15,24 +15,22 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 // CHECK: call @M.energy.tile
 // CHECK: linalg.copy
 
-// CHECK-LABEL: func.func @ade_M_energy
-// CHECK-SAME: (%[[P:arg[0-9]+]]: memref<?xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %[[F:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32)
-// CHECK-SAME: ade.entry = {{{.*}}kind = "energy"{{.*}}}
-// CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xf32> to memref<5xf32>
+// Tile t of the batch: a full one through the step; the last, padded with
+// copies of its first particle, through the same step from 0 of the padded
+// copies, its results copied out. The padded tile is one more tile of the
+// parallel loop.
+// CHECK-LABEL: func.func private @ade_M_energy.tile
+// CHECK-SAME: (%[[PS:arg[0-9]+]]: memref<5xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %[[F:arg[0-9]+]]: memref<?xf32>, %[[I:arg[0-9]+]]: index, %[[FULL:arg[0-9]+]]: index, %[[REM:arg[0-9]+]]: index)
 // CHECK: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: %[[B:.*]] = memref.dim %[[X]]
-// CHECK: %[[FULL:.*]] = arith.divui %[[B]], %[[C4]]
-// CHECK: %[[REM:.*]] = arith.remui %[[B]], %[[C4]]
-// CHECK: scf.forall (%[[I:.*]]) in (%[[FULL]])
 // CHECK: %[[START:.*]] = arith.muli %[[I]], %[[C4]]
+// CHECK: %[[ISFULL:.*]] = arith.cmpi ult, %[[I]], %[[FULL]]
+// CHECK: scf.if %[[ISFULL]]
 // CHECK: func.call @ade_M_energy.step(%[[PS]], %[[X]], %[[F]], %[[START]])
-// The last tile is padded with copies of its first particle and run by the
-// same step, from 0 of the padded copies; its results are copied out.
-// CHECK: scf.if
+// CHECK: } else {
 // CHECK: %[[PAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xf32>
-// CHECK: %[[FIRST:.*]] = memref.subview %[[X]][%{{.*}}, 0] [1, 2] [1, 1]
+// CHECK: %[[FIRST:.*]] = memref.subview %[[X]][%[[START]], 0] [1, 2] [1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[FIRST]] : {{.*}}) outs(%[[PAD]] : memref<4x2xf32>)
-// CHECK: %[[REST:.*]] = memref.subview %[[X]][%{{.*}}, 0] [%[[REM]], 2] [1, 1]
+// CHECK: %[[REST:.*]] = memref.subview %[[X]][%[[START]], 0] [%[[REM]], 2] [1, 1]
 // CHECK: %[[HEAD:.*]] = memref.subview %[[PAD]][0, 0] [%[[REM]], 2] [1, 1]
 // CHECK: linalg.copy ins(%[[REST]] : {{.*}}) outs(%[[HEAD]] : {{.*}})
 // CHECK: %[[PADX:.*]] = memref.cast %[[PAD]] : memref<4x2xf32> to memref<?x2xf32>
@@ -41,14 +39,30 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : index
 // CHECK: func.call @ade_M_energy.step(%[[PS]], %[[PADX]], %[[PADF]], %[[ZERO]])
 // CHECK: %[[DONE:.*]] = memref.subview %[[OUT]][0] [%[[REM]]] [1]
-// CHECK: %[[DST:.*]] = memref.subview %[[F]][%{{.*}}] [%[[REM]]] [1]
+// CHECK: %[[DST:.*]] = memref.subview %[[F]][%[[START]]] [%[[REM]]] [1]
 // CHECK: linalg.copy ins(%[[DONE]] : {{.*}}) outs(%[[DST]] : {{.*}})
+
+// CHECK-LABEL: func.func @ade_M_energy
+// CHECK-SAME: (%[[P:arg[0-9]+]]: memref<?xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %[[F:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32)
+// CHECK-SAME: ade.entry = {{{.*}}kind = "energy"{{.*}}}
+// CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xf32> to memref<5xf32>
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[B:.*]] = memref.dim %[[X]]
+// CHECK: %[[FULL:.*]] = arith.divui %[[B]], %[[C4]]
+// CHECK: %[[REM:.*]] = arith.remui %[[B]], %[[C4]]
+// CHECK: %[[HASREST:.*]] = arith.cmpi ugt, %[[REM]]
+// CHECK: %[[EXTRA:.*]] = arith.select %[[HASREST]]
+// CHECK: %[[TILES:.*]] = arith.addi %[[FULL]], %[[EXTRA]]
+// CHECK: scf.forall (%[[I:.*]]) in (%[[TILES]])
+// CHECK: func.call @ade_M_energy.tile(%[[PS]], %[[X]], %[[F]], %[[I]], %[[FULL]], %[[REM]])
+// CHECK-NOT: ade_M_energy.step
 
 // -----
 
-// With parameter gradients, each thread sums a run of tiles into its own
-// row of a partial-sum buffer; the rows are added in order. The cotangent
-// input w is padded with zeros.
+// With parameter gradients, each thread sums a run of tiles (the padded
+// one too) into a buffer of its own, copied into its row of a partial-sum
+// buffer; the rows are added in order. The cotangent input w is padded
+// with zeros.
 
 func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<4xf32>, %g: memref<5xf32>)
     attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
@@ -61,27 +75,32 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
 // CHECK: call @M.energy_vjp.tile(%{{.*}}, %{{.*}}, %{{.*}}, %[[ACC]])
 // CHECK-NEXT: return
 
+// The padded tile zero-pads the cotangent input w.
+// CHECK-LABEL: func.func private @ade_M_energy_vjp.tile
+// CHECK: } else {
+// CHECK: %[[WPAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.0
+// CHECK-NEXT: linalg.fill ins(%[[ZERO]] : f32) outs(%[[WPAD]] : memref<4xf32>)
+
 // CHECK-LABEL: func.func @ade_M_energy_vjp
 // CHECK-SAME: %[[W:arg[0-9]+]]: memref<?xf32>, %[[G:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32
 // CHECK: %[[MAX:.*]] = call @omp_get_max_threads()
 // CHECK: %[[CHUNKS:.*]] = arith.maxui
 // CHECK: %[[PARTIALS:.*]] = memref.alloc(%[[CHUNKS]]) {alignment = 64 : i64} : memref<?x5xf32>
 // CHECK: scf.forall (%[[C:.*]]) in (%[[CHUNKS]])
-// CHECK: func.call @ade_M_energy_vjp.chunk({{.*}}, %[[PARTIALS]], %[[C]], %[[CHUNKS]], %{{.*}})
+// CHECK: func.call @ade_M_energy_vjp.chunk({{.*}}, %[[PARTIALS]], %[[C]], %[[CHUNKS]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK: linalg.fill {{.*}} outs(%[[GS:.*]] : memref<5xf32>)
 // CHECK: scf.for %[[R:.*]] = %{{.*}} to %[[CHUNKS]]
 // CHECK: memref.subview %[[PARTIALS]][%[[R]], 0] [1, 5] [1, 1]
-// CHECK: scf.if
-// CHECK: %[[WPAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
-// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.0
-// CHECK-NEXT: linalg.fill ins(%[[ZERO]] : f32) outs(%[[WPAD]] : memref<4xf32>)
+// CHECK-NOT: scf.if
+// CHECK: return
 
 // CHECK-LABEL: func.func private @ade_M_energy_vjp.chunk
 // CHECK-SAME: %[[PARTIALS:arg[0-9]+]]: memref<?x5xf32>, %[[C:arg[0-9]+]]: index
 // CHECK: %[[TOTAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
 // CHECK: linalg.fill {{.*}} outs(%[[TOTAL]] : memref<5xf32>)
 // CHECK: scf.for
-// CHECK: func.call @ade_M_energy_vjp.step({{.*}}, %[[TOTAL]], %{{.*}})
+// CHECK: func.call @ade_M_energy_vjp.tile({{.*}}, %[[TOTAL]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK: %[[ROW:.*]] = memref.subview %[[PARTIALS]][%[[C]], 0] [1, 5] [1, 1]
 // CHECK: linalg.copy ins(%[[TOTAL]] : memref<5xf32>) outs(%[[ROW]] : {{.*}})
 

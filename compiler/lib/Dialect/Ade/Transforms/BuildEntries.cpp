@@ -368,6 +368,36 @@ struct AdeBuildEntriesPass
           runTile(sb, loc, s, a.take_front(k), a.slice(k, n), a.slice(k + n, m),
                   a.slice(k + n + m, s.grads.size()), a.back());
         });
+    // anyTile(params, inputs, outputs, accumulators, t, full, rem): tile t,
+    // the padded last one when t == full, so that it runs in parallel with
+    // the others (at batch 100 with tiles of 64, the second of two).
+    SmallVector<Type> anyTypes(stepTypes.begin(), stepTypes.end() - 1);
+    anyTypes.append(3, b.getIndexType());
+    func::FuncOp anyTile = helper(
+        module, loc, s.name + ".tile", anyTypes,
+        [&](OpBuilder &ab, ValueRange a) {
+          Value t = a[a.size() - 3], fullTiles = a[a.size() - 2],
+                rows = a.back();
+          Value start = arith::MulIOp::create(
+              ab, loc, t, arith::ConstantIndexOp::create(ab, loc, s.tile));
+          Value isFull = arith::CmpIOp::create(
+              ab, loc, arith::CmpIPredicate::ult, t, fullTiles);
+          ValueRange fixed = a.drop_back(3);
+          scf::IfOp::create(
+              ab, loc, isFull,
+              [&](OpBuilder &tb, Location l) {
+                SmallVector<Value> callArgs(fixed);
+                callArgs.push_back(start);
+                func::CallOp::create(tb, l, step, callArgs);
+                scf::YieldOp::create(tb, l);
+              },
+              [&](OpBuilder &pb, Location l) {
+                runPaddedTile(pb, l, s, step, fixed.take_front(k),
+                              fixed.slice(k, n), fixed.slice(k + n, m),
+                              fixed.drop_front(k + n + m), start, rows);
+                scf::YieldOp::create(pb, l);
+              });
+        });
 
     b.setInsertionPointToEnd(module.getBody());
     auto entry = func::FuncOp::create(b, loc, s.name, type);
@@ -385,6 +415,10 @@ struct AdeBuildEntriesPass
     Value batch = memref::DimOp::create(b, loc, inputs[0], 0);
     Value full = arith::DivUIOp::create(b, loc, batch, cT);
     Value rem = arith::RemUIOp::create(b, loc, batch, cT);
+    Value hasRest =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem, c0);
+    Value tiles = arith::AddIOp::create(
+        b, loc, full, arith::SelectOp::create(b, loc, hasRest, c1, c0));
     SmallVector<Value> stepPrefix(params);
     llvm::append_range(stepPrefix, inputs);
     llvm::append_range(stepPrefix, outputs);
@@ -394,14 +428,14 @@ struct AdeBuildEntriesPass
       // The parallel body only calls a function: convert-scf-to-openmp
       // wraps it in a memref.alloca_scope, whose region must stay one block
       // after the loops inside have been lowered to branches.
-      scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{full}, ValueRange{}, std::nullopt,
-          [&](OpBuilder &ob, Location l, ValueRange ivs) {
-            SmallVector<Value> callArgs(stepPrefix);
-            callArgs.push_back(arith::MulIOp::create(ob, l, ivs[0], cT));
-            func::CallOp::create(ob, l, step, callArgs);
-            scf::InParallelOp::create(ob, l);
-          });
+      scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles}, ValueRange{},
+                            std::nullopt,
+                            [&](OpBuilder &ob, Location l, ValueRange ivs) {
+                              SmallVector<Value> callArgs(stepPrefix);
+                              callArgs.append({ivs[0], full, rem});
+                              func::CallOp::create(ob, l, anyTile, callArgs);
+                              scf::InParallelOp::create(ob, l);
+                            });
     } else {
       // Parameter gradients: each of `chunks` contiguous runs of tiles
       // sums into its own row of `partials`; the rows are then added in
@@ -418,7 +452,7 @@ struct AdeBuildEntriesPass
                                              requested, c0);
       Value chunks = arith::SelectOp::create(b, loc, positive, requested,
                                              available);
-      chunks = arith::MinUIOp::create(b, loc, chunks, full);
+      chunks = arith::MinUIOp::create(b, loc, chunks, tiles);
       chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
       SmallVector<Value> partials;
       for (size_t i = 0; i < s.grads.size(); ++i) {
@@ -429,17 +463,19 @@ struct AdeBuildEntriesPass
         grads.push_back(memref::CastOp::create(b, loc, s.grads[i],
                                                args[k + n + m + i]));
       }
-      // chunk(params, inputs, outputs, partials, c, chunks, full)
+      // chunk(params, inputs, outputs, partials, c, chunks, tiles, full,
+      //       rem)
       SmallVector<Type> chunkTypes(stepTypes.begin(),
                                    stepTypes.begin() + k + n + m);
       for (Value p : partials)
         chunkTypes.push_back(p.getType());
-      chunkTypes.append(3, b.getIndexType());
+      chunkTypes.append(5, b.getIndexType());
       func::FuncOp chunk = helper(
           module, loc, s.name + ".chunk", chunkTypes,
           [&](OpBuilder &cb, ValueRange a) {
-            Value c = a[a.size() - 3], count = a[a.size() - 2],
-                  tiles = a.back();
+            Value c = a[a.size() - 5], count = a[a.size() - 4],
+                  tiles = a[a.size() - 3], fullTiles = a[a.size() - 2],
+                  rows = a.back();
             Value lo = arith::DivUIOp::create(
                 cb, loc, arith::MulIOp::create(cb, loc, c, tiles), count);
             Value next = arith::AddIOp::create(
@@ -463,10 +499,8 @@ struct AdeBuildEntriesPass
                 [&](OpBuilder &fb, Location l, Value t, ValueRange) {
                   SmallVector<Value> callArgs(a.take_front(k + n + m));
                   llvm::append_range(callArgs, accs);
-                  callArgs.push_back(arith::MulIOp::create(
-                      fb, l, t,
-                      arith::ConstantIndexOp::create(fb, l, s.tile)));
-                  func::CallOp::create(fb, l, step, callArgs);
+                  callArgs.append({t, fullTiles, rows});
+                  func::CallOp::create(fb, l, anyTile, callArgs);
                   scf::YieldOp::create(fb, l);
                 });
             for (auto [i, acc] : llvm::enumerate(accs)) {
@@ -486,9 +520,7 @@ struct AdeBuildEntriesPass
           [&](OpBuilder &ob, Location l, ValueRange ivs) {
             SmallVector<Value> callArgs(stepPrefix);
             llvm::append_range(callArgs, partials);
-            callArgs.push_back(ivs[0]);
-            callArgs.push_back(chunks);
-            callArgs.push_back(full);
+            callArgs.append({ivs[0], chunks, tiles, full, rem});
             func::CallOp::create(ob, l, chunk, callArgs);
             scf::InParallelOp::create(ob, l);
           });
@@ -510,13 +542,6 @@ struct AdeBuildEntriesPass
                            });
       }
     }
-    Value hasRest =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem, c0);
-    scf::IfOp::create(b, loc, hasRest, [&](OpBuilder &ob, Location l) {
-      Value start = arith::MulIOp::create(ob, l, full, cT);
-      runPaddedTile(ob, l, s, step, params, inputs, outputs, grads, start, rem);
-      scf::YieldOp::create(ob, l);
-    });
     func::ReturnOp::create(b, loc);
   }
 
