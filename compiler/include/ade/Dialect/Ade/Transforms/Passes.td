@@ -285,12 +285,14 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
                             %f: memref<?xE>, %threads: i32)
     ```
 
-    which runs an `scf.forall` over the B / T full tiles (each, in a step
-    function, transposes its particle-major slice of x into a
-    feature-major tile buffer and calls the tile function), then the B mod
-    T remaining particles, copied into a padded tile that the same step
-    function runs (its transposes are compiled once). `%threads` is kept
-    for ade-set-entry-threads.
+    which runs an `scf.forall` over the tiles of the batch: the B / T full
+    ones (each, in a step function, transposes its particle-major slice of
+    x into a feature-major tile buffer and calls the tile function) and,
+    as one more iteration, the B mod T remaining particles, copied into a
+    padded tile that the same step function runs (its transposes are
+    compiled once). With parameter gradients, each of the threads' runs of
+    tiles adds into a sum of its own, and the runs' sums are added in
+    order. `%threads` is kept for ade-set-entry-threads.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
