@@ -3,7 +3,6 @@
 #include "ade/Pipelines/Pipelines.h"
 
 #include "ade/Conversion/Passes.h"
-#include "ade/Conversion/TileSize.h"
 #include "ade/Dialect/Ade/IR/AdeDialect.h"
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
@@ -60,9 +59,7 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "},"
       // Tiles add their parameter gradients into the entry's sums (after
       // the reshapes of a concatenation's operands folded).
-      "func.func(canonicalize),ade-accumulate-gradients{min-size=" +
-      std::to_string(kLargeModelParams) +
-      "},"
+      "func.func(canonicalize),ade-accumulate-gradients,"
       // Passes that work within a function are nested in func.func (or
       // llvm.func) so that functions are processed in parallel.
       "func.func(canonicalize,cse,"

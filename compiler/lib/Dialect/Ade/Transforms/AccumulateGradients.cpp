@@ -14,20 +14,17 @@
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
-#include "ade/Dialect/Ade/Utils/Calls.h"
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/ADT/MapVector.h"
-
-#include <numeric>
 
 namespace ade {
 #define GEN_PASS_DEF_ADEACCUMULATEGRADIENTS
@@ -120,31 +117,27 @@ struct Increment {
   int64_t offset;
 };
 
-/// Rewrites additions into a flat sum `whole` (a 1-D tensor that each step
-/// replaces by its updated version, so that the updates stay in order and
-/// bufferize in place as slices of one buffer).
+/// Rewrites additions into a flat sum `sum`, a buffer argument: each
+/// increment reads its slice as a tensor (`to_tensor restrict writable`)
+/// and materializes the result back into it, so that the updates of
+/// different slices are unrelated values for one-shot bufferization (a
+/// chain of tensor versions of one sum made its analysis superlinear in
+/// their number: table2's adec 2.3 s to 21.6 s). Increments of one slice
+/// each read and write it at one point of the program, in program order.
 class Accumulator {
 public:
-  /// Sums of fewer than `minSize` values take the whole gradient in one
-  /// addition: their traffic is small, and a chain of slice updates per
-  /// parameter made one-shot bufferization superlinear in the number of
-  /// parameters.
-  Accumulator(ModuleOp module, int64_t minSize)
-      : module(module), symbols(module), minSize(minSize) {}
+  explicit Accumulator(ModuleOp module) : module(module), symbols(module) {}
 
-  /// `fn` takes a flat sum per entry of `groups` (after its arguments) and
-  /// returns it, increased by the results of the group at their offsets,
-  /// in place of those results.
+  /// `fn` takes a flat sum buffer per entry of `groups` (after its
+  /// arguments) and adds the results of the group into it at their
+  /// offsets, in place of returning them.
   void
   accumulateResults(func::FuncOp fn,
                     ArrayRef<SmallVector<std::pair<unsigned, int64_t>>> groups,
-                    ArrayRef<RankedTensorType> wholeTypes) {
+                    ArrayRef<MemRefType> sumTypes) {
     auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
-    DominanceInfo dominance(fn);
-    SmallVector<Value> operands;
     llvm::SmallDenseSet<unsigned> replaced;
-    SmallVector<Value> sums;
-    for (auto [group, type] : llvm::zip(groups, wholeTypes)) {
+    for (auto [group, type] : llvm::zip(groups, sumTypes)) {
       unsigned n = fn.getNumArguments();
       (void)fn.insertArgument(n, type, {}, fn.getLoc());
       SmallVector<Increment> increments;
@@ -152,23 +145,15 @@ public:
         increments.push_back({ret.getOperand(result), offset});
         replaced.insert(result);
       }
-      Value whole = fn.getArgument(n);
-      if (type.getNumElements() < minSize && group.size() == 1)
-        sums.push_back(
-            addInto(increments[0].value, increments[0].offset, whole, ret));
-      else
-        sums.push_back(increase(increments, whole, ret, dominance));
+      increase(increments, fn.getArgument(n), ret);
     }
-    // A sum keeps the attributes of its group's first result.
+    SmallVector<Value> operands;
     SmallVector<DictionaryAttr> attrs;
     for (auto [i, v] : llvm::enumerate(ret.getOperands()))
       if (!replaced.contains(i)) {
         operands.push_back(v);
         attrs.push_back(fn.getResultAttrDict(i));
       }
-    for (const auto &group : groups)
-      attrs.push_back(fn.getResultAttrDict(group.front().first));
-    llvm::append_range(operands, sums);
     OpBuilder b(ret);
     func::ReturnOp::create(b, ret.getLoc(), operands);
     ret.erase();
@@ -176,23 +161,6 @@ public:
                                  ValueRange(operands).getTypes()));
     fn.setAllResultAttrs(attrs);
     eraseDead(fn);
-  }
-
-  /// Inlines the calls of variants in `fn` (their nested calls too): a
-  /// sum passed to a function and returned would be copied into an
-  /// out-parameter after bufferization.
-  void inlineVariants(func::FuncOp fn) {
-    SmallVector<func::CallOp> calls;
-    fn.walk([&](func::CallOp call) {
-      if (isVariant.contains(call.getCalleeAttr().getAttr()))
-        calls.push_back(call);
-    });
-    for (func::CallOp call : calls) {
-      OpBuilder b(call);
-      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-      call.replaceAllUsesWith(ade::cloneInlined(b, callee, call.getOperands()));
-      call.erase();
-    }
   }
 
   /// Erases the callees and variants that no call reaches any more (a
@@ -217,11 +185,10 @@ public:
   }
 
 private:
-  /// `whole` increased by every increment, valid before `user`. Results
-  /// of one call are added by one variant of its callee; the others in
-  /// the order they are computed.
-  Value increase(ArrayRef<Increment> increments, Value whole, Operation *user,
-                 DominanceInfo &dominance) {
+  /// Adds every increment into `sum` (before `user` where no better place
+  /// is known). Results of one call are added by one variant of its
+  /// callee.
+  void increase(ArrayRef<Increment> increments, Value sum, Operation *user) {
     llvm::MapVector<func::CallOp, SmallVector<std::pair<unsigned, int64_t>>>
         byCall;
     SmallVector<Increment> rest;
@@ -233,52 +200,27 @@ private:
       else
         rest.push_back(inc);
     }
-    SmallVector<func::CallOp> calls;
-    for (auto &entry : byCall)
-      calls.push_back(entry.first);
-    llvm::sort(calls, [](func::CallOp a, func::CallOp c) {
-      return a->isBeforeInBlock(c);
-    });
-    for (func::CallOp call : calls) {
-      func::FuncOp variant;
-      if (dominance.properlyDominates(whole, call))
-        variant = accumulatingVariant(
-            symbols.lookup<func::FuncOp>(call.getCallee()), byCall[call],
-            cast<RankedTensorType>(whole.getType()));
-      if (!variant) {
-        for (auto [result, offset] : byCall[call])
-          rest.push_back({call.getResult(result), offset});
+    for (auto &[call, results] : byCall) {
+      func::FuncOp variant =
+          accumulatingVariant(symbols.lookup<func::FuncOp>(call.getCallee()),
+                              results, cast<MemRefType>(sum.getType()));
+      if (variant) {
+        increaseCall(call, variant, results, sum);
         continue;
       }
-      whole = increaseCall(call, variant, byCall[call], whole);
+      for (auto [result, offset] : results)
+        rest.push_back({call.getResult(result), offset});
     }
-    // Arguments first, then in program order (ties in their given order).
-    SmallVector<unsigned> order(rest.size());
-    std::iota(order.begin(), order.end(), 0u);
-    llvm::sort(order, [&](unsigned a, unsigned c) {
-      Operation *pa = rest[a].value.getDefiningOp(),
-                *pc = rest[c].value.getDefiningOp();
-      if (pa && pc && pa->getBlock() == pc->getBlock() && pa != pc)
-        return pa->isBeforeInBlock(pc);
-      if (!pa != !pc)
-        return !pa;
-      return a < c;
-    });
-    for (unsigned i : order) {
-      const Increment &inc = rest[i];
-      whole = increaseOne(inc.value, inc.offset, whole, user, dominance);
-    }
-    return whole;
+    for (const Increment &inc : rest)
+      increaseOne(inc.value, inc.offset, sum, user);
   }
 
-  Value increaseOne(Value value, int64_t offset, Value whole, Operation *user,
-                    DominanceInfo &dominance) {
+  void increaseOne(Value value, int64_t offset, Value sum, Operation *user) {
     if (isZeroFill(value))
-      return whole;
+      return;
     Operation *producer = value.getDefiningOp();
-    if (!producer || !value.hasOneUse() ||
-        !dominance.properlyDominates(whole, producer))
-      return addInto(value, offset, whole, user);
+    if (!producer || !value.hasOneUse())
+      return addInto(value, offset, sum, user);
     if (auto concat = dyn_cast<tensor::ConcatOp>(producer);
         concat && concat.getDim() == 0 &&
         cast<RankedTensorType>(value.getType()).getRank() == 1) {
@@ -288,43 +230,35 @@ private:
         parts.push_back({part, at});
         at += cast<RankedTensorType>(part.getType()).getNumElements();
       }
-      return increase(parts, whole, user, dominance);
+      return increase(parts, sum, user);
     }
     if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(producer))
-      return increaseOne(producer->getOperand(0), offset, whole, user,
-                         dominance);
+      return increaseOne(producer->getOperand(0), offset, sum, user);
     if (auto terms = elementwiseSum(producer)) {
-      Value first =
-          increaseOne(terms->first, offset, whole, producer, dominance);
-      return increaseOne(terms->second, offset, first, user, dominance);
+      increaseOne(terms->first, offset, sum, producer);
+      return increaseOne(terms->second, offset, sum, user);
     }
-    // The op adds into a slice of the sum (increased by its old init). Not
-    // into the whole sum through a reshape: once the slice and its
-    // insertion fold away, the tile would return a reshape of its sum
-    // argument, which ade-build-entries does not take for the argument.
-    OpOperand *init = addedInit(producer);
-    auto type = cast<RankedTensorType>(value.getType());
-    if (init &&
-        (type.getRank() == 1 ||
-         type.getNumElements() !=
-             cast<RankedTensorType>(whole.getType()).getNumElements())) {
-      Value base = increaseOne(init->get(), offset, whole, producer, dominance);
+    // The op adds into its slice of the sum, after its old init was added
+    // there.
+    if (OpOperand *init = addedInit(producer)) {
+      auto type = cast<RankedTensorType>(value.getType());
+      increaseOne(init->get(), offset, sum, producer);
       OpBuilder b(producer);
       Location loc = producer->getLoc();
-      init->set(fromFlat(b, loc, slice(b, loc, base, offset, type), type));
+      auto [view, part] = slice(b, loc, sum, offset, type.getNumElements());
+      init->set(fromFlat(b, loc, part, type));
       b.setInsertionPointAfter(producer);
-      return insert(b, loc, toFlat(b, loc, value), base, offset);
+      return store(b, loc, toFlat(b, loc, value), view);
     }
-    return addInto(value, offset, whole, user);
+    addInto(value, offset, sum, user);
   }
 
-  /// `whole` increased by the call's results `results` at their offsets,
-  /// from a variant of its callee that takes and returns the whole sum.
-  Value increaseCall(func::CallOp call, func::FuncOp variant,
-                     ArrayRef<std::pair<unsigned, int64_t>> results,
-                     Value whole) {
+  /// Replaces `call` by a call of `variant`, which adds the call's results
+  /// `results` into `sum` itself.
+  void increaseCall(func::CallOp call, func::FuncOp variant,
+                    ArrayRef<std::pair<unsigned, int64_t>> results, Value sum) {
     SmallVector<Value> args(call.getOperands());
-    args.push_back(whole);
+    args.push_back(sum);
     OpBuilder b(call);
     auto summed = func::CallOp::create(b, call.getLoc(), variant, args);
     unsigned next = 0;
@@ -335,22 +269,21 @@ private:
     }
     replacedCalls.insert(call);
     replacedCallees.insert(symbols.lookup<func::FuncOp>(call.getCallee()));
-    return summed.getResults().back();
   }
 
   func::FuncOp
   accumulatingVariant(func::FuncOp callee,
                       ArrayRef<std::pair<unsigned, int64_t>> results,
-                      RankedTensorType wholeType) {
+                      MemRefType sumType) {
+    if (!callee || callee.isExternal())
+      return nullptr;
     std::string key = callee.getSymName().str() + ":" +
-                      std::to_string(wholeType.getNumElements());
+                      std::to_string(sumType.getNumElements());
     for (auto [i, offset] : results)
       key += "," + std::to_string(i) + "@" + std::to_string(offset);
     // One variant per callee: calls that add its results elsewhere in
     // their sums (the layers of a flow, each its own parameters) use
     // elementwise additions instead of a copy of the callee each.
-    if (!callee || callee.isExternal())
-      return nullptr;
     auto [known, inserted] = variantKeys.try_emplace(callee.getSymName(), key);
     if (!inserted && known->second != key)
       return nullptr;
@@ -361,60 +294,48 @@ private:
     variant.setSymName((callee.getSymName() + ".acc").str());
     variant.setPrivate();
     symbols.insert(variant, std::next(Block::iterator(callee)));
-    isVariant.insert(variant.getSymNameAttr());
     SmallVector<std::pair<unsigned, int64_t>> group(results);
-    accumulateResults(variant, {group}, {wholeType});
+    accumulateResults(variant, {group}, {sumType});
     return variant;
   }
 
-  /// The point right after the definition of `v` (the start for a block
-  /// argument), if that is in `block`.
-  static std::optional<Block::iterator> afterDefinition(Value v, Block *block) {
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() != block)
-        return std::nullopt;
-      return block->begin();
-    }
-    Operation *def = v.getDefiningOp();
-    if (def->getBlock() != block)
-      return std::nullopt;
-    return std::next(def->getIterator());
-  }
-
-  /// The `type`-sized slice of the flat `whole` at `offset`, flat.
-  static Value slice(OpBuilder &b, Location loc, Value whole, int64_t offset,
-                     RankedTensorType type) {
-    return tensor::ExtractSliceOp::create(
-        b, loc, whole, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
+  /// The `size` values of the flat `sum` at `offset`: a view, and the
+  /// tensor to add into read from it.
+  static std::pair<Value, Value> slice(OpBuilder &b, Location loc, Value sum,
+                                       int64_t offset, int64_t size) {
+    Value view = memref::SubViewOp::create(
+        b, loc, sum, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    auto elem = cast<MemRefType>(sum.getType()).getElementType();
+    Value tensor = bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get({size}, elem), view,
+        /*restrict=*/true, /*writable=*/true);
+    return {view, tensor};
   }
 
-  static Value insert(OpBuilder &b, Location loc, Value flat, Value whole,
-                      int64_t offset) {
-    auto type = cast<RankedTensorType>(flat.getType());
-    return tensor::InsertSliceOp::create(
-        b, loc, flat, whole, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  /// Writes the flat `value` into the view of the sum it was read from.
+  static void store(OpBuilder &b, Location loc, Value flat, Value view) {
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, flat, view, /*restrict=*/nullptr, b.getUnitAttr());
   }
 
-  /// `whole` with `value` added at `offset` by an elementwise generic on
-  /// the slice, as soon as both are defined (so that later values can still
-  /// be added where they are computed).
-  Value addInto(Value value, int64_t offset, Value whole, Operation *user) {
+  /// Adds `value` into `sum` at `offset` by an elementwise generic on the
+  /// slice, right after `value` is defined (before `user` if that is not
+  /// in `user`'s block).
+  void addInto(Value value, int64_t offset, Value sum, Operation *user) {
     OpBuilder b(user);
     Block *block = user->getBlock();
-    std::optional<Block::iterator> afterValue = afterDefinition(value, block),
-                                   afterWhole = afterDefinition(whole, block);
-    if (afterValue && afterWhole)
-      b.setInsertionPoint(block, (*afterValue)->isBeforeInBlock(&**afterWhole)
-                                     ? *afterWhole
-                                     : *afterValue);
+    if (auto arg = dyn_cast<BlockArgument>(value);
+        arg && arg.getOwner() == block)
+      b.setInsertionPointToStart(block);
+    else if (Operation *def = value.getDefiningOp();
+             def && def->getBlock() == block)
+      b.setInsertionPointAfter(def);
     Location loc = user->getLoc();
     Value flat = toFlat(b, loc, value);
     auto type = cast<RankedTensorType>(flat.getType());
-    Value part = slice(b, loc, whole, offset, type);
+    auto [view, part] = slice(b, loc, sum, offset, type.getNumElements());
     AffineMap id = b.getMultiDimIdentityMap(1);
     auto add = linalg::GenericOp::create(
         b, loc, type, ValueRange{flat}, ValueRange{part},
@@ -424,7 +345,7 @@ private:
           Value s = arith::AddFOp::create(nb, l, args[1], args[0]);
           linalg::YieldOp::create(nb, l, s);
         });
-    return insert(b, loc, add.getResult(0), whole, offset);
+    store(b, loc, add.getResult(0), view);
   }
 
   /// Erases the ops whose results died: replaced calls, and side-effect
@@ -445,10 +366,8 @@ private:
 
   ModuleOp module;
   SymbolTable symbols;
-  int64_t minSize;
   llvm::StringMap<func::FuncOp> variants;
   llvm::StringMap<std::string> variantKeys;
-  llvm::DenseSet<StringAttr> isVariant;
   llvm::SmallPtrSet<Operation *, 8> replacedCalls;
   llvm::SetVector<func::FuncOp> replacedCallees;
 };
@@ -459,7 +378,7 @@ struct AdeAccumulateGradientsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    Accumulator accumulator(module, minSize);
+    Accumulator accumulator(module);
     SmallVector<func::FuncOp> tiles;
     for (auto fn : module.getOps<func::FuncOp>())
       if (auto info = fn->getAttrOfType<DictionaryAttr>("ade.tile"))
@@ -478,7 +397,7 @@ struct AdeAccumulateGradientsPass
       }
       // One flat sum per gradient result.
       SmallVector<SmallVector<std::pair<unsigned, int64_t>>> groups;
-      SmallVector<RankedTensorType> types;
+      SmallVector<MemRefType> types;
       for (unsigned i = results - grads; i < results; ++i) {
         auto type = dyn_cast<RankedTensorType>(fn.getResultTypes()[i]);
         if (!type || type.getRank() != 1) {
@@ -486,10 +405,10 @@ struct AdeAccumulateGradientsPass
           return signalPassFailure();
         }
         groups.push_back({{i, 0}});
-        types.push_back(type);
+        types.push_back(
+            MemRefType::get(type.getShape(), type.getElementType()));
       }
       accumulator.accumulateResults(fn, groups, types);
-      accumulator.inlineVariants(fn);
     }
     accumulator.eraseUnusedCallees();
   }

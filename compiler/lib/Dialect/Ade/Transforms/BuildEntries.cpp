@@ -59,58 +59,12 @@ struct AdeBuildEntriesPass
       if (f->hasAttr("ade.tile"))
         tiles.push_back(f);
     for (func::FuncOp tile : tiles) {
-      if (failed(takeSumsInPlace(tile)))
-        return signalPassFailure();
       FailureOr<TileSignature> sig = signature(tile);
       if (failed(sig))
         return signalPassFailure();
       buildEntry(module, *sig);
       tile.setPrivate();
     }
-  }
-
-  /// A tile function with gradients returns its sums (ade-accumulate-
-  /// gradients), which buffer-results-to-out-params turned into
-  /// out-parameters after the outputs'. Where a sum was updated in place,
-  /// its out-parameter only receives a copy of the sum argument: removed.
-  /// Otherwise the tile computes the sum in a buffer of its own and copies
-  /// it into the sum argument at the end.
-  LogicalResult takeSumsInPlace(func::FuncOp fn) {
-    auto attr = fn->getAttrOfType<DictionaryAttr>("ade.tile");
-    auto owners = attr.getAs<ArrayAttr>("owners");
-    auto inputs = attr.getAs<IntegerAttr>("inputs");
-    auto outputs = attr.getAs<IntegerAttr>("outputs");
-    auto gradOwners = attr.getAs<DenseI64ArrayAttr>("grad_owners");
-    if (!owners || !inputs || !outputs || !gradOwners)
-      return success(); // getTileInfo reports it
-    size_t grads = gradOwners.size(),
-           firstSum = owners.size() + inputs.getInt(),
-           firstOut = firstSum + grads + outputs.getInt();
-    if (grads == 0 || fn.getNumArguments() != firstOut + grads)
-      return success();
-    llvm::BitVector outs(fn.getNumArguments());
-    for (size_t i = 0; i < grads; ++i) {
-      BlockArgument sum = fn.getArgument(firstSum + i),
-                    out = fn.getArgument(firstOut + i);
-      outs.set(firstOut + i);
-      auto copy = out.hasOneUse()
-                      ? dyn_cast<memref::CopyOp>(*out.getUsers().begin())
-                      : nullptr;
-      Value source = copy ? copy.getSource() : Value();
-      while (auto cast = source ? source.getDefiningOp<memref::CastOp>()
-                                : memref::CastOp())
-        source = cast.getSource();
-      if (copy && copy.getTarget() == out && source == sum) {
-        copy.erase();
-        continue;
-      }
-      OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
-      Value own = allocate(b, fn.getLoc(), cast<MemRefType>(out.getType()));
-      out.replaceAllUsesWith(own);
-      b.setInsertionPoint(fn.getBody().back().getTerminator());
-      memref::CopyOp::create(b, fn.getLoc(), own, sum);
-    }
-    return fn.eraseArguments(outs);
   }
 
   FailureOr<TileSignature> signature(func::FuncOp fn) {

@@ -227,49 +227,47 @@ def AdeMergeFunctions : Pass<"ade-merge-functions", "mlir::ModuleOp"> {
 def AdeAccumulateGradients
     : Pass<"ade-accumulate-gradients", "mlir::ModuleOp"> {
   let summary = "Makes tile functions add their parameter gradients into "
-                "sums they are passed";
+                "sum buffers they are passed";
   let description = [{
     A tile function with parameter gradients (`ade.tile` with non-empty
     `grad_owners`, on tensors) takes one more argument per gradient, the
-    flat running sum, and returns the sum increased by the tile's gradient
-    instead of the gradient; ade-build-entries then removes the returned
-    sum's out-parameter where the sum was updated in place. The addition
-    moves down into the
-    ops that compute the gradient where it can, so that no tile-sized
-    gradient is stored and then added: a matmul or a reduction into a zero
-    fill starts from its slice of the sum instead, a concatenation or
-    reshape passes its operands' offsets on, `a + b` adds a and then b, and
-    a call's results are added by a variant of the callee
-    (`<callee>.acc`, one per callee) that takes the whole sum and returns
-    it, which is then inlined (with its own calls): a sum passed to a
-    function and returned would be copied into an out-parameter after
-    bufferization. Elsewhere
-    an elementwise addition into the slice remains. Each update returns
-    the sum's next version, so one-shot bufferization updates one buffer in
-    place. A sum of fewer than `min-size` values is instead increased by
-    the whole gradient at the end, one elementwise addition: for a few
-    parameters the traffic saved is small, and the chain of slice updates,
-    one per parameter, made one-shot bufferization superlinear in their
-    number (table2: 2.3 s to 21.6 s).
+    flat running sum as a buffer, and adds the tile's gradient into it
+    instead of returning it. The addition moves down into the ops that
+    compute the gradient where it can, so that no tile-sized gradient is
+    stored and then added: a matmul or a reduction into a zero fill starts
+    from its slice of the sum instead, a concatenation or reshape passes
+    its operands' offsets on, `a + b` adds a and then b, and a call's
+    results are added by a variant of the callee (`<callee>.acc`, one per
+    callee) that takes the sum buffer too. Elsewhere an elementwise
+    addition into the slice remains.
+
+    Each increment reads its slice with `bufferization.to_tensor restrict
+    writable` and writes it back with `bufferization.materialize_in_destination`,
+    so that one-shot bufferization updates the sum in place while the
+    slices stay unrelated tensors: a chain of tensor versions of one sum,
+    one per parameter, made its analysis superlinear in their number
+    (table2: 2.3 s to 21.6 s). Increments of one slice each read and write
+    it at one point of the program, in program order.
 
     ```mlir
     %g = linalg.matmul ins(%a, %b : ...) outs(%zero : tensor<4x3xf32>)
     %flat = tensor.collapse_shape %g [[0, 1]] : tensor<4x3xf32> into tensor<12xf32>
     %all = tensor.concat dim(0) %flat, %bias : (tensor<12xf32>, tensor<3xf32>) -> tensor<15xf32>
     return %all : tensor<15xf32>
-    // becomes, with %sum: tensor<15xf32> the new last argument,
-    %s = tensor.extract_slice %sum[0] [12] [1] : tensor<15xf32> to tensor<12xf32>
+    // becomes, with %sum: memref<15xf32> the new last argument,
+    %v = memref.subview %sum[0] [12] [1] : memref<15xf32> to memref<12xf32, strided<[1]>>
+    %s = bufferization.to_tensor %v restrict writable : memref<12xf32, strided<[1]>> to tensor<12xf32>
     %init = tensor.expand_shape %s [[0, 1]] output_shape [4, 3] : tensor<12xf32> into tensor<4x3xf32>
     %g = linalg.matmul ins(%a, %b : ...) outs(%init : tensor<4x3xf32>)
+    %flat = tensor.collapse_shape %g [[0, 1]] : tensor<4x3xf32> into tensor<12xf32>
+    bufferization.materialize_in_destination %flat in writable %v : (tensor<12xf32>, memref<12xf32, strided<[1]>>) -> ()
     ...  // the bias added into %sum[12..15], then
-    return %next : tensor<15xf32>
+    return
     ```
   }];
-  let options = [
-    Option<"minSize", "min-size", "int64_t", /*default=*/"0",
-           "Sums of fewer values take the whole gradient in one addition">
-  ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
