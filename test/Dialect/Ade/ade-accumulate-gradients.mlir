@@ -124,3 +124,39 @@ func.func @S.sample_vjp.tile(%p: tensor<2xf32>, %a: tensor<2xf32>, %b: tensor<2x
 // BUF-NEXT: linalg.generic {{.*}} ins(%[[B]] : memref<2xf32>) outs(%[[S0]] : memref<2xf32>)
 // BUF: linalg.generic {{.*}} ins(%[[A]] : memref<2xf32>) outs(%[[S0]] : memref<2xf32>)
 // BUF: return %[[A]]
+
+// -----
+
+// A callee's result that is both a tile output and a gradient: the variant
+// takes over the call, the output comes from the variant's call, and its
+// gradient is added by an elementwise generic; the callee runs once.
+
+func.func private @twice(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<1xf32>) -> tensor<1xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4xf32>) outs(%fill : tensor<1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %out, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<1xf32>
+  return %x, %s : tensor<4xf32>, tensor<1xf32>
+}
+
+func.func @S.sample_vjp.tile(%p: tensor<5xf32>, %x: tensor<4xf32>) -> (tensor<4xf32>, tensor<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64: 0>, grads = true, inputs = 1 : i64, kind = "sample_vjp", outputs = 1 : i64, owner = "S", owners = ["S"], size = 4 : i64}} {
+  %g:2 = call @twice(%x) : (tensor<4xf32>) -> (tensor<4xf32>, tensor<1xf32>)
+  %c = tensor.concat dim(0) %g#0, %g#1 : (tensor<4xf32>, tensor<1xf32>) -> tensor<5xf32>
+  return %g#0, %c : tensor<4xf32>, tensor<5xf32>
+}
+// CHECK-NOT: func.func private @twice(
+// CHECK-LABEL: func.func private @twice.acc
+// CHECK-SAME: -> tensor<4xf32>
+// CHECK-LABEL: func.func @S.sample_vjp.tile
+// CHECK-SAME: %[[W:arg2]]: memref<5xf32>) -> tensor<4xf32>
+// CHECK: %[[OUT:.*]] = call @twice.acc(%{{.*}}, %[[W]])
+// CHECK-NOT: call
+// CHECK: %[[HEAD:.*]] = memref.subview %[[W]][0] [4] [1]
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[HEAD]]
+// CHECK: linalg.generic {{.*}} ins(%[[OUT]] : tensor<4xf32>) outs(%[[T]] : tensor<4xf32>)
+// CHECK: return %[[OUT]] : tensor<4xf32>

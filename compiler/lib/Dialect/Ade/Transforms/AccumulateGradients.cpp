@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -72,11 +73,9 @@ std::optional<std::pair<Value, Value>> elementwiseSum(Operation *op) {
       body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add || add->getBlock() != body || body->getOperations().size() != 2)
     return std::nullopt;
-  if (add.getLhs() == body->getArgument(0) &&
-      add.getRhs() == body->getArgument(1))
-    return std::pair(generic.getDpsInputs()[0], generic.getDpsInputs()[1]);
-  if (add.getLhs() == body->getArgument(1) &&
-      add.getRhs() == body->getArgument(0))
+  Value lhs = add.getLhs(), rhs = add.getRhs();
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  if ((lhs == a && rhs == b) || (lhs == b && rhs == a))
     return std::pair(generic.getDpsInputs()[0], generic.getDpsInputs()[1]);
   return std::nullopt;
 }
@@ -204,12 +203,16 @@ private:
       func::FuncOp variant =
           accumulatingVariant(symbols.lookup<func::FuncOp>(call.getCallee()),
                               results, cast<MemRefType>(sum.getType()));
-      if (variant) {
-        increaseCall(call, variant, results, sum);
+      if (!variant) {
+        for (auto [result, offset] : results)
+          rest.push_back({call.getResult(result), offset});
         continue;
       }
-      for (auto [result, offset] : results)
-        rest.push_back({call.getResult(result), offset});
+      // Other results of the call among the increments (used elsewhere
+      // too) now come from the variant's call.
+      IRMapping moved = increaseCall(call, variant, results, sum);
+      for (Increment &inc : rest)
+        inc.value = moved.lookupOrDefault(inc.value);
     }
     for (const Increment &inc : rest)
       increaseOne(inc.value, inc.offset, sum, user);
@@ -255,20 +258,28 @@ private:
 
   /// Replaces `call` by a call of `variant`, which adds the call's results
   /// `results` into `sum` itself.
-  void increaseCall(func::CallOp call, func::FuncOp variant,
-                    ArrayRef<std::pair<unsigned, int64_t>> results, Value sum) {
+  /// Replaces `call` by a call of `variant`, which adds the call's results
+  /// `results` into `sum` itself; maps the others to the new call's.
+  IRMapping increaseCall(func::CallOp call, func::FuncOp variant,
+                         ArrayRef<std::pair<unsigned, int64_t>> results,
+                         Value sum) {
     SmallVector<Value> args(call.getOperands());
     args.push_back(sum);
     OpBuilder b(call);
     auto summed = func::CallOp::create(b, call.getLoc(), variant, args);
+    IRMapping moved;
     unsigned next = 0;
     for (auto [i, r] : llvm::enumerate(call.getResults())) {
       unsigned index = i;
-      if (!llvm::any_of(results, [&](auto &p) { return p.first == index; }))
-        r.replaceAllUsesWith(summed.getResult(next++));
+      if (llvm::any_of(results, [&](auto &p) { return p.first == index; }))
+        continue;
+      Value now = summed.getResult(next++);
+      r.replaceAllUsesWith(now);
+      moved.map(r, now);
     }
     replacedCalls.insert(call);
     replacedCallees.insert(symbols.lookup<func::FuncOp>(call.getCallee()));
+    return moved;
   }
 
   func::FuncOp
