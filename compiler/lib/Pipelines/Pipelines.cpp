@@ -55,6 +55,7 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Kernels batched into tile functions (batch dimension last) on
       // linalg/tensor.
       "convert-ade-to-linalg{tile-size=" + std::to_string(options.tileSize) +
+      " medium-tile-size=" + std::to_string(options.mediumTileSize) +
       " large-tile-size=" + std::to_string(options.largeTileSize) +
       "},"
       // Tiles add their parameter gradients into the entry's sums (after

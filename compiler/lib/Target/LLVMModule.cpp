@@ -400,8 +400,9 @@ private:
          llvm::ConstantInt::get(i64, model.dataType.numElements()),
          llvm::ConstantInt::get(i32, model.params.size()),
          paramsArray(model.params), llvm::ConstantInt::get(i64, size),
-         llvm::ConstantInt::get(
-             i32, tileSizeFor(size, options.tileSize, options.largeTileSize)),
+         llvm::ConstantInt::get(i32, tileSizeFor(size, options.tileSize,
+                                                 options.mediumTileSize,
+                                                 options.largeTileSize)),
          entries[0], entries[1], entries[2], llvm::ConstantInt::get(i32, probe),
          entries[3], entries[4]});
   }

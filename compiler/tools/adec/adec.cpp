@@ -355,13 +355,14 @@ int generateCode(const Options &opts, const tir::Program &program,
 
   CPUPipelineOptions pipeline;
   pipeline.tileSize = opts.tileSize;
-  // A tile size given is every kernel's.
-  if (opts.tileSizeGiven)
-    pipeline.largeTileSize = 0;
   pipeline.denseLimit = opts.denseLimit;
   RegisterBlock block = registerBlock(opts.cpu);
   pipeline.registerRows = block.rows;
   pipeline.registerColumns = block.columns;
+  pipeline.mediumTileSize = block.columns;
+  // A tile size given is every kernel's.
+  if (opts.tileSizeGiven)
+    pipeline.mediumTileSize = pipeline.largeTileSize = 0;
   mlir::PassManager pm(&context);
   mlir::TimingScope deriving = timing.nest("derivatives (MLIR passes)");
   if (opts.timePhases)
@@ -470,6 +471,7 @@ int generateCode(const Options &opts, const tir::Program &program,
   codegen.sourcePath = opts.file;
   codegen.compilerVersion = std::string("adec ") + ADE_VERSION;
   codegen.tileSize = opts.tileSize;
+  codegen.mediumTileSize = pipeline.mediumTileSize;
   codegen.largeTileSize = pipeline.largeTileSize;
   llvm::LLVMContext llvmContext;
   std::string error;
@@ -731,8 +733,9 @@ int main(int argc, char **argv) {
   CLI::Option *tileSizeOption =
       app.add_option("--tile-size", opts.tileSize,
                      "Particles per tile of the compiled kernels (default "
-                     "16, and 64 for those of models with 100 000 "
-                     "parameters or more)")
+                     "16; one register block, 32 with AVX-512, for those "
+                     "of models with 10 000 parameters or more; 64 for "
+                     "those with 100 000 or more)")
           ->check(CLI::Range(int64_t(1), int64_t(4096)));
   app.add_option("--dense-limit", opts.denseLimit,
                  "Largest dimension for exact Hessian traces and dense "

@@ -46,6 +46,11 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
   let options = [
     Option<"tileSize", "tile-size", "int64_t", /*default=*/"16",
            "Particles per tile (the batch dimension of tile functions)">,
+    Option<"mediumTileSize", "medium-tile-size", "int64_t", /*default=*/"0",
+           "Particles per tile of the kernels whose owners have at least "
+           "ade::kMediumModelParams parameters (fewer than "
+           "ade::kLargeModelParams), and of the functions they call (0: "
+           "tile-size)">,
     Option<"largeTileSize", "large-tile-size", "int64_t", /*default=*/"0",
            "Particles per tile of the kernels whose owners have at least "
            "ade::kLargeModelParams parameters, and of the functions they "

@@ -23,8 +23,10 @@ namespace ade {
 struct CPUPipelineOptions {
   /// Particles per tile.
   int64_t tileSize = 16;
-  /// Particles per tile of the kernels of large models
-  /// (ade::kLargeModelParams; 0: tileSize).
+  /// Particles per tile of the kernels of medium and of large models
+  /// (ade::kMediumModelParams, ade::kLargeModelParams; 0: tileSize). adec
+  /// makes the medium tile one register block wide (registerColumns).
+  int64_t mediumTileSize = 0;
   int64_t largeTileSize = 64;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;

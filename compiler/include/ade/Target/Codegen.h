@@ -102,9 +102,10 @@ struct CodegenOptions {
   /// Recorded in the library metadata.
   std::string sourcePath;
   std::string compilerVersion;
-  /// Particles per tile of the kernels, and of those of large models
-  /// (ade::tileSizeFor; recorded in the metadata).
+  /// Particles per tile of the kernels, and of those of medium and large
+  /// models (ade::tileSizeFor; recorded in the metadata).
   int64_t tileSize = 16;
+  int64_t mediumTileSize = 0;
   int64_t largeTileSize = 0;
   /// GPU kernels embedded in the library (none when `cuda.ptx` is empty).
   CUDAModule cuda;

@@ -1858,7 +1858,8 @@ struct ConvertAdeToLinalgPass
     int64_t ownersParams = 0;
     for (Attribute o : owners)
       ownersParams += sizes.lookup(cast<StringAttr>(o).getValue());
-    int64_t tile = tileSizeFor(ownersParams, tileSize, largeTileSize);
+    int64_t tile =
+        tileSizeFor(ownersParams, tileSize, mediumTileSize, largeTileSize);
 
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
