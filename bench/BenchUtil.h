@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ade_bench {
@@ -28,8 +29,13 @@ inline std::vector<int64_t> parseList(const std::string &s) {
   return out;
 }
 
-/// The median wall time of `repeats` calls of f, after warm-up calls.
+/// The median wall time of `repeats` calls of f, after a pause and warm-up
+/// calls. The pause lets the other side's OpenMP workers go to sleep: ours
+/// (LLVM's libomp) spin 200 ms after a parallel region (KMP_BLOCKTIME) and
+/// LibTorch's (libgomp) spin too, which on 2 cores slows whichever side
+/// runs next.
 template <typename F> double medianSeconds(int repeats, F &&f) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (int i = 0; i < 3; ++i)
     f();
   std::vector<double> t;
