@@ -139,3 +139,20 @@ func.func @mixed_precision(%w: vector<16x1xf16>, %x: vector<16x1xf16>, %acc: vec
 // CHECK-COUNT-2: vector.contract
 // CHECK-NOT: vector.reduction
 // CHECK: return
+
+// A transposed read of a 16 x 16 block (a weight gradient's transposed
+// input) becomes 16 row loads and the AVX-512 shuffle network: 64
+// two-input shuffles of 16 lanes, no lane-by-lane gather.
+func.func @transpose_block(%m: memref<16x16xf32>) -> vector<16x16xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %t = vector.transfer_read %m[%c0, %c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0, d1) -> (d1, d0)>} : memref<16x16xf32>, vector<16x16xf32>
+  return %t : vector<16x16xf32>
+}
+// CHECK-LABEL: func.func @transpose_block
+// CHECK-COUNT-16: vector.load %{{.*}} : memref<16x16xf32>, vector<16xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29] : vector<16xf32>, vector<16xf32>
+// CHECK-COUNT-63: vector.shuffle %{{.*}}, %{{.*}} [{{.*}}] : vector<16xf32>, vector<16xf32>
+// CHECK-NOT: vector.shuffle
+// CHECK-NOT: vector.extract %{{.*}}[{{[0-9]+}}] : f32
+// CHECK: return

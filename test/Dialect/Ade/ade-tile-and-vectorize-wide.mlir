@@ -29,3 +29,21 @@ func.func @Q.energy_vjp.tile(%u: tensor<16x32xf32>, %xt: tensor<32x48xf32>) -> t
 }
 // CHECK-LABEL: func.func @Q.energy_vjp.tile
 // CHECK: vector.contract {{.*}} : vector<16x1xf32>, vector<1x16xf32> into vector<16x16xf32>
+
+// -----
+
+// A transpose of whole 16 x 16 blocks (a layer's input, transposed for its
+// weight gradient) is tiled into those blocks, each read transposed whole
+// (ade-lower-vectors shuffles it in registers), not gathered row by row.
+func.func @T.energy_vjp.tile(%x: tensor<64x32xf32>) -> tensor<32x64xf32>
+    attributes {ade.tile = {kind = "energy_vjp", owner = "T", size = 32 : i64}} {
+  %e = tensor.empty() : tensor<32x64xf32>
+  %t = linalg.transpose ins(%x : tensor<64x32xf32>) outs(%e : tensor<32x64xf32>) permutation = [1, 0]
+  return %t : tensor<32x64xf32>
+}
+// CHECK-LABEL: func.func @T.energy_vjp.tile
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK: %[[B:.*]] = vector.transfer_read %{{.*}}[%[[J]], %[[I]]]{{.*}}permutation_map = #{{.*}}} : tensor<64x32xf32>, vector<16x16xf32>
+// CHECK: vector.transfer_write %[[B]], %{{.*}}[%[[I]], %[[J]]] {{.*}} : vector<16x16xf32>, tensor<32x64xf32>

@@ -420,7 +420,7 @@ struct AdeLowerVectorsPass
       RewritePatternSet p(ctx);
       p.add<ShapeCastOfSplat>(ctx, /*benefit=*/2);
       vector::populateVectorTransposeLoweringPatterns(
-          p, vector::VectorTransposeLowering::Shuffle1D);
+          p, vector::VectorTransposeLowering::Shuffle16x16);
       vector::populateVectorShapeCastLoweringPatterns(p);
       if (!run(std::move(p), "shapes"))
         return signalPassFailure();

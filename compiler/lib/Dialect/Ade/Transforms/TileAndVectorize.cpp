@@ -41,6 +41,10 @@ using namespace mlir;
 
 namespace {
 
+/// The side of the square blocks that transposes are tiled into: 16 floats
+/// are an AVX-512 register, and ade-lower-vectors shuffles such blocks.
+constexpr int64_t kTransposeBlock = 16;
+
 /// The largest divisor of `n` not above `preferred`.
 int64_t divisorAtMost(int64_t n, int64_t preferred) {
   for (int64_t d = std::min(n, preferred); d > 1; --d)
@@ -361,6 +365,15 @@ struct AdeTileAndVectorizePass
     return success();
   }
 
+  /// A 2-D transpose of whole blocks (a layer's input, transposed for its
+  /// weight gradient), which is tiled into blocks: each block's rows are
+  /// read and shuffled in registers, where tiled along the batch its rows
+  /// were gathered a lane at a time.
+  static bool transposesBlocks(linalg::LinalgOp op, ArrayRef<int64_t> ranges) {
+    return isa<linalg::TransposeOp>(op.getOperation()) && ranges.size() == 2 &&
+           ranges[0] % kTransposeBlock == 0 && ranges[1] % kTransposeBlock == 0;
+  }
+
   /// Tiles every loop to 1 except the batch loop (NR) and, in a window
   /// step, the channels' (a few rows). A sum over the
   /// batch (an output without the batch dimension: parameter gradients)
@@ -398,7 +411,9 @@ struct AdeTileAndVectorizePass
     bool needed = false;
     for (unsigned i = 0; i < ranges.size(); ++i) {
       int64_t size = 1;
-      if (batch && *batch == i)
+      if (transposesBlocks(op, ranges))
+        size = kTransposeBlock;
+      else if (batch && *batch == i)
         size = nr;
       else if (i == 0)
         size = rows;
