@@ -68,8 +68,8 @@ func.func @rows(%a: memref<?x20xf32>, %b: memref<?x20xf32>) {
 
 // -----
 
-// Left to loops: a transpose (its innermost loop strides through memory),
-// a copy of dynamic length, a copy of every other element, and booleans
+// Left to loops: a transpose not of whole 16 x 16 blocks (its innermost
+// loop strides through memory), a copy of dynamic length, a copy of every other element, and booleans
 // (vectors of i1 are packed in bits).
 func.func @left(%a: memref<3x40xf32>, %t: memref<40x3xf32>, %d: memref<?xf32>, %e: memref<?xf32>,
                 %s: memref<8xf32, strided<[2]>>, %c: memref<8xf32>, %p: memref<32xi1>, %q: memref<32xi1>) {
@@ -85,3 +85,22 @@ func.func @left(%a: memref<3x40xf32>, %t: memref<40x3xf32>, %d: memref<?xf32>, %
 // CHECK: linalg.copy
 // CHECK: linalg.copy
 // CHECK: linalg.copy
+
+// -----
+
+// A tile's particles transposed to feature-major (a strided view of the
+// entry's particle-major input, 32 particles of 48 features): 16 x 16
+// blocks, each read whole and transposed (ade-lower-vectors shuffles it).
+func.func @particles(%x: memref<32x48xf32, strided<[48, 1], offset: ?>>, %t: memref<48x32xf32>) {
+  linalg.transpose ins(%x : memref<32x48xf32, strided<[48, 1], offset: ?>>) outs(%t : memref<48x32xf32>) permutation = [1, 0]
+  return
+}
+// CHECK-LABEL: func.func @particles
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK: %[[IN:.*]] = memref.subview %{{.*}}[%[[J]], %[[I]]] [16, 16] [1, 1]
+// CHECK: %[[OUT:.*]] = memref.subview %{{.*}}[%[[I]], %[[J]]] [16, 16] [1, 1]
+// CHECK: %[[B:.*]] = vector.transfer_read %[[IN]]{{.*}}permutation_map = #{{.*}}} : memref<16x16xf32, strided<[48, 1], offset: ?>>, vector<16x16xf32>
+// CHECK: vector.transfer_write %[[B]], %[[OUT]]{{.*}} : vector<16x16xf32>, memref<16x16xf32, strided<[32, 1], offset: ?>>
+// CHECK-NOT: linalg.transpose

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/Transposes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,10 +41,6 @@ namespace ade {
 using namespace mlir;
 
 namespace {
-
-/// The side of the square blocks that transposes are tiled into: 16 floats
-/// are an AVX-512 register, and ade-lower-vectors shuffles such blocks.
-constexpr int64_t kTransposeBlock = 16;
 
 /// The largest divisor of `n` not above `preferred`.
 int64_t divisorAtMost(int64_t n, int64_t preferred) {
@@ -365,15 +362,6 @@ struct AdeTileAndVectorizePass
     return success();
   }
 
-  /// A 2-D transpose of whole blocks (a layer's input, transposed for its
-  /// weight gradient), which is tiled into blocks: each block's rows are
-  /// read and shuffled in registers, where tiled along the batch its rows
-  /// were gathered a lane at a time.
-  static bool transposesBlocks(linalg::LinalgOp op, ArrayRef<int64_t> ranges) {
-    return isa<linalg::TransposeOp>(op.getOperation()) && ranges.size() == 2 &&
-           ranges[0] % kTransposeBlock == 0 && ranges[1] % kTransposeBlock == 0;
-  }
-
   /// Tiles every loop to 1 except the batch loop (NR) and, in a window
   /// step, the channels' (a few rows). A sum over the
   /// batch (an output without the batch dimension: parameter gradients)
@@ -411,8 +399,8 @@ struct AdeTileAndVectorizePass
     bool needed = false;
     for (unsigned i = 0; i < ranges.size(); ++i) {
       int64_t size = 1;
-      if (transposesBlocks(op, ranges))
-        size = kTransposeBlock;
+      if (ade::isBlockTranspose(op)) // shuffled in register blocks
+        size = ade::kTransposeBlock;
       else if (batch && *batch == i)
         size = nr;
       else if (i == 0)

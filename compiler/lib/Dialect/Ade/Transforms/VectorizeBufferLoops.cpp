@@ -6,11 +6,14 @@
 // only LLVM's loop vectorizer made fast (without it moons' energy_vjp ran
 // twice as slow), at two fifths of LLVM's optimization time. Each such op is
 // split along its innermost dimension into a part of whole vector rows and
-// a remainder, each tiled to one row per step and vectorized here.
+// a remainder, each tiled to one row per step and vectorized here. The
+// entries' transposes of a tile's particles (to feature-major and back) are
+// tiled into square blocks instead (Utils/Transposes.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/Transposes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -60,15 +63,10 @@ bool innermostIsContiguous(linalg::LinalgOp op) {
   return true;
 }
 
-/// Tiles `op` to one step of `width` along its innermost loop (1 along the
-/// others) and vectorizes the step; a step the vectorizer does not take
-/// stays a loop nest.
-LogicalResult vectorizeRows(IRRewriter &rewriter, TilingInterface op,
-                            int64_t width) {
-  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
-  SmallVector<OpFoldResult> sizes(linalgOp.getNumLoops(),
-                                  rewriter.getIndexAttr(1));
-  sizes.back() = rewriter.getIndexAttr(width);
+/// Tiles `op` to steps of `sizes` and vectorizes the steps; a step the
+/// vectorizer does not take stays a loop nest.
+LogicalResult vectorizeSteps(IRRewriter &rewriter, TilingInterface op,
+                             ArrayRef<OpFoldResult> sizes) {
   scf::SCFTilingOptions options;
   options.setTileSizes(sizes);
   rewriter.setInsertionPoint(op);
@@ -88,18 +86,31 @@ LogicalResult vectorizeRows(IRRewriter &rewriter, TilingInterface op,
   return success();
 }
 
+/// Tiles `op` to one step of `width` along its innermost loop (1 along the
+/// others) and vectorizes the step.
+LogicalResult vectorizeRows(IRRewriter &rewriter, TilingInterface op,
+                            int64_t width) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  SmallVector<OpFoldResult> sizes(linalgOp.getNumLoops(),
+                                  rewriter.getIndexAttr(1));
+  sizes.back() = rewriter.getIndexAttr(width);
+  return vectorizeSteps(rewriter, op, sizes);
+}
+
 struct AdeVectorizeBufferLoopsPass
     : public ade::impl::AdeVectorizeBufferLoopsBase<
           AdeVectorizeBufferLoopsPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.hasPureBufferSemantics() && isVectorizable(op))
+      if (op.hasPureBufferSemantics() &&
+          (isVectorizable(op) || ade::isBlockTranspose(op)))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops)
-      if (failed(vectorizeInRows(rewriter, op))) {
+      if (failed(ade::isBlockTranspose(op) ? vectorizeInBlocks(rewriter, op)
+                                           : vectorizeInRows(rewriter, op))) {
         op->emitError("internal: vectorizing a loop on buffers failed");
         return signalPassFailure();
       }
@@ -123,6 +134,15 @@ struct AdeVectorizeBufferLoopsPass
     Type element = getElementTypeOrSelf(op.getDpsInits()[0].getType());
     return element.isIntOrFloat() && element.getIntOrFloatBitWidth() >= 8 &&
            innermostIsContiguous(op);
+  }
+
+  /// Square blocks of a transpose, each read whole.
+  static LogicalResult vectorizeInBlocks(IRRewriter &rewriter,
+                                         linalg::LinalgOp op) {
+    SmallVector<OpFoldResult> sizes(
+        2, rewriter.getIndexAttr(ade::kTransposeBlock));
+    return vectorizeSteps(rewriter, cast<TilingInterface>(op.getOperation()),
+                          sizes);
   }
 
   /// Whole rows, then the remainder as one shorter row per step.
