@@ -484,8 +484,11 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
     loop-invariant subsets (the accumulators) hoisted out of loops, so an
     MR x NR block lives in registers across the contraction. A block
     narrower than `nr` (a tile of fewer particles; a parameter gradient,
-    whose columns are a parameter dimension, blocked by at most 16) gets
-    more rows: up to mr x nr values, counting at least 16 columns.
+    whose columns are a parameter dimension, blocked by `nr` where it
+    divides it and by at most 16 otherwise) gets more rows: up to mr x nr
+    values, counting at least 16 columns. A 2-D f32 transpose of whole
+    16 x 16 blocks (a layer's input, for its weight gradient) is tiled into
+    those blocks, which ade-lower-vectors shuffles in registers.
   }];
   let options = [
     Option<"mrPreferred", "mr", "int64_t", /*default=*/"4",
@@ -591,7 +594,9 @@ def AdeVectorizeBufferLoops
     whole rows of one vector register (16 f32 or 8 f64) and a remainder,
     tiled to one row per step and vectorized. LLVM's loop vectorizer, which
     did this before, took two fifths of LLVM's optimization time (moons:
-    0.13 of 0.29 s on one core).
+    0.13 of 0.29 s on one core). A 2-D f32 transpose of whole 16 x 16
+    blocks (a tile's particles to feature-major and back) is tiled into
+    those blocks, each read whole and transposed.
 
     ```mlir
     linalg.copy ins(%a : memref<40xf32>) outs(%b : memref<40xf32>)
