@@ -72,8 +72,12 @@ int main(int argc, char **argv) {
     ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err, flops,
                              peak);
   };
-  // FLOPs are counted for the energy's entries (its layer products).
+  // FLOPs are counted for the energy's entries (its layer products) and
+  // for Langevin5's sampling: 5 leapfrog steps, whose consecutive half
+  // steps share one gradient of f, take 6 (the planar layers' few hundred
+  // FLOPs per particle are left out).
   const ade_bench::MlpFlops flops = ade_bench::mlpFlops(m);
+  constexpr int kLangevin5Gradients = 6;
 
   for (int64_t batch : batches) {
     Tensor x = torch::rand({batch, 2}) * 4 - 2;
@@ -129,7 +133,8 @@ int main(int argc, char **argv) {
     auto [xr, qr, kr] = theirSample();
     row("sample", batch, medianSeconds(repeats, ourSample),
         medianSeconds(repeats, theirSample),
-        relativeError({{xs.data(), xr}, {logq.data(), qr}, {kin.data(), kr}}));
+        relativeError({{xs.data(), xr}, {logq.data(), qr}, {kin.data(), kr}}),
+        kLangevin5Gradients * flops.gradEnergy * batch);
 
     // The ADE objective's gradient in both parameter sets: one sample_vjp
     // call weighting f(x_T) by 1/B (it runs the sampler and f itself, and

@@ -191,9 +191,13 @@ int main(int argc, char **argv) {
     };
     ourSample();
     auto [xr, qr] = theirSample();
+    // 10 leapfrog steps, whose consecutive half steps share one gradient of
+    // f: 11 (the affine q0's 784 FLOPs per particle are left out).
+    constexpr int kLangevin10Gradients = 11;
     row("Langevin10 sample", batch, medianSeconds(repeats, ourSample),
         medianSeconds(repeats, theirSample),
-        relativeError({{xs.data(), xr}, {logq.data(), qr}}));
+        relativeError({{xs.data(), xr}, {logq.data(), qr}}),
+        kLangevin10Gradients * mlpFlops.gradEnergy * batch);
 
     auto ourObjective = [&] {
       check(s.sampler_vjp(pmlp.data(), psampler.data(), np, nullptr,

@@ -70,7 +70,11 @@ out=results/bench-entries.md
   echo "ADE gradient (paper eq. 21) in the model's and the sampler's parameters,"
   echo "\"sampler objective gradient\" the same in the sampler's alone (a sampler"
   echo "step: sampler_vjp); \"score matching\" is the loss and its parameter"
-  echo "gradient (third order)."
+  echo "gradient (third order). GFLOP/s count the layer products (2 per"
+  echo "multiply-add): grad_energy's forward pass and input gradient,"
+  echo "energy_vjp's forward pass, hidden input gradients and weight gradients,"
+  echo "and sample's 6 gradients of f (Langevin5's 5 leapfrog steps share one"
+  echo "between consecutive half steps; LibTorch computes 10)."
   echo
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"
@@ -87,7 +91,9 @@ out=results/bench-image.md
   echo "(784-512-512-1, swish), MnistConv (conv 3x3 16, pool, conv 3x3 32,"
   echo "pool, dense) and the Langevin10 sampler of MnistMLP; both sides compute"
   echo "the same quantities from the same parameters, points and noise (see"
-  echo "bench/image_bench.cpp)."
+  echo "bench/image_bench.cpp). GFLOP/s count the MLP's layer products as in"
+  echo "results/bench-entries.md; Langevin10's sampling computes 11 gradients"
+  echo "of f (LibTorch 20)."
   echo
   per_thread_count build/bin/ade-image-bench build/bench/mnist_mlp.so
 } | tee "$out.tmp"
