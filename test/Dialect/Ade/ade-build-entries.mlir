@@ -61,8 +61,9 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 
 // With parameter gradients, each thread sums a run of tiles (the padded
 // one too) into a buffer of its own, copied into its row of a partial-sum
-// buffer; the rows are added in order. The cotangent input w is padded
-// with zeros.
+// buffer; the rows are added in order. One chunk (one thread or one tile)
+// sums straight into the gradients, outside any parallel region. The
+// cotangent input w is padded with zeros.
 
 func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<4xf32>, %g: memref<5xf32>)
     attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
@@ -86,21 +87,30 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
 // CHECK-SAME: %[[W:arg[0-9]+]]: memref<?xf32>, %[[G:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32
 // CHECK: %[[MAX:.*]] = call @omp_get_max_threads()
 // CHECK: %[[CHUNKS:.*]] = arith.maxui
+// CHECK: %[[GS:.*]] = memref.cast %[[G]] : memref<?xf32> to memref<5xf32>
+// CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[CHUNKS]], %[[C1:.*]] : index
+// CHECK: scf.if %[[ONE]] {
+// CHECK-NEXT: func.call @ade_M_energy_vjp.sum({{.*}}, %[[GS]], %[[C0:.*]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NEXT: } else {
 // CHECK: %[[PARTIALS:.*]] = memref.alloc(%[[CHUNKS]]) {alignment = 64 : i64} : memref<?x5xf32>
 // CHECK: scf.forall (%[[C:.*]]) in (%[[CHUNKS]])
 // CHECK: func.call @ade_M_energy_vjp.chunk({{.*}}, %[[PARTIALS]], %[[C]], %[[CHUNKS]], %{{.*}}, %{{.*}}, %{{.*}})
-// CHECK: linalg.fill {{.*}} outs(%[[GS:.*]] : memref<5xf32>)
+// CHECK: linalg.fill {{.*}} outs(%[[GS]] : memref<5xf32>)
 // CHECK: scf.for %[[R:.*]] = %{{.*}} to %[[CHUNKS]]
 // CHECK: memref.subview %[[PARTIALS]][%[[R]], 0] [1, 5] [1, 1]
-// CHECK-NOT: scf.if
 // CHECK: return
+
+// A chunk's tiles add into the sums it is given, zeroed first.
+// CHECK-LABEL: func.func private @ade_M_energy_vjp.sum
+// CHECK-SAME: memref<?xf32>, %[[SUM:arg[0-9]+]]: memref<5xf32>, %arg{{[0-9]+}}: index
+// CHECK: linalg.fill {{.*}} outs(%[[SUM]] : memref<5xf32>)
+// CHECK: scf.for
+// CHECK: func.call @ade_M_energy_vjp.tile({{.*}}, %[[SUM]], %{{.*}}, %{{.*}}, %{{.*}})
 
 // CHECK-LABEL: func.func private @ade_M_energy_vjp.chunk
 // CHECK-SAME: %[[PARTIALS:arg[0-9]+]]: memref<?x5xf32>, %[[C:arg[0-9]+]]: index
 // CHECK: %[[TOTAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
-// CHECK: linalg.fill {{.*}} outs(%[[TOTAL]] : memref<5xf32>)
-// CHECK: scf.for
-// CHECK: func.call @ade_M_energy_vjp.tile({{.*}}, %[[TOTAL]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: call @ade_M_energy_vjp.sum({{.*}}, %[[TOTAL]], %[[C]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK: %[[ROW:.*]] = memref.subview %[[PARTIALS]][%[[C]], 0] [1, 5] [1, 1]
 // CHECK: linalg.copy ins(%[[TOTAL]] : memref<5xf32>) outs(%[[ROW]] : {{.*}})
 

@@ -307,12 +307,6 @@ struct AdeBuildEntriesPass
       stepTypes.push_back(t);
     for (size_t i = 0; i < n + m; ++i)
       stepTypes.push_back(type.getInput(k + i));
-    // A chunk's row of the partial sums.
-    SmallVector<MemRefType> rowTypes;
-    for (MemRefType t : s.grads)
-      rowTypes.push_back(MemRefType::get(
-          t.getShape(), s.elem,
-          StridedLayoutAttr::get(ctx, ShapedType::kDynamic, {1})));
     llvm::append_range(stepTypes, s.grads);
     stepTypes.push_back(b.getIndexType());
     // step(params, inputs, outputs, accumulators, start): one full tile.
@@ -394,7 +388,8 @@ struct AdeBuildEntriesPass
       // Parameter gradients: each of `chunks` contiguous runs of tiles
       // sums into its own row of `partials`; the rows are then added in
       // order, so the result depends on the thread count only through
-      // rounding.
+      // rounding. One chunk (one thread, or one tile) sums straight into
+      // the gradients, with no parallel region, buffer or copy.
       Value threads = args.back();
       Value requested = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                                    threads);
@@ -408,24 +403,15 @@ struct AdeBuildEntriesPass
                                              available);
       chunks = arith::MinUIOp::create(b, loc, chunks, tiles);
       chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
-      SmallVector<Value> partials;
-      for (size_t i = 0; i < s.grads.size(); ++i) {
-        int64_t size = s.grads[i].getDimSize(0);
-        partials.push_back(allocate(
-            b, loc, MemRefType::get({ShapedType::kDynamic, size}, s.elem),
-            ValueRange{chunks}));
+      for (size_t i = 0; i < s.grads.size(); ++i)
         grads.push_back(memref::CastOp::create(b, loc, s.grads[i],
                                                args[k + n + m + i]));
-      }
-      // chunk(params, inputs, outputs, partials, c, chunks, tiles, full,
-      //       rem)
-      SmallVector<Type> chunkTypes(stepTypes.begin(),
-                                   stepTypes.begin() + k + n + m);
-      for (Value p : partials)
-        chunkTypes.push_back(p.getType());
-      chunkTypes.append(5, b.getIndexType());
-      func::FuncOp chunk = helper(
-          module, loc, s.name + ".chunk", chunkTypes,
+      // sum(params, inputs, outputs, sums, c, chunks, tiles, full, rem):
+      // chunk c's tiles, their gradients summed into `sums`.
+      SmallVector<Type> sumTypes(stepTypes.begin(), stepTypes.end() - 1);
+      sumTypes.append(5, b.getIndexType());
+      func::FuncOp sum = helper(
+          module, loc, s.name + ".sum", sumTypes,
           [&](OpBuilder &cb, ValueRange a) {
             Value c = a[a.size() - 5], count = a[a.size() - 4],
                   tiles = a[a.size() - 3], fullTiles = a[a.size() - 2],
@@ -436,67 +422,117 @@ struct AdeBuildEntriesPass
                 cb, loc, c, arith::ConstantIndexOp::create(cb, loc, 1));
             Value hi = arith::DivUIOp::create(
                 cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
-            // The tiles add into a sum of the tile function's layout,
-            // which ends in the chunk's row.
-            SmallVector<Value> accs;
-            for (MemRefType t : s.grads) {
-              Value acc = allocate(cb, loc, t);
-              Value zero =
-                  arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
+            ValueRange sums = a.slice(k + n + m, s.grads.size());
+            Value zero =
+                arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
+            for (Value sum : sums)
               linalg::FillOp::create(cb, loc, ValueRange{zero},
-                                     ValueRange{acc});
-              accs.push_back(acc);
-            }
+                                     ValueRange{sum});
             scf::ForOp::create(
                 cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
                 ValueRange{},
                 [&](OpBuilder &fb, Location l, Value t, ValueRange) {
                   SmallVector<Value> callArgs(a.take_front(k + n + m));
-                  llvm::append_range(callArgs, accs);
+                  llvm::append_range(callArgs, sums);
                   callArgs.append({t, fullTiles, rows});
                   func::CallOp::create(fb, l, anyTile, callArgs);
                   scf::YieldOp::create(fb, l);
                 });
-            for (auto [i, acc] : llvm::enumerate(accs)) {
-              int64_t size = s.grads[i].getDimSize(0);
-              Value row = memref::SubViewOp::create(
-                  cb, loc, rowTypes[i], a[k + n + m + i],
-                  ArrayRef<OpFoldResult>{c, cb.getIndexAttr(0)},
-                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
-                                         cb.getIndexAttr(size)},
-                  ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
-                                         cb.getIndexAttr(1)});
-              linalg::CopyOp::create(cb, loc, acc, row);
-            }
           });
-      scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{}, std::nullopt,
-          [&](OpBuilder &ob, Location l, ValueRange ivs) {
+      Value single =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, chunks, c1);
+      scf::IfOp::create(
+          b, loc, single,
+          [&](OpBuilder &ob, Location l) {
             SmallVector<Value> callArgs(stepPrefix);
-            llvm::append_range(callArgs, partials);
-            callArgs.append({ivs[0], chunks, tiles, full, rem});
-            func::CallOp::create(ob, l, chunk, callArgs);
-            scf::InParallelOp::create(ob, l);
+            llvm::append_range(callArgs, grads);
+            callArgs.append({c0, c1, tiles, full, rem});
+            func::CallOp::create(ob, l, sum, callArgs);
+            scf::YieldOp::create(ob, l);
+          },
+          [&](OpBuilder &ob, Location l) {
+            sumInParallel(ob, l, s, sum, stepPrefix, grads, chunks, tiles, full,
+                          rem);
+            scf::YieldOp::create(ob, l);
           });
-      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(s.elem, 0));
-      for (size_t i = 0; i < s.grads.size(); ++i) {
-        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
-        int64_t size = s.grads[i].getDimSize(0);
-        scf::ForOp::create(b, loc, c0, chunks, c1, ValueRange{},
-                           [&](OpBuilder &fb, Location l, Value c, ValueRange) {
-                             Value row = memref::SubViewOp::create(
-                                 fb, l, rowTypes[i], partials[i],
-                                 ArrayRef<OpFoldResult>{c, fb.getIndexAttr(0)},
-                                 ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
-                                                        fb.getIndexAttr(size)},
-                                 ArrayRef<OpFoldResult>{fb.getIndexAttr(1),
-                                                        fb.getIndexAttr(1)});
-                             addInto(fb, l, grads[i], row);
-                             scf::YieldOp::create(fb, l);
-                           });
-      }
     }
     func::ReturnOp::create(b, loc);
+  }
+
+  /// `chunks` > 1 runs of tiles in parallel, each summing its gradients
+  /// into a buffer of its own (`sum`), copied into its row of `partials`;
+  /// then `grads` = the rows added in order.
+  void sumInParallel(OpBuilder &b, Location loc, const TileSignature &s,
+                     func::FuncOp sum, ValueRange stepPrefix, ValueRange grads,
+                     Value chunks, Value tiles, Value full, Value rem) {
+    ModuleOp module = sum->getParentOfType<ModuleOp>();
+    SmallVector<Value> partials;
+    SmallVector<MemRefType> rowTypes;
+    for (MemRefType t : s.grads) {
+      partials.push_back(allocate(
+          b, loc,
+          MemRefType::get({ShapedType::kDynamic, t.getDimSize(0)}, s.elem),
+          ValueRange{chunks}));
+      rowTypes.push_back(MemRefType::get(
+          t.getShape(), s.elem,
+          StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {1})));
+    }
+    // Row c of a [chunks, size] buffer of gradient i.
+    auto row = [&](OpBuilder &rb, Location l, size_t i, Value buffer,
+                   Value c) -> Value {
+      int64_t size = s.grads[i].getDimSize(0);
+      return memref::SubViewOp::create(
+          rb, l, rowTypes[i], buffer,
+          ArrayRef<OpFoldResult>{c, rb.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rb.getIndexAttr(1), rb.getIndexAttr(size)},
+          ArrayRef<OpFoldResult>{rb.getIndexAttr(1), rb.getIndexAttr(1)});
+    };
+    // chunk(params, inputs, outputs, partials, c, chunks, tiles, full,
+    //       rem): `sum` into buffers of its own, copied into row c. (The
+    // parallel body only calls a function: see the loop without gradients.)
+    SmallVector<Type> chunkTypes;
+    for (Value v : stepPrefix)
+      chunkTypes.push_back(v.getType());
+    for (Value p : partials)
+      chunkTypes.push_back(p.getType());
+    chunkTypes.append(5, b.getIndexType());
+    size_t prefix = stepPrefix.size();
+    func::FuncOp chunk =
+        helper(module, loc, s.name + ".chunk", chunkTypes,
+               [&](OpBuilder &cb, ValueRange a) {
+                 SmallVector<Value> callArgs(a.take_front(prefix));
+                 SmallVector<Value> own;
+                 for (MemRefType t : s.grads)
+                   own.push_back(allocate(cb, loc, t));
+                 llvm::append_range(callArgs, own);
+                 llvm::append_range(callArgs, a.take_back(5));
+                 func::CallOp::create(cb, loc, sum, callArgs);
+                 for (auto [i, buffer] : llvm::enumerate(own))
+                   linalg::CopyOp::create(
+                       cb, loc, buffer,
+                       row(cb, loc, i, a[prefix + i], a[a.size() - 5]));
+               });
+    scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{},
+                          std::nullopt,
+                          [&](OpBuilder &ob, Location l, ValueRange ivs) {
+                            SmallVector<Value> callArgs(stepPrefix);
+                            llvm::append_range(callArgs, partials);
+                            callArgs.append({ivs[0], chunks, tiles, full, rem});
+                            func::CallOp::create(ob, l, chunk, callArgs);
+                            scf::InParallelOp::create(ob, l);
+                          });
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(s.elem, 0));
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    for (size_t i = 0; i < s.grads.size(); ++i) {
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
+      scf::ForOp::create(b, loc, c0, chunks, c1, ValueRange{},
+                         [&](OpBuilder &fb, Location l, Value c, ValueRange) {
+                           addInto(fb, l, grads[i],
+                                   row(fb, l, i, partials[i], c));
+                           scf::YieldOp::create(fb, l);
+                         });
+    }
   }
 
   func::FuncOp ompMaxThreads(ModuleOp module) {
