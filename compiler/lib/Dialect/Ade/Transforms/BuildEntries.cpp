@@ -386,7 +386,7 @@ struct AdeBuildEntriesPass
                             });
     } else {
       // Parameter gradients: each of `chunks` contiguous runs of tiles
-      // sums into its own row of `partials`; the rows are then added in
+      // sums into its own row of partial sums; the rows are then added in
       // order, so the result depends on the thread count only through
       // rounding. One chunk (one thread, or one tile) sums straight into
       // the gradients, with no parallel region, buffer or copy.
@@ -460,65 +460,42 @@ struct AdeBuildEntriesPass
   }
 
   /// `chunks` > 1 runs of tiles in parallel, each summing its gradients
-  /// into a buffer of its own (`sum`), copied into its row of `partials`;
-  /// then `grads` = the rows added in order.
+  /// (`sum`) into its own row of `partials`: rows of whole cache lines (no
+  /// false sharing), each viewed as a gradient buffer; then `grads` = the
+  /// rows added in order.
   void sumInParallel(OpBuilder &b, Location loc, const TileSignature &s,
                      func::FuncOp sum, ValueRange stepPrefix, ValueRange grads,
                      Value chunks, Value tiles, Value full, Value rem) {
-    ModuleOp module = sum->getParentOfType<ModuleOp>();
+    constexpr int64_t kCacheLine = 64;
     SmallVector<Value> partials;
-    SmallVector<MemRefType> rowTypes;
+    SmallVector<int64_t> rowBytes;
     for (MemRefType t : s.grads) {
+      int64_t bytes = t.getDimSize(0) * (s.elem.getIntOrFloatBitWidth() / 8);
+      rowBytes.push_back(llvm::alignTo(bytes, kCacheLine));
+      Value total = arith::MulIOp::create(
+          b, loc, chunks,
+          arith::ConstantIndexOp::create(b, loc, rowBytes.back()));
       partials.push_back(allocate(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic, t.getDimSize(0)}, s.elem),
-          ValueRange{chunks}));
-      rowTypes.push_back(MemRefType::get(
-          t.getShape(), s.elem,
-          StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {1})));
+          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+          ValueRange{total}));
     }
-    // Row c of a [chunks, size] buffer of gradient i.
-    auto row = [&](OpBuilder &rb, Location l, size_t i, Value buffer,
-                   Value c) -> Value {
-      int64_t size = s.grads[i].getDimSize(0);
-      return memref::SubViewOp::create(
-          rb, l, rowTypes[i], buffer,
-          ArrayRef<OpFoldResult>{c, rb.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rb.getIndexAttr(1), rb.getIndexAttr(size)},
-          ArrayRef<OpFoldResult>{rb.getIndexAttr(1), rb.getIndexAttr(1)});
+    // Row c of gradient i's partial sums.
+    auto row = [&](OpBuilder &rb, Location l, size_t i, Value c) -> Value {
+      Value shift = arith::MulIOp::create(
+          rb, l, c, arith::ConstantIndexOp::create(rb, l, rowBytes[i]));
+      return memref::ViewOp::create(rb, l, s.grads[i], partials[i], shift,
+                                    ValueRange{});
     };
-    // chunk(params, inputs, outputs, partials, c, chunks, tiles, full,
-    //       rem): `sum` into buffers of its own, copied into row c. (The
-    // parallel body only calls a function: see the loop without gradients.)
-    SmallVector<Type> chunkTypes;
-    for (Value v : stepPrefix)
-      chunkTypes.push_back(v.getType());
-    for (Value p : partials)
-      chunkTypes.push_back(p.getType());
-    chunkTypes.append(5, b.getIndexType());
-    size_t prefix = stepPrefix.size();
-    func::FuncOp chunk =
-        helper(module, loc, s.name + ".chunk", chunkTypes,
-               [&](OpBuilder &cb, ValueRange a) {
-                 SmallVector<Value> callArgs(a.take_front(prefix));
-                 SmallVector<Value> own;
-                 for (MemRefType t : s.grads)
-                   own.push_back(allocate(cb, loc, t));
-                 llvm::append_range(callArgs, own);
-                 llvm::append_range(callArgs, a.take_back(5));
-                 func::CallOp::create(cb, loc, sum, callArgs);
-                 for (auto [i, buffer] : llvm::enumerate(own))
-                   linalg::CopyOp::create(
-                       cb, loc, buffer,
-                       row(cb, loc, i, a[prefix + i], a[a.size() - 5]));
-               });
+    // The parallel body only calls a function (see the loop without
+    // gradients).
     scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{},
                           std::nullopt,
                           [&](OpBuilder &ob, Location l, ValueRange ivs) {
                             SmallVector<Value> callArgs(stepPrefix);
-                            llvm::append_range(callArgs, partials);
+                            for (size_t i = 0; i < s.grads.size(); ++i)
+                              callArgs.push_back(row(ob, l, i, ivs[0]));
                             callArgs.append({ivs[0], chunks, tiles, full, rem});
-                            func::CallOp::create(ob, l, chunk, callArgs);
+                            func::CallOp::create(ob, l, sum, callArgs);
                             scf::InParallelOp::create(ob, l);
                           });
     Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(s.elem, 0));
@@ -528,8 +505,7 @@ struct AdeBuildEntriesPass
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{grads[i]});
       scf::ForOp::create(b, loc, c0, chunks, c1, ValueRange{},
                          [&](OpBuilder &fb, Location l, Value c, ValueRange) {
-                           addInto(fb, l, grads[i],
-                                   row(fb, l, i, partials[i], c));
+                           addInto(fb, l, grads[i], row(fb, l, i, c));
                            scf::YieldOp::create(fb, l);
                          });
     }
