@@ -121,12 +121,15 @@ bool ade::optimizeModule(llvm::Module &module, const CodegenOptions &options,
     // buffers, loop-invariant address arithmetic). This took a fifth of the
     // time of LLVM's default -O2 pipeline and ran as fast.
     // InstCombine as in LLVM's own pipelines: without the check that one
-    // run reached a fixpoint (a debugging aid that aborts).
+    // run reached a fixpoint (a debugging aid that aborts). Loop deletion
+    // removes the loops whose stores DSE removed (empty nests of constant
+    // trip counts: 13-15% of MnistConv's gradient entries).
     std::string passes =
         "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg";
     if (options.optLevel >= 2)
       passes += ",loop-simplify,lcssa,loop(loop-rotate),loop-mssa(licm),gvn,"
-                "dse,instcombine<no-verify-fixpoint>,simplifycfg";
+                "dse,loop(loop-deletion),instcombine<no-verify-fixpoint>,"
+                "simplifycfg";
     passes += ")";
     if (llvm::Error e = pb.parsePassPipeline(mpm, passes)) {
       error = "internal: bad LLVM pipeline: " + llvm::toString(std::move(e));
