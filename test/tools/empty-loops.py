@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """empty-loops.py < `llvm-objdump -d` output: print every tight loop (a backward
-jump of at most 24 bytes) whose body touches no memory (only address
-arithmetic, compares and moves between registers) with its function; exit 1
+jump of at most 24 bytes) whose body touches no memory and calls nothing (only
+address arithmetic, compares and moves between registers) with its function; exit 1
 if there is one. Such a loop computes nothing: it is what is left of a loop
 nest whose stores were removed."""
 import re
@@ -27,8 +27,9 @@ def main():
         target = int(jump.group(1), 16)
         if not (target < address and address - target <= 24):
             continue
-        body = [t for (a, t, _) in instructions[max(0, i - 8):i] if a >= target]
-        if not any("(" in t and not t.startswith(("lea", "nop")) for t in body):
+        body = [t for (a, t, _) in instructions if target <= a < address]
+        if not any(("(" in t and not t.startswith(("lea", "nop"))) or
+                   t.startswith(("call", "push")) for t in body):
             empty.append("%s: empty loop at %x" % (function, target))
     for e in empty:
         print(e)

@@ -23,6 +23,8 @@
 |*    for this call only.                                                   *|
 |*  - Entries return ADE_OK or an ade_status error code; on error nothing  *|
 |*    is written.                                                           *|
+|*  - Gradient buffers must not overlap the parameters or the inputs:     *|
+|*    the gradients are summed in place while those are read.              *|
 \*===----------------------------------------------------------------------===*/
 #ifndef ADE_ABI_H
 #define ADE_ABI_H

@@ -425,9 +425,9 @@ struct AdeBuildEntriesPass
             ValueRange sums = a.slice(k + n + m, s.grads.size());
             Value zero =
                 arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
-            for (Value sum : sums)
+            for (Value buffer : sums)
               linalg::FillOp::create(cb, loc, ValueRange{zero},
-                                     ValueRange{sum});
+                                     ValueRange{buffer});
             scf::ForOp::create(
                 cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
                 ValueRange{},
@@ -486,8 +486,8 @@ struct AdeBuildEntriesPass
       return memref::ViewOp::create(rb, l, s.grads[i], partials[i], shift,
                                     ValueRange{});
     };
-    // The parallel body only calls a function (see the loop without
-    // gradients).
+    // The parallel body has no loops or branches, only views and one call
+    // (see the loop without gradients).
     scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{},
                           std::nullopt,
                           [&](OpBuilder &ob, Location l, ValueRange ivs) {

@@ -19,10 +19,21 @@ namespace ade {
 /// The side of the square blocks: 16 floats are an AVX-512 register.
 constexpr int64_t kTransposeBlock = 16;
 
-/// Whether `op` is a 2-D f32 transpose of static whole blocks.
+/// Whether `op` is a 2-D f32 transpose of static whole blocks whose buffers
+/// (if any) have rows of unit stride, which a block reads whole.
 inline bool isBlockTranspose(mlir::linalg::LinalgOp op) {
   if (!mlir::isa<mlir::linalg::TransposeOp>(op.getOperation()))
     return false;
+  for (mlir::OpOperand &operand : op->getOpOperands()) {
+    auto type = mlir::dyn_cast<mlir::MemRefType>(operand.get().getType());
+    if (!type)
+      continue;
+    llvm::SmallVector<int64_t> strides;
+    int64_t offset;
+    if (mlir::failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return false;
+  }
   llvm::SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   return ranges.size() == 2 && !mlir::ShapedType::isDynamic(ranges[0]) &&
          !mlir::ShapedType::isDynamic(ranges[1]) &&
