@@ -371,7 +371,6 @@ struct AdeBuildEntriesPass
     llvm::append_range(stepPrefix, inputs);
     llvm::append_range(stepPrefix, outputs);
 
-    SmallVector<Value> grads;
     if (!hasGrads) {
       // The parallel body only calls a function: convert-scf-to-openmp
       // wraps it in a memref.alloca_scope, whose region must stay one block
@@ -403,6 +402,7 @@ struct AdeBuildEntriesPass
                                              available);
       chunks = arith::MinUIOp::create(b, loc, chunks, tiles);
       chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
+      SmallVector<Value> grads;
       for (size_t i = 0; i < s.grads.size(); ++i)
         grads.push_back(memref::CastOp::create(b, loc, s.grads[i],
                                                args[k + n + m + i]));
