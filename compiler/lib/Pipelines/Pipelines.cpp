@@ -57,6 +57,7 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "convert-ade-to-linalg{tile-size=" + std::to_string(options.tileSize) +
       " medium-tile-size=" + std::to_string(options.mediumTileSize) +
       " large-tile-size=" + std::to_string(options.largeTileSize) +
+      " small-batch-tile-size=" + std::to_string(options.smallBatchTileSize) +
       "},"
       // Tiles add their parameter gradients into the entry's sums (after
       // the reshapes of a concatenation's operands folded).

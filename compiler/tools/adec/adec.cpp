@@ -359,10 +359,11 @@ int generateCode(const Options &opts, const tir::Program &program,
   RegisterBlock block = registerBlock(opts.cpu);
   pipeline.registerRows = block.rows;
   pipeline.registerColumns = block.columns;
-  pipeline.mediumTileSize = block.columns;
+  pipeline.mediumTileSize = pipeline.smallBatchTileSize = block.columns;
   // A tile size given is every kernel's.
   if (opts.tileSizeGiven)
-    pipeline.mediumTileSize = pipeline.largeTileSize = 0;
+    pipeline.mediumTileSize = pipeline.largeTileSize =
+        pipeline.smallBatchTileSize = 0;
   mlir::PassManager pm(&context);
   mlir::TimingScope deriving = timing.nest("derivatives (MLIR passes)");
   if (opts.timePhases)
@@ -735,7 +736,9 @@ int main(int argc, char **argv) {
                      "Particles per tile of the compiled kernels (default "
                      "16; one register block, 32 with AVX-512, for those "
                      "of models with 10 000 parameters or more; 64 for "
-                     "those with 100 000 or more)")
+                     "those with 100 000 or more, which also get tiles of "
+                     "one register block for batches that would leave "
+                     "threads idle or pad more)")
           ->check(CLI::Range(int64_t(1), int64_t(4096)));
   app.add_option("--dense-limit", opts.denseLimit,
                  "Largest dimension for exact Hessian traces and dense "

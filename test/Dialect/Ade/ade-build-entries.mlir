@@ -45,9 +45,9 @@ func.func @M.energy.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4x
 // CHECK-LABEL: func.func @ade_M_energy
 // CHECK-SAME: (%[[P:arg[0-9]+]]: memref<?xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %[[F:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32)
 // CHECK-SAME: ade.entry = {{{.*}}kind = "energy"{{.*}}}
+// CHECK: %[[B:.*]] = memref.dim %[[X]]
 // CHECK: %[[PS:.*]] = memref.cast %[[P]] : memref<?xf32> to memref<5xf32>
 // CHECK: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: %[[B:.*]] = memref.dim %[[X]]
 // CHECK: %[[FULL:.*]] = arith.divui %[[B]], %[[C4]]
 // CHECK: %[[REM:.*]] = arith.remui %[[B]], %[[C4]]
 // CHECK: %[[HASREST:.*]] = arith.cmpi ugt, %[[REM]]
@@ -83,6 +83,13 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
 // CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.0
 // CHECK-NEXT: linalg.fill ins(%[[ZERO]] : f32) outs(%[[WPAD]] : memref<4xf32>)
 
+// A chunk's tiles add into the sums it is given, zeroed first.
+// CHECK-LABEL: func.func private @ade_M_energy_vjp.sum
+// CHECK-SAME: memref<?xf32>, %[[SUM:arg[0-9]+]]: memref<5xf32>, %arg{{[0-9]+}}: index
+// CHECK: linalg.fill {{.*}} outs(%[[SUM]] : memref<5xf32>)
+// CHECK: scf.for
+// CHECK: func.call @ade_M_energy_vjp.tile({{.*}}, %[[SUM]], %{{.*}}, %{{.*}}, %{{.*}})
+
 // CHECK-LABEL: func.func @ade_M_energy_vjp
 // CHECK-SAME: %[[W:arg[0-9]+]]: memref<?xf32>, %[[G:arg[0-9]+]]: memref<?xf32>, %[[T:arg[0-9]+]]: i32
 // CHECK: %[[MAX:.*]] = call @omp_get_max_threads()
@@ -106,14 +113,6 @@ func.func @M.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<
 // CHECK: memref.view %[[PARTIALS]][%[[RAT]]][] : memref<?xi8> to memref<5xf32>
 // CHECK: return
 
-// A chunk's tiles add into the sums it is given, zeroed first.
-// CHECK-LABEL: func.func private @ade_M_energy_vjp.sum
-// CHECK-SAME: memref<?xf32>, %[[SUM:arg[0-9]+]]: memref<5xf32>, %arg{{[0-9]+}}: index
-// CHECK: linalg.fill {{.*}} outs(%[[SUM]] : memref<5xf32>)
-// CHECK: scf.for
-// CHECK: func.call @ade_M_energy_vjp.tile({{.*}}, %[[SUM]], %{{.*}}, %{{.*}}, %{{.*}})
-// CHECK-NOT: ade_M_energy_vjp.chunk
-
 // -----
 
 // A tile function with both gradients and batched outputs takes the sums
@@ -131,3 +130,51 @@ func.func private @S.sample_vjp.tile(%p: memref<3xf32>, %z: memref<2x4xf32>, %g:
 // CHECK: linalg.transpose ins(%[[X]] : memref<2x4xf32>)
 // CHECK-LABEL: func.func @ade_S_sample_vjp
 // CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?x2xf32>, %{{.*}}: memref<?x2xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: i32)
+
+// -----
+
+// Tile functions of two sizes for one entry (a large model's; the small
+// one named by its size): the entry runs the smaller tiles where their
+// busiest thread gets more than an eighth fewer particles,
+// ceil(ceil(B / T) / threads) * T, and the larger ones otherwise. Each
+// size has its own helpers.
+
+func.func @L.energy.tile(%p: memref<5xf32>, %x: memref<2x8xf32>, %out: memref<8xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "L", owners = ["L"], size = 8 : i64}} {
+  return
+}
+func.func @L.energy.tile4(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "L", owners = ["L"], size = 4 : i64}} {
+  return
+}
+// CHECK-LABEL: func.func private @ade_L_energy.step
+// CHECK: call @L.energy.tile(
+// CHECK-LABEL: func.func private @ade_L_energy.tile(
+// CHECK-LABEL: func.func private @ade_L_energy.4.step
+// CHECK: call @L.energy.tile4(
+// CHECK-LABEL: func.func private @ade_L_energy.4.tile(
+// CHECK-LABEL: func.func @ade_L_energy
+// CHECK-SAME: %[[T:arg[0-9]+]]: i32)
+// CHECK: %[[B:.*]] = memref.dim
+// CHECK: %[[REQ:.*]] = arith.index_cast %[[T]] : i32 to index
+// CHECK: %[[MAX:.*]] = call @omp_get_max_threads()
+// CHECK: %[[AVAIL:.*]] = arith.index_cast %[[MAX]]
+// CHECK: %[[POS:.*]] = arith.cmpi sgt, %[[REQ]]
+// CHECK: %[[THREADS:.*]] = arith.select %[[POS]], %[[REQ]], %[[AVAIL]]
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[TILES8:.*]] = arith.ceildivui %[[B]], %[[C8]]
+// CHECK: %[[PER8:.*]] = arith.ceildivui %[[TILES8]], %[[THREADS]]
+// CHECK: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[LARGE:.*]] = arith.muli %[[PER8]], %[[C64]]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[TILES4:.*]] = arith.ceildivui %[[B]], %[[C4]]
+// CHECK: %[[PER4:.*]] = arith.ceildivui %[[TILES4]], %[[THREADS]]
+// CHECK: %[[C36:.*]] = arith.constant 36 : index
+// CHECK: %[[SMALL:.*]] = arith.muli %[[PER4]], %[[C36]]
+// CHECK: %[[KEEP:.*]] = arith.cmpi ule, %[[LARGE]], %[[SMALL]]
+// CHECK: scf.if %[[KEEP]] {
+// CHECK: scf.forall
+// CHECK: func.call @ade_L_energy.tile(
+// CHECK: } else {
+// CHECK: scf.forall
+// CHECK: func.call @ade_L_energy.4.tile(

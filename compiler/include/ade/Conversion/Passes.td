@@ -38,6 +38,12 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
     size}`), built once per callee; the sums it returns add into the
     kernel's own.
 
+    A kernel whose owners have ade::kLargeModelParams parameters or more
+    gets tile functions of two sizes with a small-batch-tile-size:
+    `@M.energy.tile` of large-tile-size particles and `@M.energy.tile32`
+    (the size in the name), each calling callee tiles of its own size
+    (ade-build-entries picks one per call).
+
     Afterwards the module holds only the tile functions (the per-particle
     functions and parameter declarations are erased). Draws and derivatives
     are not lowered yet: they are reported as errors at their `.ade`
@@ -54,7 +60,12 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
     Option<"largeTileSize", "large-tile-size", "int64_t", /*default=*/"0",
            "Particles per tile of the kernels whose owners have at least "
            "ade::kLargeModelParams parameters, and of the functions they "
-           "call (0: tile-size)">
+           "call (0: tile-size)">,
+    Option<"smallBatchTileSize", "small-batch-tile-size", "int64_t",
+           /*default=*/"0",
+           "Particles per tile of a second tile function of each kernel "
+           "with large-tile-size, named by its size, for batches that fill "
+           "too few large tiles (0: none)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -28,6 +28,9 @@ struct CPUPipelineOptions {
   /// makes the medium tile one register block wide (registerColumns).
   int64_t mediumTileSize = 0;
   int64_t largeTileSize = 64;
+  /// Particles per tile of large models' second tile functions, for small
+  /// batches (0: none; adec: the medium tile).
+  int64_t smallBatchTileSize = 0;
   /// Largest dimension for exact Hessian traces and dense Jacobians.
   unsigned denseLimit = 64;
   /// Rows and particles of a layer product's register blocks

@@ -1683,7 +1683,7 @@ struct ConvertAdeToLinalgPass
         kernels.push_back(f);
     });
     for (func::FuncOp f : kernels)
-      if (failed(buildTile(module, f, symbols)))
+      if (failed(buildTiles(module, f, symbols)))
         return signalPassFailure();
     // The tile functions are self-contained: drop the per-particle
     // functions and the parameter declarations.
@@ -1837,29 +1837,42 @@ struct ConvertAdeToLinalgPass
     return success();
   }
 
-  /// The tile function of a kernel:
+  /// The tile functions of a kernel, one per tile size (tileSizesFor):
   ///   @<owner>.<kind>.tile(params per owner, inputs [S.., T])
   ///       -> (outputs [R.., T], parameter-gradient sums per owner)
-  LogicalResult buildTile(ModuleOp module, func::FuncOp f,
-                          SymbolTableCollection &symbols) {
+  /// and @<owner>.<kind>.tile<T> for the small-batch tile.
+  LogicalResult buildTiles(ModuleOp module, func::FuncOp f,
+                           SymbolTableCollection &symbols) {
     auto info = f->getAttrOfType<DictionaryAttr>("ade.kernel");
     Type elem;
     if (failed(verifyKernel(f, info, elem)))
       return failure();
-    auto owners = info.getAs<ArrayAttr>("owners");
-    // The owners whose parameters are differentiated (`wrt`; default all).
-    auto wrt = info.getAs<ArrayAttr>("wrt");
-    if (!wrt)
-      wrt = owners;
     llvm::StringMap<int64_t> sizes;
     for (auto p : module.getOps<ParameterOp>())
       sizes[p.getOwner()] +=
           cast<RankedTensorType>(p.getType()).getNumElements();
     int64_t ownersParams = 0;
-    for (Attribute o : owners)
+    for (Attribute o : info.getAs<ArrayAttr>("owners"))
       ownersParams += sizes.lookup(cast<StringAttr>(o).getValue());
-    int64_t tile =
-        tileSizeFor(ownersParams, tileSize, mediumTileSize, largeTileSize);
+    SmallVector<int64_t, 2> tiles =
+        tileSizesFor(ownersParams, tileSize, mediumTileSize, largeTileSize,
+                     smallBatchTileSize);
+    for (auto [i, tile] : llvm::enumerate(tiles))
+      if (failed(buildTile(module, f, info, elem, sizes, tile,
+                           /*namedBySize=*/i > 0, symbols)))
+        return failure();
+    return success();
+  }
+
+  LogicalResult buildTile(ModuleOp module, func::FuncOp f, DictionaryAttr info,
+                          Type elem, const llvm::StringMap<int64_t> &sizes,
+                          int64_t tile, bool namedBySize,
+                          SymbolTableCollection &symbols) {
+    auto owners = info.getAs<ArrayAttr>("owners");
+    // The owners whose parameters are differentiated (`wrt`; default all).
+    auto wrt = info.getAs<ArrayAttr>("wrt");
+    if (!wrt)
+      wrt = owners;
 
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
@@ -1912,6 +1925,8 @@ struct ConvertAdeToLinalgPass
     std::string name = (info.getAs<StringAttr>("owner").getValue() + "." +
                         info.getAs<StringAttr>("kind").getValue() + ".tile")
                            .str();
+    if (namedBySize)
+      name += std::to_string(tile);
     auto tileFn = func::FuncOp::create(b, f.getLoc(), name,
                                        b.getFunctionType(inputs, results));
     SmallVector<NamedAttribute> tileInfo{

@@ -10,6 +10,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
+#include "llvm/ADT/MapVector.h"
+
+#include <functional>
+
 namespace ade {
 #define GEN_PASS_DEF_ADEBUILDENTRIES
 #include "ade/Dialect/Ade/Transforms/Passes.h.inc"
@@ -54,16 +58,31 @@ struct AdeBuildEntriesPass
     : public ade::impl::AdeBuildEntriesBase<AdeBuildEntriesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> tiles;
-    for (auto f : module.getOps<func::FuncOp>())
-      if (f->hasAttr("ade.tile"))
-        tiles.push_back(f);
-    for (func::FuncOp tile : tiles) {
-      FailureOr<TileSignature> sig = signature(tile);
+    // The tile functions of each entry, one per tile size.
+    llvm::MapVector<StringAttr, SmallVector<TileSignature, 2>> entries;
+    for (auto f : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (!f->hasAttr("ade.tile"))
+        continue;
+      FailureOr<TileSignature> sig = signature(f);
       if (failed(sig))
         return signalPassFailure();
-      buildEntry(module, *sig);
-      tile.setPrivate();
+      f.setPrivate();
+      entries[StringAttr::get(&getContext(), sig->name)].push_back(
+          std::move(*sig));
+    }
+    for (auto &[name, sigs] : entries) {
+      llvm::sort(sigs, [](const TileSignature &x, const TileSignature &y) {
+        return x.tile > y.tile;
+      });
+      OpBuilder b(module.getContext());
+      for (const TileSignature &s : llvm::drop_begin(sigs))
+        if (entryType(b, s) != entryType(b, sigs.front()) ||
+            s.tile == sigs.front().tile) {
+          s.fn.emitError("internal: the tile functions of ")
+              << name << " differ in more than their tile size";
+          return signalPassFailure();
+        }
+      buildEntry(module, sigs);
     }
   }
 
@@ -293,14 +312,19 @@ struct AdeBuildEntriesPass
     return fn;
   }
 
-  void buildEntry(ModuleOp module, const TileSignature &s) {
-    MLIRContext *ctx = module.getContext();
-    OpBuilder b(ctx);
-    Location loc = s.fn.getLoc();
-    FunctionType type = entryType(b, s);
-    size_t k = s.params.size(), n = s.inputs.size(), m = s.outputs.size();
-    bool hasGrads = !s.grads.empty();
+  /// The helpers that run the tiles of one tile size.
+  struct TileRunners {
+    func::FuncOp anyTile; // one tile, the padded last one included
+    func::FuncOp sum;     // a chunk of tiles, summing their gradients
+  };
 
+  /// step, tile and (with gradients) sum helpers of `s`, named from
+  /// `prefix`.
+  TileRunners buildRunners(ModuleOp module, const TileSignature &s,
+                           FunctionType type, const std::string &prefix) {
+    OpBuilder b(module.getContext());
+    Location loc = s.fn.getLoc();
+    size_t k = s.params.size(), n = s.inputs.size(), m = s.outputs.size();
     // Static views of the flat parameter and gradient buffers.
     SmallVector<Type> stepTypes;
     for (MemRefType t : s.params)
@@ -311,7 +335,7 @@ struct AdeBuildEntriesPass
     stepTypes.push_back(b.getIndexType());
     // step(params, inputs, outputs, accumulators, start): one full tile.
     func::FuncOp step = helper(
-        module, loc, s.name + ".step", stepTypes,
+        module, loc, prefix + ".step", stepTypes,
         [&](OpBuilder &sb, ValueRange a) {
           runTile(sb, loc, s, a.take_front(k), a.slice(k, n), a.slice(k + n, m),
                   a.slice(k + n + m, s.grads.size()), a.back());
@@ -321,8 +345,9 @@ struct AdeBuildEntriesPass
     // the others (at batch 100 with tiles of 64, the second of two).
     SmallVector<Type> anyTypes(stepTypes.begin(), stepTypes.end() - 1);
     anyTypes.append(3, b.getIndexType());
-    func::FuncOp anyTile = helper(
-        module, loc, s.name + ".tile", anyTypes,
+    TileRunners runners;
+    runners.anyTile = helper(
+        module, loc, prefix + ".tile", anyTypes,
         [&](OpBuilder &ab, ValueRange a) {
           Value t = a[a.size() - 3], fullTiles = a[a.size() - 2],
                 rows = a.back();
@@ -346,13 +371,126 @@ struct AdeBuildEntriesPass
                 scf::YieldOp::create(pb, l);
               });
         });
+    if (s.grads.empty())
+      return runners;
+    // sum(params, inputs, outputs, sums, c, chunks, tiles, full, rem):
+    // chunk c's tiles, their gradients summed into `sums`.
+    SmallVector<Type> sumTypes(stepTypes.begin(), stepTypes.end() - 1);
+    sumTypes.append(5, b.getIndexType());
+    runners.sum = helper(
+        module, loc, prefix + ".sum", sumTypes,
+        [&](OpBuilder &cb, ValueRange a) {
+          Value c = a[a.size() - 5], count = a[a.size() - 4],
+                tiles = a[a.size() - 3], fullTiles = a[a.size() - 2],
+                rows = a.back();
+          Value lo = arith::DivUIOp::create(
+              cb, loc, arith::MulIOp::create(cb, loc, c, tiles), count);
+          Value next = arith::AddIOp::create(
+              cb, loc, c, arith::ConstantIndexOp::create(cb, loc, 1));
+          Value hi = arith::DivUIOp::create(
+              cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
+          ValueRange sums = a.slice(k + n + m, s.grads.size());
+          Value zero =
+              arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
+          for (Value buffer : sums)
+            linalg::FillOp::create(cb, loc, ValueRange{zero},
+                                   ValueRange{buffer});
+          scf::ForOp::create(
+              cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
+              ValueRange{},
+              [&](OpBuilder &fb, Location l, Value t, ValueRange) {
+                SmallVector<Value> callArgs(a.take_front(k + n + m));
+                llvm::append_range(callArgs, sums);
+                callArgs.append({t, fullTiles, rows});
+                func::CallOp::create(fb, l, runners.anyTile, callArgs);
+                scf::YieldOp::create(fb, l);
+              });
+        });
+    return runners;
+  }
+
+  /// The entry around `sigs`, the tile functions of one entry from the
+  /// largest tile size down. With several, the entry runs a smaller tile
+  /// where it leaves the busiest thread more than an eighth fewer
+  /// particles (padding included): at batch 64 on 2 threads, two tiles of
+  /// 32 rather than one of 64. Otherwise the larger tile, whose weights
+  /// are read for more particles at a time, is faster.
+  void buildEntry(ModuleOp module, ArrayRef<TileSignature> sigs) {
+    const TileSignature &first = sigs.front();
+    OpBuilder b(module.getContext());
+    Location loc = first.fn.getLoc();
+    FunctionType type = entryType(b, first);
+    SmallVector<TileRunners, 2> runners;
+    for (const TileSignature &s : sigs)
+      runners.push_back(buildRunners(
+          module, s, type,
+          &s == &first ? s.name : s.name + "." + std::to_string(s.tile)));
 
     b.setInsertionPointToEnd(module.getBody());
-    auto entry = func::FuncOp::create(b, loc, s.name, type);
-    entry->setAttr("ade.entry", s.fn->getAttr("ade.tile"));
+    auto entry = func::FuncOp::create(b, loc, first.name, type);
+    entry->setAttr("ade.entry", first.fn->getAttr("ade.tile"));
     Block *body = entry.addEntryBlock();
     b.setInsertionPointToStart(body);
     ValueRange args = body->getArguments();
+    Value batch = memref::DimOp::create(b, loc, args[first.params.size()], 0);
+    // The threads the entry runs on (threads > 0, else OpenMP's default).
+    Value threads;
+    if (sigs.size() > 1 || !first.grads.empty()) {
+      Value requested =
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), args.back());
+      Value available = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          func::CallOp::create(b, loc, ompMaxThreads(module), ValueRange{})
+              .getResult(0));
+      Value positive =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, requested,
+                                arith::ConstantIndexOp::create(b, loc, 0));
+      threads = arith::SelectOp::create(b, loc, positive, requested, available);
+    }
+    if (sigs.size() == 1) {
+      runTiles(b, loc, first, runners.front(), args, batch, threads);
+    } else {
+      // Particles of the busiest thread, scaled: ceil(ceil(B / T) /
+      // threads) * T * scale.
+      auto busiest = [&](OpBuilder &cb, int64_t tile, int64_t scale) {
+        Value cT = arith::ConstantIndexOp::create(cb, loc, tile);
+        Value tiles = arith::CeilDivUIOp::create(cb, loc, batch, cT);
+        Value perThread = arith::CeilDivUIOp::create(cb, loc, tiles, threads);
+        return arith::MulIOp::create(
+            cb, loc, perThread,
+            arith::ConstantIndexOp::create(cb, loc, tile * scale));
+      };
+      // Size i runs unless the next smaller one saves more than an eighth.
+      std::function<void(OpBuilder &, size_t)> choose = [&](OpBuilder &cb,
+                                                            size_t i) {
+        if (i + 1 == sigs.size())
+          return runTiles(cb, loc, sigs[i], runners[i], args, batch, threads);
+        Value keep = arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::ule,
+                                           busiest(cb, sigs[i].tile, 8),
+                                           busiest(cb, sigs[i + 1].tile, 9));
+        scf::IfOp::create(
+            cb, loc, keep,
+            [&](OpBuilder &tb, Location) {
+              runTiles(tb, loc, sigs[i], runners[i], args, batch, threads);
+              scf::YieldOp::create(tb, loc);
+            },
+            [&](OpBuilder &eb, Location) {
+              choose(eb, i + 1);
+              scf::YieldOp::create(eb, loc);
+            });
+      };
+      choose(b, 0);
+    }
+    func::ReturnOp::create(b, loc);
+  }
+
+  /// Runs the batch in tiles of `s` through `runners`: in parallel over
+  /// the tiles, or, with parameter gradients, over up to `threads` chunks
+  /// of them.
+  void runTiles(OpBuilder &b, Location loc, const TileSignature &s,
+                const TileRunners &runners, ValueRange args, Value batch,
+                Value threads) {
+    size_t k = s.params.size(), n = s.inputs.size(), m = s.outputs.size();
     SmallVector<Value> params;
     for (size_t i = 0; i < k; ++i)
       params.push_back(memref::CastOp::create(b, loc, s.params[i], args[i]));
@@ -360,7 +498,6 @@ struct AdeBuildEntriesPass
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value cT = arith::ConstantIndexOp::create(b, loc, s.tile);
-    Value batch = memref::DimOp::create(b, loc, inputs[0], 0);
     Value full = arith::DivUIOp::create(b, loc, batch, cT);
     Value rem = arith::RemUIOp::create(b, loc, batch, cT);
     Value hasRest =
@@ -371,7 +508,7 @@ struct AdeBuildEntriesPass
     llvm::append_range(stepPrefix, inputs);
     llvm::append_range(stepPrefix, outputs);
 
-    if (!hasGrads) {
+    if (s.grads.empty()) {
       // The parallel body only calls a function: convert-scf-to-openmp
       // wraps it in a memref.alloca_scope, whose region must stay one block
       // after the loops inside have been lowered to branches.
@@ -380,83 +517,39 @@ struct AdeBuildEntriesPass
                             [&](OpBuilder &ob, Location l, ValueRange ivs) {
                               SmallVector<Value> callArgs(stepPrefix);
                               callArgs.append({ivs[0], full, rem});
-                              func::CallOp::create(ob, l, anyTile, callArgs);
+                              func::CallOp::create(ob, l, runners.anyTile,
+                                                   callArgs);
                               scf::InParallelOp::create(ob, l);
                             });
-    } else {
-      // Parameter gradients: each of `chunks` contiguous runs of tiles
-      // sums into its own row of partial sums; the rows are then added in
-      // order, so the result depends on the thread count only through
-      // rounding. One chunk (one thread, or one tile) sums straight into
-      // the gradients, with no parallel region, buffer or copy.
-      Value threads = args.back();
-      Value requested = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                                   threads);
-      func::FuncOp maxThreads = ompMaxThreads(module);
-      Value available = arith::IndexCastOp::create(
-          b, loc, b.getIndexType(),
-          func::CallOp::create(b, loc, maxThreads, ValueRange{}).getResult(0));
-      Value positive = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                             requested, c0);
-      Value chunks = arith::SelectOp::create(b, loc, positive, requested,
-                                             available);
-      chunks = arith::MinUIOp::create(b, loc, chunks, tiles);
-      chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
-      SmallVector<Value> grads;
-      for (size_t i = 0; i < s.grads.size(); ++i)
-        grads.push_back(memref::CastOp::create(b, loc, s.grads[i],
-                                               args[k + n + m + i]));
-      // sum(params, inputs, outputs, sums, c, chunks, tiles, full, rem):
-      // chunk c's tiles, their gradients summed into `sums`.
-      SmallVector<Type> sumTypes(stepTypes.begin(), stepTypes.end() - 1);
-      sumTypes.append(5, b.getIndexType());
-      func::FuncOp sum = helper(
-          module, loc, s.name + ".sum", sumTypes,
-          [&](OpBuilder &cb, ValueRange a) {
-            Value c = a[a.size() - 5], count = a[a.size() - 4],
-                  tiles = a[a.size() - 3], fullTiles = a[a.size() - 2],
-                  rows = a.back();
-            Value lo = arith::DivUIOp::create(
-                cb, loc, arith::MulIOp::create(cb, loc, c, tiles), count);
-            Value next = arith::AddIOp::create(
-                cb, loc, c, arith::ConstantIndexOp::create(cb, loc, 1));
-            Value hi = arith::DivUIOp::create(
-                cb, loc, arith::MulIOp::create(cb, loc, next, tiles), count);
-            ValueRange sums = a.slice(k + n + m, s.grads.size());
-            Value zero =
-                arith::ConstantOp::create(cb, loc, cb.getFloatAttr(s.elem, 0));
-            for (Value buffer : sums)
-              linalg::FillOp::create(cb, loc, ValueRange{zero},
-                                     ValueRange{buffer});
-            scf::ForOp::create(
-                cb, loc, lo, hi, arith::ConstantIndexOp::create(cb, loc, 1),
-                ValueRange{},
-                [&](OpBuilder &fb, Location l, Value t, ValueRange) {
-                  SmallVector<Value> callArgs(a.take_front(k + n + m));
-                  llvm::append_range(callArgs, sums);
-                  callArgs.append({t, fullTiles, rows});
-                  func::CallOp::create(fb, l, anyTile, callArgs);
-                  scf::YieldOp::create(fb, l);
-                });
-          });
-      Value single =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, chunks, c1);
-      scf::IfOp::create(
-          b, loc, single,
-          [&](OpBuilder &ob, Location l) {
-            SmallVector<Value> callArgs(stepPrefix);
-            llvm::append_range(callArgs, grads);
-            callArgs.append({c0, c1, tiles, full, rem});
-            func::CallOp::create(ob, l, sum, callArgs);
-            scf::YieldOp::create(ob, l);
-          },
-          [&](OpBuilder &ob, Location l) {
-            sumInParallel(ob, l, s, sum, stepPrefix, grads, chunks, tiles, full,
-                          rem);
-            scf::YieldOp::create(ob, l);
-          });
+      return;
     }
-    func::ReturnOp::create(b, loc);
+    // Parameter gradients: each of `chunks` contiguous runs of tiles sums
+    // into its own row of partial sums; the rows are then added in order,
+    // so the result depends on the thread count only through rounding. One
+    // chunk (one thread, or one tile) sums straight into the gradients,
+    // with no parallel region, buffer or copy.
+    Value chunks = arith::MinUIOp::create(b, loc, threads, tiles);
+    chunks = arith::MaxUIOp::create(b, loc, chunks, c1);
+    SmallVector<Value> grads;
+    for (size_t i = 0; i < s.grads.size(); ++i)
+      grads.push_back(
+          memref::CastOp::create(b, loc, s.grads[i], args[k + n + m + i]));
+    Value single =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, chunks, c1);
+    scf::IfOp::create(
+        b, loc, single,
+        [&](OpBuilder &ob, Location l) {
+          SmallVector<Value> callArgs(stepPrefix);
+          llvm::append_range(callArgs, grads);
+          callArgs.append({c0, c1, tiles, full, rem});
+          func::CallOp::create(ob, l, runners.sum, callArgs);
+          scf::YieldOp::create(ob, l);
+        },
+        [&](OpBuilder &ob, Location l) {
+          sumInParallel(ob, l, s, runners.sum, stepPrefix, grads, chunks, tiles,
+                        full, rem);
+          scf::YieldOp::create(ob, l);
+        });
   }
 
   /// `chunks` > 1 runs of tiles in parallel, each summing its gradients

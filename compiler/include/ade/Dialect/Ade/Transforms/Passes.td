@@ -291,6 +291,15 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
     compiled once). With parameter gradients, each of the threads' runs of
     tiles adds into a sum of its own, and the runs' sums are added in
     order. `%threads` is kept for ade-set-entry-threads.
+
+    An entry with tile functions of several sizes (a large model's, from
+    convert-ade-to-linalg's small-batch-tile-size; the smaller named by
+    their size) runs the batch in one of them, chosen per call: a smaller
+    tile where it leaves the busiest thread more than an eighth fewer
+    particles, ceil(ceil(B / T) / threads) * T with the padding, than the
+    next larger one (batch 64 on 2 threads: two tiles of 32 rather than
+    one of 64), else the larger, which reads its weights once for more
+    particles.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
