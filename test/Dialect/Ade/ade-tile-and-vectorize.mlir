@@ -134,8 +134,9 @@ func.func @S.sample_vjp.tile(%a: tensor<8x32xf32>, %b: tensor<8x32xf32>) -> tens
 // read at y + i, not a projected permutation. Tiled to one output pixel of
 // a block of output channels (both here: rows of a register block, which
 // share the input's read) and one window offset per step, the unit loops
-// are dropped and the step is a block of multiply-adds along the batch
-// (scalar loops otherwise).
+// are dropped and the step is a block of FMAs along the batch (scalar
+// loops otherwise). The window's loops are unrolled: nine steps, the
+// accumulators carried from one to the next in registers.
 #image = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
 #kernel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
 #pixel = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
@@ -158,8 +159,12 @@ func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>) -> t
 // CHECK-NOT: linalg.generic
 // CHECK: %[[IN:.*]] = vector.transfer_read %{{.*}} : tensor<1x4x4x16xf32>, vector<2x16xf32>
 // CHECK: %[[W:.*]] = vector.transfer_read %{{.*}} : tensor<2x1x3x3xf32>, vector<2x16xf32>
-// CHECK: %[[M:.*]] = arith.mulf %[[IN]], %[[W]] : vector<2x16xf32>
-// CHECK: arith.addf %{{.*}}, %[[M]] : vector<2x16xf32>
+// CHECK: %[[ACC:.*]] = vector.transfer_read %{{.*}} : tensor<2x2x2x16xf32>, vector<2x16xf32>
+// CHECK: %[[S0:.*]] = vector.fma %[[IN]], %[[W]], %[[ACC]] : vector<2x16xf32>
+// CHECK-NOT: scf.for
+// CHECK: vector.fma %{{.*}}, %{{.*}}, %[[S0]] : vector<2x16xf32>
+// CHECK-COUNT-7: vector.fma
+// CHECK-NOT: vector.fma
 // CHECK-NOT: linalg.generic
 // CHECK: return
 

@@ -497,7 +497,12 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
     divides it and by at most 16 otherwise) gets more rows: up to mr x nr
     values, counting at least 16 columns. A 2-D f32 transpose of whole
     16 x 16 blocks (a layer's input, for its weight gradient) is tiled into
-    those blocks, which ade-lower-vectors shuffles in registers.
+    those blocks, which ade-lower-vectors shuffles in registers. A
+    convolution's window step (its input read at `y + i`) gets up to eight
+    output channels per input read, and its window loops are unrolled,
+    each once its accumulators are hoisted out, with its multiply-adds as
+    FMAs: the accumulators stay in registers across the whole window and
+    the input channels.
   }];
   let options = [
     Option<"mrPreferred", "mr", "int64_t", /*default=*/"4",
