@@ -377,8 +377,8 @@ std::vector<double> randomWeights(int64_t batch, unsigned seed) {
 // grad_energy and energy_vjp against LibTorch autograd on the reference
 // implementations (f64 reference; f32 libraries within 1e-4). A model of
 // 100 000 parameters or more (MnistMLP) runs batch 64 in one tile of 64 on
-// 1 thread and in two tiles of 32 on 2, their gradients summed in
-// parallel (ade-build-entries).
+// 1 thread and in two tiles of one register block (32 with AVX-512) on 2,
+// their gradients summed in parallel (ade-build-entries).
 TEST_P(ModelLibrary, GradientsMatchAutograd) {
   auto [c, precision] = GetParam();
   const ade_model_info *m = model();

@@ -116,7 +116,9 @@ typedef struct ade_model_info {
   int32_t num_params;
   const ade_param_info *params;
   int64_t params_size; /* elements of the flat parameter buffer */
-  int32_t tile_size;   /* particles per tile of the compiled kernels */
+  int32_t tile_size;   /* particles per tile of the compiled kernels (the
+                          largest, for models whose entries also have
+                          smaller tiles for small batches) */
   ade_energy_fn energy;
   ade_grad_energy_fn grad_energy;
   ade_energy_vjp_fn energy_vjp;

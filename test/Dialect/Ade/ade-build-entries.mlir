@@ -135,7 +135,7 @@ func.func private @S.sample_vjp.tile(%p: memref<3xf32>, %z: memref<2x4xf32>, %g:
 
 // Tile functions of two sizes for one entry (a large model's; the small
 // one named by its size): the entry runs the smaller tiles where their
-// busiest thread gets more than an eighth fewer particles,
+// busiest thread gets more than a ninth fewer particles,
 // ceil(ceil(B / T) / threads) * T, and the larger ones otherwise. Each
 // size has its own helpers.
 
@@ -178,3 +178,31 @@ func.func @L.energy.tile4(%p: memref<5xf32>, %x: memref<2x4xf32>, %out: memref<4
 // CHECK: } else {
 // CHECK: scf.forall
 // CHECK: func.call @ade_L_energy.4.tile(
+
+// -----
+
+// Gradients with tile functions of two sizes: each size sums its chunks
+// with its own helpers, in its branch of the choice.
+
+func.func @L.energy_vjp.tile(%p: memref<5xf32>, %x: memref<2x8xf32>, %w: memref<8xf32>, %g: memref<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "L", owners = ["L"], size = 8 : i64}} {
+  return
+}
+func.func @L.energy_vjp.tile4(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref<4xf32>, %g: memref<5xf32>)
+    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "L", owners = ["L"], size = 4 : i64}} {
+  return
+}
+// CHECK-LABEL: func.func private @ade_L_energy_vjp.sum(
+// CHECK: call @ade_L_energy_vjp.tile(
+// CHECK-LABEL: func.func private @ade_L_energy_vjp.4.sum(
+// CHECK: call @ade_L_energy_vjp.4.tile(
+// CHECK-LABEL: func.func @ade_L_energy_vjp
+// CHECK: %[[KEEP:.*]] = arith.cmpi ule
+// CHECK: scf.if %[[KEEP]] {
+// CHECK: func.call @ade_L_energy_vjp.sum(
+// CHECK: scf.forall
+// CHECK: func.call @ade_L_energy_vjp.sum(
+// CHECK: } else {
+// CHECK: func.call @ade_L_energy_vjp.4.sum(
+// CHECK: scf.forall
+// CHECK: func.call @ade_L_energy_vjp.4.sum(

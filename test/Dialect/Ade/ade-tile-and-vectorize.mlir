@@ -167,6 +167,31 @@ func.func @C.energy.tile(%x: tensor<1x4x4x16xf32>, %k: tensor<2x1x3x3xf32>) -> t
 // CHECK-NOT: vector.fma
 // CHECK-NOT: linalg.generic
 // CHECK: return
+// CHECK-NOT: ade.window
+
+// -----
+
+// A window of nine steps stays a loop (kMaxUnrolledWindow is 7), with its
+// accumulators carried in registers through it.
+#image9 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1 + d5, d2 + d6, d3)>
+#kernel9 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d5, d6)>
+#pixel9 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @W.energy.tile(%x: tensor<1x2x12x16xf32>, %k: tensor<2x1x1x9xf32>, %acc: tensor<2x2x4x16xf32>) -> tensor<2x2x4x16xf32>
+    attributes {ade.tile = {kind = "energy", owner = "W", size = 16 : i64}} {
+  %c = linalg.generic {indexing_maps = [#image9, #kernel9, #pixel9],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %k : tensor<1x2x12x16xf32>, tensor<2x1x1x9xf32>) outs(%acc : tensor<2x2x4x16xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %m = arith.mulf %in, %w : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<2x2x4x16xf32>
+  return %c : tensor<2x2x4x16xf32>
+}
+// CHECK-LABEL: func.func @W.energy.tile
+// CHECK: scf.for {{.*}} to %c9 {{.*}} -> (tensor<2x16xf32>, vector<2x16xf32>)
+// CHECK: vector.fma
+// CHECK-NOT: ade.window
 
 // -----
 

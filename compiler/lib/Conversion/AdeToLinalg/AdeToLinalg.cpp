@@ -1864,6 +1864,8 @@ struct ConvertAdeToLinalgPass
     return success();
   }
 
+  /// The tile function of kernel `f` (`info`: its ade.kernel) for `tile`
+  /// particles, named by its size when `namedBySize`.
   LogicalResult buildTile(ModuleOp module, func::FuncOp f, DictionaryAttr info,
                           Type elem, const llvm::StringMap<int64_t> &sizes,
                           int64_t tile, bool namedBySize,

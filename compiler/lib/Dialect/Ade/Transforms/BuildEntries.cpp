@@ -12,8 +12,6 @@
 
 #include "llvm/ADT/MapVector.h"
 
-#include <functional>
-
 namespace ade {
 #define GEN_PASS_DEF_ADEBUILDENTRIES
 #include "ade/Dialect/Ade/Transforms/Passes.h.inc"
@@ -75,13 +73,19 @@ struct AdeBuildEntriesPass
         return x.tile > y.tile;
       });
       OpBuilder b(module.getContext());
-      for (const TileSignature &s : llvm::drop_begin(sigs))
-        if (entryType(b, s) != entryType(b, sigs.front()) ||
-            s.tile == sigs.front().tile) {
-          s.fn.emitError("internal: the tile functions of ")
-              << name << " differ in more than their tile size";
+      for (auto [larger, s] : llvm::zip(sigs, llvm::drop_begin(sigs))) {
+        if (s.tile == larger.tile) {
+          s.fn.emitError("internal: two tile functions of ")
+              << name.getValue() << " have " << s.tile << " particles";
           return signalPassFailure();
         }
+        if (entryType(b, s) != entryType(b, larger) ||
+            s.cotangent != larger.cotangent) {
+          s.fn.emitError("internal: the tile functions of ")
+              << name.getValue() << " differ in more than their tile size";
+          return signalPassFailure();
+        }
+      }
       buildEntry(module, sigs);
     }
   }
@@ -411,10 +415,10 @@ struct AdeBuildEntriesPass
 
   /// The entry around `sigs`, the tile functions of one entry from the
   /// largest tile size down. With several, the entry runs a smaller tile
-  /// where it leaves the busiest thread more than an eighth fewer
-  /// particles (padding included): at batch 64 on 2 threads, two tiles of
-  /// 32 rather than one of 64. Otherwise the larger tile, whose weights
-  /// are read for more particles at a time, is faster.
+  /// where it leaves the busiest thread more than a ninth fewer particles
+  /// (padding included): at batch 64 on 2 threads, two tiles of 32 rather
+  /// than one of 64. Otherwise the larger tile, whose weights are read for
+  /// more particles at a time, is faster.
   void buildEntry(ModuleOp module, ArrayRef<TileSignature> sigs) {
     const TileSignature &first = sigs.front();
     OpBuilder b(module.getContext());
@@ -460,26 +464,20 @@ struct AdeBuildEntriesPass
             cb, loc, perThread,
             arith::ConstantIndexOp::create(cb, loc, tile * scale));
       };
-      // Size i runs unless the next smaller one saves more than an eighth.
-      std::function<void(OpBuilder &, size_t)> choose = [&](OpBuilder &cb,
-                                                            size_t i) {
-        if (i + 1 == sigs.size())
-          return runTiles(cb, loc, sigs[i], runners[i], args, batch, threads);
+      // Size i runs unless the next smaller one leaves the busiest thread
+      // more than a ninth fewer particles (9 small < 8 large); the last
+      // size runs in the innermost else.
+      OpBuilder cb = b;
+      for (size_t i = 0; i + 1 < sigs.size(); ++i) {
         Value keep = arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::ule,
                                            busiest(cb, sigs[i].tile, 8),
                                            busiest(cb, sigs[i + 1].tile, 9));
-        scf::IfOp::create(
-            cb, loc, keep,
-            [&](OpBuilder &tb, Location) {
-              runTiles(tb, loc, sigs[i], runners[i], args, batch, threads);
-              scf::YieldOp::create(tb, loc);
-            },
-            [&](OpBuilder &eb, Location) {
-              choose(eb, i + 1);
-              scf::YieldOp::create(eb, loc);
-            });
-      };
-      choose(b, 0);
+        auto choice = scf::IfOp::create(cb, loc, keep, /*withElseRegion=*/true);
+        cb.setInsertionPoint(choice.thenBlock()->getTerminator());
+        runTiles(cb, loc, sigs[i], runners[i], args, batch, threads);
+        cb.setInsertionPoint(choice.elseBlock()->getTerminator());
+      }
+      runTiles(cb, loc, sigs.back(), runners.back(), args, batch, threads);
     }
     func::ReturnOp::create(b, loc);
   }

@@ -134,11 +134,12 @@ struct AdeTileAndVectorizePass
           rewriter.eraseOp(op);
       }
     }
-    // A convolution step's window loops are unrolled from the innermost
-    // out, each once its accumulators are hoisted out of it: they then
-    // stay in registers across the whole window and the input channels,
-    // where the loop of three window steps had loaded and stored them for
-    // every row of the window and every channel.
+    // A window step's window loops (up to kMaxUnrolledWindow steps) are
+    // unrolled from the innermost out, each once its accumulators are
+    // hoisted out of it: they then stay in registers across the whole
+    // window and the input channels, where the loop of three window steps
+    // had loaded and stored them for every row of the window and every
+    // channel.
     for (scf::ForOp loop : windowLoops) {
       fuseMultiplyAdds(rewriter, loop);
       bool window = loop->hasAttr(kWindow);
@@ -186,6 +187,9 @@ struct AdeTileAndVectorizePass
     f.walk([&](vector::TransferWriteOp write) {
       widenPartialWrite(rewriter, write);
     });
+    // Window loops left as loops (a window step that did not vectorize, or
+    // a window loop above a longer one).
+    f.walk([](scf::ForOp loop) { loop->removeAttr(kWindow); });
     return success();
   }
 
@@ -442,21 +446,22 @@ struct AdeTileAndVectorizePass
         rewriter, cast<TilingInterface>(op.getOperation()), options);
     if (failed(tiled))
       return op->emitError("internal: tiling failed");
+    // A window step's window loops (the reductions that offset an input
+    // index: a convolution's or pooling's), unrolled once vectorized (see
+    // schedule); read from `op` before it is replaced.
+    llvm::SmallDenseSet<unsigned> windowDims;
+    if (!linalg::allIndexingsAreProjectedPermutation(op))
+      windowDims = windowDimensions(op);
     rewriter.replaceOp(op, tiled->replacements);
-    // A convolution step's window loops (the reductions that offset an
-    // input index), unrolled once vectorized (see schedule).
-    if (!linalg::allIndexingsAreProjectedPermutation(op)) {
-      llvm::SmallDenseSet<unsigned> windowDims = windowDimensions(op);
-      unsigned k = 0;
-      for (unsigned i = 0; i < ranges.size(); ++i) {
-        // A loop per dimension with a tile size (one step where the size
-        // is the whole range).
-        if (getConstantIntValue(sizes[i]) == 0)
-          continue;
-        Operation *loop = tiled->loops[k++].getOperation();
-        if (windowDims.contains(i) && ranges[i] <= kMaxUnrolledWindow)
-          loop->setAttr(kWindow, rewriter.getUnitAttr());
-      }
+    unsigned k = 0;
+    for (unsigned i = 0; i < ranges.size(); ++i) {
+      // A loop per dimension with a tile size (one step where the size is
+      // the whole range).
+      if (getConstantIntValue(sizes[i]) == 0)
+        continue;
+      Operation *loop = tiled->loops[k++].getOperation();
+      if (windowDims.contains(i) && ranges[i] <= kMaxUnrolledWindow)
+        loop->setAttr(kWindow, rewriter.getUnitAttr());
     }
     return success();
   }
@@ -483,10 +488,11 @@ struct AdeTileAndVectorizePass
     }
   }
 
-  /// Marks the window loops of convolution steps.
+  /// Marks the window loops of window steps until they are unrolled.
   static constexpr llvm::StringLiteral kWindow = "ade.window";
 
-  /// The largest window extent whose loop is unrolled.
+  /// The largest window extent whose loop is unrolled (a longer one stays
+  /// a loop, and so do the window loops above it).
   static constexpr int64_t kMaxUnrolledWindow = 7;
 
   /// The reduction dimensions of `op` that offset another dimension in an

@@ -295,7 +295,7 @@ def AdeBuildEntries : Pass<"ade-build-entries", "mlir::ModuleOp"> {
     An entry with tile functions of several sizes (a large model's, from
     convert-ade-to-linalg's small-batch-tile-size; the smaller named by
     their size) runs the batch in one of them, chosen per call: a smaller
-    tile where it leaves the busiest thread more than an eighth fewer
+    tile where it leaves the busiest thread more than a ninth fewer
     particles, ceil(ceil(B / T) / threads) * T with the padding, than the
     next larger one (batch 64 on 2 threads: two tiles of 32 rather than
     one of 64), else the larger, which reads its weights once for more
@@ -498,8 +498,9 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
     values, counting at least 16 columns. A 2-D f32 transpose of whole
     16 x 16 blocks (a layer's input, for its weight gradient) is tiled into
     those blocks, which ade-lower-vectors shuffles in registers. A
-    convolution's window step (its input read at `y + i`) gets up to eight
-    output channels per input read, and its window loops are unrolled,
+    window step (a convolution's or pooling's: its input read at `y + i`)
+    gets up to min(mr, 8) output channels per input read, and its window
+    loops of up to 7 steps are unrolled,
     each once its accumulators are hoisted out, with its multiply-adds as
     FMAs: the accumulators stay in registers across the whole window and
     the input channels.
