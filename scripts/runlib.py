@@ -108,7 +108,8 @@ def read_checkpoint(path):
     not a whole checkpoint."""
     with open(path, "rb") as f:
         data = f.read()
-    if data[:8] != b"ADECKPT1":
+    # ADECKPT2 ends in an 8-byte checksum (aderun checks it; not here).
+    if data[:8] not in (b"ADECKPT1", b"ADECKPT2"):
         raise ValueError("%s: not an ADE checkpoint" % path)
     try:
         return parse_checkpoint(data)

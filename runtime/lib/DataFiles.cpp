@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -58,6 +59,31 @@ std::string readWholeFile(const std::string &path) {
   return contents;
 }
 
+uint32_t readBigEndian32(const unsigned char *bytes) {
+  return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 |
+         uint32_t(bytes[2]) << 8 | uint32_t(bytes[3]);
+}
+
+/// The size, header included, that IDX contents of unsigned bytes (the
+/// only IDX data read) beginning with `prefix` declare, once `prefix` holds
+/// the header: nothing for other contents, and the largest size for a
+/// shape whose size overflows.
+std::optional<uint64_t> declaredIdxSize(std::string_view prefix) {
+  const auto *raw = reinterpret_cast<const unsigned char *>(prefix.data());
+  if (prefix.size() < 4 || raw[0] != 0 || raw[1] != 0 || raw[2] != 0x08 ||
+      prefix.size() < 4 + 4 * size_t(raw[3]))
+    return std::nullopt;
+  uint64_t size = 1;
+  for (size_t i = 0; i < raw[3]; ++i)
+    if (__builtin_mul_overflow(size, uint64_t(readBigEndian32(raw + 4 + 4 * i)),
+                               &size))
+      return std::numeric_limits<uint64_t>::max();
+  return size + 4 + 4 * uint64_t(raw[3]);
+}
+
+/// Beyond the IDX check, a bound on what a small gzip file may inflate to.
+constexpr size_t kMaxDecompressedBytes = size_t(2) << 30;
+
 std::string readGzipFile(const std::string &path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file)
@@ -66,8 +92,24 @@ std::string readGzipFile(const std::string &path) {
   std::string contents;
   char buffer[1 << 16];
   int got;
-  while ((got = gzread(file, buffer, sizeof buffer)) > 0)
+  std::optional<uint64_t> declared;
+  while ((got = gzread(file, buffer, sizeof buffer)) > 0) {
     contents.append(buffer, size_t(got));
+    // Decompressing stops past the size an IDX header declares: a small
+    // file may inflate to gigabytes.
+    if (!declared)
+      declared = declaredIdxSize(contents);
+    if (declared && contents.size() > *declared) {
+      gzclose(file);
+      fail(path, "is longer than its header says: the IDX header declares " +
+                     std::to_string(*declared) +
+                     " bytes, the decompressed file has more");
+    }
+    if (contents.size() > kMaxDecompressedBytes) {
+      gzclose(file);
+      fail(path, "decompresses to more than 2 GiB: decompress it first");
+    }
+  }
   // A truncated stream reads as a short file with Z_BUF_ERROR set.
   int status;
   std::string reason = gzerror(file, &status);
@@ -373,11 +415,6 @@ Matrix readNpy(const std::string &path, const std::string &bytes) {
 
 constexpr uint32_t kIdxLabels = 0x00000801;
 constexpr uint32_t kIdxImages = 0x00000803;
-
-uint32_t readBigEndian32(const unsigned char *bytes) {
-  return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 |
-         uint32_t(bytes[2]) << 8 | uint32_t(bytes[3]);
-}
 
 Matrix readIdx(const std::string &path, const std::string &bytes) {
   const auto *raw = reinterpret_cast<const unsigned char *>(bytes.data());

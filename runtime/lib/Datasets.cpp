@@ -332,7 +332,8 @@ size_t editDistance(const std::string &a, const std::string &b) {
     message += (i == 0 ? "; did you mean '" : "' or '") + closest[i];
   if (!closest.empty())
     message += "'?";
-  message += "; the built-in data sets are";
+  message += closest.empty() ? "; the built-in data sets are"
+                             : " The built-in data sets are";
   for (const Dataset &dataset : kDatasets)
     message += std::string(&dataset == kDatasets ? " " : ", ") + dataset.name;
   throw Error(message);

@@ -6,16 +6,60 @@
 #include "ade/runtime/Random.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/stat.h>
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <vector>
 
 namespace ade {
+
+namespace {
+/// Why the 64-bit ELF file at `path` (of `size` bytes) cannot be mapped
+/// whole, or "" (also for files that are not 64-bit ELF: dlopen explains
+/// those). dlopen maps a truncated library's segments past the end of the
+/// file, and the first touch of them is a SIGBUS, not an error.
+std::string truncatedElf(const std::string &path, uint64_t size) {
+  std::ifstream in(path, std::ios::binary);
+  Elf64_Ehdr header;
+  if (!in.read(reinterpret_cast<char *>(&header), sizeof header) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64)
+    return "";
+  auto past = [&](uint64_t offset, uint64_t bytes) {
+    return offset > size || bytes > size - offset;
+  };
+  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
+      past(header.e_phoff, uint64_t(header.e_phnum) * sizeof(Elf64_Phdr)) ||
+      past(header.e_shoff, uint64_t(header.e_shnum) * header.e_shentsize))
+    return "its ELF headers lie past the end of the file";
+  std::vector<Elf64_Phdr> segments(header.e_phnum);
+  in.seekg(static_cast<std::streamoff>(header.e_phoff));
+  if (!in.read(
+          reinterpret_cast<char *>(segments.data()),
+          static_cast<std::streamsize>(segments.size() * sizeof(Elf64_Phdr))))
+    return "its ELF program headers cannot be read";
+  for (const Elf64_Phdr &segment : segments)
+    if (segment.p_type == PT_LOAD && past(segment.p_offset, segment.p_filesz))
+      return "a segment ends " +
+             std::to_string(segment.p_offset + segment.p_filesz - size) +
+             " bytes past the end of the file";
+  return "";
+}
+} // namespace
 
 ModelLibrary::ModelLibrary(const std::string &path) : libraryPath(path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0)
     throw Error("model library '" + path + "' does not exist");
+  if (S_ISDIR(st.st_mode))
+    throw Error("model library '" + path + "' is a directory");
+  if (std::string problem = truncatedElf(path, uint64_t(st.st_size));
+      !problem.empty())
+    throw Error("'" + path + "' is truncated or damaged (" + problem +
+                "): compile it again with adec");
   // dlopen searches the library path for names without a slash.
   std::string openPath =
       path.find('/') == std::string::npos ? "./" + path : path;

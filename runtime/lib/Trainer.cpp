@@ -43,6 +43,7 @@
 #include <memory>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
 
 namespace ade {
 
@@ -97,6 +98,27 @@ std::string configToJson(const TrainConfig &config) {
   return j.dump(2) + "\n";
 }
 
+namespace {
+/// A JSON value read into an integer setting of type T must be an integer
+/// T holds: nlohmann converts 20.5 to 20, 1e20 to an undefined value and
+/// -5 to 2^64 - 5 for unsigned settings, all silently.
+template <typename T>
+void checkInteger(const json &v, const std::string &origin, const char *key) {
+  if (!v.is_number_integer())
+    throw Error(origin + ": '" + key + "' must be an integer");
+  bool fits = v.is_number_unsigned() || v.get<int64_t>() >= 0
+                  ? v.get<uint64_t>() <=
+                        static_cast<uint64_t>(std::numeric_limits<T>::max())
+                  : std::is_signed_v<T> &&
+                        v.get<int64_t>() >=
+                            static_cast<int64_t>(std::numeric_limits<T>::min());
+  if (!fits)
+    throw Error(origin + ": '" + key + "' is out of range (" +
+                std::to_string(std::numeric_limits<T>::min()) + " to " +
+                std::to_string(std::numeric_limits<T>::max()) + ")");
+}
+} // namespace
+
 TrainConfig configFromJson(const std::string &text, const std::string &origin) {
   json j;
   try {
@@ -112,6 +134,9 @@ TrainConfig configFromJson(const std::string &text, const std::string &origin) {
     known.push_back(key);
     if (!j.contains(key))
       return;
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      checkInteger<T>(j.at(key), origin, key);
     try {
       j.at(key).get_to(value);
     } catch (const json::exception &) {
@@ -148,8 +173,12 @@ void validateConfig(const TrainConfig &c) {
   if (!isEstimator(c.estimator))
     throw Error("unknown estimator '" + c.estimator +
                 "' (one of: ade, ade-detached, nf, cd, pcd, sm)");
-  if (!(c.learningRate > 0) || !(c.samplerLearningRate > 0))
-    throw Error("learning rates must be positive");
+  if (!(c.learningRate > 0 && std::isfinite(c.learningRate)) ||
+      !(c.samplerLearningRate > 0 && std::isfinite(c.samplerLearningRate)))
+    throw Error("learning rates must be positive and finite");
+  if (c.threads < 0 || c.threads > kMaxThreads)
+    throw Error("--threads must be in [0, " + std::to_string(kMaxThreads) +
+                "] (0: all cores; got " + std::to_string(c.threads) + ")");
   if (!(c.ema >= 0 && c.ema < 1))
     throw Error("--ema must be in [0, 1) (0: no averaging)");
   if (!(c.dataNoise >= 0 && std::isfinite(c.dataNoise)))
@@ -176,7 +205,7 @@ void validateConfig(const TrainConfig &c) {
     throw Error("--energy-penalty applies to the estimators with samples in "
                 "the model step, not to sm");
   // Buffers of batch x dimension values are allocated per step.
-  if (c.batch > (int64_t(1) << 24) || c.evalSamples > (int64_t(1) << 20))
+  if (c.batch > (int64_t(1) << 24) || c.evalSamples > kMaxEvalSamples)
     throw Error("--batch (at most 2^24) or --eval-samples (at most 2^20) is "
                 "too large");
 }
@@ -239,8 +268,9 @@ public:
       throw Error("data file '" + path + "' has no rows");
     if (dimension != 0 && file->cols != dimension)
       throw Error("data file '" + path + "' has " + std::to_string(file->cols) +
-                  " columns but the model's data have " +
-                  std::to_string(dimension) + " values");
+                  (file->cols == 1 ? " column" : " columns") +
+                  " but the model's data have " + std::to_string(dimension) +
+                  " values");
   }
 
   int64_t dimension() const { return file ? file->cols : kDatasetDimension; }
@@ -369,13 +399,33 @@ double mean(const std::vector<double> &v) {
 }
 
 //===----------------------------------------------------------------------===//
-// Checkpoints: "ADECKPT1", a JSON header's length (8 bytes, little endian),
-// the header, then the vectors it lists (`sizes`: model parameters, sampler
+// Checkpoints: "ADECKPT2", a JSON header's length (8 bytes, little endian),
+// the header, the vectors it lists (`sizes`: model parameters, sampler
 // parameters, Adam's moments, pcd's chains, --ema's averages of the model's
-// and the sampler's parameters) as raw little-endian doubles.
+// and the sampler's parameters) as raw little-endian doubles, then the
+// checksum of all that (8 bytes; see checkpointChecksum). "ADECKPT1" files,
+// written before the checksum, are read without it.
 //===----------------------------------------------------------------------===//
 
-constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '1'};
+constexpr char kCheckpointMagic[8] = {'A', 'D', 'E', 'C', 'K', 'P', 'T', '2'};
+constexpr char kUncheckedCheckpointMagic[8] = {'A', 'D', 'E', 'C',
+                                               'K', 'P', 'T', '1'};
+
+/// FNV-1a over little-endian 64-bit words (the last one zero-padded), with
+/// the high half folded into the low one after each multiplication (which
+/// alone carries changes upwards only: two flipped sign bits cancelled).
+/// Each step is a bijection of the hash, so any change within one word
+/// changes the result; changes in several words almost always do.
+uint64_t checkpointChecksum(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < bytes.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, std::min<size_t>(8, bytes.size() - i));
+    hash = (hash ^ word) * 0x100000001b3ULL;
+    hash ^= hash >> 32;
+  }
+  return hash;
+}
 
 json rngJson(const RngState &s) { return json{{"words", s.words}}; }
 
@@ -445,6 +495,8 @@ void writeCheckpoint(const std::string &path, const RunState &s,
   for (auto *v : vectors)
     bytes.append(reinterpret_cast<const char *>(v->data()),
                  v->size() * sizeof(double));
+  uint64_t checksum = checkpointChecksum(bytes);
+  bytes.append(reinterpret_cast<const char *>(&checksum), 8);
   writeFileAtomically(path, bytes);
 }
 
@@ -472,12 +524,29 @@ CheckpointContents readCheckpointFile(const std::string &path) {
   if (!in || !in.read(bytes.data(), std::streamsize(bytes.size())))
     throw Error("cannot read checkpoint '" + path +
                 "': " + std::strerror(errno));
-  auto corrupt = [&](const std::string &why) {
+  auto corrupt = [&](std::string why) {
+    // JSON parse errors quote the damaged bytes.
+    for (char &c : why)
+      if (static_cast<unsigned char>(c) < 0x20 ||
+          static_cast<unsigned char>(c) >= 0x7f)
+        c = '?';
     return Error("checkpoint '" + path + "' is corrupt (" + why +
-                 "); restart without --resume or restore a good copy");
+                 "); restore a good copy, or train the run again without "
+                 "--resume");
   };
-  if (bytes.size() < 16 || std::memcmp(bytes.data(), kCheckpointMagic, 8))
+  bool checked =
+      bytes.size() >= 8 && std::memcmp(bytes.data(), kCheckpointMagic, 8) == 0;
+  if (!checked && (bytes.size() < 8 ||
+                   std::memcmp(bytes.data(), kUncheckedCheckpointMagic, 8)))
     throw corrupt("not an ADE checkpoint");
+  if (bytes.size() < (checked ? 24u : 16u))
+    throw corrupt("truncated header");
+  // Checked after the structure, which names what a truncation cut.
+  uint64_t stored = 0;
+  if (checked) {
+    std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
+    bytes.resize(bytes.size() - 8);
+  }
   uint64_t length;
   std::memcpy(&length, bytes.data() + 8, 8);
   if (length > bytes.size() - 16)
@@ -499,7 +568,21 @@ CheckpointContents readCheckpointFile(const std::string &path) {
   }
   if (offset != bytes.size())
     throw corrupt("trailing bytes");
+  if (checked && checkpointChecksum(bytes) != stored)
+    throw corrupt("its checksum does not match: the file was changed after "
+                  "it was written");
   return c;
+}
+
+/// Training never saves non-finite parameters (it recovers first).
+void checkFiniteParameters(const std::string &path,
+                           const std::vector<double> &values) {
+  if (!std::all_of(values.begin(), values.end(),
+                   [](double v) { return std::isfinite(v); }))
+    throw Error("checkpoint '" + path +
+                "' holds parameters that are NaN or infinite: it is "
+                "damaged; restore a good copy, or train the run again "
+                "without --resume");
 }
 
 Error mismatch(const std::string &path) {
@@ -541,6 +624,9 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
                 "this run needs " +
                 std::to_string(chainsSize) +
                 " (were --estimator or --batch changed?)");
+  // The model's and the sampler's parameters and their averages.
+  for (size_t i : {0, 1, 7, 8})
+    checkFiniteParameters(path, c.vectors[i]);
   RunState s;
   try {
     const json &h = c.header;
@@ -578,8 +664,9 @@ RunState readCheckpoint(const std::string &path, const ade_model_info &model,
         s.history.back().stats.push_back(field(r, 12 + i));
     }
   } catch (const json::exception &e) {
-    throw Error("checkpoint '" + path + "' is corrupt (" + e.what() +
-                "); restart without --resume or restore a good copy");
+    throw Error(
+        "checkpoint '" + path + "' is corrupt (" + e.what() +
+        "); restore a good copy, or train the run again without --resume");
   }
   std::vector<std::vector<double> *> vectors = {
       &s.modelParams, &s.samplerParams, &s.modelAdam.m,
@@ -1444,6 +1531,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                        chainsSize(config, model));
     progress(Message::Status,
              "resuming from iteration " + std::to_string(s.iteration));
+    if (s.iteration >= config.iterations)
+      progress(Message::Warning,
+               "warning: the checkpoint is at iteration " +
+                   std::to_string(s.iteration) + ", not before --iters " +
+                   std::to_string(config.iterations) +
+                   ": nothing to train; the final evaluation and the "
+                   "outputs are made again from it");
   } else {
     Rng init(config.seed, ParamStream);
     s.modelParams = initialParameters(model.params, model.num_params,
@@ -1825,8 +1919,11 @@ std::vector<double> checkpointModelParameters(const std::string &path,
     throw mismatch(file);
   // --ema's average when the run keeps one (checkpoints before --ema have
   // 7 vectors).
-  return c.vectors.size() < 9 || c.vectors[7].empty() ? c.vectors[0]
-                                                      : c.vectors[7];
+  const std::vector<double> &params =
+      c.vectors.size() < 9 || c.vectors[7].empty() ? c.vectors[0]
+                                                   : c.vectors[7];
+  checkFiniteParameters(file, params);
+  return params;
 }
 
 TrainConfig loadRunConfig(const std::string &runDir) {
@@ -1943,6 +2040,10 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
   Matrix m;
   m.rows = count;
   m.cols = run.session->dimension();
+  // Samples are held as doubles until written: at most 16 GiB.
+  if (count > (int64_t(1) << 31) / m.cols)
+    throw Error("-n " + std::to_string(count) + " is too many samples of " +
+                std::to_string(m.cols) + " values (at most 2^31 values)");
   m.values = run.drawChains(count, rng, startRng, start);
   bool f32 = !run.session->isDouble();
   for (const std::string &output : outputs) {

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -757,6 +758,46 @@ TEST_F(DataFiles, FailedAtomicWriteKeepsTheOldFile) {
             1);
 }
 
+std::string readAll(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// An output at a symbolic link replaces the file the link names, and the
+// link stays; a pipe (as /dev/stdout may be) is written to, not replaced
+// by a file; a directory is an error.
+TEST_F(DataFiles, AtomicWritesFollowLinksAndKeepPipes) {
+  std::string target = write("samples.csv", "old");
+  ASSERT_EQ(symlink("samples.csv", path("link.csv").c_str()), 0);
+  ASSERT_EQ(symlink("link.csv", path("chain.csv").c_str()), 0);
+  ade::writeFileAtomically(path("chain.csv"), "new");
+  EXPECT_TRUE(std::filesystem::is_symlink(path("chain.csv")));
+  EXPECT_TRUE(std::filesystem::is_symlink(path("link.csv")));
+  EXPECT_EQ(readAll(target), "new");
+  // A link to a file not there yet creates it.
+  ASSERT_EQ(symlink("later.csv", path("dangling.csv").c_str()), 0);
+  ade::writeFileAtomically(path("dangling.csv"), "created");
+  EXPECT_EQ(readAll(path("later.csv")), "created");
+
+  // The reader opens first (without blocking), so that the write does not
+  // wait for one, nor a write that replaced the pipe leave a reader hung.
+  ASSERT_EQ(mkfifo(path("pipe").c_str(), 0600), 0);
+  int reader = open(path("pipe").c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  ade::writeFileAtomically(path("pipe"), "through the pipe");
+  char received[64];
+  ssize_t n = read(reader, received, sizeof received);
+  close(reader);
+  EXPECT_EQ(std::string(received, size_t(std::max<ssize_t>(n, 0))),
+            "through the pipe");
+  struct stat st;
+  ASSERT_EQ(stat(path("pipe").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+
+  EXPECT_ERROR_CONTAINS(ade::writeFileAtomically(directory, "x"),
+                        "cannot write '" + directory + "': Is a directory");
+}
+
 Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed) {
   Rng rng(seed);
   Matrix data;
@@ -1000,7 +1041,8 @@ TEST_F(DataFiles, IdxErrors) {
       "its magic number is 0x00000d03");
 
   // A gzip stream cut in the middle.
-  gzipFile(path("whole.gz"), images + std::string(5000, 'x'));
+  gzipFile(path("whole.gz"),
+           idxBytes(0x00000803, {50, 10, 10}, std::string(5000, 'x')));
   std::ifstream file(path("whole.gz"), std::ios::binary);
   std::string compressed((std::istreambuf_iterator<char>(file)),
                          std::istreambuf_iterator<char>());
@@ -1008,6 +1050,17 @@ TEST_F(DataFiles, IdxErrors) {
       ade::readDataFile(
           write("cut.gz", compressed.substr(0, compressed.size() / 2))),
       "is not a valid gzip file");
+}
+
+// Decompressing stops once the data outgrow the IDX header's shape: a
+// small file may inflate to gigabytes (here 16 MiB from about 16 KiB).
+TEST_F(DataFiles, GzippedIdxStopsAtItsDeclaredSize) {
+  gzipFile(path("bomb.gz"),
+           idxBytes(0x00000803, {3, 2, 2}, std::string(12, 'a')) +
+               std::string(16 << 20, 'x'));
+  EXPECT_ERROR_CONTAINS(ade::readDataFile(path("bomb.gz")),
+                        "is longer than its header says: the IDX header "
+                        "declares 28 bytes, the decompressed file has more");
 }
 
 TEST_F(DataFiles, UnreadableFiles) {

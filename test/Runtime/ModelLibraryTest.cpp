@@ -137,13 +137,13 @@ torch::Tensor reductions(const ade_model_info &m, const torch::Tensor &p,
   using namespace torch;
   Tensor x = flat.view({flat.size(0), 2, 3});
   Tensor all = flat;
-  Tensor w = param(m, p, "w");
+  Tensor w = param(m, p, "w"), W = param(m, p, "W");
   return all.sum(1) + all.mean(1) + std::get<0>(all.max(1)) +
-         std::get<0>(x.min(1)).select(1, 1) +
-         logsumexp(x, 2).select(1, 0) + all.norm(2, 1) +
-         (x.select(1, 0) * x.select(1, 1)).sum(1) + matmul(x, w).sum(1) +
-         x.mean(1).select(1, 2) + std::get<0>(x.max(2)).select(1, 1) +
-         std::get<0>(all.min(1)) + x.select(1, 0).norm(2, 1);
+         std::get<0>(x.min(1)).select(1, 1) + logsumexp(x, 2).select(1, 0) +
+         all.norm(2, 1) + (x.select(1, 0) * x.select(1, 1)).sum(1) +
+         matmul(x, w).sum(1) + x.mean(1).select(1, 2) +
+         std::get<0>(x.max(2)).select(1, 1) + std::get<0>(all.min(1)) +
+         x.select(1, 0).norm(2, 1) + (W * W).sum() * flat.select(1, 0);
 }
 
 /// test/Runtime/Inputs/ops.ade, model Shapes (x [B, 6]).

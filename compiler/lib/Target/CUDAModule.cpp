@@ -148,6 +148,13 @@ LogicalResult ade::compileCubin(CUDAModule &cuda, const std::string &ptxas,
   {
     llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
     out << cuda.ptx;
+    out.close();
+    // Unchecked, a failed write (a full disk) aborts in the destructor.
+    if (out.has_error()) {
+      error = "cannot write the PTX for ptxas: " + out.error().message();
+      out.clear_error();
+      return failure();
+    }
   }
   std::string arch = "-arch=" + cuda.arch;
   llvm::SmallVector<llvm::StringRef> args = {

@@ -73,6 +73,21 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
   return machine;
 }
 
+bool ade::isKnownCPU(const std::string &cpu) {
+  if (cpu == "native")
+    return true;
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  return info && info->isCPUStringValid(cpu);
+}
+
 ade::RegisterBlock ade::registerBlock(const std::string &cpu) {
   CodegenOptions options;
   options.cpu = cpu;

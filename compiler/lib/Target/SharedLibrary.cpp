@@ -5,7 +5,9 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -16,23 +18,37 @@ using namespace ade;
 static constexpr const char *kOpenMPLibDir = "/usr/lib/llvm-22/lib";
 
 bool ade::linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
-                            llvm::StringRef output, std::string &error) {
-  llvm::SmallVector<std::string> objectPaths;
-  llvm::scope_exit removeObjects([&] {
-    for (const std::string &path : objectPaths)
+                            std::string &library, std::string &error) {
+  llvm::SmallVector<std::string> temporaries;
+  llvm::scope_exit removeTemporaries([&] {
+    for (const std::string &path : temporaries)
       llvm::sys::fs::remove(path);
   });
-  for (const ObjectCode &object : objects) {
-    llvm::SmallString<128> objectPath;
-    int fd;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "ade-model", "o", fd, objectPath)) {
-      error = "cannot create a temporary object file: " + ec.message();
-      return false;
+  auto temporaryFile = [&](llvm::StringRef suffix, int &fd) {
+    llvm::SmallString<128> path;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("ade-model", suffix, fd, path)) {
+      error = "cannot create a temporary file: " + ec.message();
+      return std::string();
     }
-    objectPaths.push_back(objectPath.str().str());
+    temporaries.push_back(path.str().str());
+    return temporaries.back();
+  };
+  llvm::SmallVector<std::string> objectPaths;
+  for (const ObjectCode &object : objects) {
+    int fd;
+    std::string path = temporaryFile("o", fd);
+    if (path.empty())
+      return false;
+    objectPaths.push_back(path);
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
+    os.close();
+    if (os.has_error()) {
+      error = "cannot write a temporary object file: " + os.error().message();
+      os.clear_error();
+      return false;
+    }
   }
 
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("clang-22");
@@ -43,27 +59,30 @@ bool ade::linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
     return false;
   }
 
-  // Link next to the output, then rename: the output appears complete or
-  // not at all.
-  std::string temporary = (output + ".tmp").str();
+  int fd;
+  std::string linked = temporaryFile("so", fd);
+  if (linked.empty())
+    return false;
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
   std::string rpath = std::string("-Wl,-rpath,") + kOpenMPLibDir;
   std::string libDir = std::string("-L") + kOpenMPLibDir;
-  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-o", temporary};
+  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-o", linked};
   args.append(objectPaths.begin(), objectPaths.end());
   args.append({libDir, "-lomp", rpath, "-lm", "-Wl,--no-undefined"});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &message);
   if (status != 0) {
-    llvm::sys::fs::remove(temporary);
-    error = "linking '" + output.str() + "' failed" +
-            (message.empty() ? "" : ": " + message);
+    error = "linking failed" + (message.empty() ? "" : ": " + message);
     return false;
   }
-  if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
-    llvm::sys::fs::remove(temporary);
-    error = "cannot write '" + output.str() + "': " + ec.message();
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> bytes =
+      llvm::MemoryBuffer::getFile(linked, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!bytes) {
+    error = "cannot read the linked library: " + bytes.getError().message();
     return false;
   }
+  library = (*bytes)->getBuffer().str();
   return true;
 }

@@ -13,6 +13,8 @@
 #include "ade/Sema/ModuleLoader.h"
 #include "ade/Sema/Sema.h"
 #include "ade/Target/Codegen.h"
+#include "ade/runtime/AtomicFile.h"
+#include "ade/runtime/Error.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -24,7 +26,6 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/BuryPointer.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Signals.h"
 
 #include "CLI/CLI.hpp"
@@ -249,15 +250,20 @@ private:
   mlir::ScopedDiagnosticHandler handler;
 };
 
-/// Writes `data` to `path` atomically (temporary file, then rename).
-bool writeAtomically(llvm::StringRef path, llvm::StringRef data) {
-  llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    os << data;
-    return llvm::Error::success();
-  });
-  if (e) {
-    llvm::errs() << "adec: error: cannot write '" << path
-                 << "': " << llvm::toString(std::move(e)) << "\n";
+/// Writes `data` to `path` ("-": standard output) as aderun writes its
+/// outputs: a temporary file renamed over the old one once complete (a full
+/// disk leaves the old file whole), through symbolic links, and directly
+/// into devices and pipes.
+bool writeOutput(llvm::StringRef path, llvm::StringRef data) {
+  if (path == "-") {
+    llvm::outs() << data;
+    llvm::outs().flush();
+    return !llvm::outs().has_error();
+  }
+  try {
+    ade::writeFileAtomically(path.str(), std::string_view(data));
+  } catch (const ade::Error &e) {
+    llvm::errs() << "adec: error: " << e.what() << "\n";
     return false;
   }
   return true;
@@ -348,7 +354,7 @@ int generateCode(const Options &opts, const tir::Program &program,
     std::string text;
     llvm::raw_string_ostream os(text);
     print(os);
-    return writeAtomically(opts.output, text) ? ExitOk : ExitIOError;
+    return writeOutput(opts.output, text) ? ExitOk : ExitIOError;
   };
   if (opts.emit == "mlir")
     return emitText([&](llvm::raw_ostream &os) { module->print(os, flags); });
@@ -503,16 +509,19 @@ int generateCode(const Options &opts, const tir::Program &program,
     return report();
   }
   if (opts.emit == "obj")
-    return writeAtomically(opts.output, llvm::StringRef(objects[0].data(),
-                                                        objects[0].size()))
+    return writeOutput(opts.output,
+                       llvm::StringRef(objects[0].data(), objects[0].size()))
                ? ExitOk
                : ExitIOError;
   compiling.stop();
   mlir::TimingScope linking = timing.nest("linking model.so");
-  if (!linkSharedLibrary(objects, opts.output, error)) {
+  std::string library;
+  if (!linkSharedLibrary(objects, library, error)) {
     diags.error(DiagCode::E081, {}, error);
     return report();
   }
+  if (!writeOutput(opts.output, library))
+    return ExitIOError;
   // The process ends here: destroying the lowered module op by op would
   // only delay it (clang leaves its AST to the exit the same way; buried,
   // it is not reported as a leak).
@@ -585,6 +594,13 @@ int run(const Options &opts) {
   if (!llvm::sys::fs::exists(opts.file)) {
     llvm::errs() << "adec: error: no such file: '" << opts.file << "'\n";
     return ExitNoInput;
+  }
+  // -o naming the source (or a link to it) would replace it.
+  if (!opts.output.empty() &&
+      llvm::sys::fs::equivalent(opts.file, opts.output)) {
+    llvm::errs() << "adec: error: the output '" << opts.output
+                 << "' is the source file itself; name another with -o\n";
+    return ExitUsage;
   }
   bool color = opts.color == "always" ||
                (opts.color == "auto" && !opts.noColor &&
@@ -829,6 +845,22 @@ int main(int argc, char **argv) {
   if ((opts.emit == "ast" || opts.emit == "sema") && !opts.output.empty()) {
     llvm::errs() << "adec: error: -o is not supported with --emit=" << opts.emit
                  << "; redirect standard output instead\n";
+    return ExitUsage;
+  }
+  if (!isKnownCPU(opts.cpu)) {
+    llvm::errs() << "adec: error: --cpu: unknown CPU '" << opts.cpu
+                 << "' (native, or an LLVM CPU name such as x86-64-v3 or "
+                    "skylake-avx512)\n";
+    return ExitUsage;
+  }
+  for (const std::string &dir : opts.includeDirs)
+    if (!llvm::sys::fs::is_directory(dir)) {
+      llvm::errs() << "adec: error: -I: no such folder: '" << dir << "'\n";
+      return ExitUsage;
+    }
+  if (!opts.stdlibDir.empty() && !llvm::sys::fs::is_directory(opts.stdlibDir)) {
+    llvm::errs() << "adec: error: --stdlib: no such folder: '" << opts.stdlibDir
+                 << "'\n";
     return ExitUsage;
   }
   if (opts.stdlibDir.empty())

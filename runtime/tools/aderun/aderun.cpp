@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cmath>
 #include <csignal>
@@ -33,6 +35,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
 
 using namespace ade;
@@ -55,6 +58,27 @@ const char *kExitCodes = R"(Exit codes:
   70  internal error (a bug: please report it)
   130 training interrupted (SIGINT/SIGTERM) after writing a checkpoint)";
 
+/// Integers as decimal text T holds, rewritten canonically: CLI11 itself
+/// clamps out-of-range values, wraps negative ones into unsigned options
+/// and reads 010 as octal, all silently.
+template <typename T> CLI::Validator decimalInteger(const std::string &what) {
+  return CLI::Validator(
+      [what](std::string &text) -> std::string {
+        T value;
+        auto [end, error] =
+            std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size())
+          return what + ", not '" + text + "'";
+        text = std::to_string(value);
+        return "";
+      },
+      "INT");
+}
+const CLI::Validator kSeed =
+    decimalInteger<uint64_t>("a seed is an integer from 0 to 2^64 - 1");
+const CLI::Validator kInteger =
+    decimalInteger<int64_t>("expected an integer from -2^63 to 2^63 - 1");
+
 std::string absolutePath(const std::string &path) {
   if (path.empty() || path[0] == '/')
     return path;
@@ -66,6 +90,12 @@ std::string absolutePath(const std::string &path) {
 
 /// The settings of a TOML file, as JSON with the keys of config.json.
 nlohmann::json tomlSettings(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw Error("cannot read config file '" + path +
+                "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw Error("config file '" + path + "' is not a file");
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -532,10 +562,12 @@ int main(int argc, char **argv) {
                    "Sampler updates per model update")
       ->capture_default_str();
   trainCmd->add_option("--seed", config.seed, "Random seed")
+      ->transform(kSeed)
       ->capture_default_str();
   trainCmd
       ->add_option("--threads", config.threads,
                    "Threads for the compiled entries (0: all cores)")
+      ->check(CLI::Range(0, kMaxThreads))
       ->capture_default_str();
   trainCmd
       ->add_option("--device", config.device,
@@ -631,8 +663,27 @@ int main(int argc, char **argv) {
       ->add_option("--out", output,
                    "FILE.csv (header row, one sample per row) or "
                    "FILE.npy (shape (n, d))")
+      ->check(
+          [](const std::string &path) -> std::string {
+            auto endsWith = [&](std::string_view suffix) {
+              return path.size() >= suffix.size() &&
+                     path.compare(path.size() - suffix.size(), suffix.size(),
+                                  suffix) == 0;
+            };
+            struct stat st;
+            bool device =
+                path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0 ||
+                (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode));
+            return device || endsWith(".csv") || endsWith(".npy")
+                       ? ""
+                       : "the samples' file must end in .csv or .npy "
+                         "(or be a device or pipe, for CSV)";
+          },
+          "FILE")
       ->required();
-  sampleCmd->add_option("--seed", seed, "Noise seed")->capture_default_str();
+  sampleCmd->add_option("--seed", seed, "Noise seed")
+      ->transform(kSeed)
+      ->capture_default_str();
   ChainStart chainStart;
   std::string startFrom = "data";
   addChainOptions(sampleCmd, chainStart, startFrom);
@@ -654,6 +705,7 @@ int main(int argc, char **argv) {
                        "of a perfect sampler")
           ->excludes(evalRun);
   evalCmd->add_option("--samples", count, "Samples and data points per rep")
+      ->check(CLI::Range(int64_t(2), kMaxEvalSamples))
       ->capture_default_str();
   evalCmd->add_option("--reps", reps, "Repetitions")->capture_default_str();
   evalCmd
@@ -663,7 +715,9 @@ int main(int argc, char **argv) {
                    "the reference code's figure)")
       ->needs(evalDataOption)
       ->capture_default_str();
-  evalCmd->add_option("--seed", seed, "Seed")->capture_default_str();
+  evalCmd->add_option("--seed", seed, "Seed")
+      ->transform(kSeed)
+      ->capture_default_str();
   for (CLI::Option *chainOption :
        addChainOptions(evalCmd, chainStart, startFrom))
     chainOption->excludes(evalDataOption);
@@ -706,6 +760,7 @@ int main(int argc, char **argv) {
                         "Trained parameters: a run directory or its "
                         "checkpoint.bin (default: fresh ones from --seed)");
   energyCmd->add_option("--seed", seed, "Seed of fresh parameters")
+      ->transform(kSeed)
       ->capture_default_str();
   energyCmd->add_option("--input", input, "Points: CSV, NPY or IDX")
       ->required();
@@ -713,8 +768,31 @@ int main(int argc, char **argv) {
       ->required();
   energyCmd->add_flag("--grad", withGradient, "Also write grad_x f");
   energyCmd->add_option("--threads", threads, "Threads (0: all cores)")
+      ->check(CLI::Range(0, kMaxThreads))
       ->capture_default_str();
 
+  for (CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
+    for (const char *name :
+         {"--iters", "--batch", "--sampler-steps", "--eval-every",
+          "--eval-samples", "--log-every", "--max-recoveries", "--threads",
+          "-n", "--samples", "--reps", "--evaluations", "--chain"})
+      if (CLI::Option *option = sub->get_option_no_throw(name))
+        option->transform(kInteger);
+
+  // CLI11 says only "A subcommand is required" for a misspelt one.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; })) {
+      known |= sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "aderun: error: unknown subcommand '" << argv[1]
+                << "' (one of: " << names << ")\n";
+      return ExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -817,6 +895,10 @@ int main(int argc, char **argv) {
     return ExitInterrupted;
   } catch (const Error &e) {
     std::cerr << "aderun: error: " << e.what() << "\n";
+    return ExitError;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "aderun: error: out of memory (a smaller -n, --samples, "
+                 "--batch or data file needs less)\n";
     return ExitError;
   } catch (const std::exception &e) {
     std::cerr << "aderun: internal error: " << e.what() << "\n";

@@ -251,3 +251,41 @@ func.func @M.sample.tile(%x: tensor<16xf32>) -> tensor<3x16xf32>
 // CHECK: %[[SQ:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: %[[ROW:.*]] = vector.shape_cast %[[SQ]] : vector<16xf32> to vector<1x16xf32>
 // CHECK: vector.transfer_write %[[ROW]], %{{.*}}[%c0, %c0] {in_bounds = [true, true]} : vector<1x16xf32>, tensor<3x16xf32>
+
+// -----
+
+// Reductions without a batch (sums over parameters) stay one vector up to
+// 1024 elements (8 x 16); a larger one (64 x 48) steps through its rows,
+// one vector each, with the sum carried in a register.
+
+#all2 = affine_map<(d0, d1) -> (d0, d1)>
+#none2 = affine_map<(d0, d1) -> ()>
+func.func @R.energy.tile(%w: tensor<64x48xf32>, %v: tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
+    attributes {ade.tile = {kind = "energy", owner = "R", size = 16 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %s = linalg.generic {indexing_maps = [#all2, #none2], iterator_types = ["reduction", "reduction"]}
+      ins(%w : tensor<64x48xf32>) outs(%f : tensor<f32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  %t = linalg.generic {indexing_maps = [#all2, #none2], iterator_types = ["reduction", "reduction"]}
+      ins(%v : tensor<8x16xf32>) outs(%f : tensor<f32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  return %s, %t : tensor<f32>, tensor<f32>
+}
+// CHECK-LABEL: func.func @R.energy.tile
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C64]] step %[[C1]] iter_args({{.*}}) -> (tensor<f32>, vector<f32>)
+// CHECK: vector.transfer_read %{{.*}}[%[[I]], %{{.*}}]{{.*}} : tensor<64x48xf32>, vector<1x48xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [0, 1] : vector<1x48xf32> to f32
+// CHECK: scf.yield
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %{{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [0, 1] : vector<8x16xf32> to f32

@@ -148,10 +148,15 @@ bool compileObjects(llvm::Module &module, const CodegenOptions &options,
                     unsigned jobs, std::vector<ObjectCode> &objects,
                     std::string &error);
 
-/// Links `objects` into the shared library `output` (written to a temporary
-/// file next to it, then renamed: no partial outputs).
-bool linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
-                       llvm::StringRef output, std::string &error);
+/// Whether LLVM knows `cpu` ("native" or a CPU name of this machine's
+/// target, such as x86-64-v3): an unknown one is a warning per function,
+/// then an abort, in LLVM.
+bool isKnownCPU(const std::string &cpu);
+
+/// Links `objects` into a shared library (in a temporary file) and
+/// returns its bytes in `library`, for the caller to write out.
+bool linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects, std::string &library,
+                       std::string &error);
 
 } // namespace ade
 

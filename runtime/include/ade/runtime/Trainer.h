@@ -20,6 +20,12 @@
 
 namespace ade {
 
+/// Limits of the settings: threads for the compiled entries (OpenMP aborts
+/// when it cannot start them), and samples per MMD evaluation (its cost
+/// grows with their square).
+constexpr int32_t kMaxThreads = 1024;
+constexpr int64_t kMaxEvalSamples = int64_t(1) << 20;
+
 struct TrainConfig {
   std::string library;           // the model.so (absolute path once resolved)
   std::string model;             // empty: the library's only model

@@ -309,6 +309,30 @@ struct AdeTileAndVectorizePass
     });
   }
 
+  /// Without a batch loop a reduction (a tile size of 0) stays whole, one
+  /// vector, up to kMaxWholeReduction elements. A larger one (a sum over a
+  /// large parameter) steps through its innermost dimension in vectors of
+  /// a divisor up to that size: whole, it became one vector of the
+  /// parameter's size, which LLVM took 2 s to compile at 128 x 128, 17 s
+  /// and 1.4 GB at 256 x 256.
+  static void limitWholeReductions(ArrayRef<int64_t> ranges,
+                                   ArrayRef<utils::IteratorType> iterators,
+                                   MutableArrayRef<int64_t> sizes) {
+    int64_t whole = 1;
+    std::optional<unsigned> innermost;
+    for (unsigned i = 0; i < ranges.size(); ++i)
+      if (iterators[i] == utils::IteratorType::reduction) {
+        whole *= ranges[i];
+        innermost = i;
+      }
+    if (!innermost || whole <= kMaxWholeReduction)
+      return;
+    for (unsigned i = 0; i < ranges.size(); ++i)
+      if (iterators[i] == utils::IteratorType::reduction)
+        sizes[i] =
+            i == *innermost ? divisorAtMost(ranges[i], kMaxWholeReduction) : 1;
+  }
+
   /// Columns of a block along a parameter dimension: nr where it divides
   /// the dimension, else a divisor up to 16, which keeps whole vectors where
   /// nr would not (784 = 16 x 49: a block of 28 columns ran 9x slower).
@@ -422,8 +446,7 @@ struct AdeTileAndVectorizePass
     if (batch && *batch != 0 && iterators[0] == utils::IteratorType::parallel &&
         !linalg::allIndexingsAreProjectedPermutation(op))
       rows = divisorAtMost(ranges[0], std::min<int64_t>(mrPreferred, 8));
-    SmallVector<OpFoldResult> sizes;
-    bool needed = false;
+    SmallVector<int64_t> tileSizes;
     for (unsigned i = 0; i < ranges.size(); ++i) {
       int64_t size = 1;
       if (ade::isBlockTranspose(op)) // shuffled in register blocks
@@ -434,7 +457,14 @@ struct AdeTileAndVectorizePass
         size = rows;
       if (!batch && iterators[i] == utils::IteratorType::reduction)
         size = 0;
-      needed |= size != 0 && ranges[i] > size;
+      tileSizes.push_back(size);
+    }
+    if (!batch)
+      limitWholeReductions(ranges, iterators, tileSizes);
+    SmallVector<OpFoldResult> sizes;
+    bool needed = false;
+    for (auto [range, size] : llvm::zip(ranges, tileSizes)) {
+      needed |= size != 0 && range > size;
       sizes.push_back(rewriter.getIndexAttr(size));
     }
     if (!needed)
@@ -494,6 +524,7 @@ struct AdeTileAndVectorizePass
   /// The largest window extent whose loop is unrolled (a longer one stays
   /// a loop, and so do the window loops above it).
   static constexpr int64_t kMaxUnrolledWindow = 7;
+  static constexpr int64_t kMaxWholeReduction = 1024;
 
   /// The reduction dimensions of `op` that offset another dimension in an
   /// input's index (`y + i`: a convolution's or pooling's window).
