@@ -143,7 +143,8 @@ torch::Tensor reductions(const ade_model_info &m, const torch::Tensor &p,
          all.norm(2, 1) + (x.select(1, 0) * x.select(1, 1)).sum(1) +
          matmul(x, w).sum(1) + x.mean(1).select(1, 2) +
          std::get<0>(x.max(2)).select(1, 1) + std::get<0>(all.min(1)) +
-         x.select(1, 0).norm(2, 1) + (W * W).sum() * flat.select(1, 0);
+         x.select(1, 0).norm(2, 1) + (W * W).sum() * flat.select(1, 0) +
+         std::get<0>(W.max(0)).sum() * flat.select(1, 4);
 }
 
 /// test/Runtime/Inputs/ops.ade, model Shapes (x [B, 6]).

@@ -70,7 +70,9 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "func.func(ade-tile-and-vectorize{mr=" +
       std::to_string(options.registerRows) +
       " nr=" + std::to_string(options.registerColumns) +
-      "},canonicalize,cse),"
+      "},canonicalize,cse,"
+      // Small alias sets: bufferization is quadratic in their size.
+      "ade-split-empty-tensors),"
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"

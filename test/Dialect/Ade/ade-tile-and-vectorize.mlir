@@ -289,3 +289,32 @@ func.func @R.energy.tile(%w: tensor<64x48xf32>, %v: tensor<8x16xf32>) -> (tensor
 // CHECK-NOT: scf.for
 // CHECK: vector.transfer_read %{{.*}} : tensor<8x16xf32>, vector<8x16xf32>
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [0, 1] : vector<8x16xf32> to f32
+
+// -----
+
+// A reduction without a batch along a strided dimension (a parameter's
+// rows) above 16 elements steps one element at a time: as a vector it was
+// an insertelement per element.
+
+#all3 = affine_map<(d0, d1) -> (d0, d1)>
+#col3 = affine_map<(d0, d1) -> (d1)>
+func.func @S.energy.tile(%w: tensor<64x4xf32>) -> tensor<4xf32>
+    attributes {ade.tile = {kind = "energy", owner = "S", size = 16 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s = linalg.generic {indexing_maps = [#all3, #col3], iterator_types = ["reduction", "parallel"]}
+      ins(%w : tensor<64x4xf32>) outs(%f : tensor<4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @S.energy.tile
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C64]] step %[[C1]]
+// CHECK: scf.for %[[J:[a-z0-9_]+]] =
+// CHECK: vector.transfer_read %{{.*}}[%[[I]], %[[J]]]{{.*}} : tensor<64x4xf32>, vector<1x1xf32>
+// CHECK-NOT: vector<64x

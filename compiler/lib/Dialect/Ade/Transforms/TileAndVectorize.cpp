@@ -310,11 +310,15 @@ struct AdeTileAndVectorizePass
   }
 
   /// Without a batch loop a reduction (a tile size of 0) stays whole, one
-  /// vector, up to kMaxWholeReduction elements. A larger one (a sum over a
-  /// large parameter) steps through its innermost dimension in vectors of
-  /// a divisor up to that size: whole, it became one vector of the
-  /// parameter's size, which LLVM took 2 s to compile at 128 x 128, 17 s
-  /// and 1.4 GB at 256 x 256.
+  /// vector, up to kMaxWholeReduction elements when its innermost dimension
+  /// is the op's last (contiguous: ade.reduce keeps the input's order), up
+  /// to kMaxStridedReduction otherwise. A larger one (a sum over a large
+  /// parameter) steps through its innermost dimension in vectors of a
+  /// divisor up to that size where it is contiguous, one element at a time
+  /// where not: whole, it became one vector of the parameter's size, which
+  /// LLVM took 2 s to compile at 128 x 128, 17 s and 1.4 GB at 256 x 256,
+  /// and a strided one is an insertelement per element (10 s for a
+  /// maximum over the 1000 rows of a 1000 x 4 parameter).
   static void limitWholeReductions(ArrayRef<int64_t> ranges,
                                    ArrayRef<utils::IteratorType> iterators,
                                    MutableArrayRef<int64_t> sizes) {
@@ -325,12 +329,16 @@ struct AdeTileAndVectorizePass
         whole *= ranges[i];
         innermost = i;
       }
-    if (!innermost || whole <= kMaxWholeReduction)
+    if (!innermost)
+      return;
+    bool contiguous = *innermost + 1 == ranges.size();
+    if (whole <= (contiguous ? kMaxWholeReduction : kMaxStridedReduction))
       return;
     for (unsigned i = 0; i < ranges.size(); ++i)
       if (iterators[i] == utils::IteratorType::reduction)
-        sizes[i] =
-            i == *innermost ? divisorAtMost(ranges[i], kMaxWholeReduction) : 1;
+        sizes[i] = i == *innermost && contiguous
+                       ? divisorAtMost(ranges[i], kMaxWholeReduction)
+                       : 1;
   }
 
   /// Columns of a block along a parameter dimension: nr where it divides
@@ -525,6 +533,7 @@ struct AdeTileAndVectorizePass
   /// a loop, and so do the window loops above it).
   static constexpr int64_t kMaxUnrolledWindow = 7;
   static constexpr int64_t kMaxWholeReduction = 1024;
+  static constexpr int64_t kMaxStridedReduction = 16;
 
   /// The reduction dimensions of `op` that offset another dimension in an
   /// input's index (`y + i`: a convolution's or pooling's window).

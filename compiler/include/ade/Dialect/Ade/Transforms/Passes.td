@@ -627,6 +627,38 @@ def AdeVectorizeBufferLoops
                            "::mlir::vector::VectorDialect"];
 }
 
+def AdeSplitEmptyTensors
+    : Pass<"ade-split-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "Shares each tensor.empty among a few uses only";
+  let description = [{
+    Runs just before one-shot bufferization. CSE leaves one `tensor.empty`
+    per shape in a function, the destination of every op of that shape: in
+    a sampler of 100 unrolled steps, one had 905 uses. One-shot analysis
+    puts all of them in one alias set and checks each in-place write
+    against every other use, which made bufferization quadratic in the
+    number of steps (2.9 s of a 7.6 s compile at 100 steps; 0.4 s after
+    this pass). In program order, every `uses-per-tensor` consecutive uses
+    get a `tensor.empty` of their own, placed before the first of them:
+    writes within a group still reuse one buffer where their values do not
+    overlap (one per use would be 17% more buffers at 100 steps; groups of
+    16, 1.5%).
+
+    ```mlir
+    // uses-per-tensor=1
+    %e = tensor.empty() : tensor<16xf32>
+    %a = linalg.fill ins(%x : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+    %b = linalg.fill ins(%y : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+    // becomes
+    %e = tensor.empty() : tensor<16xf32>
+    %a = linalg.fill ins(%x : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+    %e1 = tensor.empty() : tensor<16xf32>
+    %b = linalg.fill ins(%y : f32) outs(%e1 : tensor<16xf32>) -> tensor<16xf32>
+    ```
+  }];
+  let options = [Option<"usesPerTensor", "uses-per-tensor", "unsigned", "16",
+                        "Consecutive uses that share one tensor.empty">];
+}
+
 def AdeStackBuffers : Pass<"ade-stack-buffers", "mlir::func::FuncOp"> {
   let summary = "Promotes small buffers to the stack within a per-function "
                 "budget";
