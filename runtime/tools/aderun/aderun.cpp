@@ -771,6 +771,7 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0, kMaxThreads))
       ->capture_default_str();
 
+  // Every integer option: decimal and in range (see decimalInteger).
   for (CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
     for (const char *name :
          {"--iters", "--batch", "--sampler-steps", "--eval-every",
