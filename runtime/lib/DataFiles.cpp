@@ -10,6 +10,7 @@
 #include "ade/runtime/AtomicFile.h"
 #include "ade/runtime/Error.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <charconv>
@@ -489,14 +490,19 @@ void splitCells(std::string_view line, std::vector<Cell> &cells) {
   }
 }
 
+enum class Number { Parsed, OutOfRange, NotANumber };
+
 /// Parses the whole cell as a number, in the C locale whatever the user's.
-bool parseNumber(std::string_view text, double &value) {
+Number parseNumber(std::string_view text, double &value) {
   if (!text.empty() && text[0] == '+')
     text.remove_prefix(1);
   auto [end, error] =
       std::from_chars(text.data(), text.data() + text.size(), value);
-  return !text.empty() && error == std::errc() &&
-         end == text.data() + text.size();
+  if (text.empty() || end != text.data() + text.size())
+    return Number::NotANumber;
+  if (error == std::errc::result_out_of_range)
+    return Number::OutOfRange;
+  return error == std::errc() ? Number::Parsed : Number::NotANumber;
 }
 
 std::string columnCount(int64_t count) {
@@ -530,12 +536,18 @@ Matrix readCsv(const std::string &path, std::string_view text) {
       firstRow = false;
       firstLine = lineNumber;
       data.cols = int64_t(cells.size());
-      // A header names columns; a data row with a hole is still data.
+      // A header names columns: no cell of it is a number. A row with some
+      // numbers is data, and its other cells are errors below.
       double ignored;
-      bool isHeader = false;
-      for (const Cell &cell : cells)
-        isHeader = isHeader ||
-                   (!cell.text.empty() && !parseNumber(cell.text, ignored));
+      auto isText = [&](const Cell &cell) {
+        return !cell.text.empty() &&
+               parseNumber(cell.text, ignored) == Number::NotANumber;
+      };
+      auto isNumber = [&](const Cell &cell) {
+        return !cell.text.empty() && !isText(cell);
+      };
+      bool isHeader = std::any_of(cells.begin(), cells.end(), isText) &&
+                      std::none_of(cells.begin(), cells.end(), isNumber);
       if (isHeader) {
         for (const Cell &cell : cells)
           data.columnNames.emplace_back(cell.text);
@@ -556,9 +568,16 @@ Matrix readCsv(const std::string &path, std::string_view text) {
       if (cell.text.empty())
         throw Error(where(cell, field + 1) + " is empty; data files need a "
                                              "number in every cell");
-      if (!parseNumber(cell.text, value))
+      Number parsed = parseNumber(cell.text, value);
+      if (parsed == Number::OutOfRange)
         throw Error(where(cell, field + 1) + " is '" + std::string(cell.text) +
-                    "', which is not a number");
+                    "', which is out of the range of a double");
+      if (parsed == Number::NotANumber)
+        throw Error(where(cell, field + 1) + " is '" + std::string(cell.text) +
+                    "', which is not a number" +
+                    (data.rows == 0 && firstLine == lineNumber
+                         ? " (a header row has no numbers)"
+                         : ""));
       if (!std::isfinite(value))
         throw Error(where(cell, field + 1) + " is '" + std::string(cell.text) +
                     "'; data must be finite");

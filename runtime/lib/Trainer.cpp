@@ -1353,6 +1353,21 @@ std::vector<double> drawSamples(const Session &session, const RunState &s,
   return session.sample(s, count, rng, x0).x;
 }
 
+/// The MMD kernel's bandwidth for a run's reference set, or an error that
+/// names the data: a set of one distinct point has none.
+double referenceBandwidth(const TrainConfig &config,
+                          const std::vector<double> &reference,
+                          int64_t dimension) {
+  try {
+    return medianPositiveSquaredDistance(
+        reference.data(), int64_t(reference.size()) / dimension, dimension);
+  } catch (const Error &e) {
+    throw Error("--data " + config.data + ": " + e.what() +
+                "; the evaluation (MMD) needs data of at least two distinct "
+                "points");
+  }
+}
+
 /// MMD^2 between `count` draws of the sampler and a reference set whose
 /// median squared distance is `median`.
 double samplerMmd(const Session &session, const RunState &s, int64_t count,
@@ -1517,6 +1532,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                 : ", and the noise is drawn there");
     progress(Message::Status, line);
   }
+  // The evaluation reference set is drawn once per run, before anything is
+  // written: data the evaluation cannot score leave no run directory.
+  Rng referenceRng(config.seed, ReferenceStream);
+  std::vector<double> reference =
+      session.data.draw(config.evalSamples, referenceRng);
+  double median = referenceBandwidth(config, reference, session.dimension());
+
   makeDirectory(config.out);
   std::string checkpointPath = joinPath(config.out, "checkpoint.bin");
 
@@ -1555,13 +1577,6 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   }
   writeFileAtomically(joinPath(config.out, "config.json"),
                       configToJson(config));
-
-  // The evaluation reference set is drawn once per run.
-  Rng referenceRng(config.seed, ReferenceStream);
-  std::vector<double> reference =
-      session.data.draw(config.evalSamples, referenceRng);
-  double median = medianPositiveSquaredDistance(
-      reference.data(), config.evalSamples, session.dimension());
 
   RunState good = s; // the last checkpointed state
   auto checkpoint = [&] {

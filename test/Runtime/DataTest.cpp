@@ -892,6 +892,12 @@ TEST_F(DataFiles, CsvHeaderIsDetected) {
   Matrix single = ade::readDataFile(write("single.csv", "7\n8\n9"));
   EXPECT_EQ(single.rows, 3);
   EXPECT_EQ(single.cols, 1);
+
+  // pandas names its index column with an empty cell.
+  Matrix indexed =
+      ade::readDataFile(write("indexed.csv", ",x\n0,0.5\n1,0.25\n"));
+  EXPECT_EQ(indexed.columnNames, (std::vector<std::string>{"", "x"}));
+  EXPECT_EQ(indexed.values, (std::vector<double>{0, 0.5, 1, 0.25}));
 }
 
 TEST_F(DataFiles, CsvErrorsSayWhere) {
@@ -905,6 +911,14 @@ TEST_F(DataFiles, CsvErrorsSayWhere) {
                         "nan.csv:3:3: field 2 is 'nan'; data must be finite");
   EXPECT_ERROR_CONTAINS(ade::readDataFile(write("inf.csv", "-inf,2\n")),
                         "inf.csv:1:1: field 1 is '-inf'");
+  // A first row with a number is data, not a header.
+  EXPECT_ERROR_CONTAINS(
+      ade::readDataFile(write("first.csv", "1.5,abc\n2,3\n")),
+      "first.csv:1:5: field 2 is 'abc', which is not a number (a header row "
+      "has no numbers)");
+  EXPECT_ERROR_CONTAINS(ade::readDataFile(write("huge.csv", "x\n1e999\n")),
+                        "huge.csv:2:1: field 1 is '1e999', which is out of "
+                        "the range of a double");
   EXPECT_ERROR_CONTAINS(ade::readDataFile(write("hole.csv", "1,,2\n")),
                         "hole.csv:1:3: field 2 is empty");
   EXPECT_ERROR_CONTAINS(ade::readDataFile(write("header.csv", "x,y\n")),

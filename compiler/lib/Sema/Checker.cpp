@@ -4,6 +4,7 @@
 #include "Resolver.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -1997,11 +1998,24 @@ void Checker::pruneUnreachableFunctions() {
                  });
 }
 
+/// Digits with an optional sign: an integer, whether or not it fits.
+static bool isIntegerLiteral(llvm::StringRef text) {
+  text = text.trim();
+  text.consume_front("-") || text.consume_front("+");
+  return !text.empty() && llvm::all_of(text, llvm::isDigit);
+}
+
 std::optional<Value> sema::parseDefine(llvm::StringRef text) {
   text = text.trim();
   int64_t i;
+  llvm::StringRef unsignedText = text;
+  if (unsignedText.consume_front("+") && !unsignedText.starts_with("-") &&
+      !unsignedText.getAsInteger(10, i))
+    return Value::ofInt(i);
   if (!text.getAsInteger(10, i))
     return Value::ofInt(i);
+  if (isIntegerLiteral(text))
+    return std::nullopt; // not a real: it would pass where integers cannot
   if (text == "true" || text == "false")
     return Value::ofBool(text == "true");
   double r;
@@ -2022,7 +2036,9 @@ std::string ade::checkDefines(const ast::Module &root,
              "' has no top-level 'const " + name + "'";
     if (!sema::parseDefine(value))
       return "-D " + name + "=" + value +
-             ": the value must be an integer, a real or true/false";
+             (isIntegerLiteral(value)
+                  ? ": the integer is out of the 64-bit range"
+                  : ": the value must be an integer, a real or true/false");
   }
   return {};
 }

@@ -526,12 +526,16 @@ int main(int argc, char **argv) {
                        "Settings from a TOML file (keys as in config.json); "
                        "flags override it");
   trainCmd->add_option(
-      "--data", config.data, "A built-in data set (" + [] {
-        std::string all;
-        for (const std::string &n : datasetNames())
-          all += (all.empty() ? "" : ", ") + n;
-        return all;
-      }() + ") or a CSV/NPY/IDX file");
+      "--data", config.data,
+      "A built-in data set (" +
+          [] {
+            std::string all;
+            for (const std::string &n : datasetNames())
+              all += (all.empty() ? "" : ", ") + n;
+            return all;
+          }() +
+          ") or a file: CSV (a point per row; a first row without "
+          "numbers is a header), NPY or IDX");
   trainCmd->add_flag("--dequantize,!--no-dequantize", config.dequantize,
                      "Image data: pixel levels k/255 become (k + u)/256, "
                      "u ~ U[0, 1)");
