@@ -10,8 +10,10 @@
 #include "gtest/gtest.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -42,11 +44,16 @@ struct Library {
   }
 };
 
+/// A directory for the compiled libraries, removed at exit: load() unlinks
+/// each library once it is mapped, so the directory is empty by then.
 inline std::string tempDir() {
-  static std::string dir = [] {
-    char pattern[] = "/tmp/ade-model-test-XXXXXX";
-    const char *d = mkdtemp(pattern);
-    return std::string(d ? d : "/tmp");
+  // A plain array: the exit handler runs after static strings are gone.
+  static char pattern[] = "/tmp/ade-model-test-XXXXXX";
+  static const char *dir = [] {
+    if (!mkdtemp(pattern))
+      return "/tmp";
+    std::atexit([] { rmdir(pattern); });
+    return static_cast<const char *>(pattern);
   }();
   return dir;
 }
@@ -69,6 +76,7 @@ inline std::shared_ptr<Library> load(const std::string &source,
   auto lib = std::make_shared<Library>();
   lib->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   EXPECT_NE(lib->handle, nullptr) << dlerror();
+  std::remove(so.c_str());
   if (!lib->handle)
     return nullptr;
   auto version = reinterpret_cast<uint32_t (*)()>(
