@@ -326,6 +326,24 @@ TEST(Samplers, DenseFallbackLogDetAtOneRegisterBlock) {
                            -0.495988399, -0.0394191146},
                           {-0.971030116, 0.378498673, 1.33462071}, /*tile=*/16);
 }
+// Linear's log-determinant is computed once per call and read by every
+// tile (ade-hoist-uniform-work): right in each of 5 tiles of 16, and the
+// same on 1 and 2 threads.
+TEST(Samplers, HoistedLogDetMatchesBruteForce) {
+  expectBruteForceDensity(kSamplers, "Linear");
+  std::vector<double> noise(12 * 3);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  for (double &v : noise)
+    v = normal(rng);
+  expectBruteForceDensity(kSamplers, "Linear", {}, noise, /*tile=*/16);
+  Rig t(kSamplers, "Linear", "f64", 7, 16);
+  ASSERT_TRUE(t.s);
+  std::vector<double> many = randomNoise(*t.s, 100, 13);
+  Sample one = sample(t, many, 100, 1), two = sample(t, many, 100, 2);
+  EXPECT_EQ(one.logq, two.logq);
+  EXPECT_EQ(one.x, two.x);
+}
 TEST(Samplers, ExampleGeneralizedHmcMatchesBruteForce) {
   expectBruteForceDensity("examples/generalized_hmc", "GeneralizedHMC");
 }
@@ -578,14 +596,16 @@ void expectVjpMatchesFiniteDifferences(const std::string &source,
 }
 
 TEST(Samplers, SampleVjpMatchesFiniteDifferences) {
-  for (const char *name : {"Affine", "Box", "Planar", "PaddedPlanar",
-                           "Leapfrog", "Clipped", "Generalized", "Dense"})
+  for (const char *name :
+       {"Affine", "Box", "Planar", "PaddedPlanar", "Leapfrog", "Clipped",
+        "Generalized", "Dense", "Linear"})
     expectVjpMatchesFiniteDifferences(kSamplers, name);
 }
 
 TEST(Samplers, ExampleSampleVjpsMatchFiniteDifferences) {
   expectVjpMatchesFiniteDifferences("examples/moons", "Langevin5");
   expectVjpMatchesFiniteDifferences("examples/gaussian", "Langevin3");
+  expectVjpMatchesFiniteDifferences("examples/gaussian_full", "Langevin3");
   expectVjpMatchesFiniteDifferences("examples/generalized_hmc",
                                     "GeneralizedHMC");
   // Metropolis tests: a perturbation that flips one is a kink, skipped.

@@ -62,6 +62,8 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Tiles add their parameter gradients into the entry's sums (after
       // the reshapes of a concatenation's operands folded).
       "func.func(canonicalize),ade-accumulate-gradients,"
+      // Costly work on the parameters alone: once per call, not per tile.
+      "ade-hoist-uniform-work,"
       // Passes that work within a function are nested in func.func (or
       // llvm.func) so that functions are processed in parallel.
       "func.func(canonicalize,cse,"

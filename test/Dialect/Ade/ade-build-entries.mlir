@@ -206,3 +206,27 @@ func.func @L.energy_vjp.tile4(%p: memref<5xf32>, %x: memref<2x4xf32>, %w: memref
 // CHECK: func.call @ade_L_energy_vjp.4.sum(
 // CHECK: scf.forall
 // CHECK: func.call @ade_L_energy_vjp.4.sum(
+
+// -----
+
+// A tile that takes values hoisted out of it (ade-hoist-uniform-work): the
+// entry's arguments are the parameters alone; it computes the hoisted
+// value once, before the parallel loop, and every tile reads it.
+
+func.func @S.energy.tile(%p: memref<4xf32>, %d: memref<2x2xf32>, %x: memref<2x4xf32>, %out: memref<4xf32>)
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, hoisted = 1 : i64, inputs = 1 : i64, kind = "energy", outputs = 1 : i64, owner = "S", owners = ["S"], size = 4 : i64, uniform = @S.energy.tile.uniform}} {
+  return
+}
+func.func private @S.energy.tile.uniform(%p: memref<4xf32>, %d: memref<2x2xf32>) {
+  return
+}
+// CHECK-LABEL: func.func private @ade_S_energy.step
+// CHECK-SAME: (%[[P:.*]]: memref<4xf32>, %[[D:.*]]: memref<2x2xf32>, %{{.*}}: memref<?x2xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index)
+// CHECK: call @S.energy.tile(%[[P]], %[[D]],
+// CHECK-LABEL: func.func @ade_S_energy
+// CHECK-SAME: (%[[FLAT:arg[0-9]+]]: memref<?xf32>, %[[X:arg[0-9]+]]: memref<?x2xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: i32)
+// CHECK: %[[PS:.*]] = memref.cast %[[FLAT]] : memref<?xf32> to memref<4xf32>
+// CHECK: %[[HOISTED:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x2xf32>
+// CHECK: call @S.energy.tile.uniform(%[[PS]], %[[HOISTED]])
+// CHECK: scf.forall
+// CHECK: func.call @ade_S_energy.tile(%[[PS]], %[[HOISTED]], %[[X]],

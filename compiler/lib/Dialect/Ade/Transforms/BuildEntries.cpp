@@ -38,6 +38,10 @@ struct TileSignature {
   std::string name; // ade_<owner>_<kind>
   int64_t tile = 0;
   SmallVector<MemRefType> params, inputs, outputs, grads;
+  // The entry's parameters are the first numOwners of `params`; the rest
+  // `uniform` computes from them once per call (ade-hoist-uniform-work).
+  size_t numOwners = 0;
+  func::FuncOp uniform;
   SmallVector<bool> cotangent; // per input: zero-padded, not replicated
   Type elem;
 
@@ -118,6 +122,14 @@ struct AdeBuildEntriesPass
     s.elem = s.params.empty() ? s.inputs[0].getElementType()
                               : s.params[0].getElementType();
     s.cotangent = (*info)->cotangent;
+    s.numOwners = k - (*info)->numHoisted;
+    if ((*info)->numHoisted) {
+      s.uniform = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          fn, StringAttr::get(fn.getContext(), (*info)->uniform));
+      if (!s.uniform)
+        return fn.emitError("internal: no uniform function ")
+               << (*info)->uniform;
+    }
     return s;
   }
 
@@ -125,7 +137,7 @@ struct AdeBuildEntriesPass
   /// particle-major, grads per owner (flat), the thread count.
   FunctionType entryType(OpBuilder &b, const TileSignature &s) {
     SmallVector<Type> args;
-    for (size_t i = 0; i < s.params.size(); ++i)
+    for (size_t i = 0; i < s.numOwners; ++i)
       args.push_back(s.flat());
     for (MemRefType t : s.inputs)
       args.push_back(TileSignature::particleMajor(t));
@@ -334,7 +346,7 @@ struct AdeBuildEntriesPass
     for (MemRefType t : s.params)
       stepTypes.push_back(t);
     for (size_t i = 0; i < n + m; ++i)
-      stepTypes.push_back(type.getInput(k + i));
+      stepTypes.push_back(type.getInput(s.numOwners + i));
     llvm::append_range(stepTypes, s.grads);
     stepTypes.push_back(b.getIndexType());
     // step(params, inputs, outputs, accumulators, start): one full tile.
@@ -436,7 +448,7 @@ struct AdeBuildEntriesPass
     Block *body = entry.addEntryBlock();
     b.setInsertionPointToStart(body);
     ValueRange args = body->getArguments();
-    Value batch = memref::DimOp::create(b, loc, args[first.params.size()], 0);
+    Value batch = memref::DimOp::create(b, loc, args[first.numOwners], 0);
     // The threads the entry runs on (threads > 0, else OpenMP's default).
     Value threads;
     if (sigs.size() > 1 || !first.grads.empty()) {
@@ -488,10 +500,19 @@ struct AdeBuildEntriesPass
   void runTiles(OpBuilder &b, Location loc, const TileSignature &s,
                 const TileRunners &runners, ValueRange args, Value batch,
                 Value threads) {
-    size_t k = s.params.size(), n = s.inputs.size(), m = s.outputs.size();
+    size_t k = s.numOwners, n = s.inputs.size(), m = s.outputs.size();
     SmallVector<Value> params;
     for (size_t i = 0; i < k; ++i)
       params.push_back(memref::CastOp::create(b, loc, s.params[i], args[i]));
+    if (s.uniform) {
+      // The hoisted values, once for all the tiles.
+      SmallVector<Value> callArgs(params);
+      for (MemRefType t : ArrayRef(s.params).drop_front(k)) {
+        params.push_back(allocate(b, loc, t));
+        callArgs.push_back(params.back());
+      }
+      func::CallOp::create(b, loc, s.uniform, callArgs);
+    }
     ValueRange inputs = args.slice(k, n), outputs = args.slice(k + n, m);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);

@@ -29,7 +29,16 @@ FailureOr<std::optional<ade::TileInfo>> ade::getTileInfo(func::FuncOp tile) {
   }
   TileInfo info;
   info.size = size.getInt();
-  info.numParams = owners.size();
+  if (auto hoisted = attr.getAs<IntegerAttr>("hoisted")) {
+    auto uniform = attr.getAs<FlatSymbolRefAttr>("uniform");
+    if (!uniform) {
+      tile.emitError("internal: incomplete ade.tile attribute");
+      return failure();
+    }
+    info.numHoisted = hoisted.getInt();
+    info.uniform = uniform.getValue();
+  }
+  info.numParams = owners.size() + info.numHoisted;
   info.numBatched = inputs.getInt() + outputs.getInt();
   info.numOutputs = outputs.getInt();
   info.numGrads = gradOwners.size();
