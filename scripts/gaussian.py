@@ -3,11 +3,15 @@
 matching fit N(mu, Sigma) in dimensions 1 to 50, and we report how far the
 learned parameters are from the truth.
 
-Two cases, each with its model in examples/:
-  diag  gaussian.ade, N(mu, diag(sigma)^2) with the paper's mu = -1 and
-        sigma = 0.1 in every dimension; errors of mu and of sigma.
-  full  gaussian_full.ade, a random full covariance (precision P = R R^T,
-        R lower triangular); errors of mu and of the precision matrix.
+Three cases, each with its model in examples/:
+  diag     gaussian.ade, N(mu, diag(sigma)^2) with the paper's mu = -1 and
+           sigma = 0.1 in every dimension; errors of mu and of sigma.
+  full     gaussian_full.ade, a random full covariance (precision
+           P = R R^T, R lower triangular); errors of mu and of the
+           precision matrix.
+  natural  gaussian_natural.ade, full's distributions and data, the model
+           in natural parameters (eta = P mu and P); the same errors, of
+           mu = P^-1 eta.
 Each (case, dimension) gets one data file of --points draws; every run
 trains on it with `aderun train`, one thread each, up to --jobs at once,
 resumably (finished runs are kept). The maximum-likelihood estimate from the
@@ -31,7 +35,8 @@ from runlib import (PLAIN_ADAM, ROOT, add_common_arguments, Interrupted, Run, co
                     read_json, tool, write_json, write_text)
 
 DIMS = [1, 2, 5, 10, 20, 50]
-CASES = {"diag": "gaussian.ade", "full": "gaussian_full.ade"}
+CASES = {"diag": "gaussian.ade", "full": "gaussian_full.ade",
+         "natural": "gaussian_natural.ade"}
 ESTIMATORS = {"ade": "ADE", "sm": "SM"}
 MU, SIGMA = -1.0, 0.1  # the paper's diagonal case
 # The paper's exact objective: the momenta the Langevin steps draw and drop
@@ -41,13 +46,27 @@ MU, SIGMA = -1.0, 0.1  # the paper's diagonal case
 KINETIC = ["--kinetic-weight", "1"]
 
 
+PARAMETRIZATIONS = (
+    "The full and natural cases fit the same data with the same family of "
+    "distributions, parametrized two ways. Score matching's loss, "
+    "−tr P + ½ E|P(x − μ)|², couples μ and P in the full case: where μ is "
+    "off by δ, the P that fits best shrinks along δ, and the gradient in "
+    "μ, P²δ, shrinks with it, so μ stalls (a local trap, not an error of "
+    "the entries: their gradients agree with finite differences). In "
+    "natural parameters the score, η − Px, is linear in η, and score "
+    "matching recovers μ. ADE's model gradient in η is the difference "
+    "between the data's mean and the samples'; at a constant learning rate "
+    "its last iterate stays noisy, and μ = P⁻¹η magnifies that noise where "
+    "P is small. In the full case the same noise reaches μ directly.")
+
+
 def parse_args():
     p = argparse.ArgumentParser(
         description="Gaussian parameter recovery by ADE and score matching.")
     p.add_argument("--dims", default=",".join(map(str, DIMS)),
                    help="comma-separated dimensions")
     p.add_argument("--cases", default=",".join(CASES),
-                   help="comma-separated, of diag, full")
+                   help="comma-separated, of diag, full, natural")
     p.add_argument("--estimators", default=",".join(ESTIMATORS),
                    help="comma-separated, of ade, sm")
     p.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
@@ -115,7 +134,7 @@ def frobenius(m):
 
 def truth(case, d):
     """The true parameters of a (case, dimension): mean and, for diag, the
-    standard deviations, for full the precision's factor R (lower
+    standard deviations, for full and natural the precision's factor R (lower
     triangular, P = R R^T). Fixed per (case, d)."""
     if case == "diag":
         return {"mu": [MU] * d, "sigma": [SIGMA] * d}
@@ -183,7 +202,12 @@ def learned(case, run, d):
                 "sigma": [math.exp(v) for v in params["log_sigma"]]}
     flat = params["L"]
     factor = [flat[i * d:(i + 1) * d] for i in range(d)]
-    return {"mu": params["mu"], "P": precision(factor)}
+    p = precision(factor)
+    if case == "natural":
+        mu = [sum(a * e for a, e in zip(row, params["eta"]))
+              for row in inverse(p)]
+        return {"mu": mu, "P": p}
+    return {"mu": params["mu"], "P": p}
 
 
 def case_directory(args, case, d):
@@ -199,7 +223,9 @@ def prepare(args, case, d):
     if info is None or info.get("points") != args.points or \
             not os.path.exists(path):
         t = truth(case, d)
-        rng = random.Random(7 * d + list(CASES).index(case))
+        # natural fits full's data: the same points, another model.
+        rng = random.Random(7 * d + list(CASES).index(
+            "full" if case == "natural" else case))
         # The MLE sees the points as written, as training does.
         points = [[float("%.7g" % v) for v in draw(case, t, d, rng)]
                   for _ in range(args.points)]
@@ -246,7 +272,9 @@ def cell(values, seeds, digits=3):
 def write_results(args, runs, infos):
     lines = []
     w = lines.append
-    command = shlex.join(["python3", "scripts/gaussian.py"] + sys.argv[1:])
+    # The command that makes the runs: --report only rewrites this file.
+    command = shlex.join(["python3", "scripts/gaussian.py"] +
+                         [a for a in sys.argv[1:] if a != "--report"])
     w("# Gaussian parameter recovery: ADE and score matching")
     w("")
     w("Command: `%s` (%s)." % (command, datetime.date.today().isoformat()))
@@ -256,8 +284,10 @@ def write_results(args, runs, infos):
       "defaults otherwise%s. Models and samplers: "
       "`examples/gaussian.ade` (diag: a learned diagonal Gaussian q0) and "
       "`examples/gaussian_full.ade` (full: a learned full-covariance "
-      "Gaussian q0), each followed by 3 Langevin steps with learned step "
-      "sizes." % (args.iters, args.points, ", ".join(map(str, args.seeds)),
+      "Gaussian q0; the model f(x) = −½ |Lᵀ(x − μ)|²) and "
+      "`examples/gaussian_natural.ade` (natural: the same sampler, the "
+      "model in natural parameters), each followed by 3 Langevin steps "
+      "with learned step sizes." % (args.iters, args.points, ", ".join(map(str, args.seeds)),
                   shlex.join(KINETIC), shlex.join(PLAIN_ADAM),
                   " plus `%s`" % args.train_args
                   if args.train_args else ""))
@@ -270,7 +300,10 @@ def write_results(args, runs, infos):
         "diag": ("Diagonal case: μ = −1, σ = 0.1 in every dimension",
                  "RMSE of μ", "relative RMSE of σ"),
         "full": ("Full covariance: random μ and precision P = R Rᵀ",
-                 "RMSE of μ", "‖P̂ − P‖_F / ‖P‖_F")}
+                 "RMSE of μ", "‖P̂ − P‖_F / ‖P‖_F"),
+        "natural": ("Full covariance in natural parameters: the full "
+                    "case's data, f(x) = ηᵀx − ½ xᵀPx, μ = P⁻¹η",
+                    "RMSE of μ", "‖P̂ − P‖_F / ‖P‖_F")}
     for case in args.cases:
         title, mu_label, shape_label = titles[case]
         w("")
@@ -297,6 +330,9 @@ def write_results(args, runs, infos):
                              len(args.seeds))
                         for e in args.estimators]
             w("| " + " | ".join(row) + " |")
+        if case == "natural":
+            w("")
+            w(PARAMETRIZATIONS)
     times = []
     for e in args.estimators:
         seconds = [r.seconds() for r in runs
