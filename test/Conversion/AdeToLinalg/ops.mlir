@@ -212,6 +212,28 @@ func.func @f(%x: tensor<2xf32>, %w: tensor<f32> {ade.cotangent}) -> (tensor<3x2x
 
 // -----
 
+// The gradient of a transposed parameter (L in transpose(L) @ x): the
+// transpose of a sum of outer products is summed over the tile as matrix
+// products, then transposed once.
+
+ade.parameter @"T/L" : tensor<2x3xf32> of "T" at 0
+func.func @f(%x: tensor<2xf32>, %u: tensor<3xf32> {ade.cotangent}) -> (tensor<2x3xf32> {ade.param_grad = @"T/L"}) attributes {ade.kernel = {kind = "energy_vjp", owner = "T", owners = ["T"], grads}} {
+  %o = ade.outer %u, %x : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  %o2 = ade.outer %u, %x : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  %s = ade.add %o, %o2 : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
+  %t = ade.transpose %s : tensor<3x2xf32> -> tensor<2x3xf32>
+  return %t : tensor<2x3xf32>
+}
+// CHECK-LABEL: func.func @T.energy_vjp.tile
+// CHECK: %[[O1:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x2xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[O2:.*]] = linalg.matmul
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[O1]], %[[O2]] : tensor<3x2xf32>, tensor<3x2xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[S]] : tensor<3x2xf32>) outs(%{{.*}} : tensor<2x3xf32>) permutation = [1, 0]
+// CHECK-NOT: iterator_types = [{{.*}}"reduction"
+// CHECK: tensor.collapse_shape %[[T]]
+
+// -----
+
 // The adjoints of convolution and pooling.
 ade.parameter @"I/K" : tensor<2x1x2x2xf32> of "I" at 0
 func.func @f(%x: tensor<1x3x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "I", owners = ["I"]}} {

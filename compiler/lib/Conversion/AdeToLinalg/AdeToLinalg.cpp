@@ -121,6 +121,10 @@ private:
       return;
     if (isa<OuterOp>(def)) {
       deferred.insert(def);
+    } else if (auto transpose = dyn_cast<TransposeOp>(def)) {
+      // The gradient of a transposed parameter (L in transpose(L) @ x).
+      deferred.insert(def);
+      deferSums(transpose.getInput());
     } else if (auto add = dyn_cast<AddOp>(def);
                add && add.getLhs().getType() == add.getType() &&
                add.getRhs().getType() == add.getType()) {
@@ -137,6 +141,16 @@ private:
     ArrayRef<int64_t> shape = shapeOf(v);
     Operation *def = v.getDefiningOp();
     if (def && deferred.contains(def)) {
+      if (auto transpose = dyn_cast<TransposeOp>(def)) {
+        // Summed first, then transposed once per tile.
+        FailureOr<Value> sum = batchSum(transpose.getInput());
+        if (failed(sum))
+          return failure();
+        return linalg::TransposeOp::create(b, loc, *sum,
+                                           empty(loc, shape, elem),
+                                           ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
+      }
       if (auto add = dyn_cast<AddOp>(def)) {
         FailureOr<Value> l = batchSum(add.getLhs()), r = batchSum(add.getRhs());
         if (failed(l) || failed(r))
