@@ -2008,11 +2008,11 @@ static bool isIntegerLiteral(llvm::StringRef text) {
 std::optional<Value> sema::parseDefine(llvm::StringRef text) {
   text = text.trim();
   int64_t i;
-  llvm::StringRef unsignedText = text;
-  if (unsignedText.consume_front("+") && !unsignedText.starts_with("-") &&
-      !unsignedText.getAsInteger(10, i))
-    return Value::ofInt(i);
-  if (!text.getAsInteger(10, i))
+  // getAsInteger takes "-3" but not "+3".
+  llvm::StringRef digits = text;
+  if (digits.consume_front("+") && digits.starts_with("-"))
+    return std::nullopt;
+  if (!digits.getAsInteger(10, i))
     return Value::ofInt(i);
   if (isIntegerLiteral(text))
     return std::nullopt; // not a real: it would pass where integers cannot
