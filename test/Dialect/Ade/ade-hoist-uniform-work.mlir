@@ -28,8 +28,10 @@ func.func @S.sample.tile(%p: tensor<4xf32>, %x: tensor<2x16xf32>) -> tensor<2x16
   return %r : tensor<2x16xf32>
 }
 
+// Both functions read their hoisted and parameter buffers only: the loop
+// works on a copy of the parameters (bufferization.writable = false).
 // CHECK-LABEL: func.func @S.sample.tile
-// CHECK-SAME: (%[[P:.*]]: tensor<4xf32>, %[[D:.*]]: tensor<2x2xf32>, %[[X:.*]]: tensor<2x16xf32>)
+// CHECK-SAME: (%[[P:.*]]: tensor<4xf32>, %[[D:.*]]: tensor<2x2xf32> {bufferization.writable = false}, %[[X:.*]]: tensor<2x16xf32>)
 // CHECK-SAME: hoisted = 1 : i64
 // CHECK-SAME: uniform = @S.sample.tile.uniform
 // CHECK-NOT: scf.for
@@ -37,7 +39,7 @@ func.func @S.sample.tile(%p: tensor<4xf32>, %x: tensor<2x16xf32>) -> tensor<2x16
 // CHECK: linalg.generic {{.*}} ins(%[[X]], %[[D]] : tensor<2x16xf32>, tensor<2x2xf32>)
 // CHECK: arith.addf %{{.*}}, %[[CHEAP]]
 // CHECK-LABEL: func.func private @S.sample.tile.uniform
-// CHECK-SAME: (%[[Q:.*]]: tensor<4xf32>) -> tensor<2x2xf32>
+// CHECK-SAME: (%[[Q:.*]]: tensor<4xf32> {bufferization.writable = false}) -> tensor<2x2xf32>
 // CHECK: %[[M:.*]] = tensor.expand_shape %[[Q]]
 // CHECK: %[[R:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[M]])
 // CHECK-NOT: tensor.extract %[[Q]]
@@ -72,7 +74,7 @@ func.func @S.sample_vjp.tile(%p: tensor<4xf32>, %x: tensor<2x16xf32>, %g: memref
 // CHECK-NOT: func.func private
 
 // SMALL-LABEL: func.func @S.sample_vjp.tile
-// SMALL-SAME: (%[[P:.*]]: tensor<4xf32>, %[[MM:.*]]: tensor<2x2xf32>, %[[X:.*]]: tensor<2x16xf32>, %[[G:.*]]: memref<4xf32>)
+// SMALL-SAME: (%[[P:.*]]: tensor<4xf32>, %[[MM:.*]]: tensor<2x2xf32> {bufferization.writable = false}, %[[X:.*]]: tensor<2x16xf32>, %[[G:.*]]: memref<4xf32>)
 // SMALL-SAME: hoisted = 1 : i64
 // SMALL-NOT: linalg.fill
 // SMALL: %[[Y:.*]] = linalg.matmul ins(%[[MM]], %[[X]] :
@@ -111,7 +113,7 @@ func.func @S.logq.tile(%p: tensor<4xf32>, %x: tensor<16xf32>) -> tensor<16xf32>
 }
 
 // CHECK-LABEL: func.func @S.logq.tile
-// CHECK-SAME: (%{{.*}}: tensor<4xf32>, %[[S:.*]]: tensor<f32>, %{{.*}}: tensor<16xf32>)
+// CHECK-SAME: (%{{.*}}: tensor<4xf32>, %[[S:.*]]: tensor<f32> {bufferization.writable = false}, %{{.*}}: tensor<16xf32>)
 // CHECK: %[[SUM:.*]] = tensor.extract %[[S]][] : tensor<f32>
 // CHECK: arith.subf %{{.*}}, %[[SUM]]
 // CHECK-LABEL: func.func private @S.logq.tile.uniform
@@ -119,6 +121,62 @@ func.func @S.logq.tile(%p: tensor<4xf32>, %x: tensor<16xf32>) -> tensor<16xf32>
 // CHECK: %[[R:.*]] = scf.for
 // CHECK: %[[T:.*]] = tensor.from_elements %[[R]] : tensor<f32>
 // CHECK: return %[[T]]
+
+// -----
+
+// Two loops joined by reshapes: only the value the tile's other ops need is
+// hoisted (the first loop's result feeds the second only). A loop that
+// reads the particles (through its region) is not uniform and stays.
+
+func.func @S.chain.tile(%p: tensor<4xf32>, %x: tensor<2x16xf32>) -> tensor<2x16xf32>
+    attributes {ade.tile = {cotangents = array<i64>, grad_owners = array<i64>, grads = false, inputs = 1 : i64, kind = "sample", outputs = 1 : i64, owner = "S", owners = ["S"], size = 16 : i64}} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %m = tensor.expand_shape %p [[0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
+  %d = scf.for %i = %c0 to %c2 step %c1 iter_args(%a = %m) -> (tensor<2x2xf32>) {
+    %v = tensor.extract %a[%i, %i] : tensor<2x2xf32>
+    %w = arith.mulf %v, %v : f32
+    %b = tensor.insert %w into %a[%i, %i] : tensor<2x2xf32>
+    scf.yield %b : tensor<2x2xf32>
+  }
+  %flat = tensor.collapse_shape %d [[0, 1]] : tensor<2x2xf32> into tensor<4xf32>
+  %m2 = tensor.expand_shape %flat [[0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
+  %d2 = scf.for %i = %c0 to %c2 step %c1 iter_args(%a = %m2) -> (tensor<2x2xf32>) {
+    %v = tensor.extract %a[%i, %i] : tensor<2x2xf32>
+    %w = arith.addf %v, %v : f32
+    %b = tensor.insert %w into %a[%i, %i] : tensor<2x2xf32>
+    scf.yield %b : tensor<2x2xf32>
+  }
+  %batched = scf.for %i = %c0 to %c2 step %c1 iter_args(%a = %m) -> (tensor<2x2xf32>) {
+    %v = tensor.extract %x[%i, %i] : tensor<2x16xf32>
+    %b = tensor.insert %v into %a[%i, %i] : tensor<2x2xf32>
+    scf.yield %b : tensor<2x2xf32>
+  }
+  %e = tensor.empty() : tensor<2x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, t) -> (i, t)>, affine_map<(i, t) -> (i, i)>, affine_map<(i, t) -> (i, i)>, affine_map<(i, t) -> (i, t)>], iterator_types = ["parallel", "parallel"]} ins(%x, %d2, %batched : tensor<2x16xf32>, tensor<2x2xf32>, tensor<2x2xf32>) outs(%e : tensor<2x16xf32>) {
+  ^bb0(%xv: f32, %dv: f32, %bv: f32, %o: f32):
+    %s = arith.mulf %xv, %dv : f32
+    %t = arith.addf %s, %bv : f32
+    linalg.yield %t : f32
+  } -> tensor<2x16xf32>
+  return %r : tensor<2x16xf32>
+}
+
+// CHECK-LABEL: func.func @S.chain.tile
+// CHECK-SAME: (%[[P:.*]]: tensor<4xf32>, %[[D2:.*]]: tensor<2x2xf32> {bufferization.writable = false}, %[[X:.*]]: tensor<2x16xf32>)
+// CHECK-SAME: hoisted = 1 : i64
+// CHECK: %[[B:.*]] = scf.for
+// CHECK: tensor.extract %[[X]]
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[D2]], %[[B]] :
+// CHECK-LABEL: func.func private @S.chain.tile.uniform
+// CHECK: scf.for
+// CHECK: tensor.collapse_shape
+// CHECK: tensor.expand_shape
+// CHECK: %[[R:.*]] = scf.for
+// CHECK-NOT: scf.for
+// CHECK: return %[[R]] : tensor<2x2xf32>
 
 // -----
 

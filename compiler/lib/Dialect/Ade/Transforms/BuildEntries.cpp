@@ -119,10 +119,10 @@ struct AdeBuildEntriesPass
     s.inputs.assign(rest.begin() + k, rest.begin() + k + n);
     s.grads.assign(rest.begin() + k + n, rest.end() - m);
     s.outputs.assign(rest.end() - m, rest.end());
-    s.elem = s.params.empty() ? s.inputs[0].getElementType()
+    s.numOwners = k - (*info)->numHoisted;
+    s.elem = s.numOwners == 0 ? s.inputs[0].getElementType()
                               : s.params[0].getElementType();
     s.cotangent = (*info)->cotangent;
-    s.numOwners = k - (*info)->numHoisted;
     if ((*info)->numHoisted) {
       s.uniform = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
           fn, StringAttr::get(fn.getContext(), (*info)->uniform));

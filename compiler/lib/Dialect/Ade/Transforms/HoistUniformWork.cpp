@@ -99,23 +99,38 @@ struct AdeHoistUniformWorkPass
       uniform.insert(op.getResults().begin(), op.getResults().end());
     }
 
-    // Hoisted: the results of the costly uniform ops that other ops use
-    // (the cheap ones around them, a reshape or the sum of an LU's
-    // pivots' logs, stay: no buffer of their own for each).
+    // Hoisted: the results of the costly uniform ops that the tile still
+    // needs, through the cheap uniform ops that stay in it (a reshape, the
+    // sum of an LU's pivots' logs: no buffer of their own for each).
     DenseSet<Operation *> costly;
     for (Operation *op : uniformOps)
       if (isCostly(op, minIterations))
         costly.insert(op);
-    SmallVector<Value> hoisted;
-    for (Operation &op : body) {
-      if (!costly.contains(&op))
+    DenseSet<Value> needed;
+    SmallVector<Value> work;
+    auto usedBy = [&](Operation &op) {
+      llvm::append_range(work, op.getOperands());
+      SetVector<Value> captured;
+      getUsedValuesDefinedAbove(op.getRegions(), captured);
+      llvm::append_range(work, captured);
+    };
+    for (Operation &op : body)
+      if (!uniformOps.contains(&op))
+        usedBy(op);
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (!uniform.contains(v) || !needed.insert(v).second)
         continue;
-      for (Value result : op.getResults())
-        if (llvm::any_of(result.getUsers(), [&](Operation *user) {
-              return !costly.contains(body.findAncestorOpInBlock(*user));
-            }))
-          hoisted.push_back(result);
+      Operation *def = v.getDefiningOp();
+      if (def && !costly.contains(def))
+        usedBy(*def);
     }
+    SmallVector<Value> hoisted;
+    for (Operation &op : body)
+      if (costly.contains(&op))
+        for (Value result : op.getResults())
+          if (needed.contains(result))
+            hoisted.push_back(result);
     if (hoisted.empty())
       return;
 
@@ -135,6 +150,13 @@ struct AdeHoistUniformWorkPass
         func::FuncOp::create(b, f.getLoc(), (f.getSymName() + ".uniform").str(),
                              b.getFunctionType(paramTypes, hoistedTypes));
     uniformFn.setPrivate();
+    // Read only: the entry passes the caller's parameters, and every tile,
+    // in parallel, the same hoisted buffers (one-shot bufferization takes
+    // arguments for writable unless told).
+    auto readOnly =
+        b.getNamedAttr("bufferization.writable", b.getBoolAttr(false));
+    for (unsigned i = 0; i < numParams; ++i)
+      uniformFn.setArgAttrs(i, b.getDictionaryAttr(readOnly));
     Block *entry = uniformFn.addEntryBlock();
     IRMapping mapping;
     for (unsigned i = 0; i < numParams; ++i)
@@ -158,8 +180,8 @@ struct AdeHoistUniformWorkPass
     // The tile takes the hoisted values after its parameters.
     b.setInsertionPointToStart(&body);
     for (auto [i, v] : llvm::enumerate(hoisted)) {
-      if (failed(
-              f.insertArgument(numParams + i, hoistedTypes[i], {}, v.getLoc())))
+      if (failed(f.insertArgument(numParams + i, hoistedTypes[i],
+                                  b.getDictionaryAttr(readOnly), v.getLoc())))
         return signalPassFailure();
       Value arg = f.getArgument(numParams + i);
       if (arg.getType() != v.getType())

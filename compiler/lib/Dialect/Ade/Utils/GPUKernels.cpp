@@ -68,6 +68,13 @@ ade::kernelTiles(ModuleOp module, ArrayRef<std::string> exclude, bool withVJPs,
       return failure();
     if (!*info)
       continue;
+    // Values hoisted out of a tile are the CPU entries' (the GPU pipeline
+    // does not run ade-hoist-uniform-work): a kernel would read them as
+    // parameters that no one passes.
+    if ((*info)->numHoisted) {
+      tile.emitError("internal: a GPU kernel of a tile with hoisted values");
+      return failure();
+    }
     if (!sizeOk((*info)->size)) {
       tile.emitError(sizeError);
       return failure();

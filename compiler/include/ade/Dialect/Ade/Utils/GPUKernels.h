@@ -25,10 +25,11 @@ constexpr int64_t kBatchedElements = int64_t(1) << 40;
 /// too).
 struct TileInfo {
   int64_t size = 0;       // particles per tile
-  size_t numParams = 0;   // leading parameter buffers, then
-  size_t numHoisted = 0;  // values of them the entry computes once per
-                          // call (ade-hoist-uniform-work), with
-  mlir::StringRef uniform; // the function that does
+  size_t numParams = 0;   // leading parameter buffers, hoisted included
+  size_t numHoisted = 0;  // the last of them: values of the others that
+                          // the entry computes once per call
+                          // (ade-hoist-uniform-work)
+  mlir::StringRef uniform; // the function that computes them
   size_t numBatched = 0;  // then the batched inputs and outputs
   size_t numOutputs = 0;  // (the last of them)
   size_t numGrads = 0;    // then the parameter gradient sums (VJPs)
