@@ -602,6 +602,30 @@ TEST(Samplers, SampleVjpMatchesFiniteDifferences) {
     expectVjpMatchesFiniteDifferences(kSamplers, name);
 }
 
+// Jacobians wide enough for whole vectors in the row updates of LU and
+// Gauss-Jordan (8 f64 or 16 f32 per vector, then 2 one by one): each
+// particle's own (Dense18) and one for all (Linear18, hoisted). Densities
+// against brute force, their gradients against finite differences, f32
+// against f64.
+TEST(Samplers, WideLogDetsMatchBruteForce) {
+  for (const char *name : {"Dense18", "Linear18"}) {
+    expectBruteForceDensity(kSamplers, name);
+    expectVjpMatchesFiniteDifferences(kSamplers, name);
+    Rig wide(kSamplers, name, "f64", 7, 16),
+        narrow(kSamplers, name, "f32", 7, 16);
+    ASSERT_TRUE(wide.s && narrow.s) << name;
+    std::vector<double> noise = randomNoise(*wide.s, 40, 17);
+    Sample exact = sample(wide, noise, 40), single = sample(narrow, noise, 40);
+    EXPECT_LE(relativeError(single.logq, exact.logq, 1.0), 1e-5) << name;
+    EXPECT_LE(relativeError(single.x, exact.x, 1.0), 1e-5) << name;
+    // f32's Gauss-Jordan (16 columns a vector, then 2) runs in the VJP.
+    Cotangents c = randomCotangents(wide, 40, 19);
+    auto [gm64, gs64, values64] = sampleVjp(wide, noise, c, 40);
+    auto [gm32, gs32, values32] = sampleVjp(narrow, noise, c, 40);
+    EXPECT_LE(relativeError(gs32, gs64, 1.0), 1e-4) << name;
+  }
+}
+
 TEST(Samplers, ExampleSampleVjpsMatchFiniteDifferences) {
   expectVjpMatchesFiniteDifferences("examples/moons", "Langevin5");
   expectVjpMatchesFiniteDifferences("examples/gaussian", "Langevin3");

@@ -58,7 +58,9 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       " medium-tile-size=" + std::to_string(options.mediumTileSize) +
       " large-tile-size=" + std::to_string(options.largeTileSize) +
       " small-batch-tile-size=" + std::to_string(options.smallBatchTileSize) +
-      "},"
+      // A matrix's rows updated a vector register at a time (LLVM splits
+      // the vectors where registers are narrower).
+      " row-vector-bits=512},"
       // Tiles add their parameter gradients into the entry's sums (after
       // the reshapes of a concatenation's operands folded).
       "func.func(canonicalize),ade-accumulate-gradients,"

@@ -234,6 +234,28 @@ func.func @f(%x: tensor<2xf32>, %u: tensor<3xf32> {ade.cotangent}) -> (tensor<2x
 
 // -----
 
+// An outer product with one factor the same for every particle (a column
+// e_i of a dense Jacobian) is summed as that factor times the tile sum of
+// the other: one sum per element of the batched factor, no per-particle
+// matrix.
+
+ade.parameter @"E/A" : tensor<3x2xf32> of "E" at 0
+func.func @f(%x: tensor<2xf32>) -> (tensor<3x2xf32> {ade.param_grad = @"E/A"}) attributes {ade.kernel = {kind = "energy_vjp", owner = "E", owners = ["E"], grads}} {
+  %e = arith.constant dense<[0.0, 1.0, 0.0]> : tensor<3xf32>
+  %o = ade.outer %e, %x : tensor<3xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  return %o : tensor<3x2xf32>
+}
+// CHECK-LABEL: func.func @E.energy_vjp.tile
+// CHECK-SAME: (%[[P:.*]]: tensor<6xf32>, %[[X:.*]]: tensor<2x4xf32>)
+// CHECK-NOT: tensor<3x2x4xf32>
+// CHECK: %[[SX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: %[[O:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[SX]] : tensor<3xf32>, tensor<2xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK: tensor.collapse_shape %[[O]]
+
+// -----
+
 // The adjoints of convolution and pooling.
 ade.parameter @"I/K" : tensor<2x1x2x2xf32> of "I" at 0
 func.func @f(%x: tensor<1x3x3xf32>) -> tensor<f32> attributes {ade.kernel = {kind = "energy", owner = "I", owners = ["I"]}} {

@@ -65,13 +65,18 @@ def ConvertAdeToLinalg : Pass<"convert-ade-to-linalg", "mlir::ModuleOp"> {
            /*default=*/"0",
            "Particles per tile of a second tile function of each kernel "
            "with large-tile-size, named by its size, for batches that fill "
-           "too few large tiles (0: none)">
+           "too few large tiles (0: none)">,
+    Option<"rowVectorBits", "row-vector-bits", "int64_t", /*default=*/"0",
+           "Bits of the vectors that update the rows of a matrix in the "
+           "loops of ade.log_abs_det and ade.inverse (0: one element at a "
+           "time, as the GPU kernels do)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::tensor::TensorDialect"];
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // ADE_CONVERSION_PASSES_TD

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -66,11 +67,13 @@ class TileBuilder {
 public:
   /// `params`: each owner's parameter buffer; `shifts`: for the owners
   /// whose parameters a shared function reads at an offset, the offset.
+  /// `rowVectorBits`: see the pass option.
   TileBuilder(OpBuilder &b, int64_t tile, llvm::StringMap<Value> params,
               llvm::StringMap<Value> shifts, SymbolTableCollection &symbols,
-              CalleeTiles calleeTiles)
+              CalleeTiles calleeTiles, int64_t rowVectorBits)
       : b(b), tile(tile), params(std::move(params)), shifts(std::move(shifts)),
-        symbols(symbols), calleeTiles(calleeTiles) {}
+        symbols(symbols), calleeTiles(calleeTiles),
+        rowVectorBits(rowVectorBits) {}
 
   /// Converts the body of kernel `source` (one block, calls inlined) into
   /// the current insertion block, the source's arguments being `args`.
@@ -173,6 +176,17 @@ private:
                                         ValueRange{filled(loc, shape, elem, 0.0)})
             .getResult(0);
       }
+      if (a.batched != c.batched && !a.summed && !c.summed) {
+        // sum_t a[i] c[j, t] = a[i] sum_t c[j, t]: one sum per element of
+        // the batched factor, not one per element of the product (a
+        // dense Jacobian's gradient is n such products with columns e_i).
+        auto sum = [&](BValue x, Value original) {
+          return x.batched ? BValue{sumOf(original)} : x;
+        };
+        return outerProduct(loc, sum(a, outer.getLhs()), sum(c, outer.getRhs()),
+                            shape, elem)
+            .value;
+      }
       if (failed(convert(outer)))
         return failure();
     }
@@ -183,7 +197,54 @@ private:
     // not depend on the particle is zero (a parameter read but inactive).
     if (!bv.batched)
       return filled(loc, shape, elem, 0.0);
-    // Reduce the trailing batch dimension.
+    return sumOf(v);
+  }
+
+  /// The tile sum of converted per-particle value `v`, pushed through
+  /// products with a factor the same for every particle (the sum of u x is
+  /// u times the sum of x) and through slices of such products (a slice's
+  /// sum is the slice of the sum). A Jacobian's cotangent w J^-T (w per
+  /// particle) is summed as one sum of w, not n^2 sums. Memoized: n slices
+  /// of one value share its sum.
+  Value sumOf(Value v) {
+    if (auto it = sums.find(v); it != sums.end())
+      return it->second;
+    Location loc = v.getLoc();
+    Type elem = elementOf(v);
+    Value sum;
+    Operation *def = v.getDefiningOp();
+    if (auto s = dyn_cast_or_null<SliceOp>(def);
+        s && (sums.count(s.getInput()) ||
+              uniformFactor(s.getInput().getDefiningOp()))) {
+      sum = sliceOf(s, BValue{sumOf(s.getInput())}).value;
+    } else if (MulOp m = uniformFactor(def)) {
+      auto factor = [&](Value x) {
+        BValue bx = map.at(x);
+        return std::pair<Value, BValue>{x, bx.batched ? BValue{sumOf(x)} : bx};
+      };
+      sum = elementwise(loc, {factor(m.getLhs()), factor(m.getRhs())},
+                        shapeOf(v), elem, scalarOp<arith::MulFOp>)
+                .value;
+    } else {
+      sum = sumOverTile(loc, map.at(v).value, shapeOf(v), elem);
+    }
+    sums[v] = sum;
+    return sum;
+  }
+
+  /// `op` if it is a converted ade.mul of a batched and a uniform operand.
+  MulOp uniformFactor(Operation *op) {
+    auto m = dyn_cast_or_null<MulOp>(op);
+    if (!m || !map.count(m.getLhs()) || !map.count(m.getRhs()))
+      return nullptr;
+    BValue l = map.at(m.getLhs()), r = map.at(m.getRhs());
+    return l.batched != r.batched && !l.summed && !r.summed ? m : nullptr;
+  }
+
+  /// The sum over the trailing batch dimension of `batched`, whose
+  /// per-particle shape is `shape`.
+  Value sumOverTile(Location loc, Value batched, ArrayRef<int64_t> shape,
+                    Type elem) {
     unsigned k = shape.size();
     SmallVector<utils::IteratorType> iterators(k + 1,
                                                utils::IteratorType::parallel);
@@ -193,7 +254,7 @@ private:
       outExprs.push_back(b.getAffineDimExpr(i));
     Value init = filled(loc, shape, elem, 0.0);
     return linalg::GenericOp::create(
-               b, loc, TypeRange{init.getType()}, ValueRange{bv.value},
+               b, loc, TypeRange{init.getType()}, ValueRange{batched},
                ValueRange{init},
                {b.getMultiDimIdentityMap(k + 1),
                 AffineMap::get(k + 1, 0, outExprs, b.getContext())},
@@ -1040,8 +1101,13 @@ private:
   }
 
   BValue outer(OuterOp o) {
-    Location loc = o.getLoc();
-    BValue a = map.at(o.getLhs()), c = map.at(o.getRhs());
+    return outerProduct(o.getLoc(), map.at(o.getLhs()), map.at(o.getRhs()),
+                        shapeOf(o.getResult()), elementOf(o.getResult()));
+  }
+
+  /// a[i] c[j] (per particle when either is), of per-particle shape `shape`.
+  BValue outerProduct(Location loc, BValue a, BValue c, ArrayRef<int64_t> shape,
+                      Type elem) {
     bool batched = a.batched || c.batched;
     unsigned numDims = batched ? 3 : 2;
     auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
@@ -1052,8 +1118,7 @@ private:
       ce.push_back(d(2));
     if (batched)
       oe.push_back(d(2));
-    Type elem = elementOf(o.getResult());
-    SmallVector<int64_t> out = withBatch(shapeOf(o.getResult()), batched);
+    SmallVector<int64_t> out = withBatch(shape, batched);
     SmallVector<utils::IteratorType> iterators(numDims,
                                                utils::IteratorType::parallel);
     auto g = linalg::GenericOp::create(
@@ -1069,9 +1134,11 @@ private:
     return {g.getResult(0), batched};
   }
 
-  BValue slice(SliceOp s) {
+  BValue slice(SliceOp s) { return sliceOf(s, map.at(s.getInput())); }
+
+  /// Slice `s` of `in`, the converted input or its tile sum.
+  BValue sliceOf(SliceOp s, BValue in) {
     Location loc = s.getLoc();
-    BValue in = map.at(s.getInput());
     ArrayRef<int64_t> shape = shapeOf(s.getInput());
     SmallVector<OpFoldResult> offsets, sizes, strides;
     sliceRegion(shape, s.getStarts(), s.getStops(), in.batched, offsets,
@@ -1441,6 +1508,14 @@ private:
               strides(3, ob.getIndexAttr(1));
           Value m = tensor::ExtractSliceOp::create(ob, l, matrixType, a.value,
                                                    offsets, sizes, strides);
+          // A particle's rows are strided by the tile; rows read as
+          // vectors want them contiguous.
+          if (rowLanes(matrixResult ? n : n - 1, elem) > 1)
+            m = linalg::CopyOp::create(ob, l, m,
+                                       tensor::EmptyOp::create(
+                                           ob, l, ArrayRef<int64_t>{n, n}, elem)
+                                           .getResult())
+                    .getResult(0);
           Value r = body(ob, l, m);
           Value out =
               matrixResult
@@ -1494,12 +1569,55 @@ private:
         .getResult(0);
   }
 
-  /// row i of m -= f * row k of m, for columns [from, n).
+  /// Elements per vector of the row updates of an n x n matrix (1: none;
+  /// also for rows narrower than a vector).
+  int64_t rowLanes(int64_t n, Type elem) const {
+    int64_t lanes = rowVectorBits / elem.getIntOrFloatBitWidth();
+    return lanes > 1 && llvm::isPowerOf2_64(lanes) && n >= lanes ? lanes : 1;
+  }
+
+  /// row i of m -= f * row k of m, for columns [from, n): whole vectors of
+  /// `lanes` columns, then the rest one by one. Column j of the result
+  /// reads column j alone, so vectors are exact even where i == k.
   static Value eliminateRow(OpBuilder &b, Location loc, Value m, Value i,
-                            Value k, Value f, Value from, Value n) {
+                            Value k, Value f, Value from, Value n,
+                            int64_t lanes) {
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value start = from;
+    if (lanes > 1) {
+      Type elem = f.getType();
+      auto vectorType = VectorType::get({lanes}, elem);
+      Value step = arith::ConstantIndexOp::create(b, loc, lanes);
+      Value whole = arith::MulIOp::create(
+          b, loc,
+          arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, n, from),
+                                 step),
+          step);
+      Value end = arith::AddIOp::create(b, loc, from, whole);
+      Value padding =
+          arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0.0));
+      m = scf::ForOp::create(
+              b, loc, from, end, step, ValueRange{m},
+              [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
+                auto read = [&](Value row) {
+                  return vector::TransferReadOp::create(
+                      ob, l, vectorType, iter[0], ValueRange{row, j}, padding,
+                      ArrayRef<bool>{true});
+                };
+                Value fs = vector::BroadcastOp::create(ob, l, vectorType, f);
+                Value v = arith::SubFOp::create(
+                    ob, l, read(i), arith::MulFOp::create(ob, l, fs, read(k)));
+                scf::YieldOp::create(ob, l,
+                                     vector::TransferWriteOp::create(
+                                         ob, l, v, iter[0], ValueRange{i, j},
+                                         ArrayRef<bool>{true})
+                                         .getResult());
+              })
+              .getResult(0);
+      start = end;
+    }
     return scf::ForOp::create(
-               b, loc, from, n, c1, ValueRange{m},
+               b, loc, start, n, c1, ValueRange{m},
                [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
                  Value x = tensor::ExtractOp::create(ob, l, iter[0],
                                                      ValueRange{i, j});
@@ -1517,9 +1635,11 @@ private:
   }
 
   /// log |det m| by LU with partial pivoting.
-  static Value logAbsDet(OpBuilder &b, Location loc, Value m) {
+  Value logAbsDet(OpBuilder &b, Location loc, Value m) {
     auto type = cast<RankedTensorType>(m.getType());
     Type elem = type.getElementType();
+    // Rows are updated from column k + 1: at most n - 1 columns.
+    int64_t lanes = rowLanes(type.getDimSize(0) - 1, elem);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value n = arith::ConstantIndexOp::create(b, loc, type.getDimSize(0));
@@ -1545,7 +1665,7 @@ private:
                         pivot);
                     scf::YieldOp::create(
                         rb, rl,
-                        eliminateRow(rb, rl, it[0], i, k, f, next, n));
+                        eliminateRow(rb, rl, it[0], i, k, f, next, n, lanes));
                   })
                   .getResult(0);
           scf::YieldOp::create(ob, l, ValueRange{reduced, acc});
@@ -1554,10 +1674,11 @@ private:
   }
 
   /// m^-1 by Gauss-Jordan elimination with partial pivoting.
-  static Value inverse(OpBuilder &b, Location loc, Value m) {
+  Value inverse(OpBuilder &b, Location loc, Value m) {
     auto type = cast<RankedTensorType>(m.getType());
     Type elem = type.getElementType();
     int64_t size = type.getDimSize(0);
+    int64_t lanes = rowLanes(size, elem);
     SmallVector<Attribute> eye(size * size, b.getFloatAttr(elem, 0.0));
     for (int64_t i = 0; i < size; ++i)
       eye[i * size + i] = b.getFloatAttr(elem, 1.0);
@@ -1602,8 +1723,9 @@ private:
                     tensor::ExtractOp::create(rb, rl, it[0], ValueRange{i, k}));
                 scf::YieldOp::create(
                     rb, rl,
-                    ValueRange{eliminateRow(rb, rl, it[0], i, k, f, c0, n),
-                               eliminateRow(rb, rl, it[1], i, k, f, c0, n)});
+                    ValueRange{
+                        eliminateRow(rb, rl, it[0], i, k, f, c0, n, lanes),
+                        eliminateRow(rb, rl, it[1], i, k, f, c0, n, lanes)});
               });
           scf::YieldOp::create(ob, l, cleared.getResults());
         });
@@ -1674,8 +1796,11 @@ private:
   llvm::StringMap<Value> params, shifts;
   SymbolTableCollection &symbols;
   CalleeTiles calleeTiles;
+  int64_t rowVectorBits;
   DenseMap<Value, BValue> map;
   llvm::SmallPtrSet<Operation *, 16> deferred;
+  /// sumOf's sums.
+  DenseMap<Value, Value> sums;
 };
 
 struct ConvertAdeToLinalgPass
@@ -1733,7 +1858,7 @@ struct ConvertAdeToLinalgPass
     auto tiles = [&](func::FuncOp f) {
       return calleeTile(module, f, tile, symbols);
     };
-    TileBuilder builder(b, tile, params, shifts, symbols, tiles);
+    TileBuilder builder(b, tile, params, shifts, symbols, tiles, rowVectorBits);
     SmallVector<BValue> args;
     unsigned first = owners.size() * (shifted ? 2 : 1);
     for (unsigned i = 0; i < source.getNumArguments(); ++i)
