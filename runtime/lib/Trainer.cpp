@@ -321,20 +321,23 @@ struct Adam {
   }
 
   /// params -= lr * adam(grad): descends `grad`.
-  void step(std::vector<double> &params, std::vector<double> grad, double lr,
-            const TrainConfig &c) {
+  void step(std::vector<double> &params, const std::vector<double> &grad,
+            double lr, const TrainConfig &c) {
     ++steps;
     double c1 = 1 - std::pow(c.beta1, double(steps));
     double c2 = 1 - std::pow(c.beta2, double(steps));
+    // The clip bounds |g| by the previous step's v_hat. Its correction,
+    // once per step: a pow per parameter was a tenth of a 2-d training run.
+    bool clip = c.adamClip && steps > 1;
+    double clipC2 = clip ? 1 - std::pow(c.beta2, double(steps - 1)) : 1;
     for (size_t i = 0; i < params.size(); ++i) {
-      if (c.adamClip && steps > 1) {
-        double bound =
-            3 * std::sqrt(v[i] / (1 - std::pow(c.beta2, double(steps - 1)))) +
-            0.1;
-        grad[i] = std::clamp(grad[i], -bound, bound);
+      double g = grad[i];
+      if (clip) {
+        double bound = 3 * std::sqrt(v[i] / clipC2) + 0.1;
+        g = std::clamp(g, -bound, bound);
       }
-      m[i] = c.beta1 * m[i] + (1 - c.beta1) * grad[i];
-      v[i] = c.beta2 * v[i] + (1 - c.beta2) * grad[i] * grad[i];
+      m[i] = c.beta1 * m[i] + (1 - c.beta1) * g;
+      v[i] = c.beta2 * v[i] + (1 - c.beta2) * g * g;
       params[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + 1e-8);
     }
   }
