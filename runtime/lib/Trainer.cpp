@@ -309,6 +309,39 @@ private:
   std::unique_ptr<Matrix> file;
 };
 
+// One clone of a loop per vector width, chosen when the library loads.
+#if defined(__clang__) && defined(__x86_64__)
+#define ADE_VECTOR_CLONES [[gnu::target_clones("avx512f", "avx2", "default")]]
+#else
+#define ADE_VECTOR_CLONES
+#endif
+
+/// Adam's update of n parameters (see Adam::step), with the bias
+/// corrections c1, c2 (clipC2: the previous step's c2) folded into
+/// scalars: one square root and one division per parameter. Vectorized:
+/// scalar divisions and square roots were a third of a training run with a
+/// 70 000-parameter sampler. No contraction into FMAs, so every clone
+/// rounds as the scalar code does: runs and resumes are bit-identical on
+/// any machine.
+ADE_VECTOR_CLONES
+void adamUpdate(double *params, const double *grad, double *m, double *v,
+                size_t n, double beta1, double beta2, double lr, double c1,
+                double c2, bool clip, double clipC2) {
+#pragma STDC FP_CONTRACT OFF
+  double stepSize = lr / c1, rootC2 = 1 / std::sqrt(c2),
+         clipRootC2 = 3 / std::sqrt(clipC2);
+  for (size_t i = 0; i < n; ++i) {
+    double g = grad[i];
+    if (clip) {
+      double bound = clipRootC2 * std::sqrt(v[i]) + 0.1;
+      g = std::clamp(g, -bound, bound);
+    }
+    m[i] = beta1 * m[i] + (1 - beta1) * g;
+    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+    params[i] -= stepSize * m[i] / (std::sqrt(v[i]) * rootC2 + 1e-8);
+  }
+}
+
 /// Adam on a flat parameter vector, optionally with the reference code's
 /// elementwise clip of the gradient to +-(3 sqrt(v_hat) + 0.1).
 struct Adam {
@@ -330,16 +363,8 @@ struct Adam {
     // once per step: a pow per parameter was a tenth of a 2-d training run.
     bool clip = c.adamClip && steps > 1;
     double clipC2 = clip ? 1 - std::pow(c.beta2, double(steps - 1)) : 1;
-    for (size_t i = 0; i < params.size(); ++i) {
-      double g = grad[i];
-      if (clip) {
-        double bound = 3 * std::sqrt(v[i] / clipC2) + 0.1;
-        g = std::clamp(g, -bound, bound);
-      }
-      m[i] = c.beta1 * m[i] + (1 - c.beta1) * g;
-      v[i] = c.beta2 * v[i] + (1 - c.beta2) * g * g;
-      params[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + 1e-8);
-    }
+    adamUpdate(params.data(), grad.data(), m.data(), v.data(), params.size(),
+               c.beta1, c.beta2, lr, c1, c2, clip, clipC2);
   }
 };
 

@@ -26,7 +26,7 @@ constexpr unsigned kElementsPerThread = 16;
 /// ade_runtime_adam: one step of aderun's Adam (runtime/lib/Trainer.cpp,
 /// the same operations in the same order) on f64 master parameters and
 /// moments, with the gradient sign * (a - b) (b when hyper[7] > 0) of the
-/// entries' gradients, clipped to +-(3 sqrt(v / hyper[5]) + 0.1) when
+/// entries' gradients, clipped to +-(3 / sqrt(hyper[5]) sqrt(v) + 0.1) when
 /// hyper[5] > 0; writes the parameters in $T for the entries, and adds the
 /// gradient's squared norm and the count of non-finite gradients and
 /// parameters to hyper[8] and hyper[9] (zero before the launch).
@@ -82,6 +82,11 @@ gpu.module @ade_runtime {
     %usingB = arith.cmpf ogt, %useB, %zero : f64
     %oneMinusBeta1 = arith.subf %one, %beta1 : f64
     %oneMinusBeta2 = arith.subf %one, %beta2 : f64
+    %stepSize = arith.divf %lr, %corr1 : f64
+    %rootCorr2 = math.sqrt %corr2 : f64
+    %rootC2 = arith.divf %one, %rootCorr2 : f64
+    %rootClip = math.sqrt %clip : f64
+    %clipRootC2 = arith.divf %three, %rootClip : f64
     %count = arith.index_cast %n : i64 to index
     %tid = gpu.thread_id x
     %bid = gpu.block_id x
@@ -104,9 +109,8 @@ gpu.module @ade_runtime {
         %square = arith.mulf %g0, %g0 : f64
         %sqNext = arith.addf %sq, %square : f64
         %vi = memref.load %v[%i] : memref<1099511627776xf64>
-        %vHatBefore = arith.divf %vi, %clip : f64
-        %root = math.sqrt %vHatBefore : f64
-        %bound3 = arith.mulf %three, %root : f64
+        %root = math.sqrt %vi : f64
+        %bound3 = arith.mulf %clipRootC2, %root : f64
         %bound = arith.addf %bound3, %tenth : f64
         %lowBound = arith.negf %bound : f64
         %below = arith.cmpf olt, %g0, %lowBound : f64
@@ -124,11 +128,10 @@ gpu.module @ade_runtime {
         %vNext = arith.addf %vDecayed, %vAdded : f64
         memref.store %mNext, %m[%i] : memref<1099511627776xf64>
         memref.store %vNext, %v[%i] : memref<1099511627776xf64>
-        %mHat = arith.divf %mNext, %corr1 : f64
-        %vHat = arith.divf %vNext, %corr2 : f64
-        %vRoot = math.sqrt %vHat : f64
-        %denominator = arith.addf %vRoot, %epsilon : f64
-        %numerator = arith.mulf %lr, %mHat : f64
+        %vRoot = math.sqrt %vNext : f64
+        %vHatRoot = arith.mulf %vRoot, %rootC2 : f64
+        %denominator = arith.addf %vHatRoot, %epsilon : f64
+        %numerator = arith.mulf %stepSize, %mNext : f64
         %step = arith.divf %numerator, %denominator : f64
         %pi = memref.load %master[%i] : memref<1099511627776xf64>
         %pNext = arith.subf %pi, %step : f64
