@@ -1510,7 +1510,7 @@ private:
                                                    offsets, sizes, strides);
           // A particle's rows are strided by the tile; rows read as
           // vectors want them contiguous.
-          if (rowLanes(matrixResult ? n : n - 1, elem) > 1)
+          if (rowLanes(n, elem) > 1)
             m = linalg::CopyOp::create(ob, l, m,
                                        tensor::EmptyOp::create(
                                            ob, l, ArrayRef<int64_t>{n, n}, elem)
@@ -1576,28 +1576,38 @@ private:
     return lanes > 1 && llvm::isPowerOf2_64(lanes) && n >= lanes ? lanes : 1;
   }
 
-  /// row i of m -= f * row k of m, for columns [from, n): whole vectors of
-  /// `lanes` columns, then the rest one by one. Column j of the result
-  /// reads column j alone, so vectors are exact even where i == k.
+  /// row i of m -= f * row k of m, for columns [from, n) of an n x n
+  /// matrix: whole vectors of `lanes` columns ending at column n, then the
+  /// columns before them one by one. With `deadBefore` (LU: columns before
+  /// `from` are never read again) the vectors may start before `from`, so
+  /// that no column is left to scalar code once the row has a vector.
+  /// Column j of the result reads column j alone, so vectors are exact even
+  /// where i == k.
   static Value eliminateRow(OpBuilder &b, Location loc, Value m, Value i,
-                            Value k, Value f, Value from, Value n,
-                            int64_t lanes) {
+                            Value k, Value f, Value from, int64_t size,
+                            int64_t lanes, bool deadBefore) {
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value n = arith::ConstantIndexOp::create(b, loc, size);
     Value start = from;
     if (lanes > 1) {
       Type elem = f.getType();
       auto vectorType = VectorType::get({lanes}, elem);
       Value step = arith::ConstantIndexOp::create(b, loc, lanes);
-      Value whole = arith::MulIOp::create(
-          b, loc,
-          arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, n, from),
-                                 step),
-          step);
-      Value end = arith::AddIOp::create(b, loc, from, whole);
+      Value columns = arith::SubIOp::create(b, loc, n, from);
+      // Vectors: ceil(columns / lanes) where dead columns may be written,
+      // else floor; at most the n / lanes that fit.
+      if (deadBefore)
+        columns = arith::AddIOp::create(
+            b, loc, columns, arith::ConstantIndexOp::create(b, loc, lanes - 1));
+      Value vectors = arith::MinUIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, columns, step),
+          arith::ConstantIndexOp::create(b, loc, size / lanes));
+      start = arith::SubIOp::create(
+          b, loc, n, arith::MulIOp::create(b, loc, vectors, step));
       Value padding =
           arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0.0));
       m = scf::ForOp::create(
-              b, loc, from, end, step, ValueRange{m},
+              b, loc, start, n, step, ValueRange{m},
               [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
                 auto read = [&](Value row) {
                   return vector::TransferReadOp::create(
@@ -1614,10 +1624,10 @@ private:
                                          .getResult());
               })
               .getResult(0);
-      start = end;
     }
+    Value end = lanes > 1 ? start : n;
     return scf::ForOp::create(
-               b, loc, start, n, c1, ValueRange{m},
+               b, loc, from, end, c1, ValueRange{m},
                [&](OpBuilder &ob, Location l, Value j, ValueRange iter) {
                  Value x = tensor::ExtractOp::create(ob, l, iter[0],
                                                      ValueRange{i, j});
@@ -1638,8 +1648,8 @@ private:
   Value logAbsDet(OpBuilder &b, Location loc, Value m) {
     auto type = cast<RankedTensorType>(m.getType());
     Type elem = type.getElementType();
-    // Rows are updated from column k + 1: at most n - 1 columns.
-    int64_t lanes = rowLanes(type.getDimSize(0) - 1, elem);
+    int64_t size = type.getDimSize(0);
+    int64_t lanes = rowLanes(size, elem);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value n = arith::ConstantIndexOp::create(b, loc, type.getDimSize(0));
@@ -1663,9 +1673,10 @@ private:
                         tensor::ExtractOp::create(rb, rl, it[0],
                                                   ValueRange{i, k}),
                         pivot);
-                    scf::YieldOp::create(
-                        rb, rl,
-                        eliminateRow(rb, rl, it[0], i, k, f, next, n, lanes));
+                    scf::YieldOp::create(rb, rl,
+                                         eliminateRow(rb, rl, it[0], i, k, f,
+                                                      next, size, lanes,
+                                                      /*deadBefore=*/true));
                   })
                   .getResult(0);
           scf::YieldOp::create(ob, l, ValueRange{reduced, acc});
@@ -1724,8 +1735,10 @@ private:
                 scf::YieldOp::create(
                     rb, rl,
                     ValueRange{
-                        eliminateRow(rb, rl, it[0], i, k, f, c0, n, lanes),
-                        eliminateRow(rb, rl, it[1], i, k, f, c0, n, lanes)});
+                        eliminateRow(rb, rl, it[0], i, k, f, c0, size, lanes,
+                                     /*deadBefore=*/false),
+                        eliminateRow(rb, rl, it[1], i, k, f, c0, size, lanes,
+                                     /*deadBefore=*/false)});
               });
           scf::YieldOp::create(ob, l, cleared.getResults());
         });
