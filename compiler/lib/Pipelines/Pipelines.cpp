@@ -70,7 +70,7 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // llvm.func) so that functions are processed in parallel.
       "func.func(canonicalize,cse,"
       // Register blocks for layers, vectors along the batch elsewhere.
-      "linalg-fuse-elementwise-ops),"
+      "ade-fuse-elementwise-ops{into-sums=1}),"
       "func.func(ade-tile-and-vectorize{mr=" +
       std::to_string(options.registerRows) +
       " nr=" + std::to_string(options.registerColumns) +

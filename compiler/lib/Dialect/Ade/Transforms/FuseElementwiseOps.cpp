@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace ade {
@@ -27,19 +29,49 @@ bool onlyMovesData(Operation *op) {
          generic.isDpsInput(generic.getMatchingOpOperand(arg));
 }
 
+/// Whether `fused`'s consumer reads each element of it once: its map uses
+/// every loop (a sum over the tile of a product), where a contraction's
+/// operand misses a loop and is read once per step of it (a matrix
+/// product's right operand, once per output row).
+bool readOnce(OpOperand *fused) {
+  auto consumer = cast<linalg::LinalgOp>(fused->getOwner());
+  AffineMap map = consumer.getMatchingIndexingMap(fused);
+  for (unsigned d = 0; d < map.getNumDims(); ++d)
+    if (!map.isFunctionOfDim(d))
+      return false;
+  return true;
+}
+
 struct AdeFuseElementwiseOpsPass
     : public ade::impl::AdeFuseElementwiseOpsBase<AdeFuseElementwiseOpsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    linalg::ControlFusionFn control = [](OpOperand *fused) {
+    bool intoSums = this->intoSums;
+    linalg::ControlFusionFn control = [intoSums](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
       if (!producer || !producer->hasOneUse())
         return false;
       auto consumer = cast<linalg::LinalgOp>(fused->getOwner());
-      return consumer.getNumReductionLoops() == 0 || onlyMovesData(producer);
+      return consumer.getNumReductionLoops() == 0 || onlyMovesData(producer) ||
+             (intoSums && readOnce(fused));
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    if (intoSums) {
+      // The rest of linalg-fuse-elementwise-ops: reshapes folded into
+      // their producers and consumers by expansion.
+      linalg::ControlFusionFn oneUse = [](OpOperand *fused) {
+        Operation *producer = fused->get().getDefiningOp();
+        return producer && producer->hasOneUse();
+      };
+      linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, oneUse);
+      tensor::populateBubbleUpExpandShapePatterns(patterns);
+      tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
+      tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+      linalg::populateConstantFoldLinalgOperations(patterns, oneUse);
+    }
     linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -465,8 +465,20 @@ def AdeFuseElementwiseOps : Pass<"ade-fuse-elementwise-ops"> {
     compute it once into shared memory. Producers that only move data
     (transposes, broadcasts) are fused everywhere: their copies would take
     shared memory.
+
+    With `into-sums` (the CPU pipeline), a producer is also fused into a
+    reduction that reads each of its values once (a sum over the tile of a
+    product), and reshapes are folded by expansion as
+    `linalg-fuse-elementwise-ops` does; a product whose operand was fused
+    would recompute it per output row and lose its register blocks.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"intoSums", "into-sums", "bool", /*default=*/"false",
+           "Also fuse into reductions that read each fused value once, and "
+           "fold reshapes by expansion">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def AdeEmulateGPUKernels : Pass<"ade-emulate-gpu-kernels", "mlir::ModuleOp"> {
