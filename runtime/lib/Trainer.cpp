@@ -310,7 +310,7 @@ private:
 };
 
 // One clone of a loop per vector width, chosen when the library loads.
-#if defined(__clang__) && defined(__x86_64__)
+#if defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define ADE_VECTOR_CLONES [[gnu::target_clones("avx512f", "avx2", "default")]]
 #else
 #define ADE_VECTOR_CLONES

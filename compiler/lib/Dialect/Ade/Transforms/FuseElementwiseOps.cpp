@@ -2,6 +2,7 @@
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -32,7 +33,10 @@ bool onlyMovesData(Operation *op) {
 /// Whether `fused`'s consumer reads each element of it once: its map uses
 /// every loop (a sum over the tile of a product), where a contraction's
 /// operand misses a loop and is read once per step of it (a matrix
-/// product's right operand, once per output row).
+/// product's right operand, once per output row). A pooling window's map
+/// (i * s + k) uses every loop too: its producer is fused, as
+/// linalg-fuse-elementwise-ops did, though overlapping windows read it more
+/// than once.
 bool readOnce(OpOperand *fused) {
   auto consumer = cast<linalg::LinalgOp>(fused->getOwner());
   AffineMap map = consumer.getMatchingIndexingMap(fused);
@@ -70,10 +74,17 @@ struct AdeFuseElementwiseOpsPass
       tensor::populateBubbleUpExpandShapePatterns(patterns);
       tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
       tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+      affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+      context->getLoadedDialect<linalg::LinalgDialect>()
+          ->getCanonicalizationPatterns(patterns);
       linalg::populateConstantFoldLinalgOperations(patterns, oneUse);
     }
     linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // Bottom-up: a transpose fuses into its product before a computing
+    // producer could fuse into the transpose. Like the upstream pass, the
+    // CPU pipeline goes on where the patterns do not converge.
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) &&
+        !intoSums)
       signalPassFailure();
   }
 };

@@ -477,7 +477,8 @@ def AdeFuseElementwiseOps : Pass<"ade-fuse-elementwise-ops"> {
            "Also fuse into reductions that read each fused value once, and "
            "fold reshapes by expansion">
   ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
