@@ -80,6 +80,8 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       // Tile functions take and fill caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
+      // Its constants' globals in an order that does not vary by run.
+      "ade-name-constant-globals,"
       "buffer-results-to-out-params{modify-public-functions=1 "
       "hoist-static-allocs=1},"
       "func.func(canonicalize),"

@@ -680,6 +680,27 @@ def AdeVectorizeBufferLoops
                            "::mlir::vector::VectorDialect"];
 }
 
+def AdeNameConstantGlobals
+    : Pass<"ade-name-constant-globals", "mlir::ModuleOp"> {
+  let summary = "Orders and names bufferization's constant globals by value";
+  let description = [{
+    One-shot bufferization names the `memref.global` of each tensor
+    constant `__constant_<shape>` plus a counter, in an order that changes
+    from run to run. This pass sorts those globals by type and value and
+    renames them `__constant_<k>` in that order (uses follow), so that a
+    compile's output depends on its input alone.
+
+    ```mlir
+    memref.global "private" constant @__constant_2xf32_0 : memref<2xf32> = dense<[1.0, 0.0]>
+    memref.global "private" constant @__constant_2xf32 : memref<2xf32> = dense<[0.0, 1.0]>
+    // becomes
+    memref.global "private" constant @__constant_0 : memref<2xf32> = dense<[0.0, 1.0]>
+    memref.global "private" constant @__constant_1 : memref<2xf32> = dense<[1.0, 0.0]>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def AdeSplitEmptyTensors
     : Pass<"ade-split-empty-tensors", "mlir::func::FuncOp"> {
   let summary = "Shares each tensor.empty among a few uses only";
