@@ -158,6 +158,16 @@ def training_iteration(device, batch):
     return iteration
 
 
+def failure(e):
+    """An exception's type and the first lines of its message, for a table
+    cell (torch.compile's errors run to pages)."""
+    lines = [l.strip() for l in str(e).splitlines() if l.strip() and not
+             l.strip().startswith(("Set TORCHDYNAMO", "You can suppress",
+                                   "Traceback", "File "))]
+    text = f"{type(e).__name__}: {' / '.join(lines[:2])}"[:240]
+    return text.replace("|", "/")
+
+
 def time_ms(fn):
     """Median milliseconds over enough runs to fill ~0.2 s (CUDA events)."""
     for _ in range(3):
@@ -210,7 +220,7 @@ def time_entries(entries, batches, device):
             try:
                 comp = f"{time_ms(lambda: compiled(x, noise)):.4f}"
             except Exception as e:  # report, keep the eager numbers
-                comp = f"failed: {type(e).__name__}"
+                comp = f"failed: {failure(e)}"
             print(f"| {name} | {batch} | {eager:.4f} | {comp} |", flush=True)
 
 
@@ -219,6 +229,10 @@ def time_training(batches, device):
     """A row per mode as soon as it is timed: torch.compile of a step with
     second-order gradients may take long or fail, and the eager rows stand
     anyway."""
+    # A compiled backward donates its buffers unless told not to, and then
+    # refuses create_graph=True, which the model step needs.
+    if hasattr(torch._functorch.config, "donated_buffer"):
+        torch._functorch.config.donated_buffer = False
     print("\n| training iteration (aderun train --estimator ade) | batch |"
           " mode | ms |")
     print("|---|---|---|---|")
@@ -230,7 +244,7 @@ def time_training(batches, device):
             comp = time_ms(torch.compile(training_iteration(device, batch)))
             comp = f"{comp:.4f}"
         except Exception as e:  # report, keep the eager numbers
-            comp = f"failed: {type(e).__name__}"
+            comp = f"failed: {failure(e)}"
         print(f"| moons, Langevin5 | {batch} | torch.compile | {comp} |",
               flush=True)
 

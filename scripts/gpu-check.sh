@@ -7,12 +7,14 @@
 #       cubins for sm_90) and gathers them with ade-gpu-check, aderun and
 #       the libraries they need in build/gpu-check/, packed into
 #       build/gpu-check.tar.gz (about 20 MB) to copy.
-#   scripts/gpu-check.sh run [OUT_DIR]
+#   scripts/gpu-check.sh run [OUT_DIR [PART...]]
 #       on the GPU machine, from the repository root with
-#       build/gpu-check.tar.gz (or build/gpu-check/) copied along: compares every GPU kernel with the CPU entry, times
-#       both, times aderun train's iterations on the GPU, times the PyTorch
-#       references (eager and torch.compile) and writes
-#       OUT_DIR/gpu-check.md (default results/).
+#       build/gpu-check.tar.gz (or build/gpu-check/) copied along: compares
+#       every GPU kernel with the CPU entry, times both, times aderun
+#       train's iterations on the GPU, times the PyTorch references (eager
+#       and torch.compile) and writes OUT_DIR/gpu-check.md (default
+#       results/). PARTs (default all, in this order): moons train
+#       torch-train models torch-entries forms profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=build/gpu-check
@@ -47,7 +49,7 @@ prepare() {
     -o "$stage/moons_block128.so"
   "$adec" examples/moons.ade --target all --cuda-tile-size 1 \
     --cuda-block-size 128 -o "$stage/moons_thread.so"
-  git rev-parse --short HEAD >"$stage/COMMIT"
+  git describe --always --dirty >"$stage/COMMIT"
   cp build/bin/ade-gpu-check build/bin/aderun "$stage/"
   cp "$(ldd "$stage/moons.so" | awk '/libomp/ {print $3}')" \
     "$(ldd build/bin/aderun | awk '/libtomlplusplus/ {print $3}')" "$stage/lib/"
@@ -55,8 +57,99 @@ prepare() {
   du -sh "$stage" build/gpu-check.tar.gz
 }
 
+# Progress on stderr: the device tool shows the output's tail, and a run cut
+# short by its time limit still says how far it got.
+progress() { echo "[gpu-check $SECONDS s] $*" >&2; }
+
+# The training iterations: aderun train on the GPU and the CPU, then the
+# same training on both devices from the same noise.
+time_training() {
+  local runs status=0
+  echo "# Training iterations: aderun train (moons, Langevin5, --estimator ade, plain Adam)"
+  echo
+  echo "Milliseconds per iteration between the first and the last logged"
+  echo "row of metrics.csv (the evaluations come after them)."
+  echo
+  echo "| device | batch | iterations | ms per iteration |"
+  echo "|---|---|---|---|"
+  runs=$(mktemp -d)
+  for spec in cuda:100:300 cuda:10000:100 cpu:100:300; do
+    IFS=: read -r device batch iters <<<"$spec"
+    "$stage/aderun" train "$stage/moons.so" --sampler Langevin5 --data moons \
+      --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
+      --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
+      --quiet --out "$runs/$device-$batch" >/dev/null || status=1
+    awk -F, -v d="$device" -v b="$batch" -v n="$iters" '
+      NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }
+      END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
+      "$runs/$device-$batch/metrics.csv" || status=1
+  done
+  # The same training on the GPU as on the CPU (the CPU's noise): Adam and
+  # the averages run there too (f64, 50 iterations).
+  for device in cpu cuda; do
+    "$stage/aderun" train "$stage/gaussian_f64.so" --data moons --estimator ade \
+      --iters 50 --eval-every 50 --device "$device" --host-noise --quiet \
+      --out "$runs/gaussian-$device" >/dev/null || status=1
+  done
+  echo
+  echo "aderun train --device cuda against --device cpu (examples/gaussian.ade, f64, 50 iterations):"
+  python3 test/tools/same-checkpoint.py "$runs/gaussian-cpu/checkpoint.bin" \
+    "$runs/gaussian-cuda/checkpoint.bin" 1e-6 || status=1
+  rm -rf "$runs"
+  echo
+  return $status
+}
+
+# Other kernel forms of moons.
+kernel_forms() {
+  local status=0
+  echo
+  echo "# Kernel forms (moons; above: 64 and 16 particles per block of 256 threads)"
+  echo
+  echo "| build | entry | form | batch | GPU ms | GPU particles/s | CPU ms | GPU/CPU |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for form in tile32 block128 thread; do
+    "$stage/ade-gpu-check" "$stage/moons_$form.so" \
+      --check-batches 1000 --bench-batches 100,1000000 2>&1 |
+      sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin\|^| ADE' |
+      sed "s/^/| $form /" || status=1
+  done
+  echo
+  return $status
+}
+
+# Where the time goes in two kernels (Nsight Compute, when installed).
+profile() {
+  command -v ncu >/dev/null || { echo "(no Nsight Compute here)"; return 0; }
+  for entry in energy grad_energy; do
+    echo
+    echo "# Nsight Compute: Moons.$entry, 64 particles per block, at batch 1 000 000"
+    echo '```'
+    ncu --clock-control none --section SpeedOfLight --section Occupancy \
+      --section MemoryWorkloadAnalysis \
+      -k regex:"ade_Moons_${entry}_t64\$" -c 1 \
+      "$stage/ade-gpu-check" "$stage/moons.so" --check-batches 1000000 \
+      --bench-batches 100 --tolerance 1 2>&1 |
+      sed -n "/ade_Moons_${entry}_t64 (/,\$p" | head -70 || true
+    echo '```'
+  done
+  echo
+}
+
+# The parts, in the order of what they tell: moons' kernels (agreement,
+# speed, the fraction of the FP32 peak), aderun's training iteration,
+# PyTorch's, every other model's kernels, PyTorch's entries, kernel forms,
+# a profile.
+all_parts="moons train torch-train models torch-entries forms profile"
+
 run() {
   local out=${1:-results}
+  shift || true
+  local parts=${*:-$all_parts} part
+  for part in $parts; do
+    [[ " $all_parts " == *" $part "* ]] ||
+      { echo "gpu-check: unknown part '$part' (parts: $all_parts)" >&2; exit 2; }
+  done
   mkdir -p "$out"
   [ -d "$stage" ] || tar -C build -xzf build/gpu-check.tar.gz
   export LD_LIBRARY_PATH="$PWD/$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -64,102 +157,52 @@ run() {
   {
     echo "# GPU check ($(date -u +%Y-%m-%d), libraries compiled at commit $(cat "$stage/COMMIT"))"
     echo
-    echo "Command: scripts/gpu-check.sh run (after scripts/gpu-check.sh prepare)."
+    echo "Command: scripts/gpu-check.sh run OUT $parts (after scripts/gpu-check.sh prepare)."
     nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv 2>&1 || true
     echo
   } >"$report"
   SECONDS=0
-  "$stage/ade-gpu-check" "$stage/moons.so" --reference "$stage/moons_f64.so" \
-    >>"$report" 2>&1 || status=1
-  "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
-    --bench-batches 100,10000 >>"$report" 2>&1 || status=1
-  for name in gaussian generalized_hmc samplers ops mnist_mlp; do
-    local reference=() tolerance=()
-    [ -f "$stage/${name}_f64.so" ] &&
-      reference=(--reference "$stage/${name}_f64.so")
-    # f32 gradients through learned leapfrog steps and flows lose digits
-    # (test/gpu/emulator-samplers.test); their f64 kernels are exact.
-    case $name in generalized_hmc | samplers) tolerance=(--tolerance 5e-4) ;; esac
-    "$stage/ade-gpu-check" "$stage/$name.so" "${reference[@]}" \
-      "${tolerance[@]}" --bench-batches 10000 >>"$report" 2>&1 || status=1
+  for part in $parts; do
+    progress "$part"
+    run_part "$part" >>"$report" 2>&1 || status=1
+    echo "_${SECONDS} s since the start (after $part)._" >>"$report"
   done
-  {
-    echo
-    echo "# Kernel forms (moons; above: 64 and 16 particles per block of 256 threads)"
-    echo
-    echo "| build | entry | form | batch | GPU ms | GPU particles/s | CPU ms | GPU/CPU |"
-    echo "|---|---|---|---|---|---|---|---|"
-    for form in tile32 block128 thread; do
-      "$stage/ade-gpu-check" "$stage/moons_$form.so" \
-        --check-batches 1000 --bench-batches 100,1000000 2>&1 |
-        sed -n '/## Speed/,$p' | grep '^| Moons\|^| Langevin\|^| ADE' |
-        sed "s/^/| $form /" || status=1
-    done
-    # Where the time goes in two kernels (Nsight Compute, when installed).
-    if command -v ncu >/dev/null; then
-      for entry in energy grad_energy; do
-        echo
-        echo "# Nsight Compute: Moons.$entry, 64 particles per block, at batch 1 000 000"
-        echo '```'
-        ncu --section SpeedOfLight --section Occupancy \
-          -k regex:"ade_Moons_${entry}_t64\$" -c 1 \
-          "$stage/ade-gpu-check" "$stage/moons.so" --check-batches 1000000 \
-          --bench-batches 100 --tolerance 1 2>&1 |
-          sed -n "/ade_Moons_${entry}_t64 (/,\$p" | head -45 || true
-        echo '```'
-      done
-    fi
-    echo
-  } >>"$report"
-  echo "_$SECONDS s since the start._" >>"$report"
-  {
-    echo "# Training iterations: aderun train (moons, Langevin5, --estimator ade, plain Adam)"
-    echo
-    echo "Milliseconds per iteration between the first and the last logged"
-    echo "row of metrics.csv (the evaluations come after them)."
-    echo
-    echo "| device | batch | iterations | ms per iteration |"
-    echo "|---|---|---|---|"
-    local runs
-    runs=$(mktemp -d)
-    for spec in cuda:100:300 cuda:10000:100 cpu:100:300; do
-      IFS=: read -r device batch iters <<<"$spec"
-      "$stage/aderun" train "$stage/moons.so" --sampler Langevin5 --data moons \
-        --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
-        --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
-        --quiet --out "$runs/$device-$batch" >/dev/null || status=1
-      awk -F, -v d="$device" -v b="$batch" -v n="$iters" '
-        NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }
-        END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
-        "$runs/$device-$batch/metrics.csv" || status=1
-    done
-    # The same training on the GPU as on the CPU (the CPU's noise): Adam
-    # and the averages run there too (f64, 50 iterations).
-    for device in cpu cuda; do
-      "$stage/aderun" train "$stage/gaussian_f64.so" --data moons --estimator ade \
-        --iters 50 --eval-every 50 --device "$device" --host-noise --quiet \
-        --out "$runs/gaussian-$device" >/dev/null || status=1
-    done
-    echo
-    echo "aderun train --device cuda against --device cpu (examples/gaussian.ade, f64, 50 iterations):"
-    python3 test/tools/same-checkpoint.py "$runs/gaussian-cpu/checkpoint.bin" \
-      "$runs/gaussian-cuda/checkpoint.bin" 1e-6 || status=1
-    rm -rf "$runs"
-    echo
-  } >>"$report" 2>&1
-  echo "_$SECONDS s since the start._" >>"$report"
-  # Separately bounded: torch.compile of the training step may take long.
-  timeout 240 python3 bench/gpu_reference.py --part entries >>"$report" 2>&1 ||
-    status=1
-  timeout 180 python3 bench/gpu_reference.py --part train >>"$report" 2>&1 ||
-    status=1
-  echo "_$SECONDS s since the start._" >>"$report"
-  cat "$report"
+  progress "done (status $status)"
+  return $status
+}
+
+run_part() {
+  local status=0
+  case $1 in
+    moons)
+      "$stage/ade-gpu-check" "$stage/moons.so" --reference "$stage/moons_f64.so" ||
+        status=1
+      "$stage/ade-gpu-check" "$stage/moons_f64.so" --tolerance 1e-10 \
+        --bench-batches 100,10000 || status=1 ;;
+    train) time_training || status=1 ;;
+    # Separately bounded: torch.compile of the training step may take long.
+    torch-train) timeout 180 python3 bench/gpu_reference.py --part train || status=1 ;;
+    models)
+      for name in gaussian generalized_hmc samplers ops mnist_mlp; do
+        local reference=() tolerance=()
+        [ -f "$stage/${name}_f64.so" ] &&
+          reference=(--reference "$stage/${name}_f64.so")
+        # f32 gradients through learned leapfrog steps and flows lose digits
+        # (test/gpu/emulator-samplers.test); their f64 kernels are exact.
+        case $name in generalized_hmc | samplers) tolerance=(--tolerance 5e-4) ;; esac
+        "$stage/ade-gpu-check" "$stage/$name.so" "${reference[@]}" \
+          "${tolerance[@]}" --bench-batches 10000 || status=1
+      done ;;
+    torch-entries)
+      timeout 240 python3 bench/gpu_reference.py --part entries || status=1 ;;
+    forms) kernel_forms || status=1 ;;
+    profile) profile ;;
+  esac
   return $status
 }
 
 case "${1:-}" in
   prepare) prepare ;;
   run) shift; run "$@" ;;
-  *) echo "usage: scripts/gpu-check.sh prepare | run [OUT_DIR]" >&2; exit 2 ;;
+  *) echo "usage: scripts/gpu-check.sh prepare | run [OUT_DIR [PART...]]" >&2; exit 2 ;;
 esac

@@ -266,6 +266,13 @@ const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
   return largestFilling ? largestFilling : smallest;
 }
 
+int misalignedBuffer(const std::vector<DevicePtr> &buffers) {
+  for (size_t i = 0; i < buffers.size(); ++i)
+    if (buffers[i] % 16 != 0)
+      return int(i);
+  return -1;
+}
+
 void *Kernels::function(const ade_cuda_kernel &kernel) const {
   ptrdiff_t k = &kernel - info.kernels;
   if (k < 0 || k >= info.num_kernels)
@@ -282,6 +289,12 @@ void Kernels::launch(const ade_cuda_kernel &kernel,
                 std::to_string(buffers.size()));
   if (batch <= 0)
     throw Error("a batch of " + std::to_string(batch) + " particles");
+  if (int i = misalignedBuffer(buffers); i >= 0)
+    throw Error(std::string("kernel ") + kernel.name + ": buffer " +
+                std::to_string(i) +
+                " does not start at a multiple of 16 bytes (the kernels read "
+                "it as 16-byte vectors; pass a buffer of its own, as "
+                "cuMemAlloc returns)");
   std::vector<void *> args;
   for (const DevicePtr &b : buffers)
     args.push_back(const_cast<DevicePtr *>(&b));

@@ -4,7 +4,9 @@
 // is host memory, and a launch runs the kernel's `emulated` host function
 // (adec --cuda-emulator) once per thread of the grid. A block's threads are
 // fibers switched at barriers: every thread of the block runs up to its
-// next barrier before any goes on, as on the GPU. Memory the GPU
+// next barrier before any goes on, as on the GPU (in reverse order with
+// ADE_CUDA_EMULATOR_ORDER=reverse, which shows a thread reading what a later
+// one writes without a barrier between). Memory the GPU
 // leaves uninitialized (allocations, shared memory) is filled with NaNs, so
 // that a kernel reading what it never wrote fails the comparison with the
 // CPU.
@@ -197,6 +199,10 @@ int launch(void *function, unsigned gridX, unsigned gridY, unsigned gridZ,
     return fail("the emulator has no host code for this kernel");
   if (gridY != 1 || gridZ != 1 || blockY != 1 || blockZ != 1)
     return fail("the emulator runs 1-d grids and blocks only");
+  static const bool reversed = [] {
+    const char *order = std::getenv("ADE_CUDA_EMULATOR_ORDER");
+    return order && std::strcmp(order, "reverse") == 0;
+  }();
   thread_local Stacks stacks;
   char *stack = stacks.get(blockX);
   if (!stack)
@@ -223,7 +229,8 @@ int launch(void *function, unsigned gridX, unsigned gridY, unsigned gridZ,
     }
     // Rounds: each thread runs to its next barrier (or its end).
     for (unsigned round = 0;; ++round) {
-      for (unsigned t = 0; t < blockX; ++t) {
+      for (unsigned i = 0; i < blockX; ++i) {
+        unsigned t = reversed ? blockX - 1 - i : i;
         Fiber &fiber = block.fibers[t];
         if (fiber.done)
           continue;

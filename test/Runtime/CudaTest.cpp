@@ -55,4 +55,12 @@ TEST(CudaKernels, OnlyTilesThatFitTheGpusSharedMemory) {
   EXPECT_EQ(chooseKernel(kInfo, "M", "energy", 10000, 84, 20000), nullptr);
 }
 
+TEST(CudaKernels, BuffersStartAt16Bytes) {
+  using ade::cuda::misalignedBuffer;
+  EXPECT_EQ(misalignedBuffer({0x7f0000000000, 0x7f0000000100}), -1);
+  EXPECT_EQ(misalignedBuffer({0x7f0000000000, 0x7f0000000104, 0x7f0000000008}),
+            1);
+  EXPECT_EQ(misalignedBuffer({}), -1);
+}
+
 } // namespace

@@ -188,7 +188,10 @@ std::string ade::getCUDANVVMPipeline(const CUDAPipelineOptions &options) {
   return "nvvm-attach-target{" + target +
          "},"
          "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-         "canonicalize,cse,reconcile-unrealized-casts)";
+         "canonicalize,cse,reconcile-unrealized-casts,"
+         // Shared memory of unknown size, else LLVM's alias analysis
+         // calls its accesses disjoint.
+         "ade-extern-dynamic-shared-memory)";
 }
 
 std::string ade::getCUDAEmulatorPipeline() {

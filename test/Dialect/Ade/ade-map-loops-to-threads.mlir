@@ -4,7 +4,9 @@
 // 4 consecutive columns (4 x 8 = 32 blocks: no loop, a guard); the 16
 // reduction loops run as one with the accumulators in registers, the rows
 // of h load as one 16-byte vector shared by the 4 rows, and the results
-// store as vectors. Barriers surround the loop (none at the start).
+// store as vectors. The loop runs 4 steps at a time: each of the thread's
+// rows of the kernel argument w loads its 4 steps' values as one vector.
+// Barriers surround the loop (none at the start).
 
 gpu.module @k {
   gpu.func @product(%w: memref<16x8xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
@@ -47,10 +49,16 @@ gpu.module @k {
 // CHECK: %[[M0:.*]] = arith.muli %[[ROW]], %c4
 // CHECK: vector.load %[[O]][%[[M0]], %[[T0]]] {alignment = 16 : i64} : memref<16x32xf32>, vector<4xf32>
 // CHECK-COUNT-3: vector.load %[[O]]
-// CHECK: %[[R:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(
-// CHECK: memref.load %arg0[%[[M0]], %[[K]]]
+// CHECK: %[[R:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c8 step %c4 iter_args(
+// CHECK: %[[W0:.*]] = vector.load %arg0[%[[M0]], %[[K]]] {alignment = 16 : i64} : memref<16x8xf32>, vector<4xf32>
+// CHECK-COUNT-3: vector.load %arg0[
+// CHECK: vector.extract %[[W0]][0]
 // CHECK: vector.load %[[H]][%[[K]], %[[T0]]] {alignment = 16 : i64}
-// CHECK-NOT: vector.load %[[H]]
+// CHECK: vector.extract %[[W0]][1]
+// CHECK: vector.load %[[H]][%{{.*}}, %[[T0]]] {alignment = 16 : i64}
+// CHECK: vector.extract %[[W0]][2]
+// CHECK: vector.extract %[[W0]][3]
+// CHECK-NOT: memref.load
 // CHECK: scf.yield
 // CHECK: %[[V:.*]] = vector.from_elements %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3
 // CHECK: vector.store %[[V]], %[[O]][%[[M0]], %[[T0]]] {alignment = 16 : i64}
@@ -58,6 +66,67 @@ gpu.module @k {
 // CHECK-NEXT: {{^ +}$}}
 // CHECK-NEXT: gpu.barrier
 // CHECK-NEXT: gpu.return
+
+// -----
+
+// A transposed product reads w[k, m..m+3], the thread's 4 rows: one vector
+// per step. Where rows of the kernel argument do not start at 16 bytes (6
+// columns), or the loop's steps are not a multiple of 4 (6), loads stay
+// scalar.
+
+gpu.module @k {
+  gpu.func @transposed(%w: memref<8x16xf32>, %v: memref<16x6xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c6 = arith.constant 6 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c1024 = arith.constant 1024 : index
+    %c2048 = arith.constant 2048 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %hv = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x32xf32, #gpu.address_space<workgroup>>
+    %ov = memref.view %smem[%c1024][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x32xf32, #gpu.address_space<workgroup>>
+    %pv = memref.view %smem[%c2048][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x32xf32, #gpu.address_space<workgroup>>
+    %h = memref.memory_space_cast %hv : memref<8x32xf32, #gpu.address_space<workgroup>> to memref<8x32xf32>
+    %o = memref.memory_space_cast %ov : memref<16x32xf32, #gpu.address_space<workgroup>> to memref<16x32xf32>
+    %p = memref.memory_space_cast %pv : memref<16x32xf32, #gpu.address_space<workgroup>> to memref<16x32xf32>
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %a = memref.load %w[%k, %m] : memref<8x16xf32>
+        %b = memref.load %h[%k, %t] : memref<8x32xf32>
+        %acc = memref.load %o[%m, %t] : memref<16x32xf32>
+        %s = arith.addf %acc, %a : f32
+        %q = arith.mulf %s, %b : f32
+        memref.store %q, %o[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c6 step %c1 {
+        %a = memref.load %v[%m, %k] : memref<16x6xf32>
+        %acc = memref.load %p[%m, %t] : memref<16x32xf32>
+        %s = arith.addf %acc, %a : f32
+        memref.store %s, %p[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.func @transposed
+// CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %c8
+// CHECK: %[[M0:.*]] = arith.muli %[[ROW]], %c4
+// CHECK: scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK: %[[W:.*]] = vector.load %arg0[%[[K]], %[[M0]]] {alignment = 16 : i64} : memref<8x16xf32>, vector<4xf32>
+// CHECK-NOT: memref.load %arg0
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(
+// CHECK-COUNT-4: memref.load %arg1[
+// CHECK-NOT: vector.load %arg1
+// CHECK: scf.yield
 
 // -----
 

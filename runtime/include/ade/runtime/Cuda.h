@@ -134,6 +134,11 @@ const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,
                                     int multiprocessors,
                                     int64_t maxSharedBytes);
 
+/// The first of `buffers` that does not start at 16 bytes, or -1. The
+/// block kernels read weights as 16-byte vectors; cuMemAlloc's buffers
+/// start at 256 bytes, a view into one may not.
+int misalignedBuffer(const std::vector<DevicePtr> &buffers);
+
 /// Milliseconds between two points on the default stream.
 class Timer {
 public:

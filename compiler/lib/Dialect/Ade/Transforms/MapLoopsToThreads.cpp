@@ -89,10 +89,12 @@ void promoteAccumulator(IRRewriter &rewriter, scf::ForOp loop) {
   rewriter.eraseOp(store);
 }
 
-/// Whether element 0 of `memref` and every row start of it lie at 16 bytes
-/// in a view of the block's shared memory (whose buffers start at 16 bytes):
-/// f32 elements, static strides multiple of 4 but the last, which is 1.
-bool isAlignedSharedView(Value memref) {
+/// Whether element 0 of `memref` and every row start of it lie at 16 bytes:
+/// f32 elements, static strides multiple of 4 but the last, which is 1, in
+/// a view of the block's shared memory (whose buffers start at 16 bytes)
+/// or, with `global`, of a kernel argument (the runtime's buffers are
+/// separate allocations, 256-byte aligned; Kernels::launch checks 16).
+bool isAlignedView(Value memref, bool global = false) {
   auto type = dyn_cast<MemRefType>(memref.getType());
   if (!type || !type.getElementType().isF32() || type.getRank() == 0)
     return false;
@@ -118,7 +120,10 @@ bool isAlignedSharedView(Value memref) {
       return false;
     v = def->getOperand(0);
   }
-  return false;
+  auto argument = dyn_cast<BlockArgument>(v);
+  return global && argument &&
+         isa<gpu::GPUFuncOp>(argument.getOwner()->getParentOp()) &&
+         cast<MemRefType>(v.getType()).getLayout().isIdentity();
 }
 
 /// Loads (stores) of a strip's kStrip consecutive elements in `block` as
@@ -159,7 +164,7 @@ void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
   for (Group &group : groups) {
     SmallVector<memref::LoadOp> &lanes = group.lanes;
     if (llvm::any_of(lanes, [](memref::LoadOp l) { return !l; }) ||
-        !isAlignedSharedView(lanes[0].getMemRef()))
+        !isAlignedView(lanes[0].getMemRef(), /*global=*/true))
       continue;
     Operation *first = lanes[0];
     for (memref::LoadOp l : lanes)
@@ -187,7 +192,7 @@ void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
       adjacent &= lane(store.getIndices()) == int64_t(j) &&
                   sameRow(run[0], store) &&
                   (j == 0 || run[j - 1]->getNextNode() == store);
-    if (!adjacent || !isAlignedSharedView(run[0].getMemRef()))
+    if (!adjacent || !isAlignedView(run[0].getMemRef()))
       continue;
     OpBuilder b(run.back());
     SmallVector<Value> values;
@@ -327,7 +332,7 @@ struct ThreadMapper {
     // Copy c runs iteration (position * block + digit of c) along each
     // dimension; the last dimension's digit varies fastest.
     SmallVector<IRMapping> mappings(copies);
-    SmallVector<Value> stripIvs;
+    SmallVector<Value> stripIvs, rowIvs;
     Value rest = linear;
     int64_t stride = 1;
     for (int64_t d = last; d >= 0; --d) {
@@ -353,6 +358,8 @@ struct ThreadMapper {
                         ivs[(c / stride) % block[d]]);
       if (d == last)
         stripIvs = ivs;
+      if (d == last - 1)
+        rowIvs = ivs;
       stride *= block[d];
     }
     // The copies of each op side by side; loops that write no memory
@@ -376,10 +383,94 @@ struct ThreadMapper {
       for (scf::ForOp loop : fusedLoops)
         vectorizeStrip(*loop.getBody(), stripIvs);
     }
+    // A transposed product reads W[k, r..r+3] for the thread's rows: one
+    // vector per step; a product reads W[r, k] along the reduction: four
+    // steps at a time, each row's four values one vector.
+    if (last > 0 && block[last - 1] > 1 &&
+        lower[last - 1] % block[last - 1] == 0 && steps[last - 1] == 1)
+      for (scf::ForOp loop : fusedLoops)
+        vectorizeStrip(*loop.getBody(), rowIvs);
+    for (scf::ForOp loop : fusedLoops)
+      vectorizeAlongReduction(loop);
     b.setInsertionPointAfter(parallel);
     gpu::BarrierOp::create(b, loc);
     parallel.erase();
     return success();
+  }
+
+  /// Runs kStrip steps of a fused reduction loop (no writes) per
+  /// iteration where it reads rows of an aligned view along the loop
+  /// (W[r, k]): each such row's kStrip values are one vector load, at the
+  /// top of the iteration, and the steps' copies of the load read lanes of
+  /// it. Needs constant bounds, a multiple of kStrip apart and starting at
+  /// one.
+  static void vectorizeAlongReduction(scf::ForOp loop) {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
+                           ub = getConstantIntValue(loop.getUpperBound()),
+                           step = getConstantIntValue(loop.getStep());
+    if (!lb || !ub || !step || *step != 1 || *lb % kStrip != 0 ||
+        (*ub - *lb) % kStrip != 0 || *ub - *lb < 2 * kStrip)
+      return;
+    Value iv = loop.getInductionVar();
+    SmallVector<memref::LoadOp> alongLoop;
+    for (auto load : loop.getBody()->getOps<memref::LoadOp>())
+      if (!load.getIndices().empty() && load.getIndices().back() == iv &&
+          llvm::all_of(
+              load.getIndices().drop_back(),
+              [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }) &&
+          isAlignedView(load.getMemRef(), /*global=*/true))
+        alongLoop.push_back(load);
+    if (alongLoop.empty())
+      return;
+
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    auto unrolled = scf::ForOp::create(
+        b, loc, loop.getLowerBound(), loop.getUpperBound(),
+        arith::ConstantIndexOp::create(b, loc, kStrip), loop.getInitArgs());
+    OpBuilder ub2 = OpBuilder::atBlockBegin(unrolled.getBody());
+    Value k = unrolled.getInductionVar();
+    // One vector per row read along the loop (copies of a load share it).
+    SmallVector<std::pair<memref::LoadOp, Value>> rows;
+    auto vectorOf = [&](memref::LoadOp load) -> Value {
+      for (auto &[key, vec] : rows)
+        if (key.getMemRef() == load.getMemRef() &&
+            key.getIndices() == load.getIndices())
+          return vec;
+      SmallVector<Value> indices(load.getIndices().drop_back());
+      indices.push_back(k);
+      Value vec = vector::LoadOp::create(
+          ub2, load.getLoc(), VectorType::get({kStrip}, load.getType()),
+          load.getMemRef(), indices, /*nontemporal=*/false, llvm::Align(16));
+      rows.push_back({load, vec});
+      return vec;
+    };
+    SmallVector<Value> vectors;
+    for (memref::LoadOp load : alongLoop)
+      vectors.push_back(vectorOf(load));
+    SmallVector<Value> carried(unrolled.getRegionIterArgs());
+    for (int64_t u = 0; u < kStrip; ++u) {
+      IRMapping mapping;
+      mapping.map(iv, u == 0 ? k
+                             : arith::AddIOp::create(
+                                   ub2, loc, k,
+                                   arith::ConstantIndexOp::create(ub2, loc, u))
+                                   .getResult());
+      mapping.map(loop.getRegionIterArgs(), carried);
+      for (auto [load, vec] : llvm::zip(alongLoop, vectors))
+        mapping.map(
+            load.getResult(),
+            vector::ExtractOp::create(ub2, load.getLoc(), vec, u).getResult());
+      for (Operation &op : loop.getBody()->without_terminator())
+        if (!llvm::is_contained(alongLoop, dyn_cast<memref::LoadOp>(&op)))
+          ub2.clone(op, mapping);
+      carried.clear();
+      for (Value v : loop.getBody()->getTerminator()->getOperands())
+        carried.push_back(mapping.lookupOrDefault(v));
+    }
+    scf::YieldOp::create(ub2, loc, carried);
+    loop->replaceAllUsesWith(unrolled.getResults());
+    loop.erase();
   }
 
   /// Fuses copies of one scf.for with the same bounds into a single loop

@@ -508,6 +508,28 @@ def AdeEmulateGPUKernels : Pass<"ade-emulate-gpu-kernels", "mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def AdeExternDynamicSharedMemory
+    : Pass<"ade-extern-dynamic-shared-memory", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Declares the kernels' dynamic shared memory external";
+  let description = [{
+    Runs after `convert-gpu-to-nvvm`, which defines the dynamic shared
+    memory as an internal zero-sized global. LLVM's alias analysis takes a
+    defined object for its size and so calls any two accesses to it through
+    different addresses disjoint (LICM then kept a matrix in registers
+    across a loop that swapped its rows in memory). Declared external, as
+    CUDA declares `extern __shared__ char s[];`, its size is unknown:
+
+    ```mlir
+    llvm.mlir.global internal @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    // becomes
+    llvm.mlir.global external @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    ```
+
+    and the PTX declares `.extern .shared .align 16 .b8 __dynamic_shmem__0[];`.
+    Shared globals with a size or an initializer are left alone.
+  }];
+}
+
 def AdeMapLoopsToThreads
     : Pass<"ade-map-loops-to-threads", "mlir::gpu::GPUModuleOp"> {
   let summary = "Spreads a block kernel's parallel loops over its threads";
@@ -524,7 +546,13 @@ def AdeMapLoopsToThreads
     entry added to the GPU module's `ade.unbuilt`: another kernel form
     builds it. A reduction loop in a parallel loop's body keeps the element
     it accumulates in a register (loop-carried) instead of reloading and
-    storing it at every step.
+    storing it at every step. A thread runs 4 consecutive iterations of the
+    last dimension (and 4 of the one before in a product); values of 4
+    consecutive elements of an aligned row (shared memory, or a kernel
+    argument: the runtime passes 16-byte aligned buffers) load as one
+    16-byte vector: the thread's particles, the rows of a transposed
+    product's weights, and, with the fused reduction loop unrolled by 4, a
+    product's weights along the reduction.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
