@@ -217,7 +217,9 @@ typedef struct ade_sampler_info {
    arguments: the device pointers of the entry's buffers in the order of
    its CPU signature, leaving out those this library's entry ignores (probe
    when score_matching_probe is 0, x0 unless takes_initial_state, v unless
-   returns_momentum): `num_buffers` pointers, then the batch as int64.
+   returns_momentum): `num_buffers` pointers, each at a multiple of 16
+   bytes (the kernels read weights as 16-byte vectors; cuMemAlloc's buffers
+   are, a view into one may not be), then the batch as int64.
    shared_bytes == 0: one thread per particle (particles_per_block ==
    block_size); otherwise the block's threads share a tile of particles. An
    entry may have several kernels, one per tile size (`adec --cuda-tile-size

@@ -50,6 +50,7 @@ gpu.module @k {
 // CHECK: vector.load %[[O]][%[[M0]], %[[T0]]] {alignment = 16 : i64} : memref<16x32xf32>, vector<4xf32>
 // CHECK-COUNT-3: vector.load %[[O]]
 // CHECK: %[[R:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c8 step %c4 iter_args(
+// CHECK-NOT: memref.load %arg0
 // CHECK: %[[W0:.*]] = vector.load %arg0[%[[M0]], %[[K]]] {alignment = 16 : i64} : memref<16x8xf32>, vector<4xf32>
 // CHECK-COUNT-3: vector.load %arg0[
 // CHECK: vector.extract %[[W0]][0]
@@ -70,12 +71,12 @@ gpu.module @k {
 // -----
 
 // A transposed product reads w[k, m..m+3], the thread's 4 rows: one vector
-// per step. Where rows of the kernel argument do not start at 16 bytes (6
-// columns), or the loop's steps are not a multiple of 4 (6), loads stay
-// scalar.
+// per step. Loads stay scalar where the loop's steps are not a multiple of
+// 4 (6 steps of an aligned 16x8 argument), and where rows of the argument
+// do not start at 16 bytes (8 steps of a 16x10 one).
 
 gpu.module @k {
-  gpu.func @transposed(%w: memref<8x16xf32>, %v: memref<16x6xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
+  gpu.func @transposed(%w: memref<8x16xf32>, %v: memref<16x8xf32>, %u: memref<16x10xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c6 = arith.constant 6 : index
@@ -104,7 +105,16 @@ gpu.module @k {
     }
     scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
       scf.for %k = %c0 to %c6 step %c1 {
-        %a = memref.load %v[%m, %k] : memref<16x6xf32>
+        %a = memref.load %v[%m, %k] : memref<16x8xf32>
+        %acc = memref.load %p[%m, %t] : memref<16x32xf32>
+        %s = arith.addf %acc, %a : f32
+        memref.store %s, %p[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %a = memref.load %u[%m, %k] : memref<16x10xf32>
         %acc = memref.load %p[%m, %t] : memref<16x32xf32>
         %s = arith.addf %acc, %a : f32
         memref.store %s, %p[%m, %t] : memref<16x32xf32>
@@ -119,6 +129,7 @@ gpu.module @k {
 // CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %c8
 // CHECK: %[[M0:.*]] = arith.muli %[[ROW]], %c4
 // CHECK: scf.for %[[K:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK-NOT: memref.load %arg0
 // CHECK: %[[W:.*]] = vector.load %arg0[%[[K]], %[[M0]]] {alignment = 16 : i64} : memref<8x16xf32>, vector<4xf32>
 // CHECK-NOT: memref.load %arg0
 // CHECK: scf.yield
@@ -126,6 +137,55 @@ gpu.module @k {
 // CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(
 // CHECK-COUNT-4: memref.load %arg1[
 // CHECK-NOT: vector.load %arg1
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(
+// CHECK-COUNT-4: memref.load %arg2[
+// CHECK-NOT: vector.load %arg2
+// CHECK: scf.yield
+
+// -----
+
+// With 16 threads, the 16 x 32 product still gives each thread a block of
+// 8 rows x 4 columns: 32 accumulators, each step's 4 columns of h loaded
+// once for the 8 rows, and 8 rows of w read as vectors.
+
+gpu.module @k {
+  gpu.func @wide(%w: memref<16x8xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 16, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c1024 = arith.constant 1024 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %hv = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x32xf32, #gpu.address_space<workgroup>>
+    %ov = memref.view %smem[%c1024][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x32xf32, #gpu.address_space<workgroup>>
+    %h = memref.memory_space_cast %hv : memref<8x32xf32, #gpu.address_space<workgroup>> to memref<8x32xf32>
+    %o = memref.memory_space_cast %ov : memref<16x32xf32, #gpu.address_space<workgroup>> to memref<16x32xf32>
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %a = memref.load %w[%m, %k] : memref<16x8xf32>
+        %b = memref.load %h[%k, %t] : memref<8x32xf32>
+        %acc = memref.load %o[%m, %t] : memref<16x32xf32>
+        %p = arith.mulf %a, %b : f32
+        %s = arith.addf %acc, %p : f32
+        memref.store %s, %o[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.func @wide
+// CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %c8
+// CHECK: %[[M0:.*]] = arith.muli %[[ROW]], %c8
+// CHECK: %{{.*}}:32 = scf.for %[[K:.*]] = %c0 to %c8 step %c4 iter_args(
+// CHECK: vector.load %arg0[%[[M0]], %[[K]]] {alignment = 16 : i64}
+// CHECK-COUNT-7: vector.load %arg0[
+// CHECK-COUNT-4: vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<8x32xf32>, vector<4xf32>
+// CHECK-NOT: vector.load %{{.*}} : memref<8x32xf32>
 // CHECK: scf.yield
 
 // -----

@@ -23,8 +23,9 @@ namespace {
 
 /// Consecutive iterations of a parallel loop's last dimension one thread
 /// runs (a 16-byte vector of f32), and of the dimension before in a
-/// product (rows that share the vector).
-constexpr int64_t kStrip = 4, kRows = 4;
+/// product (rows that share the vector): kWideRows where that still gives
+/// every thread of the block a block of iterations.
+constexpr int64_t kStrip = 4, kRows = 4, kWideRows = 8;
 
 /// Whether `op` or an op nested in it may write memory.
 bool mayWrite(Operation *op) {
@@ -121,9 +122,13 @@ bool isAlignedView(Value memref, bool global = false) {
     v = def->getOperand(0);
   }
   auto argument = dyn_cast<BlockArgument>(v);
-  return global && argument &&
-         isa<gpu::GPUFuncOp>(argument.getOwner()->getParentOp()) &&
-         cast<MemRefType>(v.getType()).getLayout().isIdentity();
+  auto kernel =
+      argument ? dyn_cast<gpu::GPUFuncOp>(argument.getOwner()->getParentOp())
+               : gpu::GPUFuncOp();
+  auto argumentType = dyn_cast<MemRefType>(v.getType());
+  return global && kernel &&
+         argument.getArgNumber() < kernel.getNumArguments() && argumentType &&
+         argumentType.getLayout().isIdentity();
 }
 
 /// Loads (stores) of a strip's kStrip consecutive elements in `block` as
@@ -192,6 +197,8 @@ void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
       adjacent &= lane(store.getIndices()) == int64_t(j) &&
                   sameRow(run[0], store) &&
                   (j == 0 || run[j - 1]->getNextNode() == store);
+    // Into shared memory only: the global outputs are particle-major rows,
+    // where a strip's particles are not contiguous.
     if (!adjacent || !isAlignedView(run[0].getMemRef()))
       continue;
     OpBuilder b(run.back());
@@ -208,6 +215,82 @@ void vectorizeStrip(Block &block, ArrayRef<Value> stripIvs) {
       store.erase();
     i += stripIvs.size() - 1;
   }
+}
+
+/// Runs kStrip steps of a fused reduction loop (no writes) per
+/// iteration where it reads rows of an aligned view along the loop
+/// (W[r, k]): each such row's kStrip values are one vector load, at the
+/// top of the iteration, and the steps' copies of the load read lanes of
+/// it. Needs constant bounds from a multiple of kStrip, a multiple of
+/// kStrip apart, and at least two vectors' worth (shorter loops, like a
+/// 2-d input layer's, gain nothing from the copies).
+void vectorizeAlongReduction(scf::ForOp loop) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
+                         ub = getConstantIntValue(loop.getUpperBound()),
+                         step = getConstantIntValue(loop.getStep());
+  if (!lb || !ub || !step || *step != 1 || *lb % kStrip != 0 ||
+      (*ub - *lb) % kStrip != 0 || *ub - *lb < 2 * kStrip)
+    return;
+  Value iv = loop.getInductionVar();
+  SmallVector<memref::LoadOp> alongLoop;
+  for (auto load : loop.getBody()->getOps<memref::LoadOp>())
+    if (!load.getIndices().empty() && load.getIndices().back() == iv &&
+        llvm::all_of(load.getIndices().drop_back(),
+                     [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }) &&
+        isAlignedView(load.getMemRef(), /*global=*/true))
+      alongLoop.push_back(load);
+  if (alongLoop.empty())
+    return;
+
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  auto unrolled = scf::ForOp::create(
+      b, loc, loop.getLowerBound(), loop.getUpperBound(),
+      arith::ConstantIndexOp::create(b, loc, kStrip), loop.getInitArgs());
+  OpBuilder bodyBuilder = OpBuilder::atBlockBegin(unrolled.getBody());
+  Value k = unrolled.getInductionVar();
+  // One vector per row read along the loop (copies of a load share it).
+  SmallVector<std::pair<memref::LoadOp, Value>> rows;
+  auto vectorOf = [&](memref::LoadOp load) -> Value {
+    for (auto &[key, vec] : rows)
+      if (key.getMemRef() == load.getMemRef() &&
+          key.getIndices() == load.getIndices())
+        return vec;
+    SmallVector<Value> indices(load.getIndices().drop_back());
+    indices.push_back(k);
+    Value vec = vector::LoadOp::create(
+        bodyBuilder, load.getLoc(), VectorType::get({kStrip}, load.getType()),
+        load.getMemRef(), indices, /*nontemporal=*/false, llvm::Align(16));
+    rows.push_back({load, vec});
+    return vec;
+  };
+  SmallVector<Value> vectors;
+  for (memref::LoadOp load : alongLoop)
+    vectors.push_back(vectorOf(load));
+  SmallVector<Value> carried(unrolled.getRegionIterArgs());
+  for (int64_t u = 0; u < kStrip; ++u) {
+    IRMapping mapping;
+    mapping.map(iv, u == 0
+                        ? k
+                        : arith::AddIOp::create(bodyBuilder, loc, k,
+                                                arith::ConstantIndexOp::create(
+                                                    bodyBuilder, loc, u))
+                              .getResult());
+    mapping.map(loop.getRegionIterArgs(), carried);
+    for (auto [load, vec] : llvm::zip(alongLoop, vectors))
+      mapping.map(load.getResult(),
+                  vector::ExtractOp::create(bodyBuilder, load.getLoc(), vec, u)
+                      .getResult());
+    for (Operation &op : loop.getBody()->without_terminator())
+      if (!llvm::is_contained(alongLoop, dyn_cast<memref::LoadOp>(&op)))
+        bodyBuilder.clone(op, mapping);
+    carried.clear();
+    for (Value v : loop.getBody()->getTerminator()->getOperands())
+      carried.push_back(mapping.lookupOrDefault(v));
+  }
+  scf::YieldOp::create(bodyBuilder, loc, carried);
+  loop->replaceAllUsesWith(unrolled.getResults());
+  loop.erase();
 }
 
 /// Spreads one kernel's parallel loops over the threads of its block.
@@ -288,16 +371,23 @@ struct ThreadMapper {
       promoteAccumulator(rewriter, loop);
 
     // A thread runs a block of iterations: kStrip consecutive ones of the
-    // last dimension and, where the body reduces (a product), kRows of the
-    // one before. The copies' reduction loops run as one (jammed): values
-    // the copies share are loaded once, a strip's values as one vector.
+    // last dimension and, where the body reduces (a product), kRows or
+    // kWideRows of the one before. The copies' reduction loops run as one
+    // (jammed): values the copies share are loaded once, a strip's values
+    // as one vector. Wide rows halve the particles' loads per FMA (shared and
+    // L1 bound moons' energy), where no thread is left idle by them.
     int64_t last = int64_t(trips.size()) - 1;
     SmallVector<int64_t> block(trips.size(), 1);
     if (trips[last] % kStrip == 0)
       block[last] = kStrip;
     bool reduces = !parallel.getBody()->getOps<scf::ForOp>().empty();
-    if (last > 0 && block[last] > 1 && reduces && trips[last - 1] % kRows == 0)
-      block[last - 1] = kRows;
+    if (last > 0 && block[last] > 1 && reduces) {
+      if (trips[last - 1] % kWideRows == 0 &&
+          total / (block[last] * kWideRows) >= int64_t(threads))
+        block[last - 1] = kWideRows;
+      else if (trips[last - 1] % kRows == 0)
+        block[last - 1] = kRows;
+    }
     int64_t copies = 1;
     SmallVector<int64_t> shape(trips);
     for (int64_t d = 0; d <= last; ++d) {
@@ -396,81 +486,6 @@ struct ThreadMapper {
     gpu::BarrierOp::create(b, loc);
     parallel.erase();
     return success();
-  }
-
-  /// Runs kStrip steps of a fused reduction loop (no writes) per
-  /// iteration where it reads rows of an aligned view along the loop
-  /// (W[r, k]): each such row's kStrip values are one vector load, at the
-  /// top of the iteration, and the steps' copies of the load read lanes of
-  /// it. Needs constant bounds, a multiple of kStrip apart and starting at
-  /// one.
-  static void vectorizeAlongReduction(scf::ForOp loop) {
-    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
-                           ub = getConstantIntValue(loop.getUpperBound()),
-                           step = getConstantIntValue(loop.getStep());
-    if (!lb || !ub || !step || *step != 1 || *lb % kStrip != 0 ||
-        (*ub - *lb) % kStrip != 0 || *ub - *lb < 2 * kStrip)
-      return;
-    Value iv = loop.getInductionVar();
-    SmallVector<memref::LoadOp> alongLoop;
-    for (auto load : loop.getBody()->getOps<memref::LoadOp>())
-      if (!load.getIndices().empty() && load.getIndices().back() == iv &&
-          llvm::all_of(
-              load.getIndices().drop_back(),
-              [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }) &&
-          isAlignedView(load.getMemRef(), /*global=*/true))
-        alongLoop.push_back(load);
-    if (alongLoop.empty())
-      return;
-
-    OpBuilder b(loop);
-    Location loc = loop.getLoc();
-    auto unrolled = scf::ForOp::create(
-        b, loc, loop.getLowerBound(), loop.getUpperBound(),
-        arith::ConstantIndexOp::create(b, loc, kStrip), loop.getInitArgs());
-    OpBuilder ub2 = OpBuilder::atBlockBegin(unrolled.getBody());
-    Value k = unrolled.getInductionVar();
-    // One vector per row read along the loop (copies of a load share it).
-    SmallVector<std::pair<memref::LoadOp, Value>> rows;
-    auto vectorOf = [&](memref::LoadOp load) -> Value {
-      for (auto &[key, vec] : rows)
-        if (key.getMemRef() == load.getMemRef() &&
-            key.getIndices() == load.getIndices())
-          return vec;
-      SmallVector<Value> indices(load.getIndices().drop_back());
-      indices.push_back(k);
-      Value vec = vector::LoadOp::create(
-          ub2, load.getLoc(), VectorType::get({kStrip}, load.getType()),
-          load.getMemRef(), indices, /*nontemporal=*/false, llvm::Align(16));
-      rows.push_back({load, vec});
-      return vec;
-    };
-    SmallVector<Value> vectors;
-    for (memref::LoadOp load : alongLoop)
-      vectors.push_back(vectorOf(load));
-    SmallVector<Value> carried(unrolled.getRegionIterArgs());
-    for (int64_t u = 0; u < kStrip; ++u) {
-      IRMapping mapping;
-      mapping.map(iv, u == 0 ? k
-                             : arith::AddIOp::create(
-                                   ub2, loc, k,
-                                   arith::ConstantIndexOp::create(ub2, loc, u))
-                                   .getResult());
-      mapping.map(loop.getRegionIterArgs(), carried);
-      for (auto [load, vec] : llvm::zip(alongLoop, vectors))
-        mapping.map(
-            load.getResult(),
-            vector::ExtractOp::create(ub2, load.getLoc(), vec, u).getResult());
-      for (Operation &op : loop.getBody()->without_terminator())
-        if (!llvm::is_contained(alongLoop, dyn_cast<memref::LoadOp>(&op)))
-          ub2.clone(op, mapping);
-      carried.clear();
-      for (Value v : loop.getBody()->getTerminator()->getOperands())
-        carried.push_back(mapping.lookupOrDefault(v));
-    }
-    scf::YieldOp::create(ub2, loc, carried);
-    loop->replaceAllUsesWith(unrolled.getResults());
-    loop.erase();
   }
 
   /// Fuses copies of one scf.for with the same bounds into a single loop
