@@ -190,6 +190,41 @@ gpu.module @k {
 
 // -----
 
+// A view made inside the loop (aligned, of a kernel argument) is not
+// hoisted out of it: its loads stay scalar in the loop.
+
+gpu.module @k {
+  gpu.func @inner_view(%w: memref<16x8xf32>, %n: i64) kernel attributes {ade.tile_size = 32 : i64, known_block_size = array<i32: 32, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %ov = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x32xf32, #gpu.address_space<workgroup>>
+    %o = memref.memory_space_cast %ov : memref<16x32xf32, #gpu.address_space<workgroup>> to memref<16x32xf32>
+    scf.parallel (%m, %t) = (%c0, %c0) to (%c16, %c32) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %view = memref.subview %w[0, 0] [16, 8] [1, 1] : memref<16x8xf32> to memref<16x8xf32, strided<[8, 1]>>
+        %a = memref.load %view[%m, %k] : memref<16x8xf32, strided<[8, 1]>>
+        %acc = memref.load %o[%m, %t] : memref<16x32xf32>
+        %s = arith.addf %acc, %a : f32
+        memref.store %s, %o[%m, %t] : memref<16x32xf32>
+      }
+      scf.reduce
+    }
+    gpu.return
+  }
+}
+
+// CHECK-LABEL: gpu.func @inner_view
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(
+// CHECK-COUNT-4: memref.load %arg0[
+// CHECK-NOT: vector.load %arg0
+// CHECK: scf.yield
+
+// -----
+
 // More blocks than threads: a loop of the threads over them, strided by
 // the block size; without a reduction, one row per block. A write outside
 // parallel loops is thread 0's, between barriers.

@@ -235,6 +235,7 @@ void vectorizeAlongReduction(scf::ForOp loop) {
   SmallVector<memref::LoadOp> alongLoop;
   for (auto load : loop.getBody()->getOps<memref::LoadOp>())
     if (!load.getIndices().empty() && load.getIndices().back() == iv &&
+        loop.isDefinedOutsideOfLoop(load.getMemRef()) &&
         llvm::all_of(load.getIndices().drop_back(),
                      [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }) &&
         isAlignedView(load.getMemRef(), /*global=*/true))
@@ -473,9 +474,9 @@ struct ThreadMapper {
       for (scf::ForOp loop : fusedLoops)
         vectorizeStrip(*loop.getBody(), stripIvs);
     }
-    // A transposed product reads W[k, r..r+3] for the thread's rows: one
-    // vector per step; a product reads W[r, k] along the reduction: four
-    // steps at a time, each row's four values one vector.
+    // A transposed product reads W[k, r..] for the thread's 4 or 8 rows:
+    // one vector per step; a product reads W[r, k] along the reduction:
+    // four steps at a time, each row's four values one vector.
     if (last > 0 && block[last - 1] > 1 &&
         lower[last - 1] % block[last - 1] == 0 && steps[last - 1] == 1)
       for (scf::ForOp loop : fusedLoops)
