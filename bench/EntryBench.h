@@ -103,27 +103,10 @@ inline double sgemmGflops(int threads) {
   return 2.0 * n * n * n / s / 1e9;
 }
 
-/// FLOPs per particle of an MLP's entries, counting the layer products
-/// (2 per multiply-add) of its weights `<...>.W` ([out, in]):
-/// grad_energy is the forward pass and the input gradient, energy_vjp the
-/// forward pass and the weight gradients (and the hidden layers' input
-/// gradients).
-struct MlpFlops {
-  double gradEnergy = 0, energyVjp = 0;
-};
-inline MlpFlops mlpFlops(const ade_model_info &m) {
-  double all = 0, first = 0;
-  for (int32_t i = 0; i < m.num_params; ++i) {
-    const ade_param_info &p = m.params[i];
-    std::string name = p.name;
-    if (p.rank != 2 || name.size() < 2 || name.substr(name.size() - 2) != ".W")
-      continue;
-    double macs = double(p.shape[0]) * double(p.shape[1]);
-    if (all == 0)
-      first = macs;
-    all += macs;
-  }
-  return {2 * 2 * all, 2 * (3 * all - first)};
+/// FLOPs of a call on `batch` particles, from the compiler's count per
+/// particle (ade_model_flops; -1, not counted, gives 0).
+inline double callFlops(int64_t perParticle, int64_t batch) {
+  return perParticle > 0 ? double(perParticle) * double(batch) : 0;
 }
 
 /// The Markdown table's header.

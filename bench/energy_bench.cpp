@@ -93,7 +93,8 @@ int main(int argc, char **argv) {
     p = u(rng);
   torch::Tensor flat = torch::from_blob(params.data(), {m->params_size});
   std::vector<torch::Tensor> weights, biases;
-  int64_t flopsPerParticle = 0;
+  // The compiler's count of the energy's FLOPs per particle.
+  const int64_t flopsPerParticle = std::max<int64_t>(m->flops.energy, 0);
   for (int layer = 0;; ++layer) {
     std::string w = "net.layer." + std::to_string(layer) + ".W";
     const ade_param_info *pw = nullptr, *pb = nullptr;
@@ -108,7 +109,6 @@ int main(int argc, char **argv) {
     weights.push_back(flat.slice(0, pw->offset, pw->offset + pw->size)
                           .view({pw->shape[0], pw->shape[1]}));
     biases.push_back(flat.slice(0, pb->offset, pb->offset + pb->size));
-    flopsPerParticle += 2 * pw->size;
   }
   if (weights.empty()) {
     std::fprintf(stderr, "%s is not an MLP model (net.layer.<i>.W/b)\n",

@@ -29,6 +29,7 @@
 #include "EntryBench.h"
 #include "MoonsReference.h"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -40,6 +41,11 @@ using ade_bench::relativeError;
 using ade_reference::moonsEnergy;
 using ade_reference::moonsSampler;
 using torch::Tensor;
+
+/// Median seconds of a call, ours and LibTorch's.
+struct Timing {
+  double ours, theirs;
+};
 
 } // namespace
 
@@ -72,12 +78,8 @@ int main(int argc, char **argv) {
     ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err, flops,
                              peak);
   };
-  // FLOPs are counted for the energy's entries (its layer products) and
-  // for Langevin5's sampling: 5 leapfrog steps, whose consecutive half
-  // steps share one gradient of f, take 6 (the planar layers' few hundred
-  // FLOPs per particle are left out).
-  const ade_bench::MlpFlops flops = ade_bench::mlpFlops(m);
-  constexpr int kLangevin5Gradients = 6;
+  // FLOPs: the compiler's counts per particle (ade_model_flops).
+  using ade_bench::callFlops;
 
   for (int64_t batch : batches) {
     Tensor x = torch::rand({batch, 2}) * 4 - 2;
@@ -103,7 +105,7 @@ int main(int argc, char **argv) {
     row("grad_energy", batch, medianSeconds(repeats, ourGrad),
         medianSeconds(repeats, theirGrad),
         relativeError({{f.data(), fr}, {gx.data(), gr}}),
-        flops.gradEnergy * batch);
+        callFlops(m.flops.grad_energy, batch));
 
     // energy_vjp
     auto ourVjp = [&] {
@@ -116,9 +118,11 @@ int main(int argc, char **argv) {
     };
     ourVjp();
     Tensor gmr = theirVjp();
-    row("energy_vjp", batch, medianSeconds(repeats, ourVjp),
-        medianSeconds(repeats, theirVjp), relativeError({{gm.data(), gmr}}),
-        flops.energyVjp * batch);
+    double vjpErr = relativeError({{gm.data(), gmr}});
+    Timing vjp{medianSeconds(repeats, ourVjp),
+               medianSeconds(repeats, theirVjp)};
+    row("energy_vjp", batch, vjp.ours, vjp.theirs, vjpErr,
+        callFlops(m.flops.energy_vjp, batch));
 
     // sample
     auto ourSample = [&] {
@@ -134,7 +138,7 @@ int main(int argc, char **argv) {
     row("sample", batch, medianSeconds(repeats, ourSample),
         medianSeconds(repeats, theirSample),
         relativeError({{xs.data(), xr}, {logq.data(), qr}, {kin.data(), kr}}),
-        kLangevin5Gradients * flops.gradEnergy * batch);
+        callFlops(s.flops.sample, batch));
 
     // The ADE objective's gradient in both parameter sets: one sample_vjp
     // call weighting f(x_T) by 1/B (it runs the sampler and f itself, and
@@ -155,9 +159,12 @@ int main(int argc, char **argv) {
     };
     ourObjective();
     auto grads = theirObjective();
-    row("objective gradient", batch, medianSeconds(repeats, ourObjective),
-        medianSeconds(repeats, theirObjective),
-        relativeError({{gm.data(), grads[0]}, {gs.data(), grads[1]}}));
+    double objectiveErr =
+        relativeError({{gm.data(), grads[0]}, {gs.data(), grads[1]}});
+    Timing objective{medianSeconds(repeats, ourObjective),
+                     medianSeconds(repeats, theirObjective)};
+    row("objective gradient", batch, objective.ours, objective.theirs,
+        objectiveErr, callFlops(s.flops.sample_vjp, batch));
 
     // The same objective's gradient in the sampler's parameters alone (a
     // sampler step): sampler_vjp; LibTorch differentiates only in them.
@@ -175,10 +182,23 @@ int main(int argc, char **argv) {
     };
     ourSamplerObjective();
     Tensor gsr = theirSamplerObjective();
-    row("sampler objective gradient", batch,
-        medianSeconds(repeats, ourSamplerObjective),
-        medianSeconds(repeats, theirSamplerObjective),
-        relativeError({{gs.data(), gsr}}));
+    double samplerErr = relativeError({{gs.data(), gsr}});
+    Timing samplerStep{medianSeconds(repeats, ourSamplerObjective),
+                       medianSeconds(repeats, theirSamplerObjective)};
+    row("sampler objective gradient", batch, samplerStep.ours,
+        samplerStep.theirs, samplerErr, callFlops(s.flops.sampler_vjp, batch));
+
+    // A training iteration's gradients, from the medians above: the model
+    // step (energy_vjp on a data batch and the objective gradient through
+    // the sampler) and 5 sampler steps, the reference practice.
+    constexpr int kSamplerSteps = 5;
+    row("training iteration (1 model + 5 sampler steps)", batch,
+        vjp.ours + objective.ours + kSamplerSteps * samplerStep.ours,
+        vjp.theirs + objective.theirs + kSamplerSteps * samplerStep.theirs,
+        std::max({vjpErr, objectiveErr, samplerErr}),
+        callFlops(m.flops.energy_vjp, batch) +
+            callFlops(s.flops.sample_vjp, batch) +
+            kSamplerSteps * callFlops(s.flops.sampler_vjp, batch));
 
     // Score matching: the loss and its parameter gradient.
     auto ourScoreMatching = [&] {
@@ -205,7 +225,9 @@ int main(int argc, char **argv) {
     auto [lossr, gpr] = theirScoreMatching();
     row("score matching", batch, medianSeconds(repeats, ourScoreMatching),
         medianSeconds(repeats, theirScoreMatching),
-        relativeError({{f.data(), lossr}, {gm.data(), gpr}}));
+        relativeError({{f.data(), lossr}, {gm.data(), gpr}}),
+        callFlops(m.flops.score_matching, batch) +
+            callFlops(m.flops.score_matching_vjp, batch));
   }
   return 0;
 }

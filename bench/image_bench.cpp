@@ -101,8 +101,8 @@ int main(int argc, char **argv) {
     ade_bench::printEntryRow(entry, batch, threads, ours, theirs, err, flops,
                              peak);
   };
-  // FLOPs are counted for MnistMLP's entries (its layer products).
-  const ade_bench::MlpFlops mlpFlops = ade_bench::mlpFlops(*mlp);
+  // FLOPs: the compiler's counts per particle (ade_model_flops).
+  using ade_bench::callFlops;
 
   const int64_t d = mlp->data_size;
   for (int64_t batch : options.batches) {
@@ -136,7 +136,8 @@ int main(int argc, char **argv) {
         ours();
         Tensor fr = theirs();
         row("MnistConv energy", batch, medianSeconds(repeats, ours),
-            medianSeconds(repeats, theirs), relativeError({{f.data(), fr}}));
+            medianSeconds(repeats, theirs), relativeError({{f.data(), fr}}),
+            callFlops(m.flops.energy, batch));
       }
       auto ourGrad = [&] {
         check(m.grad_energy(model.params.data(), xp, f.data(), gx.data(), batch,
@@ -153,7 +154,7 @@ int main(int argc, char **argv) {
       row(model.grad, batch, medianSeconds(repeats, ourGrad),
           medianSeconds(repeats, theirGrad),
           relativeError({{f.data(), fr}, {gx.data(), gr}}),
-          &m == mlp ? mlpFlops.gradEnergy * batch : 0);
+          callFlops(m.flops.grad_energy, batch));
 
       std::vector<float> gp(m.params_size);
       auto ourVjp = [&] {
@@ -169,7 +170,7 @@ int main(int argc, char **argv) {
       Tensor gpr = theirVjp();
       row(model.vjp, batch, medianSeconds(repeats, ourVjp),
           medianSeconds(repeats, theirVjp), relativeError({{gp.data(), gpr}}),
-          &m == mlp ? mlpFlops.energyVjp * batch : 0);
+          callFlops(m.flops.energy_vjp, batch));
     }
 
     // Langevin10: sample, and the objective's gradient in its parameters.
@@ -191,13 +192,10 @@ int main(int argc, char **argv) {
     };
     ourSample();
     auto [xr, qr] = theirSample();
-    // 10 leapfrog steps, whose consecutive half steps share one gradient of
-    // f: 11 (the affine q0's 784 FLOPs per particle are left out).
-    constexpr int kLangevin10Gradients = 11;
     row("Langevin10 sample", batch, medianSeconds(repeats, ourSample),
         medianSeconds(repeats, theirSample),
         relativeError({{xs.data(), xr}, {logq.data(), qr}}),
-        kLangevin10Gradients * mlpFlops.gradEnergy * batch);
+        callFlops(s.flops.sample, batch));
 
     auto ourObjective = [&] {
       check(s.sampler_vjp(pmlp.data(), psampler.data(), np, nullptr,
@@ -216,7 +214,8 @@ int main(int argc, char **argv) {
     row("Langevin10 sampler objective gradient", batch,
         medianSeconds(repeats, ourObjective),
         medianSeconds(repeats, theirObjective),
-        relativeError({{gs.data(), gsr}}));
+        relativeError({{gs.data(), gsr}}),
+        callFlops(s.flops.sampler_vjp, batch));
   }
   return 0;
 }

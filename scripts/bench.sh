@@ -51,9 +51,10 @@ out=results/bench-energy.md
   echo "# Moons energy f(x): ADE vs LibTorch"
   echo
   provenance
-  echo "FLOPs count the layer products (2 per multiply-add); SGEMM is a"
-  echo "2048x2048x2048 torch::mm in the same process. Medians over repeated"
-  echo "runs; one process per thread count."
+  echo "FLOPs are the compiler's count for the energy (\`aderun info\`: the"
+  echo "layer products, 2 per multiply-add, and the bias adds and ReLUs); SGEMM"
+  echo "is a 2048x2048x2048 torch::mm in the same process. Medians over"
+  echo "repeated runs; one process per thread count."
   echo
   per_thread_count build/bin/ade-energy-bench build/bench/moons.so Moons "$@"
 } | tee "$out.tmp"
@@ -70,11 +71,15 @@ out=results/bench-entries.md
   echo "ADE gradient (paper eq. 21) in the model's and the sampler's parameters,"
   echo "\"sampler objective gradient\" the same in the sampler's alone (a sampler"
   echo "step: sampler_vjp); \"score matching\" is the loss and its parameter"
-  echo "gradient (third order). GFLOP/s count the layer products (2 per"
-  echo "multiply-add): grad_energy's forward pass and input gradient,"
-  echo "energy_vjp's forward pass, hidden input gradients and weight gradients,"
-  echo "and sample's 6 gradients of f (Langevin5's 5 leapfrog steps share one"
-  echo "between consecutive half steps; LibTorch computes 10)."
+  echo "gradient (third order); \"training iteration\" sums the medians of a"
+  echo "model step (energy_vjp on data and the objective gradient) and 5"
+  echo "sampler steps, the reference practice's gradients. GFLOP/s divide the"
+  echo "compiler's count of each entry's floating-point operations (\`aderun"
+  echo "info\`: 2 per multiply-add, 1 per other arithmetic operation or"
+  echo "elementary function) by ADE's time: sample computes 6 gradients of f"
+  echo "(Langevin5's 5 leapfrog steps share one between consecutive half"
+  echo "steps; LibTorch computes 10), and a ReLU network's Hessian is zero, so"
+  echo "sampler_vjp needs no second-order sweep through f."
   echo
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"
@@ -91,7 +96,7 @@ out=results/bench-image.md
   echo "(784-512-512-1, swish), MnistConv (conv 3x3 16, pool, conv 3x3 32,"
   echo "pool, dense) and the Langevin10 sampler of MnistMLP; both sides compute"
   echo "the same quantities from the same parameters, points and noise (see"
-  echo "bench/image_bench.cpp). GFLOP/s count the MLP's layer products as in"
+  echo "bench/image_bench.cpp). GFLOP/s use the compiler's counts as in"
   echo "results/bench-entries.md; Langevin10's sampling computes 11 gradients"
   echo "of f (LibTorch 20)."
   echo

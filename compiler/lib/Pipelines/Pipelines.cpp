@@ -68,9 +68,12 @@ std::string ade::getCPULoweringPipeline(const CPUPipelineOptions &options) {
       "ade-hoist-uniform-work,"
       // Passes that work within a function are nested in func.func (or
       // llvm.func) so that functions are processed in parallel.
-      "func.func(canonicalize,cse,"
+      "func.func(canonicalize,cse),"
+      // The work per particle, for the metadata: before fusion, which may
+      // compute a value twice.
+      "ade-count-flops,"
       // Register blocks for layers, vectors along the batch elsewhere.
-      "ade-fuse-elementwise-ops{into-sums=1}),"
+      "func.func(ade-fuse-elementwise-ops{into-sums=1}),"
       "func.func(ade-tile-and-vectorize{mr=" +
       std::to_string(options.registerRows) +
       " nr=" + std::to_string(options.registerColumns) +

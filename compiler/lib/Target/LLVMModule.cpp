@@ -27,7 +27,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 13;
+constexpr uint32_t kAbiVersion = 14;
 
 class MetadataBuilder {
 public:
@@ -42,16 +42,20 @@ public:
     paramInfo = llvm::StructType::create(
         ctx, {ptr, i32, ptr, i64, i64, i32, f64, f64, i64, i64, ptr, ptr},
         "ade_param_info");
-    modelInfo =
-        llvm::StructType::create(ctx,
-                                 {ptr, ptr, i32, i32, ptr, i64, i32, ptr, i64,
-                                  i32, ptr, ptr, ptr, i32, ptr, ptr},
-                                 "ade_model_info");
-    samplerInfo =
-        llvm::StructType::create(ctx,
-                                 {ptr, ptr, i32, i32, i32, ptr, i64, i32, i32,
-                                  i64, i32, ptr, i32, ptr, ptr, ptr, ptr},
-                                 "ade_sampler_info");
+    modelFlops = llvm::StructType::create(ctx, {i64, i64, i64, i64, i64},
+                                          "ade_model_flops");
+    modelInfo = llvm::StructType::create(ctx,
+                                         {ptr, ptr, i32, i32, ptr, i64, i32,
+                                          ptr, i64, i32, ptr, ptr, ptr, i32,
+                                          ptr, ptr, modelFlops},
+                                         "ade_model_info");
+    samplerFlops =
+        llvm::StructType::create(ctx, {i64, i64, i64}, "ade_sampler_flops");
+    samplerInfo = llvm::StructType::create(ctx,
+                                           {ptr, ptr, i32, i32, i32, ptr, i64,
+                                            i32, i32, i64, i32, ptr, i32, ptr,
+                                            ptr, ptr, ptr, samplerFlops},
+                                           "ade_sampler_info");
     drawInfo =
         llvm::StructType::create(ctx, {ptr, i64, i64, i32}, "ade_draw_info");
     cudaKernel = llvm::StructType::create(
@@ -196,6 +200,21 @@ private:
               : mlir::DictionaryAttr();
   }
 
+  /// The ade_model_flops or ade_sampler_flops constant of `entries`: what
+  /// ade-count-flops recorded on each (-1 where it did not count).
+  llvm::Constant *flopsConstant(llvm::StructType *type,
+                                llvm::ArrayRef<std::string> entries) {
+    std::vector<llvm::Constant *> counts;
+    for (const std::string &entry : entries) {
+      mlir::DictionaryAttr info = entryInfo(entry);
+      auto flops =
+          info ? info.getAs<mlir::IntegerAttr>("flops") : mlir::IntegerAttr();
+      counts.push_back(
+          llvm::ConstantInt::get(i64, flops ? flops.getInt() : -1));
+    }
+    return llvm::ConstantStruct::get(type, counts);
+  }
+
   /// The noise layout ade-density recorded on the sampler's entry.
   mlir::ArrayAttr noiseLayout(const std::string &entry) {
     mlir::DictionaryAttr info = entryInfo(entry);
@@ -280,7 +299,9 @@ private:
          llvm::ConstantInt::get(i32, draws.size()),
          array(drawInfo, draws, "ade.draws"),
          llvm::ConstantInt::get(i32, numStats),
-         array(ptr, statNames, "ade.stat_names"), sample, vjp, samplerVjp});
+         array(ptr, statNames, "ade.stat_names"), sample, vjp, samplerVjp,
+         flopsConstant(samplerFlops, {prefix + "sample", prefix + "sample_vjp",
+                                      prefix + "sampler_vjp"})});
   }
 
   /// A buffer argument of an entry: flat (`shape` = {size}) or batched
@@ -379,6 +400,7 @@ private:
                  smInfo.getAs<mlir::IntegerAttr>("inputs").getInt() == 2;
     Buffer probeBuffer{true, model.dataType.shape, !probe, !probe};
     std::vector<llvm::Constant *> entries;
+    std::vector<std::string> names;
     for (auto &[kind, buffers] :
          std::vector<std::pair<std::string, std::vector<Buffer>>>{
              {"energy", {params, x, scalar}},
@@ -390,6 +412,7 @@ private:
       if (!fn)
         return nullptr;
       entries.push_back(fn);
+      names.push_back(prefix + kind);
     }
     return llvm::ConstantStruct::get(
         modelInfo,
@@ -404,7 +427,7 @@ private:
                                                  options.mediumTileSize,
                                                  options.largeTileSize)),
          entries[0], entries[1], entries[2], llvm::ConstantInt::get(i32, probe),
-         entries[3], entries[4]});
+         entries[3], entries[4], flopsConstant(modelFlops, names)});
   }
 
   void exportedFunction(llvm::StringRef name, llvm::Type *result,
@@ -424,8 +447,8 @@ private:
   std::vector<int64_t> offsets;
   llvm::PointerType *ptr;
   llvm::Type *i32, *i64, *f64;
-  llvm::StructType *paramInfo, *modelInfo, *samplerInfo, *drawInfo, *cudaKernel,
-      *cudaInfo, *libraryInfo;
+  llvm::StructType *paramInfo, *modelFlops, *modelInfo, *samplerFlops,
+      *samplerInfo, *drawInfo, *cudaKernel, *cudaInfo, *libraryInfo;
   llvm::StringMap<llvm::Constant *> strings;
 };
 

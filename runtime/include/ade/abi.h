@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 13u
+#define ADE_ABI_VERSION 14u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -106,6 +106,16 @@ typedef int32_t (*ade_score_matching_vjp_fn)(const void *params,
                                              const void *w, void *grad_params,
                                              int64_t batch, int32_t threads);
 
+/* Floating-point operations per particle of each entry, as the compiler
+   counted them on its kernels (ade-count-flops): an add, multiply, divide,
+   minimum, maximum, comparison or elementary function (exp, tanh, ...)
+   is one, a fused multiply-add two. Work on the parameters alone, done
+   once per call, is left out; -1: not counted. Divided into the time of a
+   call, they give its achieved FLOP rate. */
+typedef struct ade_model_flops {
+  int64_t energy, grad_energy, energy_vjp, score_matching, score_matching_vjp;
+} ade_model_flops;
+
 typedef struct ade_model_info {
   const char *name;
   const char *doc;
@@ -126,6 +136,7 @@ typedef struct ade_model_info {
                                    compiler's --dense-limit dimensions) */
   ade_score_matching_fn score_matching;
   ade_score_matching_vjp_fn score_matching_vjp;
+  ade_model_flops flops;
 } ade_model_info;
 
 typedef enum ade_noise_kind {
@@ -187,6 +198,12 @@ typedef int32_t (*ade_sampler_vjp_fn)(
     const void *grad_log_q, const void *grad_kinetic, const void *grad_f,
     void *grad_sampler_params, int64_t batch, int32_t threads);
 
+/* Floating-point operations per particle of each sampler entry, counted
+   as ade_model_flops' (the model's gradients inside included). */
+typedef struct ade_sampler_flops {
+  int64_t sample, sample_vjp, sampler_vjp;
+} ade_sampler_flops;
+
 typedef struct ade_sampler_info {
   const char *name;
   const char *doc;
@@ -207,6 +224,7 @@ typedef struct ade_sampler_info {
   ade_sample_fn sample;
   ade_sample_vjp_fn sample_vjp;
   ade_sampler_vjp_fn sampler_vjp;
+  ade_sampler_flops flops;
 } ade_sampler_info;
 
 /* A GPU kernel of an entry (`adec --target all`): one thread block per

@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <new>
 #include <sstream>
@@ -312,6 +313,19 @@ void printDoc(const char *doc) {
     std::printf("  %s\n", line.c_str());
 }
 
+/// An owner's entries, each with its floating-point operations per
+/// particle as the compiler counted them.
+void printEntries(
+    std::initializer_list<std::pair<const char *, int64_t>> entries) {
+  std::printf("  entries (floating-point operations per particle):");
+  for (auto [name, flops] : entries)
+    if (flops >= 0)
+      std::printf(" %s %lld", name, static_cast<long long>(flops));
+    else
+      std::printf(" %s (not counted)", name);
+  std::printf("\n");
+}
+
 void printInfo(const std::string &path) {
   ModelLibrary lib(path);
   const ade_library_info &info = lib.info();
@@ -325,9 +339,13 @@ void printInfo(const std::string &path) {
                 static_cast<long long>(m.data_size),
                 static_cast<long long>(m.params_size), m.tile_size);
     printDoc(m.doc);
-    std::printf("  entries: energy grad_energy energy_vjp score_matching%s "
-                "score_matching_vjp\n",
-                m.score_matching_probe ? " (Hutchinson probe)" : "");
+    printEntries({{"energy", m.flops.energy},
+                  {"grad_energy", m.flops.grad_energy},
+                  {"energy_vjp", m.flops.energy_vjp},
+                  {"score_matching", m.flops.score_matching},
+                  {"score_matching_vjp", m.flops.score_matching_vjp}});
+    if (m.score_matching_probe)
+      std::printf("  score matching takes a probe (Hutchinson's estimate)\n");
     for (int32_t p = 0; p < m.num_params; ++p)
       std::printf("  param %-28s %8lld  %s\n", m.params[p].name,
                   static_cast<long long>(m.params[p].size),
@@ -358,6 +376,9 @@ void printInfo(const std::string &path) {
                   repeats > 1 ? (" (x" + std::to_string(repeats) + ")").c_str()
                               : "");
     }
+    printEntries({{"sample", s.flops.sample},
+                  {"sample_vjp", s.flops.sample_vjp},
+                  {"sampler_vjp", s.flops.sampler_vjp}});
     for (int32_t p = 0; p < s.num_params; ++p)
       std::printf("  param %-28s %8lld  %s\n", s.params[p].name,
                   static_cast<long long>(s.params[p].size),

@@ -708,6 +708,34 @@ def AdeVectorizeBufferLoops
                            "::mlir::vector::VectorDialect"];
 }
 
+def AdeCountFlops : Pass<"ade-count-flops", "mlir::ModuleOp"> {
+  let summary = "Records the floating-point operations per particle of each "
+                "tile function";
+  let description = [{
+    Counts the floating-point operations of each tile function (`ade.tile`,
+    linalg on tensors), following its calls, and adds the count per
+    particle (the tile's count divided by its size, rounded) to its
+    `ade.tile` attribute as `flops`: what the model.so's metadata reports,
+    so that speed can be given as a fraction of the machine's peak. An add,
+    subtract, multiply, divide, minimum, maximum, comparison or elementary
+    function (exp, tanh, sqrt, ...) counts one, a fused multiply-add two;
+    negation, absolute value and copysign none. A linalg op counts its
+    body's operations times its iterations; a loop, its iterations (trip
+    counts evaluated from constants and enclosing induction variables); an
+    `scf.if`, its costlier branch. Work hoisted into the `uniform` function
+    (once per call) is not the tile's. A tile the pass cannot count (a
+    dynamic shape or trip count) gets no `flops`.
+
+    ```mlir
+    func.func @m.energy.tile(%w: tensor<8x4xf32>, %x: tensor<4x16xf32>) -> tensor<8x16xf32>
+        attributes {ade.tile = {size = 16 : i64, ...}} {
+      %0 = linalg.matmul ins(%w, %x : ...) outs(...) -> tensor<8x16xf32>
+    // gets
+        attributes {ade.tile = {flops = 64 : i64, size = 16 : i64, ...}}
+    ```
+  }];
+}
+
 def AdeNameConstantGlobals
     : Pass<"ade-name-constant-globals", "mlir::ModuleOp"> {
   let summary = "Orders and names bufferization's constant globals by value";
