@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,9 +105,11 @@ inline double sgemmGflops(int threads) {
 }
 
 /// FLOPs of a call on `batch` particles, from the compiler's count per
-/// particle (ade_model_flops; -1, not counted, gives 0).
+/// particle (ade_model_flops); NaN where it did not count, so that a sum
+/// with an uncounted part prints no rate either.
 inline double callFlops(int64_t perParticle, int64_t batch) {
-  return perParticle > 0 ? double(perParticle) * double(batch) : 0;
+  return perParticle >= 0 ? double(perParticle) * double(batch)
+                          : std::numeric_limits<double>::quiet_NaN();
 }
 
 /// The Markdown table's header.
@@ -116,7 +119,7 @@ inline void printEntryHeader() {
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 }
 
-/// One row: times in seconds; `flops` (per call, 0 where not counted) over
+/// One row: times in seconds; `flops` (per call; 0 or NaN: not counted) over
 /// our time against the SGEMM rate `peak`. Exits 1 after it when the two
 /// sides disagree (f32 results agree to about 1e-5).
 inline void printEntryRow(const char *entry, int64_t batch, int threads,

@@ -94,7 +94,12 @@ int main(int argc, char **argv) {
   torch::Tensor flat = torch::from_blob(params.data(), {m->params_size});
   std::vector<torch::Tensor> weights, biases;
   // The compiler's count of the energy's FLOPs per particle.
-  const int64_t flopsPerParticle = std::max<int64_t>(m->flops.energy, 0);
+  const int64_t flopsPerParticle = m->flops.energy;
+  if (flopsPerParticle <= 0) {
+    std::fprintf(stderr, "%s: the compiler did not count %s.energy's FLOPs\n",
+                 so.c_str(), name.c_str());
+    return 1;
+  }
   for (int layer = 0;; ++layer) {
     std::string w = "net.layer." + std::to_string(layer) + ".W";
     const ade_param_info *pw = nullptr, *pb = nullptr;

@@ -78,8 +78,11 @@ out=results/bench-entries.md
   echo "info\`: 2 per multiply-add, 1 per other arithmetic operation or"
   echo "elementary function) by ADE's time: sample computes 6 gradients of f"
   echo "(Langevin5's 5 leapfrog steps share one between consecutive half"
-  echo "steps; LibTorch computes 10), and a ReLU network's Hessian is zero, so"
-  echo "sampler_vjp needs no second-order sweep through f."
+  echo "steps; LibTorch computes 10); a ReLU network's gradient is piecewise"
+  echo "constant, so the compiler's derivative of it folds to zero and"
+  echo "sampler_vjp has no second-order sweep through f (its count is about"
+  echo "sample's), where sample_vjp still differentiates f's gradient in the"
+  echo "model's parameters."
   echo
   per_thread_count build/bin/ade-entries-bench build/bench/moons.so "$@"
 } | tee "$out.tmp"

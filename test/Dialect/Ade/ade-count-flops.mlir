@@ -1,18 +1,19 @@
 // RUN: ade-opt %s --ade-count-flops --split-input-file | FileCheck %s
 
-// A tile of 4 particles:
+// A tile of one particle, so that the count is exact:
 //   matmul 8x3 by 3x4: 8*4*3 iterations of a multiply and an add   192
-//   exp (1), negation (0) and fma (2) on 8x4 elements                96
+//   on 8x4 elements: exp (1), negation (0), fma (2), absolute value
+//   (0) and a comparison (1)                                         128
 //   two calls of a 4-wide maximum                                      8
 //   a triangular loop nest (3 + 2 + 1 iterations of one multiply)     6
 //   an scf.if: its costlier branch (two adds, not one)                 2
-// 304 in all, 76 per particle. The uniform function is not the tile's.
+// 336 in all. The uniform function is not the tile's.
 
 // CHECK-LABEL: func.func @tile
-// CHECK-SAME: ade.tile = {flops = 76 : i64, size = 4 : i64}
+// CHECK-SAME: ade.tile = {flops = 336 : i64, size = 1 : i64}
 func.func @tile(%w: tensor<8x3xf32>, %x: tensor<3x4xf32>, %v: tensor<4xf32>,
                 %s: f32, %c: i1) -> (tensor<8x4xf32>, tensor<4xf32>, f32, f32)
-    attributes {ade.tile = {size = 4 : i64}} {
+    attributes {ade.tile = {size = 1 : i64}} {
   %zero = arith.constant 0.0 : f32
   %init = tensor.empty() : tensor<8x4xf32>
   %filled = linalg.fill ins(%zero : f32) outs(%init : tensor<8x4xf32>) -> tensor<8x4xf32>
@@ -25,7 +26,10 @@ func.func @tile(%w: tensor<8x3xf32>, %x: tensor<3x4xf32>, %v: tensor<4xf32>,
     %0 = math.exp %a : f32
     %1 = arith.negf %0 : f32
     %2 = math.fma %1, %a, %a : f32
-    linalg.yield %2 : f32
+    %3 = math.absf %2 : f32
+    %4 = arith.cmpf ogt, %3, %a : f32
+    %5 = arith.select %4, %3, %a : f32
+    linalg.yield %5 : f32
   } -> tensor<8x4xf32>
   %r0 = func.call @relu(%v) : (tensor<4xf32>) -> tensor<4xf32>
   %r1 = func.call @relu(%r0) : (tensor<4xf32>) -> tensor<4xf32>
@@ -33,7 +37,8 @@ func.func @tile(%w: tensor<8x3xf32>, %x: tensor<3x4xf32>, %v: tensor<4xf32>,
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %p = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %s) -> f32 {
-    %q = scf.for %j = %i to %c3 step %c1 iter_args(%inner = %acc) -> f32 {
+    %from = affine.apply affine_map<(d0) -> (d0)>(%i)
+    %q = scf.for %j = %from to %c3 step %c1 iter_args(%inner = %acc) -> f32 {
       %t = arith.mulf %inner, %s : f32
       scf.yield %t : f32
     }
@@ -133,4 +138,39 @@ func.func @padded(%v: tensor<4xf32>) -> tensor<6xf32>
     linalg.yield %0 : f32
   } -> tensor<6xf32>
   return %r : tensor<6xf32>
+}
+
+// -----
+
+// Per particle, rounded: 6 exps in a tile of 4 count 2 (1.5 rounded up).
+// CHECK-LABEL: func.func @rounded
+// CHECK-SAME: ade.tile = {flops = 2 : i64, size = 4 : i64}
+func.func @rounded(%v: tensor<6xf32>) -> tensor<6xf32>
+    attributes {ade.tile = {size = 4 : i64}} {
+  %init = tensor.empty() : tensor<6xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]}
+      ins(%v : tensor<6xf32>) outs(%init : tensor<6xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = math.exp %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<6xf32>
+  return %r : tensor<6xf32>
+}
+
+// A call of an external function or a recursive one cannot be counted.
+// CHECK-LABEL: func.func @external
+// CHECK-SAME: ade.tile = {size = 1 : i64}
+func.func @external(%s: f32) -> f32 attributes {ade.tile = {size = 1 : i64}} {
+  %r = func.call @opaque(%s) : (f32) -> f32
+  return %r : f32
+}
+func.func private @opaque(f32) -> f32
+
+// CHECK-LABEL: func.func @recursive
+// CHECK-SAME: ade.tile = {size = 1 : i64}
+func.func @recursive(%s: f32) -> f32 attributes {ade.tile = {size = 1 : i64}} {
+  %t = arith.addf %s, %s : f32
+  %r = func.call @recursive(%t) : (f32) -> f32
+  return %r : f32
 }

@@ -36,20 +36,37 @@ using namespace mlir;
 
 namespace {
 
-/// Elements of a value of `type`: 1 for a scalar.
-int64_t elementsOf(Type type) {
+/// Elements of a value of `type`: 1 for a scalar, none for a dynamic shape.
+std::optional<int64_t> elementsOf(Type type) {
   auto shaped = dyn_cast<ShapedType>(type);
   if (!shaped)
     return 1;
-  return shaped.hasStaticShape() ? shaped.getNumElements() : -1;
+  if (!shaped.hasStaticShape())
+    return std::nullopt;
+  return shaped.getNumElements();
+}
+
+/// a * b and a + b, or none where they overflow.
+std::optional<int64_t> product(std::optional<int64_t> a,
+                               std::optional<int64_t> b) {
+  int64_t result;
+  if (!a || !b || llvm::MulOverflow(*a, *b, result))
+    return std::nullopt;
+  return result;
+}
+std::optional<int64_t> sum(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t result;
+  if (!a || !b || llvm::AddOverflow(*a, *b, result))
+    return std::nullopt;
+  return result;
 }
 
 /// Floating-point operations of one execution of `op` (regions aside): an
 /// add, subtract, multiply, divide, remainder, minimum, maximum, comparison
 /// or elementary function (exp, tanh, sqrt, ...) is one, a fused
 /// multiply-add two; sign operations (negation, absolute value, copysign)
-/// are bit operations and count none. -1: a shape that is not static.
-int64_t opFlops(Operation *op) {
+/// are bit operations and count none.
+std::optional<int64_t> opFlops(Operation *op) {
   if (op->getNumOperands() == 0 ||
       !isa<FloatType>(getElementTypeOrSelf(op->getOperand(0).getType())))
     return 0;
@@ -65,8 +82,7 @@ int64_t opFlops(Operation *op) {
     per = 1;
   if (per == 0)
     return 0;
-  int64_t elements = elementsOf(op->getOperand(0).getType());
-  return elements < 0 ? -1 : per * elements;
+  return product(per, elementsOf(op->getOperand(0).getType()));
 }
 
 /// Counts the operations of functions, following calls, with scf.for trip
@@ -78,8 +94,10 @@ public:
   std::optional<int64_t> countFunction(func::FuncOp fn) {
     if (auto it = memo.find(fn); it != memo.end())
       return it->second;
-    if (!active.insert(fn).second || fn.isExternal())
-      return std::nullopt; // recursion, or no body
+    if (fn.isExternal())
+      return memo[fn] = std::nullopt; // no body to count
+    if (!active.insert(fn).second)
+      return std::nullopt; // recursion
     Env env;
     std::optional<int64_t> flops = countRegion(fn.getBody(), env);
     active.erase(fn);
@@ -91,33 +109,25 @@ private:
   using Env = llvm::DenseMap<Value, int64_t>;
 
   std::optional<int64_t> countRegion(Region &region, Env &env) {
-    int64_t total = 0;
+    std::optional<int64_t> total = 0;
     for (Block &block : region)
-      for (Operation &op : block) {
-        std::optional<int64_t> flops = countOp(&op, env);
-        if (!flops)
+      for (Operation &op : block)
+        if (!(total = sum(total, countOp(&op, env))))
           return std::nullopt;
-        total += *flops;
-      }
     return total;
   }
 
   std::optional<int64_t> countOp(Operation *op, Env &env) {
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-      int64_t iterations = 1;
-      for (int64_t range : linalgOp.getStaticLoopRanges()) {
-        if (ShapedType::isDynamic(range))
-          return std::nullopt;
-        iterations *= range;
-      }
-      int64_t body = 0;
-      for (Operation &inner : *linalgOp.getBlock()) {
-        int64_t flops = opFlops(&inner);
-        if (flops < 0)
-          return std::nullopt;
-        body += flops;
-      }
-      return iterations * body;
+      std::optional<int64_t> iterations = 1;
+      for (int64_t range : linalgOp.getStaticLoopRanges())
+        iterations = ShapedType::isDynamic(range) ? std::nullopt
+                                                  : product(iterations, range);
+      std::optional<int64_t> body = 0;
+      for (Operation &inner : *linalgOp.getBlock())
+        body = inner.getNumRegions() != 0 ? std::nullopt
+                                          : sum(body, opFlops(&inner));
+      return product(iterations, body);
     }
     if (auto call = dyn_cast<func::CallOp>(op)) {
       auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
@@ -140,14 +150,15 @@ private:
     if (isa<tensor::PadOp>(op))
       return 0; // its region yields the padding value
     if (op->getNumRegions() != 0)
-      return std::nullopt; // a loop whose trip count is not known here
-    int64_t flops = opFlops(op);
-    return flops < 0 ? std::nullopt : std::optional<int64_t>(flops);
+      return std::nullopt; // an op with regions the counter does not model
+    return opFlops(op);
   }
 
   /// A loop's iterations are counted as one when the first and the last
-  /// cost the same (the usual case: bounds that do not depend on its
-  /// induction variable), else one by one (a triangular loop of an LU).
+  /// cost the same, else one by one (a triangular loop of an LU). This
+  /// assumes that an iteration's cost, when it varies, is not the same at
+  /// both ends: so in the loops ade-convert-ade-to-linalg builds, whose
+  /// inner bounds follow the induction variable.
   std::optional<int64_t> countLoop(scf::ForOp loop, Env &env) {
     std::optional<int64_t> lower = evaluate(loop.getLowerBound(), env),
                            upper = evaluate(loop.getUpperBound(), env),
@@ -168,14 +179,10 @@ private:
     if (!first || !last)
       return std::nullopt;
     if (*first == *last)
-      return trips * *first;
-    int64_t total = *first + *last;
-    for (int64_t i = 1; i + 1 < trips; ++i) {
-      std::optional<int64_t> flops = iteration(i);
-      if (!flops)
-        return std::nullopt;
-      total += *flops;
-    }
+      return product(trips, *first);
+    std::optional<int64_t> total = sum(*first, *last);
+    for (int64_t i = 1; total && i + 1 < trips; ++i)
+      total = sum(total, iteration(i));
     return total;
   }
 
@@ -216,11 +223,11 @@ private:
     if (!a || !b)
       return std::nullopt;
     if (isa<arith::AddIOp>(def))
-      return *a + *b;
+      return sum(a, b);
     if (isa<arith::SubIOp>(def))
-      return *a - *b;
+      return sum(a, product(b, -1));
     if (isa<arith::MulIOp>(def))
-      return *a * *b;
+      return product(a, b);
     if (isa<arith::MinSIOp, arith::MinUIOp>(def))
       return std::min(*a, *b);
     if (isa<arith::MaxSIOp, arith::MaxUIOp>(def))
@@ -230,7 +237,7 @@ private:
     if (isa<arith::DivSIOp, arith::DivUIOp>(def))
       return *a / *b;
     if (isa<arith::CeilDivSIOp, arith::CeilDivUIOp>(def))
-      return llvm::divideCeil(*a, *b);
+      return llvm::divideCeilSigned(*a, *b);
     if (isa<arith::RemSIOp, arith::RemUIOp>(def))
       return *a % *b;
     return std::nullopt;
@@ -253,7 +260,7 @@ struct AdeCountFlopsPass
       if (!size || size.getInt() <= 0)
         continue;
       // A kernel the counter cannot follow is left uncounted (its metadata
-      // says 0): the count informs, it does not decide anything.
+      // says -1): the count informs, it does not decide anything.
       std::optional<int64_t> flops = counter.countFunction(fn);
       if (!flops)
         continue;

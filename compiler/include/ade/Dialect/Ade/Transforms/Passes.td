@@ -717,9 +717,10 @@ def AdeCountFlops : Pass<"ade-count-flops", "mlir::ModuleOp"> {
     particle (the tile's count divided by its size, rounded) to its
     `ade.tile` attribute as `flops`: what the model.so's metadata reports,
     so that speed can be given as a fraction of the machine's peak. An add,
-    subtract, multiply, divide, minimum, maximum, comparison or elementary
-    function (exp, tanh, sqrt, ...) counts one, a fused multiply-add two;
-    negation, absolute value and copysign none. A linalg op counts its
+    subtract, multiply, divide, remainder, minimum, maximum, comparison or
+    elementary function (exp, tanh, sqrt, ...) counts one, a fused
+    multiply-add two, negation, absolute value and copysign none. A linalg
+    op counts its
     body's operations times its iterations; a loop, its iterations (trip
     counts evaluated from constants and enclosing induction variables); an
     `scf.if`, its costlier branch. Work hoisted into the `uniform` function
