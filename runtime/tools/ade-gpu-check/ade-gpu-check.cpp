@@ -3,14 +3,17 @@
 // ade-gpu-check MODEL.so [--reference MODEL_F64.so]
 //               [--check-batches 1,7,100,10000]
 //               [--bench-batches 100,10000,1000000] [--tolerance 1e-4]
+//               [--entries Moons.energy_vjp,...]
 //
 // Runs every GPU kernel of a library compiled with `adec --target all` on
 // random inputs and parameters drawn by the metadata's initializers, and
 // compares each output with the CPU entry (max |gpu - cpu| / max(1, |cpu|)
 // per output). f32 rounding differs between the GPU's and the CPU's math
 // functions and grows through long samplers; with the f64 build of the same
-// source as a reference, a kernel also passes when it is as accurate as the
-// f32 CPU entry (its error against f64 at most twice the CPU's). Checks
+// source as a reference, a kernel also passes when its error against f64 is
+// at most twice the f32 CPU entry's, on the same inputs or on nearby ones
+// (a ReLU whose input is within rounding of zero may go either way, and the
+// gradients after it jump). Checks
 // aderun's own kernels (Adam, the averages, the noise) against the same
 // operations on the host. Then times each kernel against the CPU entry on
 // all cores.
@@ -48,6 +51,7 @@ struct Options {
   std::vector<int64_t> benchBatches{100, 10000, 1000000};
   bool checkBatchesGiven = false, benchBatchesGiven = false;
   double tolerance = 1e-4;
+  std::vector<std::string> entries; // owner.entry; empty: all
 };
 
 /// "none" is the empty list.
@@ -361,6 +365,40 @@ worstError(const Case &c, const std::vector<TypedBuffer> &got,
   return {worst, name};
 }
 
+/// The f32 CPU entry's error against the f64 entry on inputs near
+/// `inputs` (each moved by one f32 ulp, random signs, then rounded to f32),
+/// the largest of four draws: how far rounding alone takes an f32 result.
+/// A ReLU whose input is within rounding of zero may go either way, and
+/// the gradients after it jump: one such particle in 10 000 moved moons'
+/// summed parameter gradients by 3e-2, and whether it happens depends on
+/// the rounding of each implementation, so one draw of the CPU's error
+/// says little.
+double nearbyError(const Case &c, const Case &ref,
+                   const std::vector<TypedBuffer> &inputs, int64_t batch,
+                   ade::Rng &rng) {
+  constexpr int kDraws = 4;
+  double worst = 0;
+  for (int draw = 0; draw < kDraws; ++draw) {
+    std::vector<TypedBuffer> f32, f64;
+    for (size_t i = 0; i < c.slots.size(); ++i) {
+      f32.emplace_back(c.dtype, inputs[i].size());
+      f64.emplace_back(ADE_F64, inputs[i].size());
+      if (c.slots[i].output)
+        continue;
+      std::vector<double> v = inputs[i].values();
+      for (double &x : v)
+        x = double(
+            float(x * (rng.uniform() < 0.5 ? 1 - 0x1p-23 : 1 + 0x1p-23)));
+      f32.back().assign(v);
+      f64.back().assign(v);
+    }
+    ade::checkStatus(c.cpu(f32, batch), c.kernel->name);
+    ade::checkStatus(ref.cpu(f64, batch), c.kernel->name);
+    worst = std::max(worst, worstError(c, f32, f64).first);
+  }
+  return worst;
+}
+
 /// "thread" (one thread per particle) or "T/block" (a tile of T particles
 /// per block).
 std::string formOf(const ade_cuda_kernel &kernel) {
@@ -613,6 +651,31 @@ int run(Options opts) {
                        "' is not the f64 build of the same source (adec "
                        "--precision f64)");
   }
+  if (!opts.entries.empty()) {
+    auto named = [&](const Case &c) {
+      return std::find(opts.entries.begin(), opts.entries.end(),
+                       c.owner + "." + c.entry) != opts.entries.end();
+    };
+    for (const std::string &name : opts.entries)
+      if (std::none_of(all.begin(), all.end(), [&](const Case &c) {
+            return c.owner + "." + c.entry == name;
+          })) {
+        std::fprintf(stderr,
+                     "ade-gpu-check: error: --entries: no GPU kernel of "
+                     "'%s' (owner.entry, as in the report)\n",
+                     name.c_str());
+        return 2;
+      }
+    std::vector<Case> kept, keptRefs;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (named(all[i])) {
+        kept.push_back(all[i]);
+        if (!refs.empty())
+          keptRefs.push_back(refs[i]);
+      }
+    all = std::move(kept);
+    refs = std::move(keptRefs);
+  }
   std::printf("# GPU kernels of %s\n\nDevice: %s (%d SMs). PTX for %s, %d "
               "kernels%s.\n\n",
               opts.library.c_str(), gpu.name().c_str(), gpu.multiprocessors(),
@@ -632,14 +695,20 @@ int run(Options opts) {
       "batch | worst output | gpu vs cpu |%s |\n"
       "|---|---|---|---|---|---|---|%s---|\n",
       opts.tolerance,
-      refs.empty() ? ""
-                   : ", or when its error against the f64 CPU entry is at "
-                     "most twice the f32 CPU entry's (the GPU is as accurate "
-                     "as the CPU)",
-      refs.empty() ? "" : " gpu vs f64 | cpu vs f64 |",
-      refs.empty() ? "" : "---|---|");
+      refs.empty()
+          ? ""
+          : ", or when its error against the f64 CPU entry is at most twice "
+            "the f32 CPU entry's, here or on nearby inputs (\"cpu nearby\": "
+            "the largest of 4 draws, every input moved by one f32 ulp; a "
+            "ReLU whose input is within rounding of zero may go either way, "
+            "and the gradients after it jump)",
+      refs.empty() ? "" : " gpu vs f64 | cpu vs f64 | cpu nearby vs f64 |",
+      refs.empty() ? "" : "---|---|---|");
   bool ok = true;
   ade::Rng rng(20261128);
+  // Its own stream, so that the inputs drawn for each case stay those of
+  // earlier reports.
+  ade::Rng nearbyRng(20261201);
   for (const Case &c : all) {
     int registers = 0, local = 0;
     kernels.resources(*c.kernel, registers, local);
@@ -672,10 +741,11 @@ int run(Options opts) {
         ade::checkStatus(ref.cpu(exact, batch), c.kernel->name);
         double gpuError = worstError(c, gpuOut, exact).first;
         double cpuError = worstError(c, r.host, exact).first;
-        pass = pass || gpuError <= 2 * cpuError;
-        char cells[64];
-        std::snprintf(cells, sizeof cells, " %.2e | %.2e |", gpuError,
-                      cpuError);
+        double nearby = nearbyError(c, ref, r.host, batch, nearbyRng);
+        pass = pass || gpuError <= 2 * std::max(cpuError, nearby);
+        char cells[96];
+        std::snprintf(cells, sizeof cells, " %.2e | %.2e | %.2e |", gpuError,
+                      cpuError, nearby);
         versusReference = cells;
       }
       ok = ok && pass;
@@ -747,10 +817,15 @@ int main(int argc, char **argv) {
         opts.reference = value();
       else if (arg == "--tolerance")
         opts.tolerance = std::stod(value());
-      else if (arg == "-h" || arg == "--help") {
+      else if (arg == "--entries") {
+        std::stringstream in(value());
+        for (std::string name; std::getline(in, name, ',');)
+          opts.entries.push_back(name);
+      } else if (arg == "-h" || arg == "--help") {
         std::printf("usage: ade-gpu-check MODEL.so [--reference "
                     "MODEL_F64.so] [--check-batches LIST] [--bench-batches "
-                    "LIST|none] [--tolerance T]\n");
+                    "LIST|none] [--tolerance T] [--entries "
+                    "OWNER.ENTRY,...]\n");
         return 0;
       } else if (!arg.empty() && arg[0] != '-' && opts.library.empty())
         opts.library = arg;
