@@ -342,27 +342,36 @@ struct Run {
     upload(gpu, c.dtype);
   }
 
-  /// Particle `p` of the inputs `whole` (each buffer's values) alone: its
-  /// rows of the per-particle buffers, the flat ones whole; outputs zero.
-  Run(ade::cuda::Device &gpu, const Case &c,
-      const std::vector<std::vector<double>> &whole, int64_t p) {
-    for (size_t i = 0; i < c.slots.size(); ++i) {
-      const Slot &s = c.slots[i];
-      size_t count = s.perParticle ? size_t(s.perParticle) : size_t(s.flat);
-      host.emplace_back(c.dtype, count);
-      if (s.output)
-        continue;
-      size_t from = s.perParticle ? size_t(p * s.perParticle) : 0;
-      host.back().assign(whole[i].data() + from, count);
-    }
+  /// Buffers for one particle of `c`, filled by load().
+  Run(ade::cuda::Device &gpu, const Case &c) {
+    for (const Slot &s : c.slots)
+      host.emplace_back(c.dtype,
+                        s.perParticle ? size_t(s.perParticle) : size_t(s.flat));
     upload(gpu, c.dtype);
   }
 
-  /// The outputs the kernel wrote.
+  /// Particle `p` of the inputs `whole` (each buffer's values): its rows of
+  /// the per-particle buffers, here and on the device (the flat ones,
+  /// parameters, are loaded once: `flatToo` on the first call).
+  void load(ade::cuda::Device &gpu, const Case &c,
+            const std::vector<std::vector<double>> &whole, int64_t p,
+            bool flatToo) {
+    for (size_t i = 0; i < c.slots.size(); ++i) {
+      const Slot &s = c.slots[i];
+      if (s.output || (!s.perParticle && !flatToo))
+        continue;
+      size_t from = s.perParticle ? size_t(p * s.perParticle) : 0;
+      host[i].assign(whole[i].data() + from, host[i].size());
+      gpu.upload(pointers[i], host[i].data(),
+                 host[i].size() * elementBytes(c.dtype));
+    }
+  }
+
+  /// The outputs the kernel wrote (the inputs' buffers empty).
   std::vector<TypedBuffer> download(ade::cuda::Device &gpu, const Case &c) {
     std::vector<TypedBuffer> out;
     for (size_t i = 0; i < c.slots.size(); ++i) {
-      out.emplace_back(c.dtype, host[i].size());
+      out.emplace_back(c.dtype, c.slots[i].output ? host[i].size() : 0);
       if (c.slots[i].output)
         gpu.download(out.back().data(), pointers[i],
                      out.back().size() * elementBytes(c.dtype));
@@ -417,54 +426,92 @@ std::pair<double, std::string> worstOf(const Case &c,
 /// Where the kernel and the CPU entry differ by more than `tolerance` on
 /// a few particles alone, and agree on the rest.
 struct Isolation {
-  int64_t particles = 0; // the particles apart
+  std::vector<int64_t> particles; // those apart
   bool restAgree = false;
 };
 
-/// Runs the particles of `r` one at a time, on the GPU and the CPU, and
-/// counts those whose outputs (a VJP's parameter gradients: the particle's
-/// share of the sums) differ by more than `tolerance`, giving up past
-/// `maxParticles`; then checks that without them the batch's outputs agree.
-/// In f32, a ReLU whose input is within rounding of zero may go either way
-/// and make one particle's gradients jump (moons' energy_vjp at batch
-/// 10 000 on the emulator, --seed 42: its summed gradients 2e-1 apart, for
-/// one particle):
-/// a rounding difference stays with its particle, where a wrong kernel
-/// shows on most of them, at small batches too.
+/// Finds the particles of `r` whose outputs differ between the kernel
+/// (`gpuOut`) and the CPU entry by more than `tolerance`, giving up past
+/// `maxParticles` or at a non-finite kernel output: from the batch's rows,
+/// or, for an entry that sums over the particles (a VJP's parameter
+/// gradients), by running each particle alone on both. Then checks that
+/// without them (their rows, or their shares of the sums) the outputs
+/// agree. In f32, a ReLU whose input is within rounding of zero may go
+/// either way and make one particle's gradients jump (moons' energy_vjp at
+/// batch 10 000 on the emulator, --seed 42: its summed gradients 2e-1
+/// apart, for one particle): a rounding difference stays with its
+/// particle, where a wrong kernel is usually wrong on many.
 Isolation isolate(ade::cuda::Device &gpu, ade::cuda::Kernels &kernels,
                   const Case &c, const Run &r,
                   const std::vector<TypedBuffer> &gpuOut, int64_t batch,
                   double tolerance, int64_t maxParticles) {
   Isolation result;
+  auto apartBy = [&](double error) {
+    return !(error <= tolerance); // NaN included
+  };
   std::vector<bool> apart(batch, false);
+  auto markApart = [&](int64_t p) {
+    if (!apart[p]) {
+      apart[p] = true;
+      result.particles.push_back(p);
+    }
+    return int64_t(result.particles.size()) <= maxParticles;
+  };
+  bool sums = false;
+  for (size_t i = 0; i < c.slots.size(); ++i) {
+    const Slot &s = c.slots[i];
+    if (!s.output)
+      continue;
+    sums = sums || !s.perParticle;
+    if (!s.perParticle)
+      continue;
+    std::vector<double> g = gpuOut[i].values(), w = r.host[i].values();
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (!std::isfinite(g[k]) && std::isfinite(w[k]))
+        return result;
+      double e = std::abs(g[k] - w[k]) / std::max(1.0, std::abs(w[k]));
+      if (apartBy(e) && !markApart(int64_t(k / s.perParticle)))
+        return result;
+    }
+  }
   // Per summed output: the kernel's minus the CPU's shares of the
   // particles apart.
   std::vector<std::vector<double>> shares(c.slots.size());
-  for (size_t i = 0; i < c.slots.size(); ++i)
-    if (c.slots[i].output && !c.slots[i].perParticle)
-      shares[i].assign(r.host[i].size(), 0.0);
-  std::vector<std::vector<double>> inputs;
-  for (size_t i = 0; i < c.slots.size(); ++i)
-    inputs.push_back(c.slots[i].output ? std::vector<double>()
-                                       : r.host[i].values());
-  for (int64_t p = 0; p < batch; ++p) {
-    Run one(gpu, c, inputs, p);
-    ade::checkStatus(c.cpu(one.host, 1), c.kernel->name);
-    kernels.launch(*c.kernel, one.pointers, 1);
-    gpu.synchronize();
-    std::vector<TypedBuffer> gpuOne = one.download(gpu, c);
-    std::vector<double> errors = slotErrors(c, gpuOne, one.host);
-    if (*std::max_element(errors.begin(), errors.end()) <= tolerance)
-      continue;
-    if (++result.particles > maxParticles)
-      return result;
-    apart[p] = true;
-    for (size_t i = 0; i < c.slots.size(); ++i)
-      if (!shares[i].empty()) {
-        std::vector<double> g = gpuOne[i].values(), w = one.host[i].values();
-        for (size_t k = 0; k < g.size(); ++k)
-          shares[i][k] += g[k] - w[k];
+  if (sums) {
+    std::vector<std::vector<double>> inputs;
+    for (size_t i = 0; i < c.slots.size(); ++i) {
+      inputs.push_back(c.slots[i].output ? std::vector<double>()
+                                         : r.host[i].values());
+      if (c.slots[i].output && !c.slots[i].perParticle)
+        shares[i].assign(r.host[i].size(), 0.0);
+    }
+    Run one(gpu, c);
+    for (int64_t p = 0; p < batch; ++p) {
+      one.load(gpu, c, inputs, p, /*flatToo=*/p == 0);
+      ade::checkStatus(c.cpu(one.host, 1), c.kernel->name);
+      kernels.launch(*c.kernel, one.pointers, 1);
+      gpu.synchronize();
+      std::vector<TypedBuffer> gpuOne = one.download(gpu, c);
+      std::vector<double> errors = slotErrors(c, gpuOne, one.host);
+      if (!apartBy(*std::max_element(errors.begin(), errors.end())))
+        continue;
+      for (size_t i = 0; i < c.slots.size(); ++i) {
+        if (!c.slots[i].output)
+          continue;
+        std::vector<double> g = gpuOne[i].values();
+        if (!std::all_of(g.begin(), g.end(),
+                         [](double v) { return std::isfinite(v); }))
+          return result;
       }
+      if (!markApart(p))
+        return result;
+      for (size_t i = 0; i < c.slots.size(); ++i)
+        if (!shares[i].empty()) {
+          std::vector<double> g = gpuOne[i].values(), w = one.host[i].values();
+          for (size_t k = 0; k < g.size(); ++k)
+            shares[i][k] += g[k] - w[k];
+        }
+    }
   }
   for (size_t i = 0; i < c.slots.size(); ++i) {
     const Slot &s = c.slots[i];
@@ -778,7 +825,7 @@ int run(Options opts) {
       "over the outputs. A kernel passes when |gpu - cpu| <= %g%s, or, "
       "at batches of 1000 or more, when they are apart on one or two "
       "particles alone, run one at a time, and agree on the others (\"ok "
-      "(1 particle apart)\": a ReLU "
+      "(1 particle apart: #17)\", the particle named: a ReLU "
       "whose input is within rounding of zero goes either way in f32, and "
       "the gradients after it jump). Form: "
       "particles per block (\"thread\": one thread per particle) and the "
@@ -811,13 +858,7 @@ int run(Options opts) {
       ade::checkStatus(c.cpu(r.host, batch), c.kernel->name);
       kernels.launch(*c.kernel, r.pointers, batch);
       gpu.synchronize();
-      std::vector<TypedBuffer> gpuOut;
-      for (size_t i = 0; i < c.slots.size(); ++i) {
-        gpuOut.emplace_back(c.dtype, r.host[i].size());
-        if (c.slots[i].output)
-          gpu.download(gpuOut.back().data(), r.pointers[i],
-                       gpuOut.back().size() * elementBytes(c.dtype));
-      }
+      std::vector<TypedBuffer> gpuOut = r.download(gpu, c);
       std::vector<double> versusCpu = slotErrors(c, gpuOut, r.host);
       auto [worst, worstName] = worstOf(c, versusCpu);
       // Each output passes on its own: within the tolerance of the CPU, or
@@ -840,7 +881,8 @@ int run(Options opts) {
         for (size_t i = 0; i < c.slots.size(); ++i)
           pass =
               pass && (!c.slots[i].output || versusCpu[i] <= opts.tolerance ||
-                       gpuErrors[i] <= 2 * cpuErrors[i]);
+                       (std::isfinite(cpuErrors[i]) &&
+                        gpuErrors[i] <= 2 * cpuErrors[i]));
         char cells[64];
         std::snprintf(cells, sizeof cells, " %.2e | %.2e |",
                       worstOf(c, gpuErrors).first, worstOf(c, cpuErrors).first);
@@ -855,13 +897,14 @@ int run(Options opts) {
                             kMaxParticlesApart);
         pass = isolation.restAgree;
       }
-      std::string status =
-          !pass ? "FAIL"
-          : isolation.restAgree
-              ? "ok (" + std::to_string(isolation.particles) +
-                    (isolation.particles == 1 ? " particle" : " particles") +
-                    " apart)"
-              : "ok";
+      std::string status = !pass ? "FAIL" : "ok";
+      if (pass && isolation.restAgree) {
+        status += isolation.particles.size() == 1 ? " (1 particle apart: #"
+                                                  : " (2 particles apart: #";
+        for (int64_t p : isolation.particles)
+          status += std::to_string(p) +
+                    (p == isolation.particles.back() ? ")" : ", #");
+      }
       ok = ok && pass;
       isolatedPasses += isolation.restAgree;
       std::printf("| %s | %s | %d | %d | %lld | %s | %.2e |%s %s |\n",
