@@ -1,6 +1,6 @@
 //===- entries_bench.cpp - Moons gradient and sampler entries vs LibTorch -===//
 //
-// ade-entries-bench MOONS.so [--batch 100,10000] [--threads 1]
+// ade-entries-bench MOONS.so [--batch 100,1000,10000] [--threads 1]
 //                   [--repeats 11] [--header]
 //
 // Times the entries of examples/moons.ade compiled in f32 against LibTorch
@@ -51,7 +51,7 @@ struct Timing {
 
 int main(int argc, char **argv) {
   ade_bench::EntryOptions options = ade_bench::parseEntryOptions(
-      argc, argv, "MOONS.so", {{100, 10000}, 1, 11, false});
+      argc, argv, "MOONS.so", {{100, 1000, 10000}, 1, 11, false});
   const std::vector<int64_t> &batches = options.batches;
   int threads = options.threads, repeats = options.repeats;
   const ade_library_info &lib = ade_bench::loadMoons(argv[1]);

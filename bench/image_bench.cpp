@@ -15,7 +15,11 @@
 //   sample (x_T and log q) and the sampler objective gradient, the
 //   gradient of mean f(x_T) - log q in the sampler's parameters
 //   (sampler_vjp; LibTorch differentiates through grad f with
-//   create_graph).
+//   create_graph), and the same gradient in both parameter sets
+//   (sample_vjp, a model step's);
+//   a training iteration's gradients: MnistMLP's energy_vjp, Langevin10's
+//   objective gradient and 5 of its sampler objective gradients (sums of
+//   the medians).
 // Prints Markdown table rows (--header prints the header first).
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +27,7 @@
 #include "EntryBench.h"
 #include "MnistReference.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -111,6 +116,9 @@ int main(int argc, char **argv) {
     std::vector<float> f(batch), gx(batch * d), w(batch, 1.0f / batch);
 
     // grad_energy and energy_vjp of both models; MnistConv's energy.
+    // MnistMLP's energy_vjp (median seconds, ours and LibTorch's, and the
+    // error) goes into the training iteration's row.
+    double mlpVjpOurs = 0, mlpVjpTheirs = 0, mlpVjpErr = 0;
     struct Model {
       const char *grad, *vjp;
       const ade_model_info &info;
@@ -168,9 +176,16 @@ int main(int argc, char **argv) {
       };
       ourVjp();
       Tensor gpr = theirVjp();
-      row(model.vjp, batch, medianSeconds(repeats, ourVjp),
-          medianSeconds(repeats, theirVjp), relativeError({{gp.data(), gpr}}),
+      double vjpOurs = medianSeconds(repeats, ourVjp),
+             vjpTheirs = medianSeconds(repeats, theirVjp),
+             vjpErr = relativeError({{gp.data(), gpr}});
+      row(model.vjp, batch, vjpOurs, vjpTheirs, vjpErr,
           callFlops(m.flops.energy_vjp, batch));
+      if (&m == mlp) {
+        mlpVjpOurs = vjpOurs;
+        mlpVjpTheirs = vjpTheirs;
+        mlpVjpErr = vjpErr;
+      }
     }
 
     // Langevin10: sample, and the objective's gradient in its parameters.
@@ -211,11 +226,49 @@ int main(int argc, char **argv) {
     };
     ourObjective();
     Tensor gsr = theirObjective();
-    row("Langevin10 sampler objective gradient", batch,
-        medianSeconds(repeats, ourObjective),
-        medianSeconds(repeats, theirObjective),
-        relativeError({{gs.data(), gsr}}),
-        callFlops(s.flops.sampler_vjp, batch));
+    double samplerErr = relativeError({{gs.data(), gsr}});
+    double samplerOurs = medianSeconds(repeats, ourObjective),
+           samplerTheirs = medianSeconds(repeats, theirObjective);
+    row("Langevin10 sampler objective gradient", batch, samplerOurs,
+        samplerTheirs, samplerErr, callFlops(s.flops.sampler_vjp, batch));
+
+    // The objective's gradient in both parameter sets (a model step's
+    // sample_vjp, second order in f through the 10 steps).
+    std::vector<float> gm(mlp->params_size);
+    auto ourFull = [&] {
+      check(s.sample_vjp(pmlp.data(), psampler.data(), np, nullptr,
+                         zeroX.data(), nullptr, minus.data(), zero.data(),
+                         w.data(), xs.data(), nullptr, logq.data(),
+                         kinetic.data(), nullptr, f.data(), gm.data(),
+                         gs.data(), batch, threads),
+            "sample_vjp");
+    };
+    auto theirFull = [&] {
+      Tensor p = pm.detach().requires_grad_(), q = ps.detach().requires_grad_();
+      auto [xt, lq] = ade_reference::mnistSampler(*mlp, s, p, q, noise);
+      Tensor objective = (ade_reference::mnistEnergy(*mlp, p, xt) - lq).mean();
+      return torch::autograd::grad({objective}, {p, q});
+    };
+    ourFull();
+    auto grads = theirFull();
+    double fullErr =
+        relativeError({{gm.data(), grads[0]}, {gs.data(), grads[1]}});
+    double fullOurs = medianSeconds(repeats, ourFull),
+           fullTheirs = medianSeconds(repeats, theirFull);
+    row("Langevin10 objective gradient", batch, fullOurs, fullTheirs, fullErr,
+        callFlops(s.flops.sample_vjp, batch));
+
+    // A training iteration's gradients, from the medians above: the model
+    // step (energy_vjp on a data batch and the objective gradient) and 5
+    // sampler steps, as on moons (results/bench-entries.md).
+    constexpr int kSamplerSteps = 5;
+    row("training iteration (1 model + 5 sampler steps)", batch,
+        mlpVjpOurs + fullOurs + kSamplerSteps * samplerOurs,
+        mlpVjpTheirs + fullTheirs + kSamplerSteps * samplerTheirs,
+        std::max({mlpVjpErr, fullErr, samplerErr}),
+        callFlops(mlp->flops.energy_vjp, batch) +
+            callFlops(s.flops.sample_vjp, batch) +
+            kSamplerSteps * callFlops(s.flops.sampler_vjp, batch));
   }
   return 0;
 }

@@ -99,9 +99,11 @@ out=results/bench-image.md
   echo "(784-512-512-1, swish), MnistConv (conv 3x3 16, pool, conv 3x3 32,"
   echo "pool, dense) and the Langevin10 sampler of MnistMLP; both sides compute"
   echo "the same quantities from the same parameters, points and noise (see"
-  echo "bench/image_bench.cpp). GFLOP/s use the compiler's counts as in"
-  echo "results/bench-entries.md; Langevin10's sampling computes 11 gradients"
-  echo "of f (LibTorch 20)."
+  echo "bench/image_bench.cpp); \"training iteration\" sums the medians of"
+  echo "MnistMLP's energy_vjp, Langevin10's objective gradient (a model"
+  echo "step) and 5 of its sampler objective gradients. GFLOP/s use the"
+  echo "compiler's counts as in results/bench-entries.md; Langevin10's"
+  echo "sampling computes 11 gradients of f (LibTorch 20)."
   echo
   per_thread_count build/bin/ade-image-bench build/bench/mnist_mlp.so
 } | tee "$out.tmp"
