@@ -899,11 +899,12 @@ int run(Options opts) {
       }
       std::string status = !pass ? "FAIL" : "ok";
       if (pass && isolation.restAgree) {
-        status += isolation.particles.size() == 1 ? " (1 particle apart: #"
-                                                  : " (2 particles apart: #";
+        size_t n = isolation.particles.size();
+        status += " (" + std::to_string(n) +
+                  (n == 1 ? " particle apart:" : " particles apart:");
         for (int64_t p : isolation.particles)
-          status += std::to_string(p) +
-                    (p == isolation.particles.back() ? ")" : ", #");
+          status += " #" + std::to_string(p) +
+                    (p == isolation.particles.back() ? ")" : ",");
       }
       ok = ok && pass;
       isolatedPasses += isolation.restAgree;
