@@ -4,7 +4,8 @@
 //  1. each layer `act(W @ X + b)` (a linalg.matmul and the elementwise
 //     generic consuming it) is tiled into MR x NR register blocks, the
 //     matmul and its zero fill fused into the block, and the matmul's
-//     contraction tiled by 1 so that each step is an outer product;
+//     contraction tiled by 1 so that each step is an outer product (a long
+//     contraction first split into chunks whose rows of X fit in L1);
 //  2. every other linalg op is tiled to 1 x ... x NR along the batch
 //     dimension (the SIMD axis: particles are independent) and 1 elsewhere;
 //  3. everything is vectorized (window steps of convolutions and pooling
@@ -361,14 +362,44 @@ struct AdeTileAndVectorizePass
     auto resultType = cast<RankedTensorType>(mm.getResult(0).getType());
     if (!resultType.hasStaticShape())
       return success();
-    if (int64_t n = resultType.getShape().back(); n != tile)
+    int64_t n = resultType.getShape().back();
+    if (n != tile)
       nr = parameterColumns(n);
     int64_t m = resultType.getDimSize(0);
     int64_t mr =
         divisorAtMost(m, mrPreferred * nrPreferred / std::max<int64_t>(nr, 16));
 
+    // Every block of rows reads the layer's whole input [k, T]: where that
+    // does not fit in L1, the contraction runs in chunks that do, each
+    // chunk's input read from L1 by all blocks (MnistMLP's [784, 64]: from
+    // L2 on every block). The activation then follows as its own op. A
+    // depth without a divisor of at least half the panel's rows stays
+    // whole: short chunks would load and store the blocks' accumulators
+    // every few steps.
+    bool chunked = false;
+    if (int64_t depth = mm.getStaticLoopRanges()[2];
+        n == tile && panelBytes > 0 && depth != ShapedType::kDynamic) {
+      int64_t bytes = resultType.getElementTypeBitWidth() / 8;
+      int64_t rows = std::max<int64_t>(panelBytes / (bytes * tile), 1);
+      int64_t chunk = divisorAtMost(depth, rows);
+      if (chunk < depth && 2 * chunk >= rows) {
+        scf::SCFTilingOptions chunkOptions;
+        chunkOptions.setTileSizes({rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(chunk)});
+        rewriter.setInsertionPoint(mm);
+        FailureOr<scf::SCFTilingResult> chunks = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(mm.getOperation()), chunkOptions);
+        if (failed(chunks))
+          return mm.emitError("internal: chunking a contraction failed");
+        rewriter.replaceOp(mm, chunks->replacements);
+        mm = cast<linalg::MatmulOp>(chunks->tiledOps.front());
+        chunked = true;
+      }
+    }
+
     Operation *consumer = mm;
-    if (mm->hasOneUse())
+    if (!chunked && mm->hasOneUse())
       if (auto g = dyn_cast<linalg::GenericOp>(*mm->getUsers().begin()))
         if (g.getNumLoops() == 2 &&
             g.getNumParallelLoops() == g.getNumLoops() &&

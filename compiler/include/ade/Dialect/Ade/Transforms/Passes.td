@@ -569,7 +569,11 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
     [m, T] and the elementwise generic that consumes it - is tiled into
     MR x NR blocks with the matmul and its zero fill fused into the block
     and the contraction tiled by 1 (each step an outer product of a column
-    of W and a row of X); every other linalg op is tiled to NR along the
+    of W and a row of X). Where X [k, T] exceeds `panel-bytes`, the
+    contraction first runs in chunks of rows of X that fit it (the largest
+    divisor of k that does), each chunk one pass over the blocks, so that
+    every block reads its rows of X from L1; the fill and the activation
+    are then ops of their own. Every other linalg op is tiled to NR along the
     batch dimension and 1 elsewhere. Then all linalg ops are vectorized and
     loop-invariant subsets (the accumulators) hoisted out of loops, so an
     MR x NR block lives in registers across the contraction. A block
@@ -591,7 +595,12 @@ def AdeTileAndVectorize : Pass<"ade-tile-and-vectorize", "mlir::func::FuncOp"> {
            "Rows of a register block of nr columns (a divisor of the layer "
            "width is used)">,
     Option<"nrPreferred", "nr", "int64_t", /*default=*/"16",
-           "Particles of a register block (a divisor of the tile size)">
+           "Particles of a register block (a divisor of the tile size)">,
+    Option<"panelBytes", "panel-bytes", "int64_t", /*default=*/"16384",
+           "Most bytes of a layer's input (its rows of the contraction, all "
+           "the tile's particles) that one pass over the layer's blocks "
+           "reads: longer contractions are split into chunks that stay in "
+           "L1 (0: never split)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
