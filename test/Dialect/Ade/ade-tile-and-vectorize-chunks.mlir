@@ -31,10 +31,11 @@ func.func @M.energy.tile(%w: tensor<8x784xf32>, %b: tensor<8xf32>, %x: tensor<78
 // CHECK-DAG: %[[C784:.*]] = arith.constant 784 : index
 // CHECK: %[[ZEROS:.*]] = scf.for
 // CHECK: vector.transfer_write %{{.*}} : vector<1x16xf32>, tensor<8x32xf32>
-// CHECK: %[[SUMS:.*]] = scf.for %[[CHUNK:.*]] = %{{.*}} to %[[C784]] step %[[C112]] iter_args(%{{.*}} = %[[ZEROS]]) -> (tensor<8x32xf32>)
-// CHECK: scf.for %[[I:.*]] = %{{.*}} step %[[C4]]
-// CHECK: scf.for %[[J:.*]] = %{{.*}} step %[[C16]]
-// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<4x16xf32>, vector<4x16xf32>
+// CHECK: %[[SUMS:.*]] = scf.for %[[CHUNK:.*]] = %{{.*}} to %[[C784]] step %[[C112]] iter_args(%[[SUMSOFAR:.*]] = %[[ZEROS]]) -> (tensor<8x32xf32>)
+// CHECK: scf.for %[[I:.*]] = %{{.*}} step %[[C4]] iter_args(%[[ROWS:.*]] = %[[SUMSOFAR]])
+// CHECK: scf.for %[[J:.*]] = %{{.*}} step %[[C16]] iter_args(%[[BLOCKS:.*]] = %[[ROWS]])
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[BLOCKS]][%[[I]], %[[J]]] [4, 16]
+// CHECK: %[[ACC:.*]] = vector.transfer_read %[[BLOCK]]{{.*}} : tensor<4x16xf32>, vector<4x16xf32>
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[C112]] {{.*}} iter_args({{.*}}, %{{.*}} = %[[ACC]]) -> (tensor<4x16xf32>, vector<4x16xf32>)
 // CHECK: %[[ROW:.*]] = affine.apply #{{.*}}()[%[[CHUNK]], %[[K]]]
 // CHECK: vector.transfer_read %{{.*}}[%[[I]], %[[ROW]]]{{.*}} : tensor<8x784xf32>, vector<4x1xf32>
@@ -47,7 +48,7 @@ func.func @M.energy.tile(%w: tensor<8x784xf32>, %b: tensor<8xf32>, %x: tensor<78
 // Without chunks: one pass, the fill and the activation in the blocks.
 // WHOLE-LABEL: func.func @M.energy.tile
 // WHOLE-NOT: step %c112
-// WHOLE: scf.for %{{.*}} = %{{.*}} to %c784 step %c1
+// WHOLE: scf.for %{{.*}} = %{{.*}} to %c784 step %c1 iter_args
 // WHOLE: vector.contract
 // WHOLE: arith.maximumf %{{.*}} : vector<4x16xf32>
 
@@ -68,7 +69,27 @@ func.func @P.energy.tile(%w: tensor<8x787xf32>, %x: tensor<787x32xf32>) -> tenso
 // CHECK-LABEL: func.func @P.energy.tile
 // CHECK: scf.for %{{.*}} step %c4
 // CHECK: scf.for %{{.*}} step %c16
-// CHECK: scf.for %{{.*}} = %{{.*}} to %c787 step %c1
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c787 step %c1 iter_args
 // CHECK: vector.contract
 // WHOLE-LABEL: func.func @P.energy.tile
-// WHOLE: scf.for %{{.*}} = %{{.*}} to %c787 step %c1
+// WHOLE: scf.for %{{.*}} = %{{.*}} to %c787 step %c1 iter_args
+
+// -----
+
+// A sum over the batch (a parameter gradient's shape, [4, 256] summed over
+// 256 particles, with a parameter dimension as wide as the tile) is not a
+// layer: its contraction stays whole however long.
+
+func.func @G.energy_vjp.tile(%u: tensor<4x256xf32>, %xt: tensor<256x256xf32>) -> tensor<4x256xf32>
+    attributes {ade.tile = {kind = "energy_vjp", owner = "G", size = 256 : i64}} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x256xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x256xf32>) -> tensor<4x256xf32>
+  %mm = linalg.matmul ins(%u, %xt : tensor<4x256xf32>, tensor<256x256xf32>) outs(%f : tensor<4x256xf32>) -> tensor<4x256xf32>
+  return %mm : tensor<4x256xf32>
+}
+// CHECK-LABEL: func.func @G.energy_vjp.tile
+// CHECK: scf.for {{.*}} to %c256 step %c16 iter_args
+// CHECK-NOT: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c256 step %c1 iter_args
+// CHECK: vector.contract

@@ -32,7 +32,7 @@ namespace {
 /// `minIterations` iterations (a product of parameters): worth computing
 /// once per call. Fills, broadcasts and elementwise ops are not: they cost
 /// what reading a hoisted copy would, and a fill is the start of a
-/// product that ade-tile-and-vectorize fuses.
+/// product that ade-tile-and-vectorize fuses (unless it chunks it).
 bool isCostly(Operation *op, int64_t minIterations) {
   bool loops = op->walk([](scf::ForOp) {
                    return WalkResult::interrupt();

@@ -44,6 +44,10 @@ using namespace mlir;
 
 namespace {
 
+/// The fewest rows of a layer's input that a chunk of its contraction
+/// takes (ade-tile-and-vectorize's panel-bytes).
+constexpr int64_t kMinChunk = 16;
+
 /// The largest divisor of `n` not above `preferred`.
 int64_t divisorAtMost(int64_t n, int64_t preferred) {
   for (int64_t d = std::min(n, preferred); d > 1; --d)
@@ -372,17 +376,20 @@ struct AdeTileAndVectorizePass
     // Every block of rows reads the layer's whole input [k, T]: where that
     // does not fit in L1, the contraction runs in chunks that do, each
     // chunk's input read from L1 by all blocks (MnistMLP's [784, 64]: from
-    // L2 on every block). The activation then follows as its own op. A
-    // depth without a divisor of at least half the panel's rows stays
-    // whole: short chunks would load and store the blocks' accumulators
-    // every few steps.
+    // L2 on every block). The activation then follows as its own op.
+    // Chunks are at least kMinChunk rows and half the panel's: shorter ones
+    // would load and store the blocks' accumulators every few steps. A sum
+    // over the batch (a parameter gradient whose dimension happens to be
+    // the tile's) and a product inside a loop (whose activation step 2
+    // would not tile) stay whole.
     bool chunked = false;
     if (int64_t depth = mm.getStaticLoopRanges()[2];
-        n == tile && panelBytes > 0 && depth != ShapedType::kDynamic) {
+        n == tile && depth != tile && panelBytes > 0 &&
+        depth != ShapedType::kDynamic && !mm->getParentOfType<scf::ForOp>()) {
       int64_t bytes = resultType.getElementTypeBitWidth() / 8;
       int64_t rows = std::max<int64_t>(panelBytes / (bytes * tile), 1);
       int64_t chunk = divisorAtMost(depth, rows);
-      if (chunk < depth && 2 * chunk >= rows) {
+      if (chunk < depth && chunk >= kMinChunk && 2 * chunk >= rows) {
         scf::SCFTilingOptions chunkOptions;
         chunkOptions.setTileSizes({rewriter.getIndexAttr(0),
                                    rewriter.getIndexAttr(0),
