@@ -3,10 +3,11 @@
 #
 #   scripts/gpu-check.sh prepare
 #       here, after scripts/build.sh: compiles the examples and the test
-#       models with `adec --target all` (PTX and, with CUDA's ptxas here,
-#       cubins for sm_90) and gathers them with ade-gpu-check, aderun and
-#       the libraries they need in build/gpu-check/, packed into
-#       build/gpu-check.tar.gz (about 20 MB) to copy.
+#       models with `adec --target all --cpu x86-64-v3` (PTX and, with
+#       CUDA's ptxas here, cubins for sm_90) and gathers them with
+#       ade-gpu-check, aderun and the libraries they need in
+#       build/gpu-check/, packed into build/gpu-check.tar.gz (about 20 MB)
+#       to copy.
 #   scripts/gpu-check.sh run [OUT_DIR [PART...]]
 #       on the GPU machine, from the repository root with
 #       build/gpu-check.tar.gz (or build/gpu-check/) copied along: compares
@@ -22,14 +23,17 @@ stage=build/gpu-check
 prepare() {
   rm -rf "$stage"
   mkdir -p "$stage/lib"
-  local adec=build/bin/adec
+  # For any CPU with AVX2: the libraries run on the GPU machine's CPU,
+  # which refuses code for extensions it lacks (the CPU line of aderun
+  # info).
+  local adec=(build/bin/adec --cpu x86-64-v3)
   for model in examples/moons.ade examples/gaussian.ade \
       examples/generalized_hmc.ade examples/mnist_mlp.ade \
       test/Runtime/Inputs/ops.ade test/Runtime/Inputs/samplers.ade; do
     local name
     name=$(basename "$model" .ade)
     echo "adec --target all $model"
-    "$adec" "$model" --target all -o "$stage/$name.so"
+    "${adec[@]}" "$model" --target all -o "$stage/$name.so"
   done
   # f64 builds: references for the f32 kernels' accuracy, and moons' f64
   # kernels themselves.
@@ -38,16 +42,16 @@ prepare() {
     local name
     name=$(basename "$model" .ade)
     echo "adec --target all --precision f64 $model"
-    "$adec" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
+    "${adec[@]}" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
   done
   # Other kernel forms of moons for the speed table (above: 64 and 16
   # particles per block of 256 threads): 32 particles per block, 128
   # threads per block, one thread per particle.
-  "$adec" examples/moons.ade --target all --cuda-tile-size 32 \
+  "${adec[@]}" examples/moons.ade --target all --cuda-tile-size 32 \
     -o "$stage/moons_tile32.so"
-  "$adec" examples/moons.ade --target all --cuda-block-size 128 \
+  "${adec[@]}" examples/moons.ade --target all --cuda-block-size 128 \
     -o "$stage/moons_block128.so"
-  "$adec" examples/moons.ade --target all --cuda-tile-size 1 \
+  "${adec[@]}" examples/moons.ade --target all --cuda-tile-size 1 \
     --cuda-block-size 128 -o "$stage/moons_thread.so"
   git describe --always --dirty >"$stage/COMMIT"
   cp build/bin/ade-gpu-check build/bin/aderun "$stage/"

@@ -5,16 +5,41 @@
  *   cc -I runtime/include examples/c/load_model.c -ldl -lm -o load_model
  *   ./load_model ./moons.so
  *
- * Prints the library's models with their parameters, initializes the first
+ * Checks that the library is of this ABI and that this CPU runs its code,
+ * prints the library's models with their parameters, initializes the first
  * model's parameters (a simple deterministic stand-in for the runtime's
  * seeded initializers) and evaluates f at a few points.
  */
 #include "ade/abi.h"
+#include "ade/cpu_features.h"
 
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Whether this CPU has every extension the library's code may use (its
+   entries would otherwise stop at an illegal instruction). */
+static int cpuRunsLibrary(const ade_library_info *lib) {
+  const char *name = lib->cpu_features;
+  while (*name) {
+    size_t length = strcspn(name, ",");
+    int found = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+#define ADE_TEST_FEATURE(feature)                                              \
+  if (length == strlen(feature) && strncmp(name, feature, length) == 0)        \
+    found = __builtin_cpu_supports(feature);
+    ADE_X86_CPU_FEATURES(ADE_TEST_FEATURE)
+#undef ADE_TEST_FEATURE
+#endif
+    if (!found && length > 0)
+      return 0;
+    name += length + (name[length] == ',');
+  }
+  return 1;
+}
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -41,6 +66,13 @@ int main(int argc, char **argv) {
     return 65;
   }
   const ade_library_info *lib = library();
+  if (!cpuRunsLibrary(lib)) {
+    fprintf(stderr,
+            "%s was compiled for %s (%s), whose extensions this CPU "
+            "lacks: recompile it on this machine\n",
+            argv[1], lib->target_cpu, lib->cpu_features);
+    return 65;
+  }
   printf("%s, compiled by %s from %s\n", argv[1], lib->compiler, lib->source);
   for (int32_t m = 0; m < lib->num_models; ++m) {
     const ade_model_info *model = &lib->models[m];

@@ -2,6 +2,8 @@
 
 #include "ade/runtime/ModelLibrary.h"
 
+#include "ade/runtime/CpuFeatures.h"
+
 #include "ade/runtime/Error.h"
 #include "ade/runtime/Random.h"
 
@@ -50,7 +52,8 @@ std::string truncatedElf(const std::string &path, uint64_t size) {
 }
 } // namespace
 
-ModelLibrary::ModelLibrary(const std::string &path) : libraryPath(path) {
+ModelLibrary::ModelLibrary(const std::string &path, CpuCheck cpuCheck)
+    : libraryPath(path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0)
     throw Error("model library '" + path + "' does not exist");
@@ -91,10 +94,29 @@ ModelLibrary::ModelLibrary(const std::string &path) : libraryPath(path) {
     throw Error("'" + path + "' has inconsistent metadata (" + problem +
                 "): it was not written by adec, or is damaged");
   }
+  std::vector<std::string> missing = missingCpuFeatures();
+  if (cpuCheck == CpuCheck::Refuse && !missing.empty()) {
+    std::string names;
+    for (const std::string &name : missing)
+      names += (names.empty() ? "" : ", ") + name;
+    std::string cpu = library->target_cpu;
+    dlclose(handle);
+    handle = nullptr;
+    throw Error("'" + path + "' was compiled for " + cpu + " and may use " +
+                names + ", which this CPU lacks (its code would stop at an " +
+                "illegal instruction): compile it on this machine (adec " +
+                "--cpu native, the default), or for a CPU that both " +
+                "machines include (adec --cpu x86-64-v2, x86-64-v3, ...)");
+  }
+}
+
+std::vector<std::string> ModelLibrary::missingCpuFeatures() const {
+  return ade::missingCpuFeatures(library->cpu_features, hostHasCpuFeature);
 }
 
 std::string ModelLibrary::metadataProblem() const {
-  if (!library || library->num_models < 0 || library->num_samplers < 0 ||
+  if (!library || !library->target_cpu || !library->cpu_features ||
+      library->num_models < 0 || library->num_samplers < 0 ||
       (library->num_models > 0 && !library->models) ||
       (library->num_samplers > 0 && !library->samplers))
     return "no library description";

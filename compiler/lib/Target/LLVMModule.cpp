@@ -27,7 +27,7 @@ using namespace ade;
 namespace {
 
 /// Mirrors ADE_ABI_VERSION in runtime/include/ade/abi.h.
-constexpr uint32_t kAbiVersion = 14;
+constexpr uint32_t kAbiVersion = 15;
 
 class MetadataBuilder {
 public:
@@ -63,7 +63,8 @@ public:
     cudaInfo = llvm::StructType::create(ctx, {ptr, ptr, i32, ptr, ptr, i64},
                                         "ade_cuda_info");
     libraryInfo = llvm::StructType::create(
-        ctx, {i32, ptr, ptr, i32, ptr, i32, ptr, ptr}, "ade_library_info");
+        ctx, {i32, ptr, ptr, i32, ptr, i32, ptr, ptr, ptr, ptr},
+        "ade_library_info");
   }
 
   bool build(std::string &error) {
@@ -88,7 +89,8 @@ public:
          str(options.sourcePath), llvm::ConstantInt::get(i32, models.size()),
          array(modelInfo, models, "ade.models"),
          llvm::ConstantInt::get(i32, samplers.size()),
-         array(samplerInfo, samplers, "ade.samplers"), cudaConstant()});
+         array(samplerInfo, samplers, "ade.samplers"), cudaConstant(),
+         str(options.target.cpu), str(options.target.features)});
     auto *global = new llvm::GlobalVariable(m, libraryInfo, /*isConstant=*/true,
                                             llvm::GlobalValue::PrivateLinkage,
                                             library, "ade.library");

@@ -1,6 +1,7 @@
 //===- ObjectEmitter.cpp - Optimize and emit object code ------------------===//
 
 #include "ade/Target/Codegen.h"
+#include "ade/cpu_features.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -56,6 +57,11 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
   if (native)
     for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
       features.AddFeature(name, enabled);
+  // A library declares the extensions its code may use (describeTarget)
+  // from those loaders can check (ade/cpu_features.h); AVX10.2's is not
+  // among them, so its instructions are not used.
+  if (triple.isX86())
+    features.AddFeature("avx10.2", false);
   static const llvm::CodeGenOptLevel levels[] = {
       llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less,
       llvm::CodeGenOptLevel::Default, llvm::CodeGenOptLevel::Aggressive};
@@ -88,6 +94,30 @@ bool ade::isKnownCPU(const std::string &cpu) {
   std::unique_ptr<llvm::MCSubtargetInfo> info(
       target->createMCSubtargetInfo(triple, "", ""));
   return info && info->isCPUStringValid(cpu);
+}
+
+ade::TargetDescription ade::describeTarget(const std::string &cpu) {
+  CodegenOptions options;
+  options.cpu = cpu;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options, error);
+  TargetDescription target;
+  target.cpu = cpu == "native" ? llvm::sys::getHostCPUName().str() : cpu;
+  if (!machine || !machine->getTargetTriple().isX86())
+    return target;
+  const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+  auto record = [&](const char *name) {
+    if (!info->checkFeatures(std::string("+") + name))
+      return;
+    if (!target.features.empty())
+      target.features += ",";
+    target.features += name;
+  };
+#define ADE_RECORD_FEATURE(name) record(name);
+  ADE_X86_CPU_FEATURES(ADE_RECORD_FEATURE)
+#undef ADE_RECORD_FEATURE
+  return target;
 }
 
 ade::RegisterBlock ade::registerBlock(const std::string &cpu) {

@@ -475,6 +475,7 @@ int generateCode(const Options &opts, const tir::Program &program,
 
   codegen.optLevel = opts.optLevel;
   codegen.cpu = opts.cpu;
+  codegen.target = describeTarget(opts.cpu);
   codegen.sourcePath = opts.file;
   codegen.compilerVersion = std::string("adec ") + ADE_VERSION;
   codegen.tileSize = opts.tileSize;
@@ -746,7 +747,9 @@ int main(int argc, char **argv) {
                  "compiles it for newer GPUs too)");
   app.add_option("--cpu", opts.cpu,
                  "CPU to generate code for: native (this machine, the "
-                 "default) or an LLVM CPU name such as x86-64-v3");
+                 "default) or an LLVM CPU name such as x86-64-v3 (a library "
+                 "runs on CPUs with its CPU's extensions; aderun refuses it "
+                 "elsewhere)");
   CLI::Option *tileSizeOption =
       app.add_option("--tile-size", opts.tileSize,
                      "Particles per tile of the compiled kernels (default "

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below or an entry signature changes. */
-#define ADE_ABI_VERSION 14u
+#define ADE_ABI_VERSION 15u
 
 typedef enum ade_dtype { ADE_F32 = 1, ADE_F64 = 2 } ade_dtype;
 
@@ -302,6 +302,13 @@ typedef struct ade_library_info {
   int32_t num_samplers;
   const ade_sampler_info *samplers;
   const ade_cuda_info *cuda; /* NULL unless compiled with --target all */
+  /* The CPU the code was generated for (LLVM's name, e.g. "znver4"), and
+     the instruction-set extensions of ade/cpu_features.h it has, which the
+     code may use: comma-separated, e.g. "popcnt,sse4.2,avx,avx2,fma" (""
+     off x86). A CPU without one of them dies of an illegal instruction in
+     the entries: loaders check first (the runtime's ModelLibrary does). */
+  const char *target_cpu;
+  const char *cpu_features;
 } ade_library_info;
 
 /* The two exported functions. */

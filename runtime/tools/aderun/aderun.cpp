@@ -327,10 +327,26 @@ void printEntries(
 }
 
 void printInfo(const std::string &path) {
-  ModelLibrary lib(path);
+  // Described, not run: a library for another CPU is shown with what
+  // this one lacks.
+  ModelLibrary lib(path, ModelLibrary::CpuCheck::Allow);
   const ade_library_info &info = lib.info();
   std::printf("library   %s\ncompiled  by %s from %s\nABI       %u\n",
               lib.path().c_str(), info.compiler, info.source, info.abi_version);
+  std::string features = info.cpu_features;
+  std::replace(features.begin(), features.end(), ',', ' ');
+  std::printf("CPU       %s%s%s%s\n", info.target_cpu,
+              features.empty() ? "" : " (", features.c_str(),
+              features.empty() ? "" : ")");
+  if (std::vector<std::string> missing = lib.missingCpuFeatures();
+      !missing.empty()) {
+    std::string names;
+    for (const std::string &name : missing)
+      names += (names.empty() ? "" : " ") + name;
+    std::printf("          this CPU lacks %s: the entries would not run "
+                "here\n",
+                names.c_str());
+  }
   for (int32_t i = 0; i < info.num_models; ++i) {
     const ade_model_info &m = info.models[i];
     std::printf("\nmodel %s  (%s, data of %lld values, %lld parameters, "

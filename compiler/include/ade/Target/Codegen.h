@@ -94,6 +94,17 @@ compileCUDAKernels(mlir::ModuleOp module, const CUDAPipelineOptions &options,
                    std::string &error,
                    mlir::OwningOpRef<mlir::ModuleOp> *emulator = nullptr);
 
+/// The CPU a library's code is generated for: LLVM's name for it and the
+/// instruction-set extensions of kCheckedCPUFeatures it has, which the code
+/// may use (comma-separated, e.g. "avx,avx2,fma"). Loaders refuse a
+/// library on a CPU without one of them, where it would die of an illegal
+/// instruction.
+struct TargetDescription {
+  std::string cpu;
+  std::string features;
+};
+TargetDescription describeTarget(const std::string &cpu);
+
 struct CodegenOptions {
   /// LLVM optimization level 0-3.
   unsigned optLevel = 2;
@@ -109,6 +120,9 @@ struct CodegenOptions {
   int64_t largeTileSize = 0;
   /// GPU kernels embedded in the library (none when `cuda.ptx` is empty).
   CUDAModule cuda;
+  /// The CPU the code is for, recorded in the library metadata
+  /// (describeTarget: "native" resolved).
+  TargetDescription target;
 };
 
 /// Translates the lowered module to LLVM IR and adds the library metadata

@@ -24,15 +24,24 @@ class Rng;
 /// A model.so opened with dlopen and checked against ADE_ABI_VERSION.
 class ModelLibrary {
 public:
+  /// Whether to refuse a library whose code needs an instruction-set
+  /// extension this CPU lacks (its entries would stop at an illegal
+  /// instruction): describing one runs none of its code.
+  enum class CpuCheck { Refuse, Allow };
+
   /// Throws ade::Error when the file is missing, is not a shared library,
-  /// is not an ADE model library, or has another ABI version.
-  explicit ModelLibrary(const std::string &path);
+  /// is not an ADE model library, has another ABI version or (unless
+  /// allowed) is compiled for extensions this CPU lacks.
+  explicit ModelLibrary(const std::string &path,
+                        CpuCheck cpuCheck = CpuCheck::Refuse);
   ~ModelLibrary();
   ModelLibrary(const ModelLibrary &) = delete;
   ModelLibrary &operator=(const ModelLibrary &) = delete;
 
   const std::string &path() const { return libraryPath; }
   const ade_library_info &info() const { return *library; }
+  /// The extensions of the library's cpu_features this CPU lacks.
+  std::vector<std::string> missingCpuFeatures() const;
 
   /// The model called `name`; with an empty name, the only model (an error
   /// when there are several). Errors list the names there are.
