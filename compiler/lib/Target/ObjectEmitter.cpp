@@ -96,12 +96,17 @@ bool ade::isKnownCPU(const std::string &cpu) {
   return info && info->isCPUStringValid(cpu);
 }
 
-ade::TargetDescription ade::describeTarget(const std::string &cpu) {
+/// The target machine of code generation for `cpu`, or null.
+static std::unique_ptr<llvm::TargetMachine>
+targetMachineFor(const std::string &cpu) {
   CodegenOptions options;
   options.cpu = cpu;
   std::string error;
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(options, error);
+  return createTargetMachine(options, error);
+}
+
+ade::TargetDescription ade::describeTarget(const std::string &cpu) {
+  std::unique_ptr<llvm::TargetMachine> machine = targetMachineFor(cpu);
   TargetDescription target;
   target.cpu = cpu == "native" ? llvm::sys::getHostCPUName().str() : cpu;
   if (!machine || !machine->getTargetTriple().isX86())
@@ -121,11 +126,7 @@ ade::TargetDescription ade::describeTarget(const std::string &cpu) {
 }
 
 ade::RegisterBlock ade::registerBlock(const std::string &cpu) {
-  CodegenOptions options;
-  options.cpu = cpu;
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(options, error);
+  std::unique_ptr<llvm::TargetMachine> machine = targetMachineFor(cpu);
   // A block of 16 particles is one vector of 16 floats with AVX-512 (32
   // registers), two of 8 with AVX2 (16 registers): 16 rows keep 16 of the
   // 32 as accumulators, 4 rows 8 of the 16 (measured on the moons kernels:
