@@ -390,17 +390,11 @@ struct AdeTileAndVectorizePass
       int64_t rows = std::max<int64_t>(panelBytes / (bytes * tile), 1);
       int64_t chunk = divisorAtMost(depth, rows);
       if (chunk < depth && chunk >= kMinChunk && 2 * chunk >= rows) {
-        scf::SCFTilingOptions chunkOptions;
-        chunkOptions.setTileSizes({rewriter.getIndexAttr(0),
-                                   rewriter.getIndexAttr(0),
-                                   rewriter.getIndexAttr(chunk)});
-        rewriter.setInsertionPoint(mm);
-        FailureOr<scf::SCFTilingResult> chunks = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(mm.getOperation()), chunkOptions);
-        if (failed(chunks))
+        FailureOr<linalg::MatmulOp> inner =
+            tileContraction(rewriter, mm, chunk);
+        if (failed(inner))
           return mm.emitError("internal: chunking a contraction failed");
-        rewriter.replaceOp(mm, chunks->replacements);
-        mm = cast<linalg::MatmulOp>(chunks->tiledOps.front());
+        mm = *inner;
         chunked = true;
       }
     }
@@ -445,16 +439,25 @@ struct AdeTileAndVectorizePass
         tiledMatmul = t;
     if (!tiledMatmul)
       return success();
-    scf::SCFTilingOptions kOptions;
-    kOptions.setTileSizes({rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-                           rewriter.getIndexAttr(1)});
-    rewriter.setInsertionPoint(tiledMatmul);
-    FailureOr<scf::SCFTilingResult> k = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(tiledMatmul.getOperation()), kOptions);
-    if (failed(k))
+    if (failed(tileContraction(rewriter, tiledMatmul, 1)))
       return tiledMatmul.emitError("internal: tiling a contraction failed");
-    rewriter.replaceOp(tiledMatmul, k->replacements);
     return success();
+  }
+
+  /// A loop over steps of `size` of `mm`'s contraction, in place of `mm`;
+  /// returns the matmul of one step.
+  static FailureOr<linalg::MatmulOp>
+  tileContraction(IRRewriter &rewriter, linalg::MatmulOp mm, int64_t size) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes({rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                          rewriter.getIndexAttr(size)});
+    rewriter.setInsertionPoint(mm);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(mm.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(mm, tiled->replacements);
+    return cast<linalg::MatmulOp>(tiled->tiledOps.front());
   }
 
   /// Tiles every loop to 1 except the batch loop (NR) and, in a window
