@@ -27,6 +27,10 @@ config.substitutions.append(("%expect-exit", "python3 " + os.path.join(tools, "e
 config.substitutions.append(("%read-checkpoint", "python3 " + os.path.join(tools, "read-checkpoint.py")))
 config.substitutions.append(("%same-checkpoint", "python3 " + os.path.join(tools, "same-checkpoint.py")))
 config.substitutions.append(("%gen-bad-input", "python3 " + os.path.join(tools, "gen-bad-input.py")))
+config.substitutions.append(("%interrupt", "python3 " + os.path.join(tools, "interrupt.py")))
+# util-linux's script (a terminal for the color tests).
+if shutil.which("script"):
+    config.available_features.add("script")
 # A C compiler for the C ABI examples: the toolchain adec itself links with.
 config.substitutions.append(("%cc", shutil.which("clang-22") or "cc"))
 config.substitutions.append(("%builddir", config.ade_obj_root))

@@ -657,6 +657,8 @@ void writeCsv(const std::string &path, const Matrix &data, bool asFloat32) {
   writeFileAtomically(path, out);
 }
 
+bool isNpyName(const std::string &path) { return endsWith(path, ".npy"); }
+
 void writeNpy(const std::string &path, const Matrix &data, bool asFloat32) {
   assert(data.values.size() == size_t(data.rows * data.cols));
   std::string header =

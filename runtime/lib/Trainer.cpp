@@ -75,6 +75,8 @@ template <typename Visitor> void visitConfig(TrainConfig &c, Visitor &&v) {
   v("sampler_lr", c.samplerLearningRate);
   v("beta1", c.beta1);
   v("beta2", c.beta2);
+  v("sampler_beta1", c.samplerBeta1);
+  v("sampler_beta2", c.samplerBeta2);
   v("adam_clip", c.adamClip);
   v("lr_decay", c.lrDecay);
   v("ema", c.ema);
@@ -188,8 +190,9 @@ void validateConfig(const TrainConfig &c) {
   if (c.lrDecay != "none" && c.lrDecay != "linear" && c.lrDecay != "cosine")
     throw Error("unknown learning-rate decay '" + c.lrDecay +
                 "' (one of: none, linear, cosine)");
-  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
-    throw Error("Adam's betas must be in [0, 1)");
+  for (double beta : {c.beta1, c.beta2, c.samplerBeta1, c.samplerBeta2})
+    if (!(beta >= 0 && beta < 1))
+      throw Error("Adam's betas must be in [0, 1)");
   if (c.data.empty())
     throw Error("no data: give --data NAME (one of the built-in sets) or "
                 "--data FILE (CSV, NPY or IDX)");
@@ -245,6 +248,10 @@ public:
              double noise = 0)
       : spec(spec), dequantize(dequantize), noise(noise) {
     if (isDataset(spec)) {
+      if (dequantize)
+        throw Error("--dequantize is for pixel data (levels k/255 in [0, 1], "
+                    "as IDX files hold), not for data set '" +
+                    spec + "'");
       if (dimension != 0 && dimension != kDatasetDimension)
         throw Error("data set '" + spec +
                     "' is 2-D but the model's data have " +
@@ -271,6 +278,8 @@ public:
                   (file->cols == 1 ? " column" : " columns") +
                   " but the model's data have " + std::to_string(dimension) +
                   " values");
+    if (dequantize)
+      checkPixelLevels(path);
   }
 
   int64_t dimension() const { return file ? file->cols : kDatasetDimension; }
@@ -303,6 +312,23 @@ public:
   }
 
 private:
+  /// --dequantize spreads pixel levels k/255 over their bins: other values
+  /// would silently move to the nearest level.
+  void checkPixelLevels(const std::string &path) const {
+    for (size_t i = 0; i < file->values.size(); ++i) {
+      double x = file->values[i], level = std::round(x * 255);
+      if (x >= 0 && x <= 1 && std::abs(x * 255 - level) <= 1e-4)
+        continue;
+      char value[32];
+      std::snprintf(value, sizeof value, "%.9g", x);
+      throw Error("--dequantize is for pixel data (levels k/255 in [0, 1], as "
+                  "IDX files hold), but '" +
+                  path + "' has " + value + " at row " +
+                  std::to_string(i / file->cols + 1) + ", column " +
+                  std::to_string(i % file->cols + 1));
+    }
+  }
+
   std::string spec;
   bool dequantize;
   double noise;
@@ -342,6 +368,12 @@ void adamUpdate(double *params, const double *grad, double *m, double *v,
   }
 }
 
+/// The betas of the model's or the sampler's Adam.
+std::pair<double, double> adamBetas(const TrainConfig &c, bool samplerSide) {
+  return samplerSide ? std::pair(c.samplerBeta1, c.samplerBeta2)
+                     : std::pair(c.beta1, c.beta2);
+}
+
 /// Adam on a flat parameter vector, optionally with the reference code's
 /// elementwise clip of the gradient to +-(3 sqrt(v_hat) + 0.1).
 struct Adam {
@@ -353,18 +385,20 @@ struct Adam {
     v.assign(n, 0);
   }
 
-  /// params -= lr * adam(grad): descends `grad`.
+  /// params -= lr * adam(grad): descends `grad`, with the betas of the
+  /// model's or the sampler's optimizer.
   void step(std::vector<double> &params, const std::vector<double> &grad,
-            double lr, const TrainConfig &c) {
+            double lr, const TrainConfig &c, bool samplerSide) {
     ++steps;
-    double c1 = 1 - std::pow(c.beta1, double(steps));
-    double c2 = 1 - std::pow(c.beta2, double(steps));
+    auto [beta1, beta2] = adamBetas(c, samplerSide);
+    double c1 = 1 - std::pow(beta1, double(steps));
+    double c2 = 1 - std::pow(beta2, double(steps));
     // The clip bounds |g| by the previous step's v_hat. Its correction,
     // once per step: a pow per parameter was a tenth of a 2-d training run.
     bool clip = c.adamClip && steps > 1;
-    double clipC2 = clip ? 1 - std::pow(c.beta2, double(steps - 1)) : 1;
+    double clipC2 = clip ? 1 - std::pow(beta2, double(steps - 1)) : 1;
     adamUpdate(params.data(), grad.data(), m.data(), v.data(), params.size(),
-               c.beta1, c.beta2, lr, c1, c2, clip, clipC2);
+               beta1, beta2, lr, c1, c2, clip, clipC2);
   }
 };
 
@@ -1204,13 +1238,14 @@ public:
     Side &side = samplerSide ? sampler : model;
     ++adam.steps;
     double steps = double(adam.steps);
+    auto [beta1, beta2] = adamBetas(c, samplerSide);
     double values[10] = {
         lr,
-        c.beta1,
-        c.beta2,
-        1 - std::pow(c.beta1, steps),
-        1 - std::pow(c.beta2, steps),
-        c.adamClip && adam.steps > 1 ? 1 - std::pow(c.beta2, steps - 1) : 0.0,
+        beta1,
+        beta2,
+        1 - std::pow(beta1, steps),
+        1 - std::pow(beta2, steps),
+        c.adamClip && adam.steps > 1 ? 1 - std::pow(beta2, steps - 1) : 0.0,
         -1.0,
         subtractSampled ? 1.0 : 0.0,
         0.0,
@@ -1528,6 +1563,39 @@ double norm(const std::vector<double> &v) {
 // Training
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Whether the sampler's samples depend on the model's parameters: a small
+/// batch drawn with the initial parameters, then again on the same noise
+/// with every model parameter moved. A flow alone (what the `nf` estimator
+/// trains) gives the same samples bit for bit.
+bool samplerReadsModel(const Session &session, const TrainConfig &config) {
+  constexpr int64_t kProbe = 8;
+  const ade_model_info &model = session.model;
+  const ade_sampler_info &sampler = session.sampler;
+  Rng init(config.seed, ParamStream);
+  RunState s;
+  s.modelParams = initialParameters(model.params, model.num_params,
+                                    model.params_size, init);
+  s.samplerParams = initialParameters(sampler.params, sampler.num_params,
+                                      sampler.params_size, init);
+  Rng dataRng(config.seed, DataStream);
+  std::vector<double> x0 = sampler.takes_initial_state
+                               ? session.data.draw(kProbe, dataRng)
+                               : std::vector<double>();
+  Rng first(config.seed, NoiseStream), second(config.seed, NoiseStream);
+  std::vector<double> before = session.sample(s, kProbe, first, x0).x;
+  for (double &p : s.modelParams)
+    p = 0.5 + 1.5 * p;
+  std::vector<double> after = session.sample(s, kProbe, second, x0).x;
+  // Bit patterns: a NaN sample is the same NaN when the model is not read.
+  return after.size() != before.size() ||
+         std::memcmp(after.data(), before.data(),
+                     before.size() * sizeof(double)) != 0;
+}
+
+} // namespace
+
 std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                               const ProgressFn &progress,
                               const std::function<bool()> &stopRequested) {
@@ -1543,6 +1611,12 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         ", but sampler '" + sampler.name +
         "' draws its own start: write one that takes it, "
         "`fn sample(x0: real[...]) -> ...`");
+  if (config.estimator == "nf" && samplerReadsModel(session, config))
+    throw Error("estimator 'nf' trains a flow alone, but sampler '" +
+                std::string(sampler.name) +
+                "' uses the model (its samples change with the model's "
+                "parameters): give a sampler without grad(f) or f, or use "
+                "--estimator ade");
   if (session.gpu) {
     std::string line =
         "running the entries on the GPU: " + session.gpu->description();
@@ -1738,7 +1812,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         for (size_t i = 0; i < modelGrad.size(); ++i)
           modelGrad[i] -= sampledGrad[i];
     }
-    bool finite = std::isfinite(objective) && allFinite(modelGrad);
+    // What became NaN or infinite first, for the messages below.
+    std::string nonFinite;
+    if (!std::isfinite(objective))
+      nonFinite = "the objective";
+    else if (!allFinite(modelGrad))
+      nonFinite = "the model's gradient";
+    bool finite = nonFinite.empty();
     double modelNorm = norm(modelGrad), samplerNorm = 0;
     double decay = lrDecayFactor(config, s.iteration);
     if (finite && device) {
@@ -1746,13 +1826,17 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
           /*samplerSide=*/false, /*subtractSampled=*/throughSampler,
           s.modelAdam, config.learningRate * s.learningRateScale * decay,
           config);
+      if (!finite)
+        nonFinite = "the model's gradient or parameters";
     } else if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
       s.modelAdam.step(s.modelParams, modelGrad,
                        config.learningRate * s.learningRateScale * decay,
-                       config);
+                       config, /*samplerSide=*/false);
       finite = allFinite(s.modelParams);
+      if (!finite)
+        nonFinite = "the model's parameters";
     }
     // Sampler steps: descend l, i.e. ascend J.
     int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
@@ -1773,6 +1857,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
             config.samplerLearningRate * s.learningRateScale * decay, config);
         samplerNorm += gradNorm / double(samplerSteps);
         finite = ok;
+        if (!finite)
+          nonFinite = "the sampler's gradient or parameters (sampler step " +
+                      std::to_string(k + 1) + ")";
         continue;
       }
       for (double &g : grad)
@@ -1782,16 +1869,21 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       if (finite) {
         s.samplerAdam.step(
             s.samplerParams, grad,
-            config.samplerLearningRate * s.learningRateScale * decay, config);
+            config.samplerLearningRate * s.learningRateScale * decay, config,
+            /*samplerSide=*/true);
         finite = allFinite(s.samplerParams);
       }
+      if (!finite)
+        nonFinite = std::string(allFinite(grad) ? "the sampler's parameters"
+                                                : "the sampler's gradient") +
+                    " (sampler step " + std::to_string(k + 1) + ")";
     }
     session.resident = nullptr;
     if (!finite) {
       if (s.recoveries >= config.maxRecoveries)
-        throw Error("training diverged (NaN/Inf) at iteration " +
-                    std::to_string(s.iteration + 1) + " after " +
-                    std::to_string(s.recoveries) +
+        throw Error("training diverged (NaN/Inf in " + nonFinite +
+                    ") at iteration " + std::to_string(s.iteration + 1) +
+                    " after " + std::to_string(s.recoveries) +
                     " recoveries; the last good checkpoint (iteration " +
                     std::to_string(good.iteration) + ") is in '" +
                     checkpointPath + "': resume with lower --lr/--sampler-lr");
@@ -1809,7 +1901,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       if (device)
         device->upload(s);
       progress(Message::Warning,
-               "warning: NaN/Inf at iteration " + std::to_string(at) +
+               "warning: NaN/Inf in " + nonFinite + " at iteration " +
+                   std::to_string(at) +
                    "; restored the checkpoint of iteration " +
                    std::to_string(s.iteration) +
                    " and halved the learning rates (recovery " +
@@ -1988,6 +2081,11 @@ TrainConfig loadRunConfig(const std::string &runDir) {
           {"ema", 0.0}})
       if (!settings.contains(key))
         settings[key] = value;
+    // One pair of betas served both optimizers.
+    for (const char *beta : {"beta1", "beta2"})
+      if (!settings.contains(std::string("sampler_") + beta) &&
+          settings.contains(beta))
+        settings[std::string("sampler_") + beta] = settings[beta];
     text = settings.dump();
   }
   TrainConfig c = configFromJson(text, path);
@@ -2090,7 +2188,7 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
   m.values = run.drawChains(count, rng, startRng, start);
   bool f32 = !run.session->isDouble();
   for (const std::string &output : outputs) {
-    if (output.size() >= 4 && output.substr(output.size() - 4) == ".npy")
+    if (isNpyName(output))
       writeNpy(output, m, f32);
     else
       writeCsv(output, m, f32);

@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iostream>
@@ -87,6 +88,17 @@ std::string absolutePath(const std::string &path) {
   if (!getcwd(cwd, sizeof cwd))
     return path;
   return std::string(cwd) + "/" + path;
+}
+
+/// Whether two paths name the same directory, spelt alike or not (`run`,
+/// `./run/`).
+bool sameDirectory(const std::string &a, const std::string &b) {
+  auto normal = [](const std::string &path) {
+    std::filesystem::path p =
+        std::filesystem::path(absolutePath(path)).lexically_normal();
+    return p.has_filename() ? p : p.parent_path();
+  };
+  return normal(a) == normal(b);
 }
 
 /// The settings of a TOML file, as JSON with the keys of config.json.
@@ -150,6 +162,8 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
   take("--sampler-lr", &TrainConfig::samplerLearningRate);
   take("--beta1", &TrainConfig::beta1);
   take("--beta2", &TrainConfig::beta2);
+  take("--sampler-beta1", &TrainConfig::samplerBeta1);
+  take("--sampler-beta2", &TrainConfig::samplerBeta2);
   take("--adam-clip", &TrainConfig::adamClip);
   take("--lr-decay", &TrainConfig::lrDecay);
   take("--ema", &TrainConfig::ema);
@@ -165,27 +179,43 @@ void applyGivenFlags(TrainConfig &base, const TrainConfig &flags,
 }
 
 /// The training settings: defaults, then (when resuming) the run's
-/// config.json, then the TOML file, then the flags given.
+/// config.json, then the TOML file, then the flags given. `resumeDir` is
+/// the run `--resume DIR` names (empty: the run in --out); a resumed run
+/// keeps its model library unless one is given.
 TrainConfig resolveConfig(const TrainConfig &flags, const CLI::App &cmd,
-                          const std::string &tomlPath, bool resume) {
+                          const std::string &tomlPath, bool resume,
+                          const std::string &resumeDir) {
   nlohmann::json settings = nlohmann::json::object();
   nlohmann::json fromToml =
       tomlPath.empty() ? nlohmann::json::object() : tomlSettings(tomlPath);
+  std::string library = flags.library;
+  std::string out = flags.out;
   if (resume) {
-    std::string out = flags.out;
-    if (!cmd.count("--out") && fromToml.contains("out")) {
+    if (!resumeDir.empty()) {
+      out = resumeDir;
+    } else if (!cmd.count("--out") && fromToml.contains("out")) {
       if (!fromToml["out"].is_string())
         throw Error(tomlPath + ": 'out' must be a string");
       out = fromToml["out"].get<std::string>();
     }
-    settings = nlohmann::json::parse(configToJson(loadRunConfig(out)));
+    TrainConfig run = loadRunConfig(out);
+    if (library.empty())
+      library = run.library;
+    settings = nlohmann::json::parse(configToJson(run));
     settings.erase("library");
   }
   settings.update(fromToml);
   TrainConfig config = configFromJson(
       settings.dump(), tomlPath.empty() ? "config.json" : tomlPath);
   applyGivenFlags(config, flags, cmd);
-  config.library = absolutePath(flags.library);
+  // The sampler's betas follow the model's unless set.
+  if (!settings.contains("sampler_beta1") && !cmd.count("--sampler-beta1"))
+    config.samplerBeta1 = config.beta1;
+  if (!settings.contains("sampler_beta2") && !cmd.count("--sampler-beta2"))
+    config.samplerBeta2 = config.beta2;
+  if (!resumeDir.empty())
+    config.out = resumeDir;
+  config.library = absolutePath(library);
   // Runs are used from other directories: data files by absolute path.
   struct stat st;
   if (!isDataset(config.data) && stat(config.data.c_str(), &st) == 0)
@@ -493,7 +523,10 @@ void writeEnergies(const std::string &libraryPath, const std::string &modelName,
     for (int64_t i = 0; withGradient && i < x.cols; ++i)
       out.values.push_back(gv[r * x.cols + i]);
   }
-  writeCsv(output, out, model.dtype != ADE_F64);
+  if (isNpyName(output))
+    writeNpy(output, out, model.dtype != ADE_F64);
+  else
+    writeCsv(output, out, model.dtype != ADE_F64);
 }
 
 /// Set by SIGINT/SIGTERM; training checkpoints and stops at the next
@@ -506,6 +539,26 @@ extern "C" void onStopSignal(int signal) {
 }
 
 } // namespace
+
+/// The check of an output table's name (`aderun sample --out`, `aderun
+/// energy --output`): a .csv or .npy file, or a device or pipe for CSV.
+CLI::Validator tableFileCheck(const std::string &what) {
+  return CLI::Validator(
+      [what](const std::string &path) -> std::string {
+        struct stat st;
+        bool device = path.rfind("/dev/", 0) == 0 ||
+                      path.rfind("/proc/", 0) == 0 ||
+                      (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode));
+        return device || isNpyName(path) ||
+                       (path.size() >= 4 &&
+                        path.compare(path.size() - 4, 4, ".csv") == 0)
+                   ? ""
+                   : "the " + what +
+                         " file must end in .csv or .npy (or be a device or "
+                         "pipe, for CSV)";
+      },
+      "FILE");
+}
 
 /// --start, --chain and --sampler (`aderun sample` and `eval`): how a
 /// run's model is sampled.
@@ -538,17 +591,26 @@ std::vector<CLI::Option *> addChainOptions(CLI::App *cmd, ChainStart &start,
 int main(int argc, char **argv) {
   std::signal(SIGINT, onStopSignal);
   std::signal(SIGTERM, onStopSignal);
+  // A write past the file-size limit fails (EFBIG) and is reported, its
+  // temporary file removed, instead of killing the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   CLI::App app{"aderun: train, sample, evaluate and plot models compiled "
                "by adec (Adversarial Dynamics Embedding)"};
   app.footer(kExitCodes);
+  // Command-line errors read as the tool's other errors do.
+  app.failure_message([](const CLI::App *, const CLI::Error &e) {
+    return std::string("aderun: error: ") + e.what() +
+           "\nRun with --help for more information.\n";
+  });
   app.require_subcommand(1);
   app.set_version_flag("--version", "aderun " ADE_VERSION);
 
   // train
   TrainConfig config;
   std::string configFile;
-  bool resume = false, quiet = false;
+  std::string resumeDir;
+  bool quiet = false;
   CLI::App *trainCmd = app.add_subcommand(
       "train", "Train a model and its sampler by ADE; writes a run "
                "directory (config.json, checkpoint.bin, metrics.csv, "
@@ -557,8 +619,9 @@ int main(int argc, char **argv) {
   // settings to their own (--lr-decay none ... --lr-decay cosine).
   trainCmd->option_defaults()->multi_option_policy(
       CLI::MultiOptionPolicy::TakeLast);
-  trainCmd->add_option("library", config.library, "The model.so from adec")
-      ->required();
+  trainCmd->add_option("library", config.library,
+                       "The model.so from adec (with --resume: the run's "
+                       "unless given)");
   trainCmd->add_option("--config", configFile,
                        "Settings from a TOML file (keys as in config.json); "
                        "flags override it");
@@ -571,8 +634,9 @@ int main(int argc, char **argv) {
               all += (all.empty() ? "" : ", ") + n;
             return all;
           }() +
-          ") or a file: CSV (a point per row; a first row without "
-          "numbers is a header), NPY or IDX");
+          "), fashion-mnist (the Debian package dataset-fashion-mnist's "
+          "training images), or a file: CSV (a point per row; a first row "
+          "without numbers is a header), NPY or IDX");
   trainCmd->add_flag("--dequantize,!--no-dequantize", config.dequantize,
                      "Image data: pixel levels k/255 become (k + u)/256, "
                      "u ~ U[0, 1)");
@@ -626,10 +690,14 @@ int main(int argc, char **argv) {
       ->add_option("--sampler-lr", config.samplerLearningRate,
                    "Sampler learning rate")
       ->capture_default_str();
-  trainCmd->add_option("--beta1", config.beta1, "Adam beta1")
+  trainCmd->add_option("--beta1", config.beta1, "The model's Adam beta1")
       ->capture_default_str();
-  trainCmd->add_option("--beta2", config.beta2, "Adam beta2")
+  trainCmd->add_option("--beta2", config.beta2, "The model's Adam beta2")
       ->capture_default_str();
+  trainCmd->add_option("--sampler-beta1", config.samplerBeta1,
+                       "The sampler's Adam beta1 (default: --beta1's)");
+  trainCmd->add_option("--sampler-beta2", config.samplerBeta2,
+                       "The sampler's Adam beta2 (default: --beta2's)");
   trainCmd->add_flag("--adam-clip,!--no-adam-clip", config.adamClip,
                      "Clip gradients to +-(3 sqrt(v) + 0.1) as the "
                      "reference code does (the default; --no-adam-clip: "
@@ -684,11 +752,14 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   trainCmd->add_flag("--quiet", quiet,
                      "No progress lines (warnings and the summary only)");
-  trainCmd->add_flag("--resume", resume,
-                     "Continue the run in --out from its checkpoint, with "
-                     "its settings (flags given here override them; "
-                     "bit-identical to an uninterrupted run with the same "
-                     "--threads)");
+  trainCmd
+      ->add_option("--resume", resumeDir,
+                   "Continue the run in DIR (without DIR: in --out) from its "
+                   "checkpoint, with its settings and model library (flags "
+                   "and a MODEL.so given here override them; bit-identical "
+                   "to an uninterrupted run with the same --threads)")
+      ->expected(0, 1)
+      ->type_name("[DIR]");
 
   // sample
   std::string runDir, output;
@@ -704,23 +775,7 @@ int main(int argc, char **argv) {
       ->add_option("--out", output,
                    "FILE.csv (header row, one sample per row) or "
                    "FILE.npy (shape (n, d))")
-      ->check(
-          [](const std::string &path) -> std::string {
-            auto endsWith = [&](std::string_view suffix) {
-              return path.size() >= suffix.size() &&
-                     path.compare(path.size() - suffix.size(), suffix.size(),
-                                  suffix) == 0;
-            };
-            struct stat st;
-            bool device =
-                path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0 ||
-                (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode));
-            return device || endsWith(".csv") || endsWith(".npy")
-                       ? ""
-                       : "the samples' file must end in .csv or .npy "
-                         "(or be a device or pipe, for CSV)";
-          },
-          "FILE")
+      ->check(tableFileCheck("samples'"), "FILE")
       ->required();
   sampleCmd->add_option("--seed", seed, "Noise seed")
       ->transform(kSeed)
@@ -805,7 +860,10 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   energyCmd->add_option("--input", input, "Points: CSV, NPY or IDX")
       ->required();
-  energyCmd->add_option("--output", energyOutput, "The CSV to write")
+  energyCmd
+      ->add_option("--output", energyOutput,
+                   "FILE.csv (header row f[,df/dx0,...]) or FILE.npy")
+      ->check(tableFileCheck("energies'"), "FILE")
       ->required();
   energyCmd->add_flag("--grad", withGradient, "Also write grad_x f");
   energyCmd->add_option("--threads", threads, "Threads (0: all cores)")
@@ -843,7 +901,19 @@ int main(int argc, char **argv) {
 
   try {
     if (*trainCmd) {
-      config = resolveConfig(config, *trainCmd, configFile, resume);
+      bool resume = trainCmd->count("--resume") > 0;
+      if (!resume && config.library.empty()) {
+        std::cerr << "aderun train: give the model library (aderun train "
+                     "MODEL.so), or --resume DIR to continue a run\n";
+        return ExitUsage;
+      }
+      if (!resumeDir.empty() && trainCmd->count("--out") &&
+          !sameDirectory(config.out, resumeDir)) {
+        std::cerr << "aderun train: --resume " << resumeDir << " and --out "
+                  << config.out << " name two runs: give one of them\n";
+        return ExitUsage;
+      }
+      config = resolveConfig(config, *trainCmd, configFile, resume, resumeDir);
       validateConfig(config);
       {
         // The model and sampler the defaults pick, by name in config.json.

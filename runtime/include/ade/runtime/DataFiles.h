@@ -56,6 +56,10 @@ void writeCsv(const std::string &path, const Matrix &data, bool asFloat32);
 /// `asFloat32` and '<f8' otherwise; atomically like writeCsv.
 void writeNpy(const std::string &path, const Matrix &data, bool asFloat32);
 
+/// Whether an output named `path` is written as NPY (a name ending in .npy;
+/// anything else is CSV).
+bool isNpyName(const std::string &path);
+
 } // namespace ade
 
 #endif // ADE_RUNTIME_DATAFILES_H

@@ -53,10 +53,12 @@ struct TrainConfig {
   double learningRate = 1e-3;
   double samplerLearningRate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
+  // The sampler's Adam; the model's betas unless given (config.json).
+  double samplerBeta1 = 0.9, samplerBeta2 = 0.999;
   // The defaults of the next three are what measured best with the
   // reference code's sampler (examples/moons.ade's ADE): MMD^2 x 1e3 on
-  // moons -0.59 +- 0.11 over 3 seeds; the reference's Adam alone ends at
-  // 7.5-90.
+  // moons -0.59 +- 0.11 over 3 seeds when chosen (-0.82 +- 0.21 on
+  // 2026-12-01's main); the reference's Adam alone ends at 7.5-90.
   bool adamClip = true; // the reference code's +-(3 sqrt(v) + 0.1) clip
   // Both learning rates times a factor of the iteration t of T: none (1),
   // linear (1 - t/T) or cosine ((1 + cos(pi t/T)) / 2).
