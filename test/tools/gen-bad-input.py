@@ -3,8 +3,10 @@
 
 Kinds: random (64 KiB of seeded random bytes), ascii-noise (seeded random
 punctuation and words), deep-parens, deep-unary, deep-lists, deep-blocks,
-deep-members, long-sum (N-term sum), big (10 MB), latin1 (a non-UTF-8
-comment), truncate (ARG = source file; writes OUT.<n> prefixes), nul."""
+deep-members, long-sum (N-term sum), big (10 MB), call-chain (ARG
+functions, each calling the next), member-loop (a component of ARG
+components made in a member loop), latin1 (a non-UTF-8 comment), truncate
+(ARG = source file; writes OUT.<n> prefixes), nul."""
 import random
 import sys
 
@@ -39,6 +41,19 @@ def main():
     elif kind == "long-sum":
         terms = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
         text = "fn g(x: real) -> real = " + " + ".join(["x"] * terms) + "\n"
+    elif kind == "call-chain":
+        count = int(sys.argv[3])
+        text = "".join(f"fn g{i}(x: real) -> real = g{i + 1}(x) + 1.0\n"
+                       for i in range(count))
+        text += (f"fn g{count}(x: real) -> real = x\n"
+                 "model M {\n  fn f(x: real[1]) -> real = g0(x[0])\n}\n")
+    elif kind == "member-loop":
+        text = ("import std.nn\n"
+                "component C(n: int) {\n"
+                "  for i in 0..n { layer[i] = Dense(1, 1) }\n"
+                "  fn forward(x: real[1]) -> real[1] = x\n}\n"
+                f"model M {{\n  c = C({sys.argv[3]})\n"
+                "  fn f(x: real[1]) -> real = sum(c(x))\n}\n")
     elif kind == "big":
         line = "fn g{}(x: real[2]) -> real = sum(x * x) + 1.5\n"
         parts, size, i = [], 0, 0

@@ -193,7 +193,13 @@ private:
       return;
     std::string lineNo = std::to_string(range.begin.line);
     std::string gutter(lineNo.size() + 1, ' ');
-    os << " " << lineNo << " | " << line << "\n";
+    // Control characters (an escape sequence in a hostile file) are shown
+    // as '?', one column each: never sent to the terminal.
+    std::string shown = line.str();
+    for (char &c : shown)
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+        c = '?';
+    os << " " << lineNo << " | " << shown << "\n";
     os << gutter << " | ";
     // Reproduce tabs so the caret lines up in every terminal.
     std::string pad;

@@ -58,18 +58,30 @@ SourceRange tokenRange(uint32_t file, const antlr4::Token *t) {
 /// that can end a statement and we are not inside () or [].
 class StatementSeparatorFilter : public antlr4::TokenSource {
 public:
+  /// In `recovery` mode (the second pass over a file with a syntax error)
+  /// stray characters are not reported again, and each token that begins a
+  /// top-level declaration (startedDeclaration) closes the brackets the
+  /// previous one left open.
   StatementSeparatorFilter(AdeLexer &lexer, uint32_t file,
-                           DiagnosticEngine &diags)
-      : lexer(lexer), file(file), diags(diags) {}
+                           DiagnosticEngine &diags, bool recovery = false)
+      : lexer(lexer), file(file), diags(diags), recovery(recovery) {}
+
+  /// In recovery mode: whether the last token returned begins a top-level
+  /// declaration.
+  bool startedDeclaration() const { return declarationStart; }
 
   std::unique_ptr<antlr4::Token> nextToken() override {
+    declarationStart = false;
     while (true) {
       std::unique_ptr<antlr4::Token> t = lexer.nextToken();
       size_t type = t->getType();
       if (type == AdeLexer::UNEXPECTED_CHAR) {
-        reportUnexpectedChar(*t);
+        if (!recovery)
+          reportUnexpectedChar(*t);
         continue;
       }
+      if (type == AdeLexer::UNTERMINATED_COMMENT && recovery)
+        continue;
       if (type == AdeLexer::UNTERMINATED_COMMENT) {
         SourceRange r = tokenRange(file, t.get());
         r.end = {file, r.begin.line, r.begin.col + 2};
@@ -97,6 +109,14 @@ public:
         return semi;
       }
       if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+        if (recovery && startsDeclaration(*t)) {
+          declarationStart = true;
+          bracketDepth = braceDepth = 0;
+        }
+        if (type == AdeLexer::LBRACE)
+          ++braceDepth;
+        else if (type == AdeLexer::RBRACE && braceDepth > 0)
+          --braceDepth;
         trackBrackets(type);
         lastSignificant = type;
       }
@@ -117,6 +137,37 @@ public:
   }
 
 private:
+  /// A declaration keyword in column 1: `import`, `model`, `sampler` and
+  /// `component` only ever begin declarations; `fn` and `const` do outside
+  /// braces (members use them too) and not after a token that continues a
+  /// construct (a type `fn` on a parameter list's next line).
+  bool startsDeclaration(const antlr4::Token &t) const {
+    if (t.getCharPositionInLine() != 0)
+      return false;
+    switch (t.getType()) {
+    case AdeLexer::IMPORT:
+    case AdeLexer::MODEL:
+    case AdeLexer::SAMPLER:
+    case AdeLexer::COMPONENT:
+      return true;
+    case AdeLexer::FN:
+    case AdeLexer::CONST:
+      switch (lastSignificant) {
+      case AdeLexer::COLON:
+      case AdeLexer::COMMA:
+      case AdeLexer::ARROW:
+      case AdeLexer::LPAREN:
+      case AdeLexer::LBRACK:
+      case AdeLexer::ASSIGN:
+        return false;
+      default:
+        return braceDepth == 0;
+      }
+    default:
+      return false;
+    }
+  }
+
   static bool endsStatement(size_t type) {
     switch (type) {
     case AdeLexer::IDENT:
@@ -173,7 +224,10 @@ private:
   AdeLexer &lexer;
   uint32_t file;
   DiagnosticEngine &diags;
+  bool recovery;
+  bool declarationStart = false;
   unsigned bracketDepth = 0;
+  unsigned braceDepth = 0;
   size_t lastSignificant = AdeLexer::SEMI;
 };
 
@@ -283,19 +337,34 @@ std::string describeExpected(const antlr4::misc::IntervalSet &expected,
   return text;
 }
 
+/// Thrown at a syntax error: parsing stops there (ANTLR's recovery went on
+/// with guesses that made errors of valid lines after it).
+struct SyntaxErrorFound {};
+
+/// Stops the parse at its first syntax error, which it reports unless
+/// `report` is false (the first pass, which only learns that there is one).
+/// A chunk's parse (`chunkEnd`: the token after it) says "found" of that
+/// token where it reached the chunk's end.
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
 public:
-  SyntaxErrorListener(uint32_t file, DiagnosticEngine &diags)
-      : file(file), diags(diags) {}
+  SyntaxErrorListener(uint32_t file, DiagnosticEngine &diags, bool report,
+                      antlr4::Token *chunkEnd = nullptr)
+      : file(file), diags(diags), report(report), chunkEnd(chunkEnd) {}
 
   void syntaxError(antlr4::Recognizer *recognizer,
                    antlr4::Token *offendingSymbol, size_t line,
                    size_t charPositionInLine, const std::string &msg,
                    std::exception_ptr error) override {
+    if (!report)
+      throw SyntaxErrorFound();
     auto *parser = dynamic_cast<antlr4::Parser *>(recognizer);
     SourceRange range;
     std::string found;
-    if (offendingSymbol) {
+    if (offendingSymbol && chunkEnd &&
+        offendingSymbol->getType() == antlr4::Token::EOF) {
+      range = tokenRange(file, chunkEnd);
+      found = describeToken(chunkEnd);
+    } else if (offendingSymbol) {
       range = tokenRange(file, offendingSymbol);
       found = describeToken(offendingSymbol);
     } else {
@@ -328,12 +397,64 @@ public:
     diags.error(DiagCode::E004, range, "syntax error: " + message);
     if (diags.limitReached())
       throw ParseAbort();
+    throw SyntaxErrorFound();
   }
 
 private:
   uint32_t file;
   DiagnosticEngine &diags;
+  bool report;
+  antlr4::Token *chunkEnd;
 };
+
+/// Reports the syntax errors of a file whose parse failed: its tokens,
+/// lexed again, are cut into chunks at the start of each top-level
+/// declaration (the filter's startedDeclaration) and each chunk is parsed
+/// alone, so each
+/// declaration reports its first error and no guess made after one error
+/// makes errors of the declarations after it.
+void reportSyntaxErrors(const std::string &text, const std::string &path,
+                        uint32_t file, DiagnosticEngine &diags,
+                        size_t maxStackBytes) {
+  antlr4::ANTLRInputStream input(text);
+  input.name = path;
+  AdeLexer lexer(&input);
+  lexer.removeErrorListeners();
+  StatementSeparatorFilter filter(lexer, file, diags, /*recovery=*/true);
+  std::vector<std::unique_ptr<antlr4::Token>> tokens;
+  std::vector<size_t> starts{0};
+  std::unique_ptr<antlr4::Token> t = filter.nextToken();
+  for (; t->getType() != antlr4::Token::EOF; t = filter.nextToken()) {
+    if (filter.startedDeclaration() && !tokens.empty())
+      starts.push_back(tokens.size());
+    tokens.push_back(std::move(t));
+  }
+  starts.push_back(tokens.size());
+  for (size_t c = 0; c + 1 < starts.size(); ++c) {
+    std::vector<std::unique_ptr<antlr4::Token>> chunk;
+    for (size_t i = starts[c]; i < starts[c + 1]; ++i)
+      chunk.push_back(std::make_unique<antlr4::CommonToken>(tokens[i].get()));
+    antlr4::ListTokenSource source(std::move(chunk), path);
+    antlr4::CommonTokenStream stream(&source);
+    DepthLimitedParser parser(&stream, maxStackBytes);
+    parser.removeErrorListeners();
+    // The next chunk's first token, or the file's end.
+    antlr4::Token *end =
+        starts[c + 1] < tokens.size() ? tokens[starts[c + 1]].get() : t.get();
+    SyntaxErrorListener listener(file, diags, /*report=*/true, end);
+    parser.addErrorListener(&listener);
+    try {
+      parser.file();
+    } catch (const SyntaxErrorFound &) {
+    } catch (const NestingTooDeep &e) {
+      diags.error(DiagCode::E005, tokenRange(file, e.token),
+                  "nesting too deep: the parser gave up here; split the "
+                  "construct with 'let' bindings or functions");
+      if (diags.limitReached())
+        throw ParseAbort();
+    }
+  }
+}
 
 //===----------------------------------------------------------------------===//
 // AstBuilder
@@ -905,6 +1026,7 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
   auto module = std::make_unique<Module>();
   module->name = std::move(moduleName);
   module->file = file;
+  bool syntaxError = false;
   try {
     antlr4::ANTLRInputStream input(text.str());
     input.name = sm.getPath(file).str();
@@ -914,23 +1036,38 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
     antlr4::CommonTokenStream tokens(&filter);
     DepthLimitedParser parser(&tokens, limits.maxParserStackBytes);
     parser.removeErrorListeners();
-    SyntaxErrorListener listener(file, diags);
+    SyntaxErrorListener listener(file, diags, /*report=*/false);
     parser.addErrorListener(&listener);
     AdeParser::FileContext *tree = nullptr;
     try {
       tree = parser.file();
+    } catch (const SyntaxErrorFound &) {
+      // The rest of the file's stray characters; its syntax errors once
+      // this pass's tokens and tree are gone.
+      tokens.fill();
+      syntaxError = true;
     } catch (const NestingTooDeep &e) {
       diags.error(DiagCode::E005, tokenRange(file, e.token),
                   "nesting too deep: the parser gave up here; split the "
                   "construct with 'let' bindings or functions");
       return nullptr;
     }
-    if (diags.getNumErrors() != errorsBefore)
-      return nullptr;
-    AstBuilder builder(file, diags, tokens, module.get(), limits.maxAstDepth);
-    builder.buildFile(tree, *module);
-    module->doc = builder.moduleDoc();
+    if (!syntaxError) {
+      if (diags.getNumErrors() != errorsBefore)
+        return nullptr;
+      AstBuilder builder(file, diags, tokens, module.get(), limits.maxAstDepth);
+      builder.buildFile(tree, *module);
+      module->doc = builder.moduleDoc();
+    }
   } catch (const ParseAbort &) {
+    return nullptr;
+  }
+  if (syntaxError) {
+    try {
+      reportSyntaxErrors(text.str(), sm.getPath(file).str(), file, diags,
+                         limits.maxParserStackBytes);
+    } catch (const ParseAbort &) {
+    }
     return nullptr;
   }
   if (diags.getNumErrors() != errorsBefore)

@@ -259,6 +259,9 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
     Instance::MemberEntry *entry = define(p.name);
     if (!entry)
       return;
+    // Parameters and component instances count toward the program's size
+    // too: a member loop of components is far more work per step.
+    countBinding(p.name.range);
     tir::Param param;
     param.name = inst.path.empty() ? p.name.name : inst.path + "." + p.name.name;
     param.type = *type;
@@ -310,6 +313,7 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
     for (const ArgValue &a : args)
       if (a.value.isError())
         return;
+    countBinding(i.name.range);
     std::string path = (inst.path.empty() ? "" : inst.path + ".") +
                        i.name.name +
                        (index ? "." + std::to_string(*index) : "");
@@ -403,8 +407,11 @@ void Checker::processMember(const ast::Member &m, Instance &inst, Frame &frame,
                   "loop bounds must be compile-time integers");
       return;
     }
+    // As a statement loop's: a loop longer than the budget fails at once.
+    if (hi.i > lo.i)
+      countBinding(f.range, uint64_t(hi.i) - uint64_t(lo.i));
     for (int64_t i = lo.i; i < hi.i; ++i) {
-      countBinding(f.range);
+      stopAtErrorLimit();
       frame.locals[&f.var] = Value::ofInt(i);
       processMembers(f.body, inst, frame, /*inLoop=*/true);
     }

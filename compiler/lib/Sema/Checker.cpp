@@ -188,14 +188,22 @@ bool Checker::requireFunction(Frame &frame, SourceRange where,
   return false;
 }
 
-void Checker::countBinding(SourceRange where) {
-  if (++bindingBudgetUsed > options.maxBindings) {
+void Checker::countBinding(SourceRange where, uint64_t count) {
+  // Compared with what is left, not added first: a loop over all of int64
+  // charges 2^64 - 1, which would wrap the sum.
+  uint64_t left = options.maxBindings - bindingBudgetUsed;
+  if (count > left) {
     diags.error(DiagCode::E051, where,
                 "the program is too large after unrolling loops and "
                 "instantiating functions (more than " +
                     std::to_string(options.maxBindings) + " bindings)");
     throw CheckAbort();
   }
+  bindingBudgetUsed += count;
+  stopAtErrorLimit();
+}
+
+void Checker::stopAtErrorLimit() {
   if (diags.limitReached())
     throw CheckAbort();
 }
@@ -1361,8 +1369,12 @@ void Checker::execStmt(const ast::Stmt &s, Frame &frame, bool tailPosition) {
                       describe(lo.kind != Value::Kind::Int ? lo : hi));
       return;
     }
+    // Each step binds its variable at least: a loop longer than the budget
+    // fails here, not after unrolling up to it.
+    if (hi.i > lo.i)
+      countBinding(f.range, uint64_t(hi.i) - uint64_t(lo.i));
     for (int64_t i = lo.i; i < hi.i; ++i) {
-      countBinding(f.range);
+      stopAtErrorLimit();
       frame.locals[&f.var] = Value::ofInt(i);
       execBlock(f.body, frame, /*tailPosition=*/false);
       if (frame.returned)
@@ -1577,7 +1589,6 @@ static bool matchTensorType(Checker &c, const ast::TensorTypeExpr &pattern,
 tir::Function *Checker::instantiate(const FnRef &fn,
                                     const std::vector<ArgSig> &sigs,
                                     SourceRange callRange) {
-  const ast::FnDecl &decl = *fn.decl;
   std::string key = fn.key();
   for (const ArgSig &s : sigs)
     key += "|" + (s.type ? s.type->str() + (s.random ? "~" : "")
@@ -1586,7 +1597,25 @@ tir::Function *Checker::instantiate(const FnRef &fn,
   auto memo = instantiated.find(key);
   if (memo != instantiated.end())
     return memo->second;
+  // Past the error limit nothing more is reported: no more work either.
+  if (diags.limitReached())
+    return nullptr;
+  // A function whose body failed is remembered too: it reported its
+  // errors, and checking it again for every caller made a long chain of
+  // calls that nests too deeply quadratic (10 000 functions took 10 s).
+  // Errors of a call (its arguments, its depth) are the caller's: not kept.
+  bool bodyChecked = false;
+  tir::Function *f = instantiateUncached(fn, sigs, callRange, bodyChecked);
+  if (f || bodyChecked)
+    instantiated[key] = f;
+  return f;
+}
 
+tir::Function *Checker::instantiateUncached(const FnRef &fn,
+                                            const std::vector<ArgSig> &sigs,
+                                            SourceRange callRange,
+                                            bool &bodyChecked) {
+  const ast::FnDecl &decl = *fn.decl;
   if (callStack.size() >= kMaxCallDepth) {
     diags.error(DiagCode::E050, callRange,
                 "calls nested too deeply (more than " +
@@ -1710,6 +1739,7 @@ tir::Function *Checker::instantiate(const FnRef &fn,
   }
   f->numArgs = f->locals.size();
 
+  bodyChecked = true;
   callStack.push_back(&decl);
   Value result;
   if (decl.exprBody) {
@@ -1758,7 +1788,6 @@ tir::Function *Checker::instantiate(const FnRef &fn,
         .note(decl.result->range, "declared return type");
     return nullptr;
   }
-  instantiated[key] = f;
   return f;
 }
 

@@ -251,6 +251,12 @@ public:
   /// Monomorphizes a user function for these arguments (memoized).
   tir::Function *instantiate(const FnRef &fn, const std::vector<ArgSig> &sigs,
                              SourceRange callRange);
+  /// instantiate's work: null after an error, with `bodyChecked` telling
+  /// whether the error came from the function itself (worth remembering)
+  /// or from this call (its arguments, the depth of the calls).
+  tir::Function *instantiateUncached(const FnRef &fn,
+                                     const std::vector<ArgSig> &sigs,
+                                     SourceRange callRange, bool &bodyChecked);
   /// A function of the given runtime argument types for any function value
   /// (wrapping builtins and derivatives), e.g. to differentiate it.
   tir::Function *instantiateCallable(const FnRef &fn,
@@ -289,7 +295,12 @@ public:
   static std::optional<std::vector<int64_t>>
   broadcast(const std::vector<int64_t> &a, const std::vector<int64_t> &b);
   std::string describe(const Value &v) const;
-  void countBinding(SourceRange where);
+  /// Charges `count` bindings to the program-size budget (E051); aborts the
+  /// check past it or past the error limit.
+  void countBinding(SourceRange where, uint64_t count = 1);
+  /// Aborts the check once the error limit is reached (nothing more would
+  /// be reported).
+  void stopAtErrorLimit();
 
   //===--------------------------------------------------------------------===//
   // Builtins (CheckBuiltins.cpp)

@@ -39,6 +39,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <functional>
 
@@ -692,10 +693,18 @@ int main(int argc, char **argv) {
   // by the thread's exit, which AddressSanitizer reported as an error.
   // A crash also prints a stack trace for the bug report.
   llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
+  // A write past the file-size limit fails (EFBIG) and is reported, its
+  // temporary file removed, instead of killing the compiler mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   Options opts;
   CLI::App app{"adec: the ADE compiler. Checks a .ade file and its imports "
                "and prints the requested stage."};
   app.footer(kExitCodes);
+  // Command-line errors read as the tool's other errors do.
+  app.failure_message([](const CLI::App *, const CLI::Error &e) {
+    return std::string("adec: error: ") + e.what() +
+           "\nRun with --help for more information.\n";
+  });
   app.set_version_flag("--version", std::string("adec ") + ADE_VERSION);
   app.add_option("file", opts.file, "The .ade file to compile")->required();
   app.add_flag("--check", opts.check,
