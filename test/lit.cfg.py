@@ -31,6 +31,9 @@ config.substitutions.append(("%interrupt", "python3 " + os.path.join(tools, "int
 # util-linux's script (a terminal for the color tests).
 if shutil.which("script"):
     config.available_features.add("script")
+# Fashion-MNIST from the Debian package dataset-fashion-mnist.
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
 # A C compiler for the C ABI examples: the toolchain adec itself links with.
 config.substitutions.append(("%cc", shutil.which("clang-22") or "cc"))
 config.substitutions.append(("%builddir", config.ade_obj_root))

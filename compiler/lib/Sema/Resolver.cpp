@@ -644,6 +644,15 @@ private:
     std::string s = suggest(name, candidates);
     if (!s.empty())
       d.help("did you mean '" + s + "'?");
+    // A module that failed to import may be where the name lives.
+    for (const DeclPtr &decl : current->decls)
+      if (auto *import = llvm::dyn_cast<ImportDecl>(decl.get());
+          import && !import->imported) {
+        d.note(import->name.range, "module '" + import->name.name +
+                                       "' did not import: it may define '" +
+                                       name + "'");
+        break;
+      }
   }
 
   //===--------------------------------------------------------------------===//
