@@ -25,6 +25,7 @@
 #include "ade/runtime/GpuEntries.h"
 #include "ade/runtime/Metrics.h"
 #include "ade/runtime/ModelLibrary.h"
+#include "ade/runtime/Optimizer.h"
 #include "ade/runtime/Plot.h"
 #include "ade/runtime/Random.h"
 
@@ -336,83 +337,18 @@ private:
   std::unique_ptr<Matrix> file;
 };
 
-// One clone of a loop per vector width, chosen when the library loads.
-#if defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define ADE_VECTOR_CLONES [[gnu::target_clones("avx512f", "avx2", "default")]]
-#else
-#define ADE_VECTOR_CLONES
-#endif
-
-/// Adam's update of n parameters (see Adam::step), with the bias
-/// corrections c1, c2 (clipC2: the previous step's c2) folded into
-/// scalars: one square root and one division per parameter. Vectorized:
-/// scalar divisions and square roots were a third of a training run with a
-/// 70 000-parameter sampler. No contraction into FMAs, so every clone
-/// rounds as the scalar code does: runs and resumes are bit-identical on
-/// any machine.
-ADE_VECTOR_CLONES
-void adamUpdate(double *params, const double *grad, double *m, double *v,
-                size_t n, double beta1, double beta2, double lr, double c1,
-                double c2, bool clip, double clipC2) {
-#pragma STDC FP_CONTRACT OFF
-  double stepSize = lr / c1, rootC2 = 1 / std::sqrt(c2),
-         clipRootC2 = 3 / std::sqrt(clipC2);
-  for (size_t i = 0; i < n; ++i) {
-    double g = grad[i];
-    if (clip) {
-      double bound = clipRootC2 * std::sqrt(v[i]) + 0.1;
-      g = std::clamp(g, -bound, bound);
-    }
-    m[i] = beta1 * m[i] + (1 - beta1) * g;
-    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-    params[i] -= stepSize * m[i] / (std::sqrt(v[i]) * rootC2 + 1e-8);
-  }
-}
-
 /// The betas of the model's or the sampler's Adam.
 std::pair<double, double> adamBetas(const TrainConfig &c, bool samplerSide) {
   return samplerSide ? std::pair(c.samplerBeta1, c.samplerBeta2)
                      : std::pair(c.beta1, c.beta2);
 }
 
-/// Adam on a flat parameter vector, optionally with the reference code's
-/// elementwise clip of the gradient to +-(3 sqrt(v_hat) + 0.1).
-struct Adam {
-  std::vector<double> m, v;
-  int64_t steps = 0;
-
-  void resize(size_t n) {
-    m.assign(n, 0);
-    v.assign(n, 0);
-  }
-
-  /// params -= lr * adam(grad): descends `grad`, with the betas of the
-  /// model's or the sampler's optimizer.
-  void step(std::vector<double> &params, const std::vector<double> &grad,
-            double lr, const TrainConfig &c, bool samplerSide) {
-    ++steps;
-    auto [beta1, beta2] = adamBetas(c, samplerSide);
-    double c1 = 1 - std::pow(beta1, double(steps));
-    double c2 = 1 - std::pow(beta2, double(steps));
-    // The clip bounds |g| by the previous step's v_hat. Its correction,
-    // once per step: a pow per parameter was a tenth of a 2-d training run.
-    bool clip = c.adamClip && steps > 1;
-    double clipC2 = clip ? 1 - std::pow(beta2, double(steps - 1)) : 1;
-    adamUpdate(params.data(), grad.data(), m.data(), v.data(), params.size(),
-               beta1, beta2, lr, c1, c2, clip, clipC2);
-  }
-};
-
-/// The learning-rate factor of --lr-decay at the step from iteration `t`:
-/// a function of t and --iters alone, so resumed runs continue it exactly
-/// (a resume with a larger --iters stretches the rest).
-double lrDecayFactor(const TrainConfig &c, int64_t t) {
-  double progress = std::min(1.0, double(t) / double(c.iterations));
-  if (c.lrDecay == "linear")
-    return 1 - progress;
-  if (c.lrDecay == "cosine")
-    return 0.5 * (1 + std::cos(M_PI * progress));
-  return 1;
+/// A step of the model's or the sampler's Adam (with its betas).
+void stepAdam(Adam &adam, std::vector<double> &params,
+              const std::vector<double> &grad, double lr, const TrainConfig &c,
+              bool samplerSide) {
+  auto [beta1, beta2] = adamBetas(c, samplerSide);
+  adam.step(params, grad, lr, beta1, beta2, c.adamClip);
 }
 
 /// One logged row of the training history.
@@ -1290,8 +1226,7 @@ public:
       model.averaging = sampler.averaging = false;
       return;
     }
-    double t = double(s.iteration);
-    double decay = std::min(c.ema, (1 + t) / (10 + t));
+    double decay = averageDecay(c.ema, s.iteration);
     for (Side *side : {&model, &sampler}) {
       double values[2] = {decay, side->averaging ? 0.0 : 1.0};
       side->averaging = true;
@@ -1393,8 +1328,7 @@ void updateAverages(RunState &s, const TrainConfig &c) {
     s.samplerEma.clear();
     return;
   }
-  double t = double(s.iteration);
-  double decay = std::min(c.ema, (1 + t) / (10 + t));
+  double decay = averageDecay(c.ema, s.iteration);
   auto fold = [decay](std::vector<double> &avg, const std::vector<double> &v) {
     if (avg.size() != v.size()) {
       avg = v;
@@ -1821,7 +1755,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       nonFinite = "the model's gradient";
     bool finite = nonFinite.empty();
     double modelNorm = norm(modelGrad), samplerNorm = 0;
-    double decay = lrDecayFactor(config, s.iteration);
+    double decay =
+        learningRateDecay(config.lrDecay, s.iteration, config.iterations);
     if (finite && device) {
       std::tie(modelNorm, finite) = device->adamStep(
           /*samplerSide=*/false, /*subtractSampled=*/throughSampler,
@@ -1832,9 +1767,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     } else if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
-      s.modelAdam.step(s.modelParams, modelGrad,
-                       config.learningRate * s.learningRateScale * decay,
-                       config, /*samplerSide=*/false);
+      stepAdam(s.modelAdam, s.modelParams, modelGrad,
+               config.learningRate * s.learningRateScale * decay, config,
+               /*samplerSide=*/false);
       finite = allFinite(s.modelParams);
       if (!finite)
         nonFinite = "the model's parameters";
@@ -1868,10 +1803,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       finite = allFinite(grad);
       samplerNorm += norm(grad) / double(samplerSteps);
       if (finite) {
-        s.samplerAdam.step(
-            s.samplerParams, grad,
-            config.samplerLearningRate * s.learningRateScale * decay, config,
-            /*samplerSide=*/true);
+        stepAdam(s.samplerAdam, s.samplerParams, grad,
+                 config.samplerLearningRate * s.learningRateScale * decay,
+                 config, /*samplerSide=*/true);
         finite = allFinite(s.samplerParams);
       }
       if (!finite)
