@@ -407,12 +407,19 @@ private:
   antlr4::Token *chunkEnd;
 };
 
+/// E005 at the token where the parser ran out of stack.
+void reportTooDeep(uint32_t file, DiagnosticEngine &diags,
+                   const NestingTooDeep &e) {
+  diags.error(DiagCode::E005, tokenRange(file, e.token),
+              "nesting too deep: the parser gave up here; split the "
+              "construct with 'let' bindings or functions");
+}
+
 /// Reports the syntax errors of a file whose parse failed: its tokens,
 /// lexed again, are cut into chunks at the start of each top-level
 /// declaration (the filter's startedDeclaration) and each chunk is parsed
-/// alone, so each
-/// declaration reports its first error and no guess made after one error
-/// makes errors of the declarations after it.
+/// alone, so each declaration reports its first error and no guess made
+/// after one error makes errors of the declarations after it.
 void reportSyntaxErrors(const std::string &text, const std::string &path,
                         uint32_t file, DiagnosticEngine &diags,
                         size_t maxStackBytes) {
@@ -447,9 +454,7 @@ void reportSyntaxErrors(const std::string &text, const std::string &path,
       parser.file();
     } catch (const SyntaxErrorFound &) {
     } catch (const NestingTooDeep &e) {
-      diags.error(DiagCode::E005, tokenRange(file, e.token),
-                  "nesting too deep: the parser gave up here; split the "
-                  "construct with 'let' bindings or functions");
+      reportTooDeep(file, diags, e);
       if (diags.limitReached())
         throw ParseAbort();
     }
@@ -1047,9 +1052,7 @@ std::unique_ptr<Module> ade::parseModule(const SourceManager &sm,
       tokens.fill();
       syntaxError = true;
     } catch (const NestingTooDeep &e) {
-      diags.error(DiagCode::E005, tokenRange(file, e.token),
-                  "nesting too deep: the parser gave up here; split the "
-                  "construct with 'let' bindings or functions");
+      reportTooDeep(file, diags, e);
       return nullptr;
     }
     if (!syntaxError) {
