@@ -10,9 +10,11 @@ PACKAGES=(
   # Build tools.
   cmake ninja-build ccache python3
   # LLVM/MLIR 22 (IR, passes, codegen, FileCheck, lit) and clang/lld 22
-  # (the compiler, libFuzzer and sanitizer builds).
+  # (the compiler, libFuzzer and sanitizer builds; adec links model.so with
+  # lld's library).
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  clang-22 lld-22 libclang-rt-22-dev libfuzzer-22-dev libomp-22-dev
+  clang-22 lld-22 liblld-22-dev libclang-rt-22-dev libfuzzer-22-dev
+  libomp-22-dev
   # Parser generator (tool 4.7.2) and its C++ runtime (4.9).
   antlr4 libantlr4-runtime-dev
   # Runtime: tensors/optimizers, CLI, JSON, formatting, TOML.

@@ -2,14 +2,16 @@
 
 #include "ade/Target/Codegen.h"
 
+#include "lld/Common/Driver.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+
+LLD_HAS_DRIVER(elf)
 
 using namespace ade;
 
@@ -51,28 +53,25 @@ bool ade::linkSharedLibrary(llvm::ArrayRef<ObjectCode> objects,
     }
   }
 
-  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("clang-22");
-  if (!driver)
-    driver = llvm::sys::findProgramByName("cc");
-  if (!driver) {
-    error = "no linker driver found (clang-22 or cc)";
-    return false;
-  }
-
   int fd;
   std::string linked = temporaryFile("so", fd);
   if (linked.empty())
     return false;
   llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  std::string rpath = std::string("-Wl,-rpath,") + kOpenMPLibDir;
-  std::string libDir = std::string("-L") + kOpenMPLibDir;
-  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-o", linked};
-  args.append(objectPaths.begin(), objectPaths.end());
-  args.append({libDir, "-lomp", rpath, "-lm", "-Wl,--no-undefined"});
+  // No C runtime start files: the kernels have no static constructors, and
+  // lld defines the __dso_handle of thread-local destructors itself.
+  llvm::SmallVector<const char *> args{
+      "ld.lld",  "--hash-style=gnu", "--build-id", "--eh-frame-hdr",
+      "-shared", "--no-undefined",   "-o",         linked.c_str()};
+  for (const std::string &path : objectPaths)
+    args.push_back(path.c_str());
+  args.append({"-L", kOpenMPLibDir, "-lomp", "-rpath", kOpenMPLibDir,
+               ADE_LIBM_PATH, ADE_LIBC_PATH});
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
-                                         &message);
-  if (status != 0) {
+  llvm::raw_string_ostream messages(message);
+  lld::Result result =
+      lld::lldMain(args, messages, messages, {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode != 0) {
     error = "linking failed" + (message.empty() ? "" : ": " + message);
     return false;
   }
