@@ -79,6 +79,10 @@ class Column:
 REFERENCE = ["--adam-clip", "--lr-decay", "none", "--ema", "0"]
 DECAY_AND_AVERAGE = ["--lr-decay", "cosine", "--ema", "0.999"]
 STABLE = ["--adam-clip"] + DECAY_AND_AVERAGE
+# ADE+N's data noise and ADE+NP's penalty on f's scale; ADE+NPS's slower
+# model on top (the columns' comments below say why).
+NOISE_AND_PENALTY = ["--data-noise", "0.05", "--energy-penalty", "0.001"]
+SLOWER_MODEL = ["--lr", "3e-4"]
 # The RealNVP columns' settings: the paper's exact objective (the momenta
 # the Langevin steps drop keep their kinetic energy), plain Adam with a 10x
 # smaller model learning rate and a 3x larger sampler learning rate, cosine
@@ -105,8 +109,7 @@ ESTIMATORS = {
     # ADE+N with a small penalty on f's scale, which ADE's objective leaves
     # free to drift (one Ring seed of ADE+N ran away to 63).
     "ade-np": Column("ADE+NP", "ade-detached", "ADE", 3,
-                     STABLE + ["--data-noise", "0.05", "--energy-penalty",
-                               "0.001"]),
+                     STABLE + NOISE_AND_PENALTY),
     # ADE+NP with a 3x smaller model learning rate than the sampler's: on
     # Ring the model outran the sampler in some seeds of ADE+NP
     # (f(data) - f(samples) grew to 30 and MMD^2 x 1e3 to 8.7); at 3e-4 no
@@ -114,8 +117,7 @@ ESTIMATORS = {
     # learning rate instead, or 10 sampler updates per model update, made
     # Ring collapse: 38-171.)
     "ade-nps": Column("ADE+NPS", "ade-detached", "ADE", 3,
-                      STABLE + ["--data-noise", "0.05", "--energy-penalty",
-                                "0.001", "--lr", "3e-4"]),
+                      STABLE + NOISE_AND_PENALTY + SLOWER_MODEL),
     # EXACT_STABLE with a RealNVP sampler, against the energy with a
     # Gaussian base measure (table2.ade's CONFINE).
     "ade-nvp": Column("ADE-NVP", "ade", "NVP", 3, EXACT_STABLE,
@@ -124,15 +126,12 @@ ESTIMATORS = {
     # good on the noiseless cos and line and on Ring at once
     # (results/table2-nvp-np.md).
     "ade-nvp-np": Column("ADE-NVP+NP", "ade", "NVP", 3,
-                         EXACT_STABLE + ["--data-noise", "0.05",
-                                         "--energy-penalty", "0.001"],
+                         EXACT_STABLE + NOISE_AND_PENALTY,
                          defines=("CONFINE=1",)),
     # ADE+NPS's estimator and settings with the RealNVP flow as the ADE
     # sampler's initial distribution.
     "ade-nvpmh-nps": Column("ADE-NVPMH+NPS", "ade-detached", "NVPMetropolis",
-                            3, STABLE + ["--data-noise", "0.05",
-                                         "--energy-penalty", "0.001",
-                                         "--lr", "3e-4"],
+                            3, STABLE + NOISE_AND_PENALTY + SLOWER_MODEL,
                             defines=("CONFINE=1",)),
     # The same with 5 Langevin steps after the RealNVP flow.
     "ade-nvpl": Column("ADE-NVPL", "ade", "NVPLangevin", 3, EXACT_STABLE,
