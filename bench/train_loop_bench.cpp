@@ -37,20 +37,6 @@ namespace {
 
 using torch::Tensor;
 
-/// scikit-learn's make_moons(noise=0.1) scaled by 2 and shifted by
-/// (-1, -0.2), shuffled: aderun's `moons` (runtime/lib/Datasets.cpp).
-Tensor moonsBatch(int64_t n) {
-  int64_t outer = n / 2, inner = n - outer;
-  Tensor a = torch::linspace(0, M_PI, outer),
-         b = torch::linspace(0, M_PI, inner);
-  Tensor points =
-      torch::cat({torch::stack({torch::cos(a), torch::sin(a)}, 1),
-                  torch::stack({1 - torch::cos(b), 0.5 - torch::sin(b)}, 1)});
-  points = points.index_select(0, torch::randperm(n));
-  points = points + 0.1 * torch::randn({n, 2});
-  return 2 * points - torch::tensor({1.0f, 0.2f});
-}
-
 /// An example the loop trains: its energy f(p, x), its sampler
 /// (x_T, log q)(p, q, noise) and a fresh data batch of n points.
 struct Workload {
@@ -73,7 +59,7 @@ Workload workloadOf(const ade_model_info &m, const ade_sampler_info &s) {
                   ade_reference::moonsSampler(m, s, p, q, noise);
               return std::pair(x, logq);
             },
-            moonsBatch};
+            ade_reference::moonsData};
   return {[&m](const Tensor &p, const Tensor &x) {
             return ade_reference::mnistEnergy(m, p, x);
           },

@@ -1176,17 +1176,18 @@ public:
     ++adam.steps;
     double steps = double(adam.steps);
     auto [beta1, beta2] = adamBetas(c, samplerSide);
-    double values[10] = {
-        lr,
-        beta1,
-        beta2,
-        1 - std::pow(beta1, steps),
-        1 - std::pow(beta2, steps),
-        c.adamClip && adam.steps > 1 ? 1 - std::pow(beta2, steps - 1) : 0.0,
-        -1.0,
-        subtractSampled ? 1.0 : 0.0,
-        0.0,
-        0.0};
+    double c2 = 1 - std::pow(beta2, steps);
+    // The layout of ade_runtime_adam's hyper (RuntimeKernels.cpp).
+    double values[10] = {lr,
+                         beta1,
+                         beta2,
+                         1 - std::pow(beta1, steps),
+                         c2,
+                         c.adamClip ? c2 : 0.0, // 0: no clip
+                         -1.0,                  // the sign: Adam descends
+                         subtractSampled ? 1.0 : 0.0,
+                         0.0, // the two sums
+                         0.0};
     if (side.size == 0)
       return {0.0, true};
     gpu.gpu().upload(hyper->get(), values, sizeof(values));

@@ -1,9 +1,10 @@
 //===- MoonsReference.h - The moons example in LibTorch ---------*- C++ -*-===//
 //
 // Independent LibTorch implementations of examples/moons.ade: the energy
-// MLP and the Langevin5 sampler with its log-density. The sampler tests
-// check the compiled entries against them; the entries benchmark times
-// them.
+// MLP, the Langevin5 sampler with its log-density, and aderun's moons
+// data. The sampler tests check the compiled entries against them; the
+// benchmarks time them; ade-reference-port builds the reference code's
+// sampler from the planar layer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,6 +94,36 @@ torch::Tensor mlpEnergy(const ade_model_info &m, const torch::Tensor &p,
   return -h.select(1, 0);
 }
 
+/// A planar layer x + u_hat tanh(w.x + b) of a batch x (u projected as
+/// std.flows.Planar and the ADE reference code do: w.u_hat > -1), its
+/// log|det J| subtracted from logq.
+inline void planarLayer(const torch::Tensor &u, const torch::Tensor &w,
+                        const torch::Tensor &b, torch::Tensor &x,
+                        torch::Tensor &logq) {
+  torch::Tensor wu = torch::dot(w, u);
+  torch::Tensor uHat =
+      u + (torch::softplus(wu) - 1 - wu) * w / torch::dot(w, w);
+  torch::Tensor t = torch::tanh(torch::matmul(x, w) + b);
+  torch::Tensor psi = (1 - t * t).unsqueeze(1) * w;
+  logq = logq - torch::log(1 + torch::matmul(psi, uHat));
+  x = x + uHat * t.unsqueeze(1);
+}
+
+/// A batch of n points of aderun's `moons` (runtime/lib/Datasets.cpp):
+/// scikit-learn's make_moons(n, noise=0.1), scaled by 2 and shifted by
+/// (-1, -0.2), shuffled.
+inline torch::Tensor moonsData(int64_t n) {
+  int64_t outer = n / 2, inner = n - outer;
+  torch::Tensor a = torch::linspace(0, M_PI, outer),
+                b = torch::linspace(0, M_PI, inner);
+  torch::Tensor points =
+      torch::cat({torch::stack({torch::cos(a), torch::sin(a)}, 1),
+                  torch::stack({1 - torch::cos(b), 0.5 - torch::sin(b)}, 1)});
+  points = points.index_select(0, torch::randperm(n));
+  points = points + 0.1 * torch::randn({n, 2});
+  return 2 * points - torch::tensor({1.0f, 0.2f});
+}
+
 /// Moons: f(x) = -MLP(x)[0] (ReLU, 2-128-128-128-1), for a batch of x.
 inline torch::Tensor moonsEnergy(const ade_model_info &m,
                                  const torch::Tensor &p,
@@ -116,15 +147,7 @@ moonsSampler(const ade_model_info &m, const ade_sampler_info &s,
   torch::Tensor logq = logStandardNormal(z), x = z;
   for (int i = 0; i < 10; ++i) {
     std::string layer = "q0.layer." + std::to_string(i);
-    torch::Tensor u = sp(layer + ".u"), w = sp(layer + ".w"),
-                  b = sp(layer + ".b");
-    torch::Tensor wu = torch::dot(w, u);
-    torch::Tensor uHat =
-        u + (torch::softplus(wu) - 1 - wu) * w / torch::dot(w, w);
-    torch::Tensor t = torch::tanh(torch::matmul(x, w) + b);
-    torch::Tensor psi = (1 - t * t).unsqueeze(1) * w;
-    logq = logq - torch::log(1 + torch::matmul(psi, uHat));
-    x = x + uHat * t.unsqueeze(1);
+    planarLayer(sp(layer + ".u"), sp(layer + ".w"), sp(layer + ".b"), x, logq);
   }
   torch::Tensor kinetic = langevinSteps(
       [&](const torch::Tensor &y) { return moonsEnergy(m, pm, y); }, sp("eps"),

@@ -17,21 +17,20 @@
 namespace {
 
 /// Textbook Adam, one parameter at a time: m and v the biased moments,
-/// the step lr m_hat / (sqrt(v_hat) + 1e-8); with `clip`, from the second
-/// step on, g is first clipped to +-(3 sqrt(v_hat of the previous step) +
-/// 0.1), as the ADE reference code does.
+/// the step lr m_hat / (sqrt(v_hat) + 1e-8); with `clip`, g is first
+/// clipped as the ADE reference code's CustomizedAdamOptimizer does, to
+/// +-(3 sqrt(v / (1 - beta2^t)) + 0.1) with v not yet updated at step t.
 struct ReferenceAdam {
   double m = 0, v = 0;
   int steps = 0;
 
   double step(double param, double g, double lr, double beta1, double beta2,
               bool clip) {
-    if (clip && steps > 0) {
-      double previousVHat = v / (1 - std::pow(beta2, steps));
-      double bound = 3 * std::sqrt(previousVHat) + 0.1;
+    ++steps;
+    if (clip) {
+      double bound = 3 * std::sqrt(v / (1 - std::pow(beta2, steps))) + 0.1;
       g = std::clamp(g, -bound, bound);
     }
-    ++steps;
     m = beta1 * m + (1 - beta1) * g;
     v = beta2 * v + (1 - beta2) * g * g;
     double mHat = m / (1 - std::pow(beta1, steps));
@@ -69,9 +68,9 @@ TEST(Optimizer, AdamIsTextbookAdam) { expectMatchesReference(false); }
 
 TEST(Optimizer, ClippedAdamBoundsGradientsByThePreviousSecondMoment) {
   expectMatchesReference(true);
-  // An outlier enters the second moment clipped to 3 sqrt(v_hat) + 0.1 =
-  // 0.4, so it does not shrink the steps after it: v = 0.001 (0.01 +
-  // 0.01 + 0.16) without the decay's rounding, against 10 unclipped.
+  // The first gradient is clipped to 0.1 (v = 0), the second to 0.312;
+  // the outlier enters the second moment clipped to 0.345, so it does not
+  // shrink the steps after it: v = 1.39e-4 against 10 unclipped.
   for (bool clip : {false, true}) {
     std::vector<double> p = {0};
     ade::Adam adam;
@@ -79,7 +78,7 @@ TEST(Optimizer, ClippedAdamBoundsGradientsByThePreviousSecondMoment) {
     for (double g : {0.1, 0.1, 100.0})
       adam.step(p, {g}, 1.0, 0.9, 0.999, clip);
     if (clip)
-      EXPECT_NEAR(adam.v[0], 0.001 * 0.18, 1e-6);
+      EXPECT_NEAR(adam.v[0], 1.39e-4, 1e-6);
     else
       EXPECT_GT(adam.v[0], 10.0);
   }

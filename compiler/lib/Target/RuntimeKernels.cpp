@@ -31,7 +31,7 @@ constexpr unsigned kElementsPerThread = 16;
 /// gradient's squared norm and the count of non-finite gradients and
 /// parameters to hyper[8] and hyper[9] (zero before the launch).
 /// hyper: lr, beta1, beta2, 1 - beta1^t, 1 - beta2^t, the clip's
-/// 1 - beta2^(t-1) (0: no clip), sign, b?, then the two sums.
+/// 1 - beta2^t (0: no clip), sign, b?, then the two sums.
 ///
 /// ade_runtime_ema: avg = decay avg + (1 - decay) master (hyper[0] the
 /// decay; hyper[1] > 0 starts the average at master).

@@ -699,8 +699,9 @@ int main(int argc, char **argv) {
   trainCmd->add_option("--sampler-beta2", config.samplerBeta2,
                        "The sampler's Adam beta2 (default: --beta2's)");
   trainCmd->add_flag("--adam-clip,!--no-adam-clip", config.adamClip,
-                     "Clip gradients to +-(3 sqrt(v) + 0.1) as the "
-                     "reference code does (the default; --no-adam-clip: "
+                     "Clip gradients to +-(3 sqrt(v / (1 - beta2^t)) + 0.1), "
+                     "v before step t's update, as the reference code does "
+                     "(the default; --no-adam-clip: "
                      "plain Adam)");
   trainCmd
       ->add_option("--lr-decay", config.lrDecay,

@@ -18,7 +18,8 @@ namespace ade {
 
 /// Adam on a flat parameter vector (first and second moments, bias
 /// corrected), optionally with the reference code's elementwise clip of
-/// each gradient to +-(3 sqrt(v_hat) + 0.1), v_hat the previous step's.
+/// each gradient to +-(3 sqrt(v / (1 - beta2^t)) + 0.1): v the second
+/// moment before step t's update, so the first step's bound is 0.1.
 struct Adam {
   std::vector<double> m, v;
   int64_t steps = 0;
