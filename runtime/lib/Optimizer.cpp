@@ -19,9 +19,10 @@ namespace {
 /// Adam's update of n parameters (see Adam::step), with the bias
 /// corrections c1, c2 folded into scalars: one square root and one
 /// division per parameter. The clip is the reference code's expression:
-/// v before this step's update with this step's correction c2, which
-/// bounds the first step's |g| by 0.1 (v = 0) and keeps a large gradient
-/// scale out of v for the first few hundred steps. Vectorized:
+/// v before this step's update with this step's correction c2: the first
+/// step's |g| is bounded by 0.1 (v = 0), and the bound grows over the
+/// first tens of steps (to 1000 in 39 steps of a constant gradient).
+/// Vectorized:
 /// scalar divisions and square roots were a third of a training run with a
 /// 70 000-parameter sampler. No contraction into FMAs, so every clone
 /// rounds as the scalar code does: runs and resumes are bit-identical on
