@@ -166,7 +166,10 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
       "linalg-generalize-named-ops," +
       std::string(blocks ? "ade-fuse-elementwise-ops,"
                          : "linalg-fuse-elementwise-ops,") +
-      "canonicalize,cse,"
+      // Kept ReLU pre-activations as i1 masks; an accumulator per product
+      // rather than copies of one: less shared memory, more blocks on a
+      // multiprocessor.
+      "ade-narrow-masks,canonicalize,cse,ade-clone-fills,"
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=fully-dynamic-layout-map},"
       "buffer-results-to-out-params{modify-public-functions=1},"

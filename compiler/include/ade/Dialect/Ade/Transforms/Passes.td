@@ -482,6 +482,62 @@ def AdeFuseElementwiseOps : Pass<"ade-fuse-elementwise-ops"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def AdeNarrowMasks : Pass<"ade-narrow-masks"> {
+  let summary = "Keeps values that are only compared later as i1 masks";
+  let description = [{
+    A ReLU network's tile keeps each pre-activation for the derivative,
+    which only asks whether it is positive. Where a `linalg.generic` reads a
+    value that another op reads too, and uses it only to compare it with
+    one constant, the comparison is made once, next to the value's
+    definition, into an i1 tensor that the generic reads instead: a kept
+    i1 takes a quarter of a kept f32's memory (a GPU block's shared memory
+    limits how many blocks share a multiprocessor). Runs after
+    `ade-fuse-elementwise-ops`, which would fuse the comparison back.
+
+    ```mlir
+    %h = linalg.generic ... ins(%z) { max(%in, 0.0) }
+    %d = linalg.generic ... ins(%z, %g) {
+      %p = arith.cmpf ogt, %in, %cst : f32
+      %s = arith.select %p, %g_in, %cst : f32 ... }
+    // becomes
+    %m = linalg.generic ... ins(%z) outs(%e : tensor<128x64xi1>) {
+      %p = arith.cmpf ogt, %in, %cst : f32 ... }
+    %h = linalg.generic ... ins(%z) { max(%in, 0.0) }
+    %d = linalg.generic ... ins(%m, %g) {
+      %s = arith.select %in, %g_in, %cst : f32 ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def AdeCloneFills : Pass<"ade-clone-fills"> {
+  let summary = "Gives every destination a fill of its own";
+  let description = [{
+    Runs just before one-shot bufferization. CSE leaves one fill of zeros
+    per shape, the initial value of every product of that shape; one-shot
+    bufferization then keeps that fill's buffer for the whole function and
+    copies it into each product's accumulator (in a GPU block kernel, one
+    more tile-sized buffer in shared memory, and a copy per product). Each
+    use of a fill after the first gets a copy of the fill, placed before
+    the op of the fill's block that holds the use, so that each product
+    fills its accumulator in place.
+
+    ```mlir
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<128x64xf32>) -> ...
+    %a = linalg.matmul ins(%w, %x ...) outs(%z : tensor<128x64xf32>) -> ...
+    %b = linalg.matmul ins(%v, %y ...) outs(%z : tensor<128x64xf32>) -> ...
+    // becomes
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<128x64xf32>) -> ...
+    %a = linalg.matmul ins(%w, %x ...) outs(%z : tensor<128x64xf32>) -> ...
+    %z1 = linalg.fill ins(%c0 : f32) outs(%e : tensor<128x64xf32>) -> ...
+    %b = linalg.matmul ins(%v, %y ...) outs(%z1 : tensor<128x64xf32>) -> ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def AdeEmulateGPUKernels : Pass<"ade-emulate-gpu-kernels", "mlir::ModuleOp"> {
   let summary = "Turns GPU kernels into host functions for the emulator";
   let description = [{
