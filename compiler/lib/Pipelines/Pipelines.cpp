@@ -157,8 +157,9 @@ std::string ade::getCUDAKernelPipeline(const CUDAPipelineOptions &options,
       // the batch in place; each kernel's whole body inline.
       "ade-inline-calls,canonicalize,cse,"
       "convert-ade-to-linalg{tile-size=" +
-      std::to_string(form.tileSize) +
-      "},"
+      std::to_string(form.tileSize) + "}," +
+      // A VJP's tiles add their gradients into their block's sums.
+      std::string(blocks ? "ade-accumulate-gradients," : "") +
       // Transposed weights read in place: fused into their products before
       // CSE gives them several users (a private copy per thread is 64 KiB).
       // Block kernels compute an activation once for a tile rather than

@@ -94,38 +94,49 @@ func.func @M.energy.tile(%p: memref<5xf32, strided<[?], offset: ?>>, %x: memref<
 
 // A VJP (parameter gradients summed over the batch) takes a scratch buffer
 // after its buffers, and its blocks loop over the tiles: block b takes
-// tiles b, b + grid, ... and adds each tile's gradients into its sums, in
-// its part of the scratch buffer (16 + b * 16 bytes). Thread 0 counts the
-// block done (an atomic between fences); the last block adds the blocks'
-// sums, in block order, into the gradients and resets the count.
+// tiles b, b + grid, ... and each tile adds its gradients into the block's
+// sums, in its part of the scratch buffer (16 + b * 32 bytes: the sum and
+// the tile's intermediate %t). Thread 0 counts the block done (an atomic
+// between fences); the last block adds the blocks' sums, in block order,
+// into the gradients and resets the count. The tile function takes its
+// sums before its outputs (ade-accumulate-gradients), the kernel after.
 
 #xt = affine_map<(s, t) -> (s, t)>
 #wt = affine_map<(s, t) -> (t)>
 #gs = affine_map<(s, t) -> (s)>
-func.func @M.energy_vjp.tile(%p: memref<3xf32, strided<[?], offset: ?>>, %x: memref<3x4xf32, strided<[?, ?], offset: ?>>, %w: memref<4xf32, strided<[?], offset: ?>>, %g: memref<3xf32, strided<[?], offset: ?>>)
-    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 0 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
-  %zero = arith.constant 0.0 : f32
-  %a = memref.alloc() : memref<3xf32>
-  linalg.fill ins(%zero : f32) outs(%a : memref<3xf32>)
+#t = affine_map<(t) -> (t)>
+func.func @M.energy_vjp.tile(%p: memref<3xf32, strided<[?], offset: ?>>, %x: memref<3x4xf32, strided<[?, ?], offset: ?>>, %w: memref<4xf32, strided<[?], offset: ?>>, %g: memref<3xf32>, %y: memref<4xf32, strided<[?], offset: ?>>)
+    attributes {ade.tile = {cotangents = array<i64: 1>, grad_owners = array<i64: 0>, grads = true, inputs = 2 : i64, kind = "energy_vjp", outputs = 1 : i64, owner = "M", owners = ["M"], size = 4 : i64}} {
   linalg.generic {indexing_maps = [#xt, #wt, #gs], iterator_types = ["parallel", "reduction"]}
-      ins(%x, %w : memref<3x4xf32, strided<[?, ?], offset: ?>>, memref<4xf32, strided<[?], offset: ?>>) outs(%a : memref<3xf32>) {
+      ins(%x, %w : memref<3x4xf32, strided<[?, ?], offset: ?>>, memref<4xf32, strided<[?], offset: ?>>) outs(%g : memref<3xf32>) {
     ^bb0(%xi: f32, %wi: f32, %acc: f32):
       %m = arith.mulf %xi, %wi : f32
       %s = arith.addf %acc, %m : f32
       linalg.yield %s : f32
   }
-  memref.copy %a, %g : memref<3xf32> to memref<3xf32, strided<[?], offset: ?>>
+  %t = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#t, #t], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32, strided<[?], offset: ?>>) outs(%t : memref<4xf32>) {
+    ^bb0(%wi: f32, %o: f32):
+      %d = arith.addf %wi, %wi : f32
+      linalg.yield %d : f32
+  }
+  linalg.generic {indexing_maps = [#t, #t], iterator_types = ["parallel"]}
+      ins(%t : memref<4xf32>) outs(%y : memref<4xf32, strided<[?], offset: ?>>) {
+    ^bb0(%ti: f32, %o: f32):
+      %d = arith.mulf %ti, %ti : f32
+      linalg.yield %d : f32
+  }
   return
 }
 // CHECK-LABEL: gpu.func @ade_M_energy_vjp
-// CHECK-SAME: (%{{.*}}: memref<3xf32>, %{{.*}}: memref<1099511627776xf32>, %{{.*}}: memref<1099511627776xf32>, %[[G:.*]]: memref<3xf32>, %[[SCRATCH:.*]]: memref<1099511627776xi8>, %[[N:.*]]: i64) kernel
+// CHECK-SAME: (%{{.*}}: memref<3xf32>, %{{.*}}: memref<1099511627776xf32>, %{{.*}}: memref<1099511627776xf32>, %[[Y:.*]]: memref<1099511627776xf32>, %[[G:.*]]: memref<3xf32>, %[[SCRATCH:.*]]: memref<1099511627776xi8>, %[[N:.*]]: i64) kernel
 // CHECK-SAME: ade.scratch_bytes = 16 : i64, ade.shared_bytes = 112 : i64
 // CHECK: %[[BLK:.*]] = gpu.block_id x
 // CHECK: %[[PART:.*]] = arith.muli %[[BLK]], %c16
 // CHECK: %[[BASE:.*]] = arith.addi %[[PART]], %c16
 // CHECK: %[[AT:.*]] = arith.addi %[[BASE]], %c0
 // CHECK: %[[SUM:.*]] = memref.view %[[SCRATCH]][%[[AT]]][] : memref<1099511627776xi8> to memref<3xf32>
-// CHECK: %[[TILE_G:.*]] = memref.memory_space_cast %{{.*}} to memref<3xf32>
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[SUM]] : memref<3xf32>)
 // CHECK: %[[TILES:.*]] = arith.ceildivsi
 // CHECK: %[[GRID:.*]] = gpu.grid_dim x
@@ -136,10 +147,12 @@ func.func @M.energy_vjp.tile(%p: memref<3xf32, strided<[?], offset: ?>>, %x: mem
 // CHECK: memref.load %arg2
 // CHECK: } else {
 // CHECK: arith.constant 0.0
-// CHECK: linalg.generic
-// CHECK: memref.copy %{{.*}}, %{{.*}}
-// CHECK: linalg.generic {{.*}} ins(%[[TILE_G]] : memref<3xf32>) outs(%[[SUM]] : memref<3xf32>)
+// The tile adds into the block's sum.
+// CHECK: %[[TILE_SUM:.*]] = memref.cast %[[SUM]] : memref<3xf32> to memref<3xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[TILE_SUM]] : memref<3xf32>)
 // CHECK: arith.addf %{{.*}}, %{{.*}}
+// The output goes to the kernel's output argument.
+// CHECK: memref.store %{{.*}}, %[[Y]][%{{.*}}] : memref<1099511627776xf32>
 // CHECK: }
 // CHECK: %[[FLAG:.*]] = memref.view %{{.*}}[%c96{{.*}}][] {{.*}} to memref<1xi32, #gpu.address_space<workgroup>>
 // CHECK: %[[COUNT:.*]] = memref.view %[[SCRATCH]][%c0{{.*}}][] : memref<1099511627776xi8> to memref<1xi32>
@@ -163,12 +176,12 @@ func.func @M.energy_vjp.tile(%p: memref<3xf32, strided<[?], offset: ?>>, %x: mem
 // CHECK: gpu.return
 
 // Shared memory of 96 bytes (80 for buffers, 16 for the flag) holds the
-// staging buffers (64 bytes) and one of the two gradient buffers; the other
-// goes to the block's scratch part.
+// staging buffers (80 bytes); the tile's intermediate goes to the block's
+// scratch part, after its sum.
 // SPILL-LABEL: gpu.func @ade_M_energy_vjp
 // SPILL-SAME: ade.scratch_bytes = 32 : i64, ade.shared_bytes = 96 : i64
 // SPILL: arith.muli %{{.*}}, %c32
-// SPILL-COUNT-2: memref.view %arg4[
+// SPILL-COUNT-2: memref.view %arg5[
 
 // -----
 

@@ -130,9 +130,10 @@ struct AdeBuildGPUTileKernelsPass
   /// copies out; then every buffer placed in dynamic shared memory (or, in
   /// a VJP's kernel, in its block's part of the scratch buffer where shared
   /// memory does not hold it). A VJP's blocks loop over tiles (block b
-  /// takes tiles b, b + grid, ...), summing their tiles' parameter
-  /// gradients in the scratch buffer; the last block to finish adds the
-  /// blocks' sums in block order into the gradient arguments.
+  /// takes tiles b, b + grid, ...), each tile adding its parameter
+  /// gradients into the block's sums in the scratch buffer; the last block
+  /// to finish adds the blocks' sums in block order into the gradient
+  /// arguments.
   LogicalResult buildKernel(gpu::GPUModuleOp gpuModule, func::FuncOp tile,
                             const ade::TileInfo &info) {
     FailureOr<gpu::GPUFuncOp> created =
@@ -161,51 +162,49 @@ struct AdeBuildGPUTileKernelsPass
     SmallVector<Staged> staged;
     SmallVector<memref::AllocOp> staging, sums;
     SmallVector<Value> gradArgs;
-    size_t firstGrad = info.numParams + info.numBatched;
+    size_t firstSum = info.numParams + info.numBatched - info.numOutputs;
+    auto isSum = [&](size_t i) {
+      return i >= firstSum && i < firstSum + info.numGrads;
+    };
     for (auto [i, tileArg] : llvm::enumerate(tile.getArguments())) {
       auto tileType = cast<MemRefType>(tileArg.getType());
       auto plainType =
           MemRefType::get(tileType.getShape(), tileType.getElementType());
+      Value global = entry.getArgument(info.kernelArgument(i));
       if (i < info.numParams)
         continue;
-      if (i >= firstGrad) {
+      if (isSum(i)) {
         // The blocks' sums live in scratch memory: the last block reads
         // them all.
-        if (getAccess(tileArg).read)
-          return tile.emitError("internal: a VJP tile reads its gradients");
         auto sum = memref::AllocOp::create(b, loc, plainType);
         sum->setAttr(kScratchAttr, b.getUnitAttr());
         fill(b, loc, sum, 0.0);
         sums.push_back(sum);
-        gradArgs.push_back(entry.getArgument(i));
+        gradArgs.push_back(global);
         continue;
       }
       auto buffer = memref::AllocOp::create(b, loc, plainType);
       staging.push_back(buffer);
       size_t input = i - info.numParams;
       staged.push_back(
-          {buffer, entry.getArgument(i), getAccess(tileArg),
+          {buffer, global, getAccess(tileArg),
            input < info.cotangent.size() && info.cotangent[input]});
     }
 
     // One tile (the block's, or the loop's current one) from its first
-    // particle.
+    // particle; it adds its gradients into the block's sums.
     auto runTile = [&](OpBuilder &tb, Value first) {
       Value valid = arith::MinSIOp::create(
           tb, loc, tileSize, arith::SubIOp::create(tb, loc, batch, first));
       IRMapping mapping;
-      size_t next = 0;
-      SmallVector<memref::AllocOp> gradTiles;
+      size_t next = 0, nextSum = 0;
       for (auto [i, tileArg] : llvm::enumerate(tile.getArguments())) {
         auto tileType = cast<MemRefType>(tileArg.getType());
         Value buffer;
         if (i < info.numParams) {
           buffer = entry.getArgument(i);
-        } else if (i >= firstGrad) {
-          gradTiles.push_back(memref::AllocOp::create(
-              tb, loc,
-              MemRefType::get(tileType.getShape(), tileType.getElementType())));
-          buffer = gradTiles.back();
+        } else if (isSum(i)) {
+          buffer = sums[nextSum++];
         } else {
           Staged &s = staged[next++];
           if (s.access.read)
@@ -220,8 +219,6 @@ struct AdeBuildGPUTileKernelsPass
       for (Staged &s : staged)
         if (s.access.written)
           copyRows(tb, loc, s.buffer, s.global, first, valid, /*in=*/false);
-      for (auto [sum, gradTile] : llvm::zip(sums, gradTiles))
-        addInto(tb, loc, sum, gradTile);
     };
     if (!info.isVJP()) {
       runTile(b, arith::MulIOp::create(b, loc, blockId, tileSize));
@@ -276,21 +273,6 @@ struct AdeBuildGPUTileKernelsPass
     Type element = cast<MemRefType>(buffer.getType()).getElementType();
     Value v = arith::ConstantOp::create(b, loc, b.getFloatAttr(element, value));
     linalg::FillOp::create(b, loc, v, buffer);
-  }
-
-  /// sum += part, elementwise (a linalg op, for the threads to share).
-  static void addInto(OpBuilder &b, Location loc, Value sum, Value part) {
-    auto type = cast<MemRefType>(sum.getType());
-    AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
-    SmallVector<utils::IteratorType> parallel(type.getRank(),
-                                              utils::IteratorType::parallel);
-    linalg::GenericOp::create(
-        b, loc, ValueRange{part}, ValueRange{sum},
-        ArrayRef<AffineMap>{identity, identity}, parallel,
-        [](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value added = arith::AddFOp::create(nb, nloc, args[1], args[0]);
-          linalg::YieldOp::create(nb, nloc, added);
-        });
   }
 
   /// The end of a VJP kernel: thread 0 counts the block done (an atomic

@@ -155,20 +155,19 @@ FailureOr<gpu::GPUFuncOp> ade::createKernel(gpu::GPUModuleOp gpuModule,
     return failure();
   OpBuilder b(gpuModule.getBodyRegion());
   b.setInsertionPointToEnd(gpuModule.getBody());
-  SmallVector<Type> argTypes;
+  SmallVector<Type> argTypes(tile.getNumArguments());
   for (auto [i, t] : llvm::enumerate(tile.getArgumentTypes())) {
     auto type = cast<MemRefType>(t);
     if (!type.hasStaticShape()) {
       tile.emitError("internal: dynamic tile buffer");
       return failure();
     }
-    bool batched = i >= info.numParams && i < info.numParams + info.numBatched;
+    size_t k = info.kernelArgument(i);
+    bool batched = k >= info.numParams && k < info.numParams + info.numBatched;
     if (!batched)
-      argTypes.push_back(
-          MemRefType::get(type.getShape(), type.getElementType()));
+      argTypes[k] = MemRefType::get(type.getShape(), type.getElementType());
     else
-      argTypes.push_back(
-          MemRefType::get({kBatchedElements}, type.getElementType()));
+      argTypes[k] = MemRefType::get({kBatchedElements}, type.getElementType());
   }
   if (info.isVJP())
     argTypes.push_back(MemRefType::get({kBatchedElements}, b.getI8Type()));

@@ -4,7 +4,9 @@
 // of particles) wrap a bufferized tile function into a gpu.func with the
 // same argument convention: the flat parameter buffers, then the
 // particle-major batched buffers as bare pointers, then (VJPs) the flat
-// parameter gradient buffers and a scratch buffer, then the batch.
+// parameter gradient buffers and a scratch buffer, then the batch. A VJP's
+// tile function adds its gradients into sums it takes after its inputs
+// (ade-accumulate-gradients): params, inputs, sums, outputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +41,16 @@ struct TileInfo {
   std::string kernelName; // ade_<owner>_<kind>
 
   bool isVJP() const { return numGrads > 0; }
+  /// The kernel argument of tile argument `i`: a VJP's tile takes its
+  /// gradient sums before its outputs, the kernel after them.
+  size_t kernelArgument(size_t i) const {
+    size_t firstSum = numParams + numBatched - numOutputs;
+    if (i < firstSum)
+      return i;
+    if (i < firstSum + numGrads)
+      return i + numOutputs;
+    return i - numGrads;
+  }
 };
 
 /// The tile attribute of `tile`, std::nullopt when it has none; failure
