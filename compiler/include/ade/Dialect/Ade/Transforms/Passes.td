@@ -415,9 +415,11 @@ def AdeBuildGPUTileKernels
     A VJP's kernel (with `vjps`) sums parameter gradients over the batch:
     it takes the gradient buffers and a scratch buffer after the batched
     ones, its blocks loop over the tiles (block b takes tiles b, b + grid,
-    ...) and add each tile's gradients into their sums in the scratch
-    buffer (16 bytes of header, then `ade.scratch_bytes` per block, which
-    also hold the buffers that do not fit in shared memory, largest first).
+    ...) and each tile adds its gradients into the block's sums in the
+    scratch buffer (16 bytes of header, then `ade.scratch_bytes` per block,
+    which also hold the buffers that do not fit in shared memory, largest
+    first). Its tile function takes the sums, after its inputs and before
+    its outputs, and adds into them (`ade-accumulate-gradients`).
     Thread 0 of each block counts it done with an atomic between fences;
     the last block adds every block's sums, in block order, into the
     gradient buffers and resets the count. Copies in pad the tile past the
