@@ -1,6 +1,7 @@
 //===- CloneFills.cpp - A fill per destination it initializes -------------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/Uses.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -42,18 +43,11 @@ struct AdeCloneFillsPass
     for (linalg::LinalgOp fill : fills) {
       // Every use after the first (in program order, by the op of the
       // fill's block that holds it) gets a copy placed before that op.
-      Block *block = fill->getBlock();
-      auto anchor = [&](OpOperand *use) {
-        return block->findAncestorOpInBlock(*use->getOwner());
-      };
-      auto uses = llvm::map_to_vector(fill->getResult(0).getUses(),
-                                      [](OpOperand &use) { return &use; });
-      llvm::stable_sort(uses, [&](OpOperand *a, OpOperand *b) {
-        return anchor(a)->isBeforeInBlock(anchor(b));
-      });
-      for (OpOperand *use : llvm::drop_begin(uses)) {
-        builder.setInsertionPoint(anchor(use));
-        use->set(builder.clone(*fill)->getResult(0));
+      auto uses =
+          ade::getUsesInProgramOrder(fill->getResult(0), fill->getBlock());
+      for (ade::AnchoredUse use : llvm::drop_begin(uses)) {
+        builder.setInsertionPoint(use.anchor);
+        use.use->set(builder.clone(*fill)->getResult(0));
       }
     }
   }

@@ -1,6 +1,7 @@
 //===- SplitEmptyTensors.cpp - A tensor.empty per few uses ----------------===//
 
 #include "ade/Dialect/Ade/Transforms/Passes.h"
+#include "ade/Dialect/Ade/Utils/Uses.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -25,26 +26,16 @@ struct AdeSplitEmptyTensorsPass
     OpBuilder builder(&getContext());
     unsigned group = std::max(1u, unsigned(usesPerTensor));
     for (tensor::EmptyOp empty : empties) {
-      // Uses in program order, by the op of the tensor.empty's block that
-      // holds each (a loop's body uses it through the loop).
-      Block *block = empty->getBlock();
-      auto anchor = [&](OpOperand *use) {
-        return block->findAncestorOpInBlock(*use->getOwner());
-      };
-      auto uses = llvm::map_to_vector(empty->getUses(),
-                                      [](OpOperand &use) { return &use; });
-      llvm::stable_sort(uses, [&](OpOperand *a, OpOperand *b) {
-        return anchor(a)->isBeforeInBlock(anchor(b));
-      });
+      auto uses = ade::getUsesInProgramOrder(empty, empty->getBlock());
       Value shared;
       for (auto [i, use] : llvm::enumerate(uses)) {
         if (i < group)
           continue;
         if (i % group == 0) {
-          builder.setInsertionPoint(anchor(use));
+          builder.setInsertionPoint(use.anchor);
           shared = builder.clone(*empty)->getResult(0);
         }
-        use->set(shared);
+        use.use->set(shared);
       }
     }
   }
