@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 
@@ -207,6 +208,8 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
     }
   // Kernels compiled for more shared memory than this GPU gives a block
   // are left out (their entries run in another form or on the CPU).
+  const char *tuning = std::getenv("ADE_CUDA_TUNE");
+  tune = !tuning || std::string(tuning) != "0";
   maxSharedBytes = device.maxSharedBytesPerBlock();
   multiprocessors = device.multiprocessors();
   maxThreadsPerMultiprocessor = device.maxThreadsPerMultiprocessor();
@@ -242,6 +245,55 @@ const ade_cuda_kernel *Kernels::find(const std::string &owner,
                                      int64_t batch) const {
   return chooseKernel(info, owner, entry, batch, multiprocessors,
                       maxSharedBytes);
+}
+
+/// The smallest power of two at least `batch`: pick() times the forms
+/// once per class.
+static int64_t batchClass(int64_t batch) {
+  int64_t c = 1;
+  while (c < batch)
+    c *= 2;
+  return c;
+}
+
+const ade_cuda_kernel *Kernels::pick(const std::string &owner,
+                                     const std::string &entry,
+                                     const std::vector<DevicePtr> &buffers,
+                                     int64_t batch) {
+  std::vector<const ade_cuda_kernel *> candidates = forms(owner, entry);
+  if (!tune || candidates.size() < 2)
+    return find(owner, entry, batch);
+  int64_t cls = batchClass(batch);
+  for (const Timing &t : timed)
+    if (t.owner == owner && t.entry == entry && batchClass(t.batch) == cls)
+      return t.fastest;
+  // The best of a few launches: the first after the warm-up can be slow
+  // (clocks rising); a slow kernel is timed once.
+  constexpr int kMaxRepeats = 3;
+  constexpr double kEnoughMilliseconds = 20;
+  Timing timing{owner, entry, batch, {}, nullptr};
+  Timer timer(device);
+  double best = INFINITY;
+  for (const ade_cuda_kernel *kernel : candidates) {
+    launch(*kernel, buffers, batch);
+    double fastest = INFINITY, total = 0;
+    for (int r = 0; r < kMaxRepeats && total < kEnoughMilliseconds; ++r) {
+      timer.start();
+      launch(*kernel, buffers, batch);
+      double ms = timer.stopMilliseconds();
+      fastest = std::min(fastest, ms);
+      total += ms;
+    }
+    timing.forms.push_back({kernel, fastest});
+    if (fastest < best) {
+      best = fastest;
+      timing.fastest = kernel;
+    }
+  }
+  if (!timing.fastest) // no timing came back
+    timing.fastest = find(owner, entry, batch);
+  timed.push_back(timing);
+  return timing.fastest;
 }
 
 const ade_cuda_kernel *chooseKernel(const ade_cuda_info &info,

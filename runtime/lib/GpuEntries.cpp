@@ -4,6 +4,8 @@
 
 #include "ade/runtime/Error.h"
 
+#include <cstdio>
+
 namespace ade {
 
 GpuEntries::GpuEntries(const ade_library_info &library)
@@ -16,8 +18,7 @@ std::string GpuEntries::description() const {
 
 bool GpuEntries::run(const std::string &owner, const std::string &entry,
                      const std::vector<Arg> &args, int64_t batch) {
-  const ade_cuda_kernel *kernel = kernels.find(owner, entry, batch);
-  if (!kernel)
+  if (!hasKernel(owner, entry))
     return false;
   std::vector<cuda::DevicePtr> pointers;
   std::vector<std::pair<TypedBuffer *, cuda::DevicePtr>> outputs;
@@ -42,10 +43,27 @@ bool GpuEntries::run(const std::string &owner, const std::string &entry,
     else
       device.upload(buffer->get(), arg.buffer->data(), arg.buffer->bytes());
   }
-  kernels.launch(*kernel, pointers, batch);
+  kernels.launch(*kernels.pick(owner, entry, pointers, batch), pointers, batch);
   for (auto [host, ptr] : outputs)
     device.download(host->data(), ptr, host->bytes());
   return true;
+}
+
+std::string GpuEntries::formsTimed() const {
+  std::string text;
+  for (const cuda::Kernels::Timing &t : kernels.timings()) {
+    text += (text.empty() ? "" : "; ") + t.owner + "." + t.entry + " at " +
+            std::to_string(t.batch) + ":";
+    for (auto [kernel, ms] : t.forms) {
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%s %lld/block %.3g ms%s",
+                    kernel == t.forms.front().first ? "" : ",",
+                    (long long)kernel->particles_per_block, ms,
+                    kernel == t.fastest ? " (kept)" : "");
+      text += cell;
+    }
+  }
+  return text;
 }
 
 void GpuEntries::runRuntimeKernel(const std::string &entry,

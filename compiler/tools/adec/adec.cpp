@@ -733,7 +733,7 @@ int main(int argc, char **argv) {
   app.add_option("--cuda-tile-size", opts.cudaTileSizes,
                  "Particles per block of the GPU kernels whose blocks share "
                  "a tile in shared memory: a comma-separated list, one "
-                 "kernel per entry and size, the runtime picks by batch "
+                 "kernel per entry and size, the runtime keeps the fastest "
                  "(default 64,16; entries whose tile fits none get 8, then "
                  "one thread per particle; 1: one thread per particle "
                  "everywhere)")

@@ -566,6 +566,63 @@ double maxError(const std::vector<double> &got,
   return worst;
 }
 
+/// Whether the forms of each entry of `all` (its kernels of other tile
+/// sizes, adjacent cases) write bitwise the same outputs as its first on
+/// the same inputs, at each of `batches`: the runtime picks a form by
+/// timing them (ade::cuda::Kernels::pick), which must not change results.
+bool checkFormsAgree(ade::cuda::Device &gpu, ade::cuda::Kernels &kernels,
+                     const std::vector<Case> &all,
+                     const std::vector<int64_t> &batches, ade::Rng &rng) {
+  bool header = false, ok = true;
+  for (size_t first = 0, next; first < all.size(); first = next) {
+    const Case &c = all[first];
+    for (next = first + 1; next < all.size() && all[next].owner == c.owner &&
+                           all[next].entry == c.entry;
+         ++next)
+      ;
+    if (next - first < 2)
+      continue;
+    if (!header)
+      std::printf("\n## Forms\n\nThe runtime times an entry's forms at the "
+                  "first call for a batch size and keeps the fastest: they "
+                  "must write the same bits.\n\n| entry | forms | batch | "
+                  "outputs |\n|---|---|---|---|\n");
+    header = true;
+    std::string forms;
+    for (size_t k = first; k < next; ++k)
+      forms += (k == first ? "" : ", ") + formOf(*all[k].kernel);
+    for (int64_t batch : batches) {
+      Run r(gpu, c, batch, rng);
+      kernels.launch(*c.kernel, r.pointers, batch);
+      gpu.synchronize();
+      std::vector<TypedBuffer> want = r.download(gpu, c);
+      std::string verdict = "identical";
+      for (size_t k = first + 1; k < next; ++k) {
+        kernels.launch(*all[k].kernel, r.pointers, batch);
+        gpu.synchronize();
+        std::vector<TypedBuffer> got = r.download(gpu, c);
+        for (size_t i = 0; i < c.slots.size(); ++i)
+          if (c.slots[i].output &&
+              std::memcmp(got[i].data(), want[i].data(),
+                          want[i].size() * elementBytes(c.dtype)) != 0) {
+            char text[96];
+            std::snprintf(text, sizeof text, "DIFFER (%s: %s, by %.2e)",
+                          formOf(*all[k].kernel).c_str(),
+                          c.slots[i].name.c_str(),
+                          maxError(got[i].values(), want[i].values()));
+            verdict = text;
+            ok = false;
+            break;
+          }
+      }
+      std::printf("| %s.%s | %s | %lld | %s |\n", c.owner.c_str(),
+                  c.entry.c_str(), forms.c_str(), (long long)batch,
+                  verdict.c_str());
+    }
+  }
+  return ok;
+}
+
 /// Device buffers of host values, and back.
 struct DeviceVector {
   DeviceVector(ade::cuda::Device &gpu, const TypedBuffer &values)
@@ -920,6 +977,7 @@ int run(Options opts) {
                 "particles agree.\n",
                 isolatedPasses, isolatedPasses == 1 ? "" : "s");
 
+  ok = checkFormsAgree(gpu, kernels, all, opts.checkBatches, rng) && ok;
   if (lib.info().num_models > 0)
     ok = checkRuntimeKernels(gpu, kernels, lib.info().models[0].dtype, rng) &&
          ok;
@@ -946,8 +1004,10 @@ int run(Options opts) {
                    std::chrono::steady_clock::now() - start)
             .count();
       });
-      // The form the runtime picks for this batch is starred.
-      bool picked = kernels.find(c.owner, c.entry, batch) == c.kernel;
+      // The form the runtime picks for this batch (timing the forms as it
+      // does) is starred.
+      bool picked =
+          kernels.pick(c.owner, c.entry, r.pointers, batch) == c.kernel;
       std::printf("| %s.%s | %s%s | %lld | %.4f | %.3g | %.3f | %.1fx |\n",
                   c.owner.c_str(), c.entry.c_str(), formOf(*c.kernel).c_str(),
                   picked ? " *" : "", (long long)batch, gpuMs,

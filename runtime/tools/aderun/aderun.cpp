@@ -434,7 +434,7 @@ void printInfo(const std::string &path) {
   }
   if (const ade_cuda_info *cuda = info.cuda) {
     std::printf("\nGPU kernels (PTX for %s%s; of an entry's tile sizes, "
-                "the runtime picks by batch):\n",
+                "the runtime keeps the fastest):\n",
                 cuda->arch, cuda->cubin ? " and its cubin" : ", no cubin");
     std::vector<const ade_cuda_kernel *> kernels;
     std::string runtimeKernels;

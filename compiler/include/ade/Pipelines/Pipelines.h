@@ -67,7 +67,7 @@ struct CUDAPipelineOptions {
   /// Threads per block of every kernel.
   unsigned blockSize = 256;
   /// Particles per block of the kernels whose blocks share a tile in shared
-  /// memory: one kernel per entry and size (the runtime picks by batch).
+  /// memory: one kernel per entry and size (the runtime keeps the fastest).
   /// Entries whose tile fits none get 8 particles per block, then one
   /// thread per particle. {1}: one thread per particle everywhere.
   std::vector<unsigned> tileSizes = {64, 16};

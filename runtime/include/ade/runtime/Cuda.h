@@ -94,6 +94,27 @@ public:
   /// chooseKernel), or null when that entry runs on the CPU only.
   const ade_cuda_kernel *find(const std::string &owner,
                               const std::string &entry, int64_t batch) const;
+  /// The kernel to run `owner`'s `entry` on `batch` particles with: where
+  /// the entry has several forms (tile sizes), the fastest on this GPU,
+  /// timed on `buffers` at the first call for batches of the same
+  /// power-of-two class (each form launched once to warm up, then timed;
+  /// the forms write the same bits, which ade-gpu-check checks, and an
+  /// entry overwrites its outputs, so the extra launches change nothing).
+  /// find()'s choice, untimed, with ADE_CUDA_TUNE=0. Null when the entry
+  /// runs on the CPU only.
+  const ade_cuda_kernel *pick(const std::string &owner,
+                              const std::string &entry,
+                              const std::vector<DevicePtr> &buffers,
+                              int64_t batch);
+  /// A choice pick() timed: each form's milliseconds at the batch timed.
+  struct Timing {
+    std::string owner, entry;
+    int64_t batch = 0;
+    std::vector<std::pair<const ade_cuda_kernel *, double>> forms;
+    const ade_cuda_kernel *fastest = nullptr;
+  };
+  const std::vector<Timing> &timings() const { return timed; }
+
   /// Launches `kernel` on `batch` particles; `buffers` are device pointers
   /// as ade_cuda_kernel describes (a VJP kernel's scratch buffer is this
   /// object's: launches of VJP kernels on different streams must not
@@ -120,7 +141,9 @@ private:
   int multiprocessors = 0;
   int maxThreadsPerMultiprocessor = 0;
   bool loadedCubin = false;
+  bool tune = true;                // pick() times the forms
   std::unique_ptr<Buffer> scratch; // the VJP kernels', grown as needed
+  std::vector<Timing> timed;       // pick()'s, one per entry and class
 };
 
 /// Of `owner`'s `entry` kernels in `info` (one per tile size) that need at
