@@ -206,10 +206,10 @@ Kernels::Kernels(Device &device, const ade_library_info &library)
       device.api().moduleUnload(module); // the destructor does not run
       device.check(result, "cuModuleGetFunction");
     }
-  // Kernels compiled for more shared memory than this GPU gives a block
-  // are left out (their entries run in another form or on the CPU).
   const char *tuning = std::getenv("ADE_CUDA_TUNE");
   tune = !tuning || std::string(tuning) != "0";
+  // Kernels compiled for more shared memory than this GPU gives a block
+  // are left out (their entries run in another form or on the CPU).
   maxSharedBytes = device.maxSharedBytesPerBlock();
   multiprocessors = device.multiprocessors();
   maxThreadsPerMultiprocessor = device.maxThreadsPerMultiprocessor();

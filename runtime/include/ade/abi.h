@@ -241,8 +241,8 @@ typedef struct ade_sampler_info {
    shared_bytes == 0: one thread per particle (particles_per_block ==
    block_size); otherwise the block's threads share a tile of particles. An
    entry may have several kernels, one per tile size (`adec --cuda-tile-size
-   64,16`): any of them computes the entry, with the same bits;
-   ade::cuda::Kernels::pick keeps the fastest, timed at first use.
+   64,16`): any of them computes the entry; ade::cuda::Kernels::pick keeps
+   the fastest, timed at first use.
    The owner "ade.runtime" has the training runtime's own kernels ("adam",
    "ema", "noise": parameters, optimizer state and noise kept on the GPU;
    see compiler/lib/Target/RuntimeKernels.cpp for their arguments).
