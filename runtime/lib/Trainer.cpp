@@ -1944,9 +1944,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       checkpoint();
     }
   }
-  if (session.gpu && !session.gpu->formsTimed().empty())
-    progress(Message::Status, "GPU kernel forms, timed at first use: " +
-                                  session.gpu->formsTimed());
+  if (std::string timed = session.gpu ? session.gpu->formsTimed() : "";
+      !timed.empty())
+    progress(Message::Status, "GPU kernel forms, timed at first use: " + timed);
   std::vector<Evaluation> evaluations;
   for (const LogRow &r : s.history)
     if (std::isfinite(r.mmd))
