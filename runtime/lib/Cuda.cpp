@@ -140,13 +140,19 @@ void Device::free(DevicePtr ptr) {
 }
 
 void Device::upload(DevicePtr to, const void *from, size_t bytes) {
-  if (bytes)
-    check(driver->memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
+  if (!bytes)
+    return;
+  check(driver->memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
+  ++copied.uploads;
+  copied.uploadedBytes += int64_t(bytes);
 }
 
 void Device::download(void *to, DevicePtr from, size_t bytes) {
-  if (bytes)
-    check(driver->memcpyDtoH(to, from, bytes), "cuMemcpyDtoH");
+  if (!bytes)
+    return;
+  check(driver->memcpyDtoH(to, from, bytes), "cuMemcpyDtoH");
+  ++copied.downloads;
+  copied.downloadedBytes += int64_t(bytes);
 }
 
 void Device::synchronize() {

@@ -717,6 +717,9 @@ struct SamplerBatch {
   TypedBuffer noise{ADE_F64, 0};
   /// The noise is on the GPU instead (Session::Resident::noise).
   bool noiseOnDevice = false;
+  /// x0 is the training batch on the GPU (Session::Resident::data): x0
+  /// itself is then empty.
+  bool x0OnDevice = false;
   std::vector<double> x0, x, v, logQ, kinetic;
   std::vector<double> stats; // size * num_stats, particle-major
   std::vector<double> f; // f at x
@@ -790,18 +793,21 @@ public:
     const std::vector<double> &x0 = out.x0;
     int32_t t = model.dtype;
     int64_t d = model.data_size;
+    // While resident, the samples stay on the GPU (Resident::samples).
     TypedBuffer pm = parameters(s.modelParams),
                 ps = parameters(s.samplerParams),
-                x0b(t, sampler.takes_initial_state ? n * d : 0), x(t, n * d),
-                v(t, n * d), lq(t, n), k(t, n), st(t, n * sampler.num_stats);
-    if (sampler.takes_initial_state)
+                x0b(t,
+                    sampler.takes_initial_state && !out.x0OnDevice ? n * d : 0),
+                x(t, resident ? 0 : n * d), v(t, n * d), lq(t, n), k(t, n),
+                st(t, n * sampler.num_stats);
+    if (x0b.size())
       x0b.assign(x0);
     if (!onGpu(sampler.name, "sample",
                {modelParams(pm),
                 samplerParams(ps),
                 noiseArgument(out),
-                {initialState(x0b)},
-                {&x, true},
+                initialStateArgument(out, x0b),
+                samplesOutput(x),
                 {returnedMomentum(v), true},
                 {&lq, true},
                 {&k, true},
@@ -817,26 +823,33 @@ public:
     lq.valuesInto(out.logQ);
     k.valuesInto(out.kinetic);
     if (withEnergy)
-      out.f = energy(s.modelParams, out.x);
+      out.f = resident ? energy(s.modelParams, {}, n, resident->samples)
+                       : energy(s.modelParams, out.x);
     return out;
   }
 
+  /// f at the rows of `x`, or (resident) at n rows of the GPU's `onDevice`.
   std::vector<double> energy(const std::vector<double> &params,
-                             const std::vector<double> &x) const {
-    int64_t n = int64_t(x.size()) / model.data_size;
+                             const std::vector<double> &x, int64_t n = -1,
+                             cuda::DevicePtr onDevice = 0) const {
+    if (!onDevice)
+      n = int64_t(x.size()) / model.data_size;
     int32_t t = model.dtype;
     TypedBuffer pm = parameters(params), xb(t, x.size()), fb(t, n);
     xb.assign(x);
-    if (!onGpu(model.name, "energy", {modelParams(pm), {&xb}, {&fb, true}}, n))
+    if (!onGpu(model.name, "energy",
+               {modelParams(pm), rowsArgument(xb, onDevice), {&fb, true}}, n))
       checkStatus(
           model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
           "energy");
     return fb.values();
   }
 
-  /// sum_b w[b] grad_theta f(x[b]) (resident: in resident->modelGrad).
+  /// sum_b w[b] grad_theta f(x[b]) (resident: in resident->modelGrad), x
+  /// the rows of `x` or (resident) the GPU's `onDevice`.
   std::vector<double> energyVjp(const RunState &s, const std::vector<double> &x,
-                                const std::vector<double> &w) const {
+                                const std::vector<double> &w,
+                                cuda::DevicePtr onDevice = 0) const {
     if (model.params_size == 0)
       return {}; // nothing to differentiate
     int32_t t = model.dtype;
@@ -847,7 +860,7 @@ public:
     int64_t n = int64_t(w.size());
     if (!onGpu(model.name, "energy_vjp",
                {modelParams(pm),
-                {&xb},
+                rowsArgument(xb, onDevice),
                 {&wb},
                 gradientOutput(g, &Resident::modelGrad)},
                n))
@@ -870,35 +883,45 @@ public:
     if (samplerSide && sampler.params_size == 0)
       return {}; // nothing to differentiate
     int64_t n = b.size, d = model.data_size;
-    double inv = 1.0 / double(n);
-    std::vector<double> cx(n * d, 0.0), cv(n * d, 0.0), cq(n), ck(n),
-        cf(n, inv);
-    if (sampler.returns_momentum)
-      for (int64_t i = 0; i < n * d; ++i)
-        cv[i] = -config.momentumWeight * b.v[i] * inv;
-    std::fill(cq.begin(), cq.end(), -config.entropyWeight * inv);
-    std::fill(ck.begin(), ck.end(), -config.kineticWeight * inv);
     int32_t t = model.dtype;
     TypedBuffer pm = parameters(s.modelParams),
                 ps = parameters(s.samplerParams), x0b(t, b.x0.size()),
-                bx(t, cx.size()), bv(t, cv.size()), bq(t, n), bk(t, n),
-                bf(t, n), gs = gradient(s.samplerParams.size());
+                gs = gradient(s.samplerParams.size());
     x0b.assign(b.x0);
-    bx.assign(cx);
+    // J's cotangents: constant but for a returned momentum's; those of a
+    // resident batch are on the GPU already.
+    const Cotangents *constant = resident && resident->cotangents.rows == n
+                                     ? &resident->cotangents
+                                     : nullptr;
+    double inv = 1.0 / double(n);
+    size_t rows = constant ? 0 : size_t(n);
+    TypedBuffer bx(t, rows * d), bq(t, rows), bk(t, rows), bf(t, rows),
+        bv(t, sampler.returns_momentum ? n * d : rows * d);
+    if (!constant) {
+      bx.assign(std::vector<double>(n * d, 0.0));
+      bq.assign(std::vector<double>(n, -config.entropyWeight * inv));
+      bk.assign(std::vector<double>(n, -config.kineticWeight * inv));
+      bf.assign(std::vector<double>(n, inv));
+    }
+    std::vector<double> cv(bv.size(), 0.0);
+    if (sampler.returns_momentum)
+      for (int64_t i = 0; i < n * d; ++i)
+        cv[i] = -config.momentumWeight * b.v[i] * inv;
     bv.assign(cv);
-    bq.assign(cq);
-    bk.assign(ck);
-    bf.assign(cf);
+    auto cotangent = [&](TypedBuffer &host, cuda::DevicePtr Cotangents::*on) {
+      return constant ? GpuEntries::Arg{nullptr, false, constant->*on}
+                      : GpuEntries::Arg{&host};
+    };
     // The kernels' arguments: the inputs of both VJPs, then their outputs.
     std::vector<GpuEntries::Arg> args = {modelParams(pm),
                                          samplerParams(ps),
                                          noiseArgument(b),
-                                         {initialState(x0b)},
-                                         {&bx},
+                                         initialStateArgument(b, x0b),
+                                         cotangent(bx, &Cotangents::zeros),
                                          {returnedMomentum(bv)},
-                                         {&bq},
-                                         {&bk},
-                                         {&bf}};
+                                         cotangent(bq, &Cotangents::logQ),
+                                         cotangent(bk, &Cotangents::kinetic),
+                                         cotangent(bf, &Cotangents::energy)};
     if (samplerSide) {
       args.push_back(gradientOutput(gs, &Resident::samplerGrad));
       if (!onGpu(sampler.name, "sampler_vjp", args, n))
@@ -909,13 +932,13 @@ public:
                     "sampler_vjp");
       return gs.values();
     }
-    TypedBuffer x(t, n * d), v(t, n * d), lq(t, n), k(t, n),
+    TypedBuffer x(t, resident ? 0 : n * d), v(t, n * d), lq(t, n), k(t, n),
         st(t, n * sampler.num_stats), f(t, n),
         gm = gradient(s.modelParams.size());
     GpuEntries::Arg none{nullptr};
     args.insert(
         args.end(),
-        {{&x, true},
+        {samplesOutput(x),
          {returnedMomentum(v), true},
          {&lq, true},
          {&k, true},
@@ -953,11 +976,12 @@ public:
   }
 
   /// The score-matching loss per particle, and sum_b w[b] of its gradient
-  /// in the model's parameters (resident: in resident->modelGrad).
+  /// in the model's parameters (resident: in resident->modelGrad), at the
+  /// rows of `x` or (resident) the GPU's `onDevice`.
   std::pair<std::vector<double>, std::vector<double>>
   scoreMatching(const RunState &s, const std::vector<double> &x,
-                const std::vector<double> &probe,
-                const std::vector<double> &w) const {
+                const std::vector<double> &probe, const std::vector<double> &w,
+                cuda::DevicePtr onDevice = 0) const {
     int64_t n = int64_t(w.size());
     int32_t t = model.dtype;
     TypedBuffer pm = parameters(s.modelParams), xb(t, x.size()),
@@ -968,14 +992,18 @@ public:
     wb.assign(w);
     TypedBuffer *probeArg = model.score_matching_probe ? &eb : nullptr;
     if (!onGpu(model.name, "score_matching",
-               {modelParams(pm), {&xb}, {probeArg}, {&loss, true}}, n))
+               {modelParams(pm),
+                rowsArgument(xb, onDevice),
+                {probeArg},
+                {&loss, true}},
+               n))
       checkStatus(model.score_matching(pm.data(), xb.data(), eb.data(),
                                        loss.data(), n, config.threads),
                   "score_matching");
     if (model.params_size > 0 &&
         !onGpu(model.name, "score_matching_vjp",
                {modelParams(pm),
-                {&xb},
+                rowsArgument(xb, onDevice),
                 {probeArg},
                 {&wb},
                 gradientOutput(g, &Resident::modelGrad)},
@@ -1003,6 +1031,14 @@ public:
     return sum / double(n);
   }
 
+  /// J's cotangents on the GPU for batches of `rows` particles (all but a
+  /// returned momentum's are constant): zeros (of x), -kappa / n (of
+  /// log q), -lambda / n (of K) and 1 / n (of f).
+  struct Cotangents {
+    int64_t rows = 0;
+    cuda::DevicePtr zeros, logQ, kinetic, energy;
+  };
+
   /// Device buffers of the parameters (in the entries' element type) and
   /// of the gradients the entries write, while train() keeps them on the
   /// GPU (DeviceParameters).
@@ -1011,7 +1047,12 @@ public:
     cuda::DevicePtr modelGrad;        // energy_vjp, score_matching_vjp
     cuda::DevicePtr sampledModelGrad; // sample_vjp's model side
     cuda::DevicePtr samplerGrad;      // sampler_vjp, sample_vjp's sampler side
-    cuda::DevicePtr noise; // of the batch drawn last with noiseOnDevice
+    cuda::DevicePtr noise;            // of the batch run with noiseOnDevice
+    /// Rows of particles in the entries' type: the training batch, sent
+    /// once per iteration, and right after it the samples, which stay on
+    /// the GPU (energy_vjp reads both in one call).
+    cuda::DevicePtr data, samples;
+    Cotangents cotangents;
   };
   /// Set while the entries take their parameters from the GPU and leave
   /// their gradients there: every entry then has a kernel.
@@ -1091,6 +1132,24 @@ public:
                     : GpuEntries::Arg{&host, true};
   }
 
+  /// Rows of particles: on the host (`host`), or the GPU's `onDevice`.
+  static GpuEntries::Arg rowsArgument(TypedBuffer &host,
+                                      cuda::DevicePtr onDevice) {
+    return onDevice ? GpuEntries::Arg{nullptr, false, onDevice}
+                    : GpuEntries::Arg{&host};
+  }
+  /// The samples an entry writes: Resident::samples while resident.
+  GpuEntries::Arg samplesOutput(TypedBuffer &host) const {
+    return resident ? GpuEntries::Arg{nullptr, true, resident->samples}
+                    : GpuEntries::Arg{&host, true};
+  }
+  GpuEntries::Arg initialStateArgument(const SamplerBatch &b,
+                                       TypedBuffer &host) const {
+    if (b.x0OnDevice && sampler.takes_initial_state)
+      return {nullptr, false, resident->data};
+    return {initialState(host)};
+  }
+
   /// The kernels' arguments for the sampler's optional buffers: null
   /// where the library's entries ignore them.
   TypedBuffer *initialState(TypedBuffer &b) const {
@@ -1120,14 +1179,20 @@ public:
 /// logged, and sent back (upload) after a restore.
 class DeviceParameters {
 public:
+  /// `batch` particles per entry call.
   DeviceParameters(GpuEntries &gpu, const ade_model_info &model,
-                   const ade_sampler_info &sampler)
+                   const ade_sampler_info &sampler, int64_t batch,
+                   const TrainConfig &c)
       : gpu(gpu), dtype(model.dtype),
         model(makeSide(size_t(model.params_size))),
         sampler(makeSide(size_t(sampler.params_size))),
         sampledModelGrad(buffer(entryBytes(model.params_size))),
-        hyper(buffer(10 * sizeof(double))) {
-    // The noise kernel's layout: the key (set per batch), the values per
+        hyper(buffer(((1 + size_t(c.samplerSteps)) * kAdamValues + 4) *
+                     sizeof(double))),
+        rows(buffer(entryBytes(size_t(2 * batch * model.data_size)))),
+        cotangents(buffer(entryBytes(size_t(batch * (model.data_size + 3))))),
+        batchValues(size_t(batch * model.data_size)) {
+    // The noise kernel's layout: the key (set per iteration), the values per
     // particle, then each value's kind (0 normal, 1 uniform).
     noiseLayout.assign(3 + sampler.noise_size, 0);
     noiseLayout[2] = int32_t(sampler.noise_size);
@@ -1143,6 +1208,43 @@ public:
     resident.modelGrad = this->model.grad->get();
     resident.sampledModelGrad = sampledModelGrad->get();
     resident.samplerGrad = this->sampler.grad->get();
+    resident.data = rows->get();
+    resident.samples = rows->get() + entryBytes(batchValues);
+    // The constant cotangents, one after another.
+    double inv = 1.0 / double(batch);
+    std::vector<double> constants(batchValues, 0.0);
+    Session::Cotangents &ct = resident.cotangents;
+    ct.rows = batch;
+    ct.zeros = cotangents->get();
+    size_t at = batchValues;
+    for (auto [on, value] : {std::pair{&ct.logQ, -c.entropyWeight * inv},
+                             {&ct.kinetic, -c.kineticWeight * inv},
+                             {&ct.energy, inv}}) {
+      *on = cotangents->get() + entryBytes(at);
+      constants.resize(at + size_t(batch), value);
+      at += size_t(batch);
+    }
+    TypedBuffer values(dtype, constants.size());
+    values.assign(constants);
+    gpu.gpu().upload(cotangents->get(), values.data(), values.bytes());
+  }
+
+  /// The samples the entries left in Session::Resident::samples.
+  std::vector<double> downloadSamples() {
+    TypedBuffer values(dtype, batchValues);
+    gpu.gpu().download(values.data(), resident.samples, values.bytes());
+    return values.values();
+  }
+
+  /// Sends a training batch (`batch` rows) to Session::Resident::data.
+  void uploadData(const std::vector<double> &x) {
+    if (x.size() != batchValues)
+      throw Error("internal: a training batch of " + std::to_string(x.size()) +
+                  " values where the GPU's buffer has " +
+                  std::to_string(batchValues));
+    TypedBuffer values(dtype, x.size());
+    values.assign(x);
+    gpu.gpu().upload(rows->get(), values.data(), values.bytes());
   }
 
   const Session::Resident &buffers() const { return resident; }
@@ -1162,64 +1264,95 @@ public:
     copyOut(s.samplerParams, *sampler.master);
   }
 
-  /// An Adam step (Adam::step's, counted in `adam`; taken before the
-  /// gradient is known to be finite: a non-finite one restores the last
-  /// checkpoint, which is uploaded again) of the model's
-  /// parameters (descending -(modelGrad - sampledModelGrad) when
-  /// `subtractSampled`, else -modelGrad) or of the sampler's (descending
-  /// -samplerGrad): returns the gradient's norm and whether it and the new
-  /// parameters are finite.
-  std::pair<double, bool> adamStep(bool samplerSide, bool subtractSampled,
-                                   Adam &adam, double lr,
-                                   const TrainConfig &c) {
-    Side &side = samplerSide ? sampler : model;
-    ++adam.steps;
-    double steps = double(adam.steps);
-    auto [beta1, beta2] = adamBetas(c, samplerSide);
-    double c2 = 1 - std::pow(beta2, steps);
-    // The layout of ade_runtime_adam's hyper (RuntimeKernels.cpp).
-    double values[10] = {lr,
-                         beta1,
-                         beta2,
-                         1 - std::pow(beta1, steps),
-                         c2,
-                         c.adamClip ? c2 : 0.0, // 0: no clip
-                         -1.0,                  // the sign: Adam descends
-                         subtractSampled ? 1.0 : 0.0,
-                         0.0, // the two sums
-                         0.0};
-    if (side.size == 0)
-      return {0.0, true};
-    gpu.gpu().upload(hyper->get(), values, sizeof(values));
-    cuda::DevicePtr other =
-        subtractSampled ? sampledModelGrad->get() : side.grad->get();
-    gpu.runRuntimeKernel("adam",
-                         {side.master->get(), side.m->get(), side.v->get(),
-                          side.entry->get(), side.grad->get(), other,
-                          hyper->get()},
-                         int64_t(side.size));
-    double sums[2];
-    gpu.gpu().download(sums, hyper->get() + 8 * sizeof(double), sizeof(sums));
-    return {std::sqrt(sums[0]), sums[1] == 0};
+  /// Plans an iteration's Adam steps, the model's and then `samplerSteps`
+  /// of the sampler's (Adam::step's, counted in `s`), and its parameter
+  /// averages (for iteration s.iteration + 1), and sends their
+  /// hyperparameters in one copy: the steps then only launch kernels, and
+  /// stepResults() fetches what they found in one copy.
+  void planIteration(RunState &s, const TrainConfig &c, double decay,
+                     bool subtractSampled, int64_t samplerSteps) {
+    plannedSteps = 1 + samplerSteps;
+    plannedSubtract = subtractSampled;
+    std::vector<double> values;
+    for (int64_t slot = 0; slot < plannedSteps; ++slot) {
+      bool samplerSide = slot > 0;
+      Adam &adam = samplerSide ? s.samplerAdam : s.modelAdam;
+      double lr = (samplerSide ? c.samplerLearningRate : c.learningRate) *
+                  s.learningRateScale * decay;
+      double steps = double(++adam.steps);
+      auto [beta1, beta2] = adamBetas(c, samplerSide);
+      double c2 = 1 - std::pow(beta2, steps);
+      // The layout of ade_runtime_adam's hyper (RuntimeKernels.cpp).
+      values.insert(values.end(),
+                    {lr, beta1, beta2, 1 - std::pow(beta1, steps), c2,
+                     c.adamClip ? c2 : 0.0, // 0: no clip
+                     -1.0,                  // Adam descends
+                     !samplerSide && subtractSampled ? 1.0 : 0.0, 0.0,
+                     0.0}); // the two sums
+    }
+    // ade_runtime_ema's: each side's decay, and whether to start from the
+    // parameters.
+    double averageWeight = averageDecay(c.ema, s.iteration + 1);
+    values.insert(values.end(), {averageWeight, model.averaging ? 0.0 : 1.0,
+                                 averageWeight, sampler.averaging ? 0.0 : 1.0});
+    gpu.gpu().upload(hyper->get(), values.data(),
+                     values.size() * sizeof(double));
   }
 
-  /// Draws the noise of n particles on the GPU (aderun's noise kernel, with
-  /// `key`) into Session::Resident::noise.
-  void drawNoise(int64_t n, uint64_t key) {
-    int64_t count = n * int64_t(noiseLayout[2]);
+  /// The planned Adam step `slot`: 0 the model's (descending -(modelGrad -
+  /// sampledModelGrad) when planned with `subtractSampled`, else
+  /// -modelGrad), 1, 2, ... the sampler's (descending -samplerGrad). It is
+  /// taken before its gradient is known to be finite: a non-finite one
+  /// restores the last checkpoint, which is uploaded again.
+  void adamStep(int64_t slot) {
+    Side &side = slot > 0 ? sampler : model;
+    if (side.size == 0)
+      return;
+    cuda::DevicePtr values = hyperSlot(slot);
+    cuda::DevicePtr other = slot == 0 && plannedSubtract
+                                ? sampledModelGrad->get()
+                                : side.grad->get();
+    gpu.runRuntimeKernel("adam",
+                         {side.master->get(), side.m->get(), side.v->get(),
+                          side.entry->get(), side.grad->get(), other, values},
+                         int64_t(side.size));
+  }
+
+  /// Each planned step's gradient norm, and whether the gradient and the
+  /// new parameters are finite (true for a step not taken).
+  std::vector<std::pair<double, bool>> stepResults() {
+    std::vector<double> values(size_t(plannedSteps) * kAdamValues);
+    gpu.gpu().download(values.data(), hyper->get(),
+                       values.size() * sizeof(double));
+    std::vector<std::pair<double, bool>> results;
+    for (int64_t slot = 0; slot < plannedSteps; ++slot) {
+      const double *sums = &values[size_t(slot) * kAdamValues + 8];
+      results.push_back({std::sqrt(sums[0]), sums[1] == 0});
+    }
+    return results;
+  }
+
+  /// Draws the noise of `batches` batches of n particles on the GPU
+  /// (aderun's noise kernel, with `key`); useNoise(i) points
+  /// Session::Resident::noise at batch i's.
+  void drawNoise(int64_t n, int64_t batches, uint64_t key) {
+    noisePerBatch = size_t(n) * size_t(noiseLayout[2]);
+    int64_t count = batches * int64_t(noisePerBatch);
     if (count == 0)
       return;
     if (!noise || noise->bytes() < entryBytes(size_t(count))) {
       noise.reset(); // the old one first: device memory may be short
       noise = buffer(entryBytes(size_t(count)));
-      resident.noise = noise->get();
     }
     const uint32_t words[2] = {uint32_t(key), uint32_t(key >> 32)};
     gpu.gpu().upload(layout->get(), words, sizeof(words));
     gpu.runRuntimeKernel("noise", {noise->get(), layout->get()}, count);
   }
+  void useNoise(int64_t batch) {
+    resident.noise = noise->get() + entryBytes(size_t(batch) * noisePerBatch);
+  }
 
-  /// updateAverages on the GPU.
+  /// updateAverages on the GPU, with planIteration's values.
   void average(RunState &s, const TrainConfig &c) {
     if (c.ema == 0) {
       s.modelEma.clear();
@@ -1227,16 +1360,14 @@ public:
       model.averaging = sampler.averaging = false;
       return;
     }
-    double decay = averageDecay(c.ema, s.iteration);
+    cuda::DevicePtr sideValues = hyperSlot(plannedSteps);
     for (Side *side : {&model, &sampler}) {
-      double values[2] = {decay, side->averaging ? 0.0 : 1.0};
       side->averaging = true;
-      if (side->size == 0)
-        continue;
-      gpu.gpu().upload(hyper->get(), values, sizeof(values));
-      gpu.runRuntimeKernel(
-          "ema", {side->average->get(), side->master->get(), hyper->get()},
-          int64_t(side->size));
+      if (side->size > 0)
+        gpu.runRuntimeKernel(
+            "ema", {side->average->get(), side->master->get(), sideValues},
+            int64_t(side->size));
+      sideValues += 2 * sizeof(double);
     }
   }
 
@@ -1247,6 +1378,12 @@ private:
     std::unique_ptr<cuda::Buffer> entry, grad;           // the entries' type
     bool averaging = false;
   };
+
+  /// ade_runtime_adam's values of a planned step, then ade_runtime_ema's.
+  static constexpr size_t kAdamValues = 10;
+  cuda::DevicePtr hyperSlot(int64_t slot) const {
+    return hyper->get() + size_t(slot) * kAdamValues * sizeof(double);
+  }
 
   size_t entryBytes(size_t count) const {
     return count * (dtype == ADE_F64 ? sizeof(double) : sizeof(float));
@@ -1303,6 +1440,12 @@ private:
   std::unique_ptr<cuda::Buffer> sampledModelGrad, hyper;
   std::vector<int32_t> noiseLayout;
   std::unique_ptr<cuda::Buffer> layout, noise;
+  int64_t plannedSteps = 0;
+  bool plannedSubtract = false;
+  size_t noisePerBatch = 0;
+  /// Session::Resident's data and samples, and its cotangents.
+  std::unique_ptr<cuda::Buffer> rows, cotangents;
+  size_t batchValues;
   Session::Resident resident{};
 };
 
@@ -1644,24 +1787,36 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   // Adam's moments stay on the GPU.
   std::unique_ptr<DeviceParameters> device;
   if (session.gpu && session.entriesOnCpu().empty()) {
-    device = std::make_unique<DeviceParameters>(*session.gpu, model, sampler);
+    device = std::make_unique<DeviceParameters>(*session.gpu, model, sampler,
+                                                config.batch, config);
     device->upload(s);
   }
 
   Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
       evalRng = Rng::fromState(s.eval);
   const int64_t B = config.batch;
-  // A training batch of n particles from x0: its noise drawn on the GPU
-  // (keyed by the noise stream's next word) when the parameters are there,
-  // unless --host-noise.
-  auto drawBatch = [&](int64_t n, const std::vector<double> &x0) {
-    if (!device || config.hostNoise || sampler.noise_size == 0)
-      return session.draw(n, noiseRng, x0);
+  // The noise of an iteration's batches is drawn on the GPU at once (keyed
+  // by the noise stream's next word) when the parameters are there, unless
+  // --host-noise.
+  bool noiseOnDevice = device && !config.hostNoise && sampler.noise_size > 0;
+  int64_t noiseBatch = 0; // the iteration's batches drawn so far
+  // A training batch of n particles from x0; on the GPU, x0 the training
+  // batch is the one sent there (`x0IsData`).
+  auto drawBatch = [&](int64_t n, const std::vector<double> &x0,
+                       bool x0IsData) {
     SamplerBatch batch;
-    batch.size = n;
-    batch.x0 = x0;
-    batch.noiseOnDevice = true;
-    device->drawNoise(n, noiseRng.next());
+    if (!noiseOnDevice) {
+      batch = session.draw(n, noiseRng, x0);
+    } else {
+      batch.size = n;
+      batch.x0 = x0;
+      batch.noiseOnDevice = true;
+      device->useNoise(noiseBatch++);
+    }
+    if (device && x0IsData) {
+      batch.x0.clear();
+      batch.x0OnDevice = true;
+    }
     return batch;
   };
   auto start = std::chrono::steady_clock::now();
@@ -1669,6 +1824,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   double secondsBefore = s.history.empty() ? 0 : s.history.back().seconds;
   int64_t iterationBefore = s.iteration;
   double lastMmd = nan;
+  // The host-device copies of the training steps (evaluations, logs and
+  // checkpoints left out), reported per iteration at the end.
+  cuda::Device::Copies stepCopies;
+  int64_t iterationsCopied = 0;
   for (const LogRow &r : s.history)
     if (std::isfinite(r.mmd))
       lastMmd = r.mmd;
@@ -1687,12 +1846,26 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                         std::to_string(s.iteration) + " written to '" +
                         checkpointPath + "'; continue with --resume");
     }
+    cuda::Device::Copies copiesBefore =
+        session.gpu ? session.gpu->gpu().copies() : cuda::Device::Copies{};
     std::vector<double> batch = session.data.trainingBatch(B, dataRng);
-    std::vector<double> x0 = config.estimator == "pcd" ? s.chains
-                             : sampler.takes_initial_state
-                                 ? batch
-                                 : std::vector<double>();
+    if (device)
+      device->uploadData(batch);
+    bool pcd = config.estimator == "pcd";
+    bool x0IsData = sampler.takes_initial_state && !pcd;
+    std::vector<double> x0 = pcd        ? s.chains
+                             : x0IsData ? batch
+                                        : std::vector<double>();
     bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
+    int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
+    double decay =
+        learningRateDecay(config.lrDecay, s.iteration, config.iterations);
+    if (device)
+      device->planIteration(s, config, decay, throughSampler, samplerSteps);
+    if (noiseOnDevice) {
+      device->drawNoise(B, 1 + samplerSteps, noiseRng.next());
+      noiseBatch = 0;
+    }
     // The steps' entries take the parameters from the GPU and leave the
     // gradients there (the vectors they return are empty).
     session.resident = device ? &device->buffers() : nullptr;
@@ -1702,16 +1875,18 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     SamplerBatch q;
     std::vector<double> sampledGrad;
     if (throughSampler && !sampler.returns_momentum) {
-      q = drawBatch(B, x0);
+      q = drawBatch(B, x0, x0IsData);
       sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     } else {
-      q = session.sample(s, drawBatch(B, x0), /*withEnergy=*/true);
+      q = session.sample(s, drawBatch(B, x0, x0IsData), /*withEnergy=*/true);
       if (throughSampler)
         sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     }
-    if (config.estimator == "pcd")
-      s.chains = q.x;
-    std::vector<double> dataF = session.energy(s.modelParams, batch);
+    if (pcd)
+      s.chains = device ? device->downloadSamples() : q.x;
+    std::vector<double> dataF =
+        device ? session.energy(s.modelParams, {}, B, device->buffers().data)
+               : session.energy(s.modelParams, batch);
     // The model step ascends `objective` (less --energy-penalty's term,
     // which is not logged), whose gradient is modelGrad.
     double objective;
@@ -1719,16 +1894,21 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     if (config.estimator == "sm") {
       auto [loss, grad] =
           session.scoreMatching(s, batch, session.probe(B, noiseRng),
-                                std::vector<double>(B, -1.0 / double(B)));
+                                std::vector<double>(B, -1.0 / double(B)),
+                                device ? device->buffers().data : 0);
       objective = -mean(loss);
       modelGrad = std::move(grad);
     } else {
       objective = mean(dataF) - session.samplerObjective(q);
       // The gradient of mean f(data) - mean f(samples) - the penalty, as
       // weights of grad f at data and samples (held constant).
+      // On the GPU, the samples follow the batch already.
       double alpha = config.energyPenalty;
-      std::vector<double> points(batch), w(2 * B);
-      points.insert(points.end(), q.x.begin(), q.x.end());
+      std::vector<double> points, w(2 * B);
+      if (!device) {
+        points = batch;
+        points.insert(points.end(), q.x.begin(), q.x.end());
+      }
       for (int64_t i = 0; i < B; ++i) {
         w[i] = (1 - 2 * alpha * dataF[i]) / double(B);
         w[B + i] = (-1 - 2 * alpha * q.f[i]) / double(B);
@@ -1739,11 +1919,12 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         for (int64_t i = 0; i < B; ++i)
           w[B + i] += 1.0 / double(B);
         if (alpha == 0) {
-          points.resize(B * model.data_size);
+          points.resize(device ? 0 : B * model.data_size);
           w.resize(B);
         }
       }
-      modelGrad = session.energyVjp(s, points, w);
+      modelGrad =
+          session.energyVjp(s, points, w, device ? device->buffers().data : 0);
       if (throughSampler)
         for (size_t i = 0; i < modelGrad.size(); ++i)
           modelGrad[i] -= sampledGrad[i];
@@ -1756,15 +1937,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       nonFinite = "the model's gradient";
     bool finite = nonFinite.empty();
     double modelNorm = norm(modelGrad), samplerNorm = 0;
-    double decay =
-        learningRateDecay(config.lrDecay, s.iteration, config.iterations);
     if (finite && device) {
-      std::tie(modelNorm, finite) = device->adamStep(
-          /*samplerSide=*/false, /*subtractSampled=*/throughSampler,
-          s.modelAdam, config.learningRate * s.learningRateScale * decay,
-          config);
-      if (!finite)
-        nonFinite = "the model's gradient or parameters";
+      device->adamStep(0); // checked with the sampler's steps below
     } else if (finite) {
       for (double &g : modelGrad)
         g = -g; // Adam descends
@@ -1776,27 +1950,22 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         nonFinite = "the model's parameters";
     }
     // Sampler steps: descend l, i.e. ascend J.
-    int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
     for (int64_t k = 0; finite && k < samplerSteps; ++k) {
       std::vector<double> xk = sampler.takes_initial_state
                                    ? session.data.trainingBatch(B, dataRng)
                                    : std::vector<double>();
+      if (device && !xk.empty())
+        device->uploadData(xk);
       // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.
+      bool xkIsData = !xk.empty();
       SamplerBatch qk = sampler.returns_momentum
-                            ? session.sample(s, drawBatch(B, xk))
-                            : drawBatch(B, xk);
+                            ? session.sample(s, drawBatch(B, xk, xkIsData))
+                            : drawBatch(B, xk, xkIsData);
       std::vector<double> grad =
           session.objectiveVjp(s, qk, /*samplerSide=*/true);
       if (device) {
-        auto [gradNorm, ok] = device->adamStep(
-            /*samplerSide=*/true, /*subtractSampled=*/false, s.samplerAdam,
-            config.samplerLearningRate * s.learningRateScale * decay, config);
-        samplerNorm += gradNorm / double(samplerSteps);
-        finite = ok;
-        if (!finite)
-          nonFinite = "the sampler's gradient or parameters (sampler step " +
-                      std::to_string(k + 1) + ")";
+        device->adamStep(k + 1);
         continue;
       }
       for (double &g : grad)
@@ -1815,6 +1984,23 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                     " (sampler step " + std::to_string(k + 1) + ")";
     }
     session.resident = nullptr;
+    if (device && finite) {
+      // The GPU's steps, in the order they were taken.
+      std::vector<std::pair<double, bool>> steps = device->stepResults();
+      modelNorm = steps[0].first;
+      if (!steps[0].second) {
+        finite = false;
+        nonFinite = "the model's gradient or parameters";
+      }
+      for (int64_t k = 0; finite && k < samplerSteps; ++k) {
+        samplerNorm += steps[k + 1].first / double(samplerSteps);
+        if (!steps[k + 1].second) {
+          finite = false;
+          nonFinite = "the sampler's gradient or parameters (sampler step " +
+                      std::to_string(k + 1) + ")";
+        }
+      }
+    }
     if (!finite) {
       if (s.recoveries >= config.maxRecoveries)
         throw Error("training diverged (NaN/Inf in " + nonFinite +
@@ -1851,6 +2037,16 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       device->average(s, config);
     else
       updateAverages(s, config);
+    if (session.gpu) {
+      const cuda::Device::Copies &now = session.gpu->gpu().copies();
+      stepCopies.uploads += now.uploads - copiesBefore.uploads;
+      stepCopies.downloads += now.downloads - copiesBefore.downloads;
+      stepCopies.uploadedBytes +=
+          now.uploadedBytes - copiesBefore.uploadedBytes;
+      stepCopies.downloadedBytes +=
+          now.downloadedBytes - copiesBefore.downloadedBytes;
+      ++iterationsCopied;
+    }
     s.sums.objective += objective;
     s.sums.dataEnergy += mean(dataF);
     s.sums.sampleEnergy += mean(q.f);
@@ -1947,6 +2143,18 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   if (std::string timed = session.gpu ? session.gpu->formsTimed() : "";
       !timed.empty())
     progress(Message::Status, "GPU kernel forms, timed at first use: " + timed);
+  if (iterationsCopied > 0) {
+    double n = double(iterationsCopied);
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "host-device copies per training iteration: %.4g uploads "
+                  "(%.4g bytes), %.4g downloads (%.4g bytes)",
+                  double(stepCopies.uploads) / n,
+                  double(stepCopies.uploadedBytes) / n,
+                  double(stepCopies.downloads) / n,
+                  double(stepCopies.downloadedBytes) / n);
+    progress(Message::Status, line);
+  }
   std::vector<Evaluation> evaluations;
   for (const LogRow &r : s.history)
     if (std::isfinite(r.mmd))

@@ -54,8 +54,18 @@ public:
   void download(void *to, DevicePtr from, size_t bytes);
   void synchronize();
 
+  /// The copies between host and device so far: each one waits for the
+  /// GPU, which is what a training iteration at a small batch spends its
+  /// time on.
+  struct Copies {
+    int64_t uploads = 0, downloads = 0;
+    int64_t uploadedBytes = 0, downloadedBytes = 0;
+  };
+  const Copies &copies() const { return copied; }
+
 private:
   std::unique_ptr<DriverApi> driver;
+  Copies copied;
   void *context = nullptr;
   bool emulator = false;
 };
