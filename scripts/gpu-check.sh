@@ -72,20 +72,23 @@ time_training() {
   echo "# Training iterations: aderun train (moons, Langevin5, --estimator ade, plain Adam)"
   echo
   echo "Milliseconds per iteration between the first and the last logged"
-  echo "row of metrics.csv (the evaluations come after them)."
+  echo "row of metrics.csv (the evaluations come after them), and the"
+  echo "copies between host and GPU per iteration (aderun's count)."
   echo
-  echo "| device | batch | iterations | ms per iteration |"
-  echo "|---|---|---|---|"
+  echo "| device | batch | iterations | ms per iteration | copies to the GPU / back |"
+  echo "|---|---|---|---|---|"
   runs=$(mktemp -d)
   for spec in cuda:100:300 cuda:10000:100 cpu:100:300; do
     IFS=: read -r device batch iters <<<"$spec"
     "$stage/aderun" train "$stage/moons.so" --sampler Langevin5 --data moons \
       --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
       --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
-      --quiet --out "$runs/$device-$batch" >/dev/null || status=1
-    awk -F, -v d="$device" -v b="$batch" -v n="$iters" '
+      --quiet --out "$runs/$device-$batch" >"$runs/$device-$batch.log" || status=1
+    copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.*|\1 / \2|p' \
+      "$runs/$device-$batch.log")
+    awk -F, -v d="$device" -v b="$batch" -v n="$iters" -v c="${copies:--}" '
       NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }
-      END { printf "| %s | %s | %s | %.3f |\n", d, b, n, 1000 * (t1 - t0) / (last - first) }' \
+      END { printf "| %s | %s | %s | %.3f | %s |\n", d, b, n, 1000 * (t1 - t0) / (last - first), c }' \
       "$runs/$device-$batch/metrics.csv" || status=1
   done
   # The same training on the GPU as on the CPU (the CPU's noise): Adam and

@@ -744,6 +744,21 @@ public:
   int64_t dimension() const { return model.data_size; }
   bool isDouble() const { return model.dtype == ADE_F64; }
 
+  /// J's cotangents on the GPU for batches of `rows` particles (all but a
+  /// returned momentum's are constant): zeros (of x), -kappa / n (of
+  /// log q), -lambda / n (of K) and 1 / n (of f), followed by -1 / n: from
+  /// `energy`, the weights of mean f(data) - mean f(samples) too.
+  struct Cotangents {
+    int64_t rows = 0;
+    cuda::DevicePtr zeros, logQ, kinetic, energy;
+  };
+
+  /// Where the entries leave the batch's values on the GPU, to be fetched
+  /// in one copy (DeviceParameters::fetchValues).
+  struct BatchValues {
+    cuda::DevicePtr logQ, kinetic, sampleEnergy, dataEnergy, stats;
+  };
+
   /// Standard normal or uniform noise per the sampler's draws.
   TypedBuffer noise(int64_t n, Rng &rng) const {
     TypedBuffer out(model.dtype, n * sampler.noise_size);
@@ -793,13 +808,15 @@ public:
     const std::vector<double> &x0 = out.x0;
     int32_t t = model.dtype;
     int64_t d = model.data_size;
-    // While resident, the samples stay on the GPU (Resident::samples).
+    // While resident, the samples and the batch's values stay on the GPU
+    // (Resident::samples, Resident::values).
+    size_t rows = resident ? 0 : size_t(n);
     TypedBuffer pm = parameters(s.modelParams),
                 ps = parameters(s.samplerParams),
                 x0b(t,
                     sampler.takes_initial_state && !out.x0OnDevice ? n * d : 0),
-                x(t, resident ? 0 : n * d), v(t, n * d), lq(t, n), k(t, n),
-                st(t, n * sampler.num_stats);
+                x(t, rows * d), v(t, n * d), lq(t, rows), k(t, rows),
+                st(t, rows * sampler.num_stats);
     if (x0b.size())
       x0b.assign(x0);
     if (!onGpu(sampler.name, "sample",
@@ -809,9 +826,9 @@ public:
                 initialStateArgument(out, x0b),
                 samplesOutput(x),
                 {returnedMomentum(v), true},
-                {&lq, true},
-                {&k, true},
-                {stats(st), true}},
+                valuesOutput(&lq, &BatchValues::logQ),
+                valuesOutput(&k, &BatchValues::kinetic),
+                valuesOutput(stats(st), &BatchValues::stats)},
                n))
       checkStatus(sampler.sample(pm.data(), ps.data(), out.noise.data(),
                                  x0b.data(), x.data(), v.data(), lq.data(),
@@ -823,22 +840,29 @@ public:
     lq.valuesInto(out.logQ);
     k.valuesInto(out.kinetic);
     if (withEnergy)
-      out.f = resident ? energy(s.modelParams, {}, n, resident->samples)
+      out.f = resident ? energy(s.modelParams, {}, n, resident->samples,
+                                &BatchValues::sampleEnergy)
                        : energy(s.modelParams, out.x);
     return out;
   }
 
-  /// f at the rows of `x`, or (resident) at n rows of the GPU's `onDevice`.
-  std::vector<double> energy(const std::vector<double> &params,
-                             const std::vector<double> &x, int64_t n = -1,
-                             cuda::DevicePtr onDevice = 0) const {
+  /// f at the rows of `x`, or (resident) at n rows of the GPU's `onDevice`,
+  /// there left in Resident::values' `into` (and returned empty).
+  std::vector<double>
+  energy(const std::vector<double> &params, const std::vector<double> &x,
+         int64_t n = -1, cuda::DevicePtr onDevice = 0,
+         cuda::DevicePtr BatchValues::*into = nullptr) const {
     if (!onDevice)
       n = int64_t(x.size()) / model.data_size;
     int32_t t = model.dtype;
-    TypedBuffer pm = parameters(params), xb(t, x.size()), fb(t, n);
+    bool fOnDevice = into && resident;
+    TypedBuffer pm = parameters(params), xb(t, x.size()),
+                fb(t, fOnDevice ? 0 : n);
     xb.assign(x);
+    GpuEntries::Arg f =
+        fOnDevice ? valuesOutput(&fb, into) : GpuEntries::Arg{&fb, true};
     if (!onGpu(model.name, "energy",
-               {modelParams(pm), rowsArgument(xb, onDevice), {&fb, true}}, n))
+               {modelParams(pm), rowsArgument(xb, onDevice), f}, n))
       checkStatus(
           model.energy(pm.data(), xb.data(), fb.data(), n, config.threads),
           "energy");
@@ -846,22 +870,25 @@ public:
   }
 
   /// sum_b w[b] grad_theta f(x[b]) (resident: in resident->modelGrad), x
-  /// the rows of `x` or (resident) the GPU's `onDevice`.
+  /// the rows of `x` or (resident) the GPU's `onDevice`, and w there too
+  /// where `wOnDevice` holds w's values.
   std::vector<double> energyVjp(const RunState &s, const std::vector<double> &x,
                                 const std::vector<double> &w,
-                                cuda::DevicePtr onDevice = 0) const {
+                                cuda::DevicePtr onDevice = 0,
+                                cuda::DevicePtr wOnDevice = 0) const {
     if (model.params_size == 0)
       return {}; // nothing to differentiate
     int32_t t = model.dtype;
     TypedBuffer pm = parameters(s.modelParams), xb(t, x.size()),
-                wb(t, w.size()), g = gradient(s.modelParams.size());
+                wb(t, wOnDevice ? 0 : w.size()),
+                g = gradient(s.modelParams.size());
     xb.assign(x);
-    wb.assign(w);
+    if (!wOnDevice)
+      wb.assign(w);
     int64_t n = int64_t(w.size());
     if (!onGpu(model.name, "energy_vjp",
-               {modelParams(pm),
-                rowsArgument(xb, onDevice),
-                {&wb},
+               {modelParams(pm), rowsArgument(xb, onDevice),
+                rowsArgument(wb, wOnDevice),
                 gradientOutput(g, &Resident::modelGrad)},
                n))
       checkStatus(model.energy_vjp(pm.data(), xb.data(), wb.data(), g.data(), n,
@@ -932,18 +959,19 @@ public:
                     "sampler_vjp");
       return gs.values();
     }
-    TypedBuffer x(t, resident ? 0 : n * d), v(t, n * d), lq(t, n), k(t, n),
-        st(t, n * sampler.num_stats), f(t, n),
+    size_t outRows = resident ? 0 : size_t(n);
+    TypedBuffer x(t, outRows * d), v(t, n * d), lq(t, outRows), k(t, outRows),
+        st(t, outRows * sampler.num_stats), f(t, outRows),
         gm = gradient(s.modelParams.size());
     GpuEntries::Arg none{nullptr};
     args.insert(
         args.end(),
         {samplesOutput(x),
          {returnedMomentum(v), true},
-         {&lq, true},
-         {&k, true},
-         {stats(st), true},
-         {&f, true},
+         valuesOutput(&lq, &BatchValues::logQ),
+         valuesOutput(&k, &BatchValues::kinetic),
+         valuesOutput(stats(st), &BatchValues::stats),
+         valuesOutput(&f, &BatchValues::sampleEnergy),
          model.params_size ? gradientOutput(gm, &Resident::sampledModelGrad)
                            : none,
          sampler.params_size ? gradientOutput(gs, &Resident::samplerGrad)
@@ -1031,14 +1059,6 @@ public:
     return sum / double(n);
   }
 
-  /// J's cotangents on the GPU for batches of `rows` particles (all but a
-  /// returned momentum's are constant): zeros (of x), -kappa / n (of
-  /// log q), -lambda / n (of K) and 1 / n (of f).
-  struct Cotangents {
-    int64_t rows = 0;
-    cuda::DevicePtr zeros, logQ, kinetic, energy;
-  };
-
   /// Device buffers of the parameters (in the entries' element type) and
   /// of the gradients the entries write, while train() keeps them on the
   /// GPU (DeviceParameters).
@@ -1053,6 +1073,7 @@ public:
     /// the GPU (energy_vjp reads both in one call).
     cuda::DevicePtr data, samples;
     Cotangents cotangents;
+    BatchValues values;
   };
   /// Set while the entries take their parameters from the GPU and leave
   /// their gradients there: every entry then has a kernel.
@@ -1138,6 +1159,15 @@ public:
     return onDevice ? GpuEntries::Arg{nullptr, false, onDevice}
                     : GpuEntries::Arg{&host};
   }
+  /// An output of the batch's values: `host`, or Resident::values' `on`
+  /// while resident; none where the entry has no such output.
+  GpuEntries::Arg valuesOutput(TypedBuffer *host,
+                               cuda::DevicePtr BatchValues::*on) const {
+    if (!host)
+      return {nullptr};
+    return resident ? GpuEntries::Arg{nullptr, true, resident->values.*on}
+                    : GpuEntries::Arg{host, true};
+  }
   /// The samples an entry writes: Resident::samples while resident.
   GpuEntries::Arg samplesOutput(TypedBuffer &host) const {
     return resident ? GpuEntries::Arg{nullptr, true, resident->samples}
@@ -1190,7 +1220,9 @@ public:
         hyper(buffer(((1 + size_t(c.samplerSteps)) * kAdamValues + 4) *
                      sizeof(double))),
         rows(buffer(entryBytes(size_t(2 * batch * model.data_size)))),
-        cotangents(buffer(entryBytes(size_t(batch * (model.data_size + 3))))),
+        cotangents(buffer(entryBytes(size_t(batch * (model.data_size + 4))))),
+        values(buffer(entryBytes(size_t(batch * (4 + sampler.num_stats))))),
+        batch(batch), numStats(sampler.num_stats),
         batchValues(size_t(batch * model.data_size)) {
     // The noise kernel's layout: the key (set per iteration), the values per
     // particle, then each value's kind (0 normal, 1 uniform).
@@ -1217,9 +1249,11 @@ public:
     ct.rows = batch;
     ct.zeros = cotangents->get();
     size_t at = batchValues;
+    cuda::DevicePtr negativeEnergy;
     for (auto [on, value] : {std::pair{&ct.logQ, -c.entropyWeight * inv},
                              {&ct.kinetic, -c.kineticWeight * inv},
-                             {&ct.energy, inv}}) {
+                             {&ct.energy, inv},
+                             {&negativeEnergy, -inv}}) {
       *on = cotangents->get() + entryBytes(at);
       constants.resize(at + size_t(batch), value);
       at += size_t(batch);
@@ -1227,6 +1261,33 @@ public:
     TypedBuffer values(dtype, constants.size());
     values.assign(constants);
     gpu.gpu().upload(cotangents->get(), values.data(), values.bytes());
+    // The batch's values, one after another (fetchValues).
+    Session::BatchValues &v = resident.values;
+    at = 0;
+    for (cuda::DevicePtr *on :
+         {&v.logQ, &v.kinetic, &v.sampleEnergy, &v.dataEnergy, &v.stats}) {
+      *on = this->values->get() + entryBytes(at);
+      at += size_t(batch);
+    }
+  }
+
+  /// Fetches the batch's values the entries left on the GPU
+  /// (Session::BatchValues) in one copy: log q, K, f and the statistics of
+  /// the samples `q`, and f at the data batch.
+  void fetchValues(SamplerBatch &q, std::vector<double> &dataF) {
+    size_t n = size_t(batch);
+    TypedBuffer all(dtype, n * (4 + size_t(numStats)));
+    gpu.gpu().download(all.data(), values->get(), all.bytes());
+    std::vector<double> v = all.values();
+    auto part = [&](size_t from, size_t count) {
+      return std::vector<double>(v.begin() + from * n,
+                                 v.begin() + (from + count) * n);
+    };
+    q.logQ = part(0, 1);
+    q.kinetic = part(1, 1);
+    q.f = part(2, 1);
+    dataF = part(3, 1);
+    q.stats = part(4, size_t(numStats));
   }
 
   /// The samples the entries left in Session::Resident::samples.
@@ -1443,8 +1504,11 @@ private:
   int64_t plannedSteps = 0;
   bool plannedSubtract = false;
   size_t noisePerBatch = 0;
-  /// Session::Resident's data and samples, and its cotangents.
-  std::unique_ptr<cuda::Buffer> rows, cotangents;
+  /// Session::Resident's data and samples, its cotangents and the batch's
+  /// values.
+  std::unique_ptr<cuda::Buffer> rows, cotangents, values;
+  int64_t batch;
+  int32_t numStats;
   size_t batchValues;
   Session::Resident resident{};
 };
@@ -1885,8 +1949,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     if (pcd)
       s.chains = device ? device->downloadSamples() : q.x;
     std::vector<double> dataF =
-        device ? session.energy(s.modelParams, {}, B, device->buffers().data)
+        device ? session.energy(s.modelParams, {}, B, device->buffers().data,
+                                &Session::BatchValues::dataEnergy)
                : session.energy(s.modelParams, batch);
+    if (device)
+      device->fetchValues(q, dataF);
     // The model step ascends `objective` (less --energy-penalty's term,
     // which is not logged), whose gradient is modelGrad.
     double objective;
@@ -1923,8 +1990,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
           w.resize(B);
         }
       }
-      modelGrad =
-          session.energyVjp(s, points, w, device ? device->buffers().data : 0);
+      // Without the penalty, the weights are J's constant cotangents of f.
+      cuda::DevicePtr data = device ? device->buffers().data : 0;
+      modelGrad = session.energyVjp(
+          s, points, w, data,
+          device && alpha == 0 ? device->buffers().cotangents.energy : 0);
       if (throughSampler)
         for (size_t i = 0; i < modelGrad.size(); ++i)
           modelGrad[i] -= sampledGrad[i];
