@@ -220,9 +220,10 @@ std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter,
   return counter;
 }
 
-double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32) {
+double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32,
+                   uint32_t stream) {
   std::array<uint32_t, 4> r =
-      philox4x32({uint32_t(index), uint32_t(index >> 32), 0, 0},
+      philox4x32({uint32_t(index), uint32_t(index >> 32), stream, 0},
                  {uint32_t(key), uint32_t(key >> 32)});
   constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
   auto bits53 = [](uint32_t high, uint32_t low) {
@@ -233,6 +234,23 @@ double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32) {
     return f32 ? double(r[0] >> 8) * (1.0 / 16777216.0) : u;
   double v = bits53(r[2], r[3]) * kTwoToMinus53;
   return std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(6.283185307179586 * v);
+}
+
+double philoxDataValue(uint64_t key, const double *data, int64_t rows,
+                       int64_t cols, uint64_t firstParticle, uint64_t index,
+                       bool dequantize, double noise) {
+  uint64_t particle = firstParticle + index / uint64_t(cols);
+  uint64_t global = particle * uint64_t(cols) + index % uint64_t(cols);
+  uint32_t word =
+      philox4x32({uint32_t(particle), uint32_t(particle >> 32), 1, 0},
+                 {uint32_t(key), uint32_t(key >> 32)})[0];
+  uint64_t row = (uint64_t(word) * uint64_t(rows)) >> 32;
+  double x = data[row * uint64_t(cols) + index % uint64_t(cols)];
+  if (dequantize)
+    x = (std::round(x * 255) + philoxNoise(key, global, true, false, 2)) / 256;
+  if (noise > 0)
+    x += noise * philoxNoise(key, global, false, false, 3);
+  return x;
 }
 
 } // namespace ade

@@ -285,6 +285,11 @@ public:
 
   int64_t dimension() const { return file ? file->cols : kDatasetDimension; }
   bool generated() const { return !file; }
+  /// A file's rows (null for a generator), and how trainingBatch changes
+  /// them.
+  const Matrix *rows() const { return file.get(); }
+  bool dequantizes() const { return dequantize; }
+  double addedNoise() const { return noise; }
 
   std::vector<double> draw(int64_t n, Rng &rng) const {
     if (!file)
@@ -1297,6 +1302,46 @@ public:
     return values.values();
   }
 
+  /// Keeps `source`'s rows on the GPU, from which drawData draws the
+  /// training batches there; false (batches are sent) where it has none
+  /// (a generator), they do not fit in 32-bit counts or the library has no
+  /// such kernel (an older adec's).
+  bool keepData(const DataSource &source, int64_t batchesPerIteration) {
+    const Matrix *file = source.rows();
+    if (!file || !gpu.hasKernel("ade.runtime", "rows") ||
+        file->rows > INT32_MAX || batch * batchesPerIteration > INT32_MAX)
+      return false;
+    TypedBuffer values(dtype, file->values.size());
+    values.assign(file->values);
+    dataSet = buffer(values.bytes());
+    gpu.gpu().upload(dataSet->get(), values.data(), values.bytes());
+    // ade_runtime_rows' parameters per batch of an iteration: its first
+    // particle's number differs.
+    double noise = source.addedNoise();
+    uint64_t noiseBits;
+    std::memcpy(&noiseBits, &noise, sizeof noiseBits);
+    std::vector<int32_t> params;
+    for (int64_t k = 0; k < batchesPerIteration; ++k)
+      params.insert(params.end(),
+                    {int32_t(file->cols), int32_t(file->rows),
+                     int32_t(k * batch), source.dequantizes() ? 1 : 0,
+                     int32_t(uint32_t(noiseBits)),
+                     int32_t(uint32_t(noiseBits >> 32))});
+    dataParams = buffer(params.size() * sizeof(int32_t));
+    gpu.gpu().upload(dataParams->get(), params.data(),
+                     params.size() * sizeof(int32_t));
+    return true;
+  }
+
+  /// Draws the iteration's training batch `k` on the GPU (keepData), keyed
+  /// by drawNoise's key, into Session::Resident::data.
+  void drawData(int64_t k) {
+    gpu.runRuntimeKernel("rows",
+                         {rows->get(), dataSet->get(), layout->get(),
+                          dataParams->get() + size_t(k) * 6 * sizeof(int32_t)},
+                         int64_t(batchValues));
+  }
+
   /// Sends a training batch (`batch` rows) to Session::Resident::data.
   void uploadData(const std::vector<double> &x) {
     if (x.size() != batchValues)
@@ -1396,7 +1441,10 @@ public:
   /// Draws the noise of `batches` batches of n particles on the GPU
   /// (aderun's noise kernel, with `key`); useNoise(i) points
   /// Session::Resident::noise at batch i's.
+  /// The key is drawData's too.
   void drawNoise(int64_t n, int64_t batches, uint64_t key) {
+    const uint32_t words[2] = {uint32_t(key), uint32_t(key >> 32)};
+    gpu.gpu().upload(layout->get(), words, sizeof(words));
     noisePerBatch = size_t(n) * size_t(noiseLayout[2]);
     int64_t count = batches * int64_t(noisePerBatch);
     if (count == 0)
@@ -1405,8 +1453,6 @@ public:
       noise.reset(); // the old one first: device memory may be short
       noise = buffer(entryBytes(size_t(count)));
     }
-    const uint32_t words[2] = {uint32_t(key), uint32_t(key >> 32)};
-    gpu.gpu().upload(layout->get(), words, sizeof(words));
     gpu.runRuntimeKernel("noise", {noise->get(), layout->get()}, count);
   }
   void useNoise(int64_t batch) {
@@ -1505,8 +1551,8 @@ private:
   bool plannedSubtract = false;
   size_t noisePerBatch = 0;
   /// Session::Resident's data and samples, its cotangents and the batch's
-  /// values.
-  std::unique_ptr<cuda::Buffer> rows, cotangents, values;
+  /// values; keepData's data set and ade_runtime_rows' parameters.
+  std::unique_ptr<cuda::Buffer> rows, cotangents, values, dataSet, dataParams;
   int64_t batch;
   int32_t numStats;
   size_t batchValues;
@@ -1855,6 +1901,15 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
                                                 config.batch, config);
     device->upload(s);
   }
+  // A data file's rows go to the GPU once, and the training batches are
+  // drawn there (with the noise's key), unless --host-noise.
+  int64_t batchesPerIteration = 1 + (fixedSampler ? 0 : config.samplerSteps);
+  bool dataOnDevice = device && !config.hostNoise &&
+                      device->keepData(session.data, batchesPerIteration);
+  if (dataOnDevice)
+    progress(Message::Status,
+             "the training batches are drawn on the GPU from the data's " +
+                 std::to_string(session.data.rows()->rows) + " rows there");
 
   Rng dataRng = Rng::fromState(s.data), noiseRng = Rng::fromState(s.noise),
       evalRng = Rng::fromState(s.eval);
@@ -1912,24 +1967,30 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     }
     cuda::Device::Copies copiesBefore =
         session.gpu ? session.gpu->gpu().copies() : cuda::Device::Copies{};
-    std::vector<double> batch = session.data.trainingBatch(B, dataRng);
-    if (device)
-      device->uploadData(batch);
-    bool pcd = config.estimator == "pcd";
-    bool x0IsData = sampler.takes_initial_state && !pcd;
-    std::vector<double> x0 = pcd        ? s.chains
-                             : x0IsData ? batch
-                                        : std::vector<double>();
     bool throughSampler = config.estimator == "ade" || config.estimator == "nf";
     int64_t samplerSteps = fixedSampler ? 0 : config.samplerSteps;
     double decay =
         learningRateDecay(config.lrDecay, s.iteration, config.iterations);
     if (device)
       device->planIteration(s, config, decay, throughSampler, samplerSteps);
-    if (noiseOnDevice) {
-      device->drawNoise(B, 1 + samplerSteps, noiseRng.next());
+    if (noiseOnDevice || dataOnDevice) {
+      device->drawNoise(B, batchesPerIteration, noiseRng.next());
       noiseBatch = 0;
     }
+    // The training batch: on the host, or drawn on the GPU.
+    std::vector<double> batch;
+    if (dataOnDevice) {
+      device->drawData(0);
+    } else {
+      batch = session.data.trainingBatch(B, dataRng);
+      if (device)
+        device->uploadData(batch);
+    }
+    bool pcd = config.estimator == "pcd";
+    bool x0IsData = sampler.takes_initial_state && !pcd;
+    std::vector<double> x0 = pcd        ? s.chains
+                             : x0IsData ? batch
+                                        : std::vector<double>();
     // The steps' entries take the parameters from the GPU and leave the
     // gradients there (the vectors they return are empty).
     session.resident = device ? &device->buffers() : nullptr;
@@ -2021,14 +2082,17 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     }
     // Sampler steps: descend l, i.e. ascend J.
     for (int64_t k = 0; finite && k < samplerSteps; ++k) {
-      std::vector<double> xk = sampler.takes_initial_state
-                                   ? session.data.trainingBatch(B, dataRng)
-                                   : std::vector<double>();
-      if (device && !xk.empty())
-        device->uploadData(xk);
+      bool xkIsData = sampler.takes_initial_state;
+      std::vector<double> xk;
+      if (xkIsData && dataOnDevice) {
+        device->drawData(k + 1);
+      } else if (xkIsData) {
+        xk = session.data.trainingBatch(B, dataRng);
+        if (device)
+          device->uploadData(xk);
+      }
       // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.
-      bool xkIsData = !xk.empty();
       SamplerBatch qk = sampler.returns_momentum
                             ? session.sample(s, drawBatch(B, xk, xkIsData))
                             : drawBatch(B, xk, xkIsData);

@@ -43,6 +43,12 @@ constexpr unsigned kElementsPerThread = 16;
 /// uniforms are u ($UNIFORM: 24 bits in f32, which never round up to 1),
 /// normals sqrt(-2 log(1 - u)) cos(2 pi u'). ade::philoxNoise
 /// (runtime/lib/Random.cpp) is the same on the host.
+///
+/// ade_runtime_rows: value i of a training batch drawn from the rows of a
+/// data set on the GPU (params: its columns, its rows, the batch's first
+/// particle number, flags (1: dequantize) and the f64 scale of the added
+/// normal noise as two words), with the noise's key (layout[0],
+/// layout[1]): ade::philoxDataValue on the host.
 constexpr const char *kRuntimeKernels = R"mlir(
 module attributes {gpu.container_module} {
 gpu.module @ade_runtime {
@@ -207,6 +213,84 @@ gpu.module @ade_runtime {
     gpu.return
   }
 
+  // Philox4x32-10 of the counter (c0, c1, c2, 0) and the key (k0, k1).
+  func.func private @ade_runtime_philox(%c0: i32, %c1: i32, %c2: i32,
+      %k0: i32, %k1: i32) -> (i32, i32, i32, i32) {
+    %first = arith.constant 0 : index
+    %step = arith.constant 1 : index
+    %rounds = arith.constant 10 : index
+    %zero32 = arith.constant 0 : i32
+    // 0xD2511F53, 0xCD9E8D57 (multipliers), 0x9E3779B9, 0xBB67AE85 (key
+    // increments).
+    %m0 = arith.constant -766435501 : i32
+    %m1 = arith.constant -845247145 : i32
+    %w0 = arith.constant -1640531527 : i32
+    %w1 = arith.constant -1150833019 : i32
+    %r:6 = scf.for %round = %first to %rounds step %step
+        iter_args(%x0 = %c0, %x1 = %c1, %x2 = %c2, %x3 = %zero32,
+                  %y0 = %k0, %y1 = %k1)
+        -> (i32, i32, i32, i32, i32, i32) {
+      %lo0, %hi0 = arith.mului_extended %m0, %x0 : i32
+      %lo1, %hi1 = arith.mului_extended %m1, %x2 : i32
+      %t0 = arith.xori %hi1, %x1 : i32
+      %n0 = arith.xori %t0, %y0 : i32
+      %t2 = arith.xori %hi0, %x3 : i32
+      %n2 = arith.xori %t2, %y1 : i32
+      %z0 = arith.addi %y0, %w0 : i32
+      %z1 = arith.addi %y1, %w1 : i32
+      scf.yield %n0, %lo1, %n2, %lo0, %z0, %z1 : i32, i32, i32, i32, i32, i32
+    }
+    return %r#0, %r#1, %r#2, %r#3 : i32, i32, i32, i32
+  }
+
+  // A uniform on [0, 1) from 53 bits of two Philox words.
+  func.func private @ade_runtime_u53(%high: i32, %low: i32) -> f64 {
+    %shift5 = arith.constant 5 : i32
+    %shift6 = arith.constant 6 : i32
+    %shift26 = arith.constant 26 : i64
+    %twoToMinus53 = arith.constant 1.1102230246251565e-16 : f64
+    %a32 = arith.shrui %high, %shift5 : i32
+    %b32 = arith.shrui %low, %shift6 : i32
+    %a = arith.extui %a32 : i32 to i64
+    %b = arith.extui %b32 : i32 to i64
+    %aHigh = arith.shli %a, %shift26 : i64
+    %ab = arith.addi %aHigh, %b : i64
+    %abF = arith.uitofp %ab : i64 to f64
+    %u = arith.mulf %abF, %twoToMinus53 : f64
+    return %u : f64
+  }
+
+  // Value `index` of stream `stream`: u53 of the first two words (and the
+  // top 24 bits of the first, `u24`), and a standard normal by Box-Muller
+  // from u53 and the last two words.
+  func.func private @ade_runtime_draw(%index: i64, %stream: i32, %k0: i32,
+      %k1: i32) -> (f64, f64, f64) {
+    %shift8 = arith.constant 8 : i32
+    %shift32 = arith.constant 32 : i64
+    %one = arith.constant 1.0 : f64
+    %minusTwo = arith.constant -2.0 : f64
+    %twoPi = arith.constant 6.283185307179586 : f64
+    %twoToMinus24 = arith.constant 5.9604644775390625e-08 : f64
+    %ctr0 = arith.trunci %index : i64 to i32
+    %high = arith.shrui %index, %shift32 : i64
+    %ctr1 = arith.trunci %high : i64 to i32
+    %r:4 = func.call @ade_runtime_philox(%ctr0, %ctr1, %stream, %k0, %k1)
+        : (i32, i32, i32, i32, i32) -> (i32, i32, i32, i32)
+    %u53 = func.call @ade_runtime_u53(%r#0, %r#1) : (i32, i32) -> f64
+    %v53 = func.call @ade_runtime_u53(%r#2, %r#3) : (i32, i32) -> f64
+    %top = arith.shrui %r#0, %shift8 : i32
+    %topF = arith.uitofp %top : i32 to f64
+    %u24 = arith.mulf %topF, %twoToMinus24 : f64
+    %u1 = arith.subf %one, %u53 : f64
+    %logU = math.log %u1 : f64
+    %radiusSquared = arith.mulf %minusTwo, %logU : f64
+    %radius = math.sqrt %radiusSquared : f64
+    %angle = arith.mulf %twoPi, %v53 : f64
+    %cosine = math.cos %angle : f64
+    %normal = arith.mulf %radius, %cosine : f64
+    return %u53, %u24, %normal : f64, f64, f64
+  }
+
   gpu.func @ade_runtime_noise(%out: memref<1099511627776x$T>,
       %layout: memref<1099511627776xi32>, %n: i64) kernel
       attributes {ade.owner = "ade.runtime", ade.entry = "noise",
@@ -215,24 +299,7 @@ gpu.module @ade_runtime {
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
     %c3 = arith.constant 3 : index
-    %c10 = arith.constant 10 : index
     %zero32 = arith.constant 0 : i32
-    %shift5 = arith.constant 5 : i32
-    %shift6 = arith.constant 6 : i32
-    %shift8 = arith.constant 8 : i32
-    %shift26 = arith.constant 26 : i64
-    %shift32 = arith.constant 32 : i64
-    // 0xD2511F53, 0xCD9E8D57 (multipliers), 0x9E3779B9, 0xBB67AE85 (key
-    // increments).
-    %m0 = arith.constant -766435501 : i32
-    %m1 = arith.constant -845247145 : i32
-    %w0 = arith.constant -1640531527 : i32
-    %w1 = arith.constant -1150833019 : i32
-    %one = arith.constant 1.0 : f64
-    %minusTwo = arith.constant -2.0 : f64
-    %twoPi = arith.constant 6.283185307179586 : f64
-    %twoToMinus53 = arith.constant 1.1102230246251565e-16 : f64
-    %twoToMinus24 = arith.constant 5.9604644775390625e-08 : f64
     %i = gpu.global_id x
     %count = arith.index_cast %n : i64 to index
     %inside = arith.cmpi ult, %i, %count : index
@@ -245,51 +312,89 @@ gpu.module @ade_runtime {
       %kindAt = arith.addi %slot, %c3 : index
       %kind = memref.load %layout[%kindAt] : memref<1099511627776xi32>
       %e = arith.index_castui %i : index to i64
-      %ctr0 = arith.trunci %e : i64 to i32
-      %eHigh = arith.shrui %e, %shift32 : i64
-      %ctr1 = arith.trunci %eHigh : i64 to i32
-      %r:6 = scf.for %round = %c0 to %c10 step %c1
-          iter_args(%x0 = %ctr0, %x1 = %ctr1, %x2 = %zero32, %x3 = %zero32,
-                    %y0 = %k0, %y1 = %k1)
-          -> (i32, i32, i32, i32, i32, i32) {
-        %lo0, %hi0 = arith.mului_extended %m0, %x0 : i32
-        %lo1, %hi1 = arith.mului_extended %m1, %x2 : i32
-        %t0 = arith.xori %hi1, %x1 : i32
-        %n0 = arith.xori %t0, %y0 : i32
-        %t2 = arith.xori %hi0, %x3 : i32
-        %n2 = arith.xori %t2, %y1 : i32
-        %z0 = arith.addi %y0, %w0 : i32
-        %z1 = arith.addi %y1, %w1 : i32
-        scf.yield %n0, %lo1, %n2, %lo0, %z0, %z1 : i32, i32, i32, i32, i32, i32
-      }
-      %a32 = arith.shrui %r#0, %shift5 : i32
-      %b32 = arith.shrui %r#1, %shift6 : i32
-      %a = arith.extui %a32 : i32 to i64
-      %b = arith.extui %b32 : i32 to i64
-      %aHigh = arith.shli %a, %shift26 : i64
-      %ab = arith.addi %aHigh, %b : i64
-      %abF = arith.uitofp %ab : i64 to f64
-      %u53 = arith.mulf %abF, %twoToMinus53 : f64
-      %c32 = arith.shrui %r#2, %shift5 : i32
-      %d32 = arith.shrui %r#3, %shift6 : i32
-      %c = arith.extui %c32 : i32 to i64
-      %d = arith.extui %d32 : i32 to i64
-      %cHigh = arith.shli %c, %shift26 : i64
-      %cd = arith.addi %cHigh, %d : i64
-      %cdF = arith.uitofp %cd : i64 to f64
-      %v53 = arith.mulf %cdF, %twoToMinus53 : f64
-      %top = arith.shrui %r#0, %shift8 : i32
-      %topF = arith.uitofp %top : i32 to f64
-      %u24 = arith.mulf %topF, %twoToMinus24 : f64
-      %u1 = arith.subf %one, %u53 : f64
-      %logU = math.log %u1 : f64
-      %radiusSquared = arith.mulf %minusTwo, %logU : f64
-      %radius = math.sqrt %radiusSquared : f64
-      %angle = arith.mulf %twoPi, %v53 : f64
-      %cosine = math.cos %angle : f64
-      %normal = arith.mulf %radius, %cosine : f64
+      %u53, %u24, %normal = func.call @ade_runtime_draw(%e, %zero32, %k0, %k1)
+          : (i64, i32, i32, i32) -> (f64, f64, f64)
       %isUniform = arith.cmpi ne, %kind, %zero32 : i32
       %value = arith.select %isUniform, $UNIFORM, %normal : f64
+      %valueT = $TRUNC %value : f64 to $T
+      memref.store %valueT, %out[%i] : memref<1099511627776x$T>
+    }
+    gpu.return
+  }
+
+  gpu.func @ade_runtime_rows(%out: memref<1099511627776x$T>,
+      %data: memref<1099511627776x$T>, %layout: memref<1099511627776xi32>,
+      %params: memref<1099511627776xi32>, %n: i64) kernel
+      attributes {ade.owner = "ade.runtime", ade.entry = "rows",
+                  known_block_size = array<i32: $BLOCK, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c5 = arith.constant 5 : index
+    %zero32 = arith.constant 0 : i32
+    %one32 = arith.constant 1 : i32
+    %two32 = arith.constant 2 : i32
+    %three32 = arith.constant 3 : i32
+    %shift32 = arith.constant 32 : i64
+    %zero = arith.constant 0.0 : f64
+    %levels = arith.constant 255.0 : f64
+    %bins = arith.constant 256.0 : f64
+    %i = gpu.global_id x
+    %count = arith.index_cast %n : i64 to index
+    %inside = arith.cmpi ult, %i, %count : index
+    scf.if %inside {
+      %k0 = memref.load %layout[%c0] : memref<1099511627776xi32>
+      %k1 = memref.load %layout[%c1] : memref<1099511627776xi32>
+      %cols32 = memref.load %params[%c0] : memref<1099511627776xi32>
+      %rows32 = memref.load %params[%c1] : memref<1099511627776xi32>
+      %first32 = memref.load %params[%c2] : memref<1099511627776xi32>
+      %flags = memref.load %params[%c3] : memref<1099511627776xi32>
+      %noiseLow32 = memref.load %params[%c4] : memref<1099511627776xi32>
+      %noiseHigh32 = memref.load %params[%c5] : memref<1099511627776xi32>
+      %cols = arith.extui %cols32 : i32 to i64
+      %e = arith.index_castui %i : index to i64
+      %local = arith.divui %e, %cols : i64
+      %column = arith.remui %e, %cols : i64
+      %first = arith.extui %first32 : i32 to i64
+      %particle = arith.addi %first, %local : i64
+      %particleCols = arith.muli %particle, %cols : i64
+      %global = arith.addi %particleCols, %column : i64
+      %p0 = arith.trunci %particle : i64 to i32
+      %pHigh = arith.shrui %particle, %shift32 : i64
+      %p1 = arith.trunci %pHigh : i64 to i32
+      %r:4 = func.call @ade_runtime_philox(%p0, %p1, %one32, %k0, %k1)
+          : (i32, i32, i32, i32, i32) -> (i32, i32, i32, i32)
+      %word = arith.extui %r#0 : i32 to i64
+      %rows = arith.extui %rows32 : i32 to i64
+      %scaled = arith.muli %word, %rows : i64
+      %row = arith.shrui %scaled, %shift32 : i64
+      %rowStart = arith.muli %row, %cols : i64
+      %at = arith.addi %rowStart, %column : i64
+      %atIndex = arith.index_castui %at : i64 to index
+      %stored = memref.load %data[%atIndex] : memref<1099511627776x$T>
+      %x = $EXT %stored : $T to f64
+      %u53, %u24, %unused = func.call @ade_runtime_draw(%global, %two32, %k0, %k1)
+          : (i64, i32, i32, i32) -> (f64, f64, f64)
+      %x255 = arith.mulf %x, %levels : f64
+      %level = math.round %x255 : f64
+      %spread = arith.addf %level, %u53 : f64
+      %dequantized = arith.divf %spread, %bins : f64
+      %dequantizeBit = arith.andi %flags, %one32 : i32
+      %dequantize = arith.cmpi ne, %dequantizeBit, %zero32 : i32
+      %x1 = arith.select %dequantize, %dequantized, %x : f64
+      %unusedU, %unusedV, %normal = func.call @ade_runtime_draw(%global, %three32, %k0, %k1)
+          : (i64, i32, i32, i32) -> (f64, f64, f64)
+      %noiseLow = arith.extui %noiseLow32 : i32 to i64
+      %noiseHigh = arith.extui %noiseHigh32 : i32 to i64
+      %noiseHighShifted = arith.shli %noiseHigh, %shift32 : i64
+      %noiseBits = arith.ori %noiseHighShifted, %noiseLow : i64
+      %noise = arith.bitcast %noiseBits : i64 to f64
+      %added = arith.mulf %noise, %normal : f64
+      %noisy = arith.addf %x1, %added : f64
+      %hasNoise = arith.cmpf ogt, %noise, %zero : f64
+      %value = arith.select %hasNoise, %noisy, %x1 : f64
       %valueT = $TRUNC %value : f64 to $T
       memref.store %valueT, %out[%i] : memref<1099511627776x$T>
     }

@@ -706,6 +706,49 @@ bool checkRuntimeKernels(ade::cuda::Device &gpu, ade::cuda::Kernels &kernels,
            maxError(got.values(), want.values()), f32 ? 1e-6 : 1e-13);
   }
 
+  // Training batches drawn from a data set's rows: as they are, and
+  // dequantized with noise added.
+  for (auto [dequantize, noise] : {std::pair{false, 0.0}, {true, 0.3}}) {
+    const int64_t rows = 50, cols = 3, particles = 700, first = 7;
+    const int64_t n = particles * cols;
+    uint64_t key = rng.next();
+    TypedBuffer data = randomBuffer(dtype, rows * cols, 1, rng);
+    uint64_t noiseBits;
+    std::memcpy(&noiseBits, &noise, sizeof noiseBits);
+    std::vector<int32_t> layout = {int32_t(uint32_t(key)),
+                                   int32_t(uint32_t(key >> 32))},
+                         params = {int32_t(cols),
+                                   int32_t(rows),
+                                   int32_t(first),
+                                   dequantize ? 1 : 0,
+                                   int32_t(uint32_t(noiseBits)),
+                                   int32_t(uint32_t(noiseBits >> 32))};
+    DeviceVector dData(gpu, data);
+    ade::cuda::Buffer out(gpu, size_t(n) * (f32 ? 4 : 8)),
+        layoutBuffer(gpu, layout.size() * sizeof(int32_t)),
+        paramsBuffer(gpu, params.size() * sizeof(int32_t));
+    gpu.upload(layoutBuffer.get(), layout.data(),
+               layout.size() * sizeof(int32_t));
+    gpu.upload(paramsBuffer.get(), params.data(),
+               params.size() * sizeof(int32_t));
+    launch(
+        "rows",
+        {out.get(), dData.buffer.get(), layoutBuffer.get(), paramsBuffer.get()},
+        n);
+    TypedBuffer got(dtype, size_t(n)), want(dtype, size_t(n));
+    gpu.download(got.data(), out.get(), got.bytes());
+    std::vector<double> values(static_cast<size_t>(n)),
+        dataValues = data.values();
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = ade::philoxDataValue(key, dataValues.data(), rows, cols,
+                                       first, uint64_t(i), dequantize, noise);
+    want.assign(values);
+    report("rows",
+           dequantize ? "a data set's rows, dequantized, noise added"
+                      : "a data set's rows",
+           n, maxError(got.values(), want.values()), f32 ? 1e-6 : 1e-13);
+  }
+
   // Adam, with the clip and a subtracted gradient, over several blocks.
   {
     const int64_t n = 10000;

@@ -71,7 +71,21 @@ std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter,
 /// (compiler/lib/Target/RuntimeKernels.cpp), the same operations on the
 /// host: uniform on [0, 1) (53 bits, or 24 for `f32`) or standard normal
 /// (Box-Muller).
-double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32);
+/// `stream` 0 is the samplers' noise; aderun's data batches draw from
+/// streams 1-3 (philoxDataValue).
+double philoxNoise(uint64_t key, uint64_t index, bool uniform, bool f32,
+                   uint32_t stream = 0);
+
+/// Value `index` of a training batch that aderun's GPU kernel draws with
+/// `key` from the rows of `data` (`rows` x `cols`, row-major), its
+/// particles numbered from `firstParticle`: a row uniformly at random
+/// per particle (Philox stream 1: the high word of rows times its first
+/// word), then, as the host's batches do, pixel levels spread over their
+/// bins (`dequantize`: (round(255 x) + u) / 256, stream 2) and
+/// N(0, `noise`^2) added (stream 3).
+double philoxDataValue(uint64_t key, const double *data, int64_t rows,
+                       int64_t cols, uint64_t firstParticle, uint64_t index,
+                       bool dequantize, double noise);
 
 } // namespace ade
 
