@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -1074,8 +1075,8 @@ public:
     cuda::DevicePtr samplerGrad;      // sampler_vjp, sample_vjp's sampler side
     cuda::DevicePtr noise;            // of the batch run with noiseOnDevice
     /// Rows of particles in the entries' type: the training batch, sent
-    /// once per iteration, and right after it the samples, which stay on
-    /// the GPU (energy_vjp reads both in one call).
+    /// or drawn there once per iteration, and right after it the samples,
+    /// which stay on the GPU (energy_vjp reads both in one call).
     cuda::DevicePtr data, samples;
     Cotangents cotangents;
     BatchValues values;
@@ -1321,12 +1322,13 @@ public:
     uint64_t noiseBits;
     std::memcpy(&noiseBits, &noise, sizeof noiseBits);
     std::vector<int32_t> params;
-    for (int64_t k = 0; k < batchesPerIteration; ++k)
-      params.insert(params.end(),
-                    {int32_t(file->cols), int32_t(file->rows),
-                     int32_t(k * batch), source.dequantizes() ? 1 : 0,
-                     int32_t(uint32_t(noiseBits)),
-                     int32_t(uint32_t(noiseBits >> 32))});
+    for (int64_t k = 0; k < batchesPerIteration; ++k) {
+      std::array<int32_t, kRowsParams> batchParams = {
+          int32_t(file->cols),          int32_t(file->rows),
+          int32_t(k * batch),           source.dequantizes() ? 1 : 0,
+          int32_t(uint32_t(noiseBits)), int32_t(uint32_t(noiseBits >> 32))};
+      params.insert(params.end(), batchParams.begin(), batchParams.end());
+    }
     dataParams = buffer(params.size() * sizeof(int32_t));
     gpu.gpu().upload(dataParams->get(), params.data(),
                      params.size() * sizeof(int32_t));
@@ -1336,10 +1338,11 @@ public:
   /// Draws the iteration's training batch `k` on the GPU (keepData), keyed
   /// by drawNoise's key, into Session::Resident::data.
   void drawData(int64_t k) {
-    gpu.runRuntimeKernel("rows",
-                         {rows->get(), dataSet->get(), layout->get(),
-                          dataParams->get() + size_t(k) * 6 * sizeof(int32_t)},
-                         int64_t(batchValues));
+    gpu.runRuntimeKernel(
+        "rows",
+        {rows->get(), dataSet->get(), layout->get(),
+         dataParams->get() + size_t(k) * kRowsParams * sizeof(int32_t)},
+        int64_t(batchValues));
   }
 
   /// Sends a training batch (`batch` rows) to Session::Resident::data.
@@ -1439,9 +1442,8 @@ public:
   }
 
   /// Draws the noise of `batches` batches of n particles on the GPU
-  /// (aderun's noise kernel, with `key`); useNoise(i) points
-  /// Session::Resident::noise at batch i's.
-  /// The key is drawData's too.
+  /// (aderun's noise kernel, with `key`, which drawData uses too);
+  /// useNoise(i) points Session::Resident::noise at batch i's.
   void drawNoise(int64_t n, int64_t batches, uint64_t key) {
     const uint32_t words[2] = {uint32_t(key), uint32_t(key >> 32)};
     gpu.gpu().upload(layout->get(), words, sizeof(words));
@@ -1488,6 +1490,8 @@ private:
 
   /// ade_runtime_adam's values of a planned step, then ade_runtime_ema's.
   static constexpr size_t kAdamValues = 10;
+  /// ade_runtime_rows' parameters of a batch.
+  static constexpr size_t kRowsParams = 6;
   cuda::DevicePtr hyperSlot(int64_t slot) const {
     return hyper->get() + size_t(slot) * kAdamValues * sizeof(double);
   }
