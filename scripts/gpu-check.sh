@@ -44,9 +44,12 @@ prepare() {
     echo "adec --target all --precision f64 $model"
     "${adec[@]}" "$model" --target all --precision f64 -o "$stage/${name}_f64.so"
   done
-  # Other kernel forms of moons for the speed table (above: 64 and 16
+  # Other kernel forms of moons for the speed table (above: 64, 16 and 4
   # particles per block of 256 threads): 32 particles per block, 128
-  # threads per block, one thread per particle.
+  # threads per block, one thread per particle; and for the training
+  # table, the forms before the VJPs had tiles of 4 (64 and 16).
+  "${adec[@]}" examples/moons.ade --target all --cuda-tile-size 64,16 \
+    -o "$stage/moons_tiles64-16.so"
   "${adec[@]}" examples/moons.ade --target all --cuda-tile-size 32 \
     -o "$stage/moons_tile32.so"
   "${adec[@]}" examples/moons.ade --target all --cuda-block-size 128 \
@@ -75,21 +78,27 @@ time_training() {
   echo "row of metrics.csv (the evaluations come after them), and the"
   echo "copies between host and GPU per iteration (aderun's count)."
   echo
-  echo "| device | batch | iterations | ms per iteration | copies to the GPU / back |"
-  echo "|---|---|---|---|---|"
+  echo "(moons_tiles64-16: the GPU kernels of tiles of 64 and 16 alone, the"
+  echo "VJPs' of 16, as before 2026-12-02; moons: 64, 16 and 4, the VJPs' of 16"
+  echo "and 4.)"
+  echo
+  echo "| library | device | batch | iterations | ms per iteration | copies to the GPU / back |"
+  echo "|---|---|---|---|---|---|"
   runs=$(mktemp -d)
-  for spec in cuda:100:300 cuda:10000:100 cpu:100:300; do
-    IFS=: read -r device batch iters <<<"$spec"
-    "$stage/aderun" train "$stage/moons.so" --sampler Langevin5 --data moons \
+  for spec in moons:cuda:100:300 moons_tiles64-16:cuda:100:300 \
+      moons:cuda:10000:100 moons_tiles64-16:cuda:10000:100 moons:cpu:100:300; do
+    IFS=: read -r library device batch iters <<<"$spec"
+    local run="$runs/$library-$device-$batch"
+    "$stage/aderun" train "$stage/$library.so" --sampler Langevin5 --data moons \
       --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
       --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
-      --quiet --out "$runs/$device-$batch" >"$runs/$device-$batch.log" || status=1
+      --quiet --out "$run" >"$run.log" || status=1
     copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.*|\1 / \2|p' \
-      "$runs/$device-$batch.log")
-    awk -F, -v d="$device" -v b="$batch" -v n="$iters" -v c="${copies:--}" '
+      "$run.log")
+    awk -F, -v l="$library" -v d="$device" -v b="$batch" -v n="$iters" -v c="${copies:--}" '
       NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }
-      END { printf "| %s | %s | %s | %.3f | %s |\n", d, b, n, 1000 * (t1 - t0) / (last - first), c }' \
-      "$runs/$device-$batch/metrics.csv" || status=1
+      END { printf "| %s | %s | %s | %s | %.3f | %s |\n", l, d, b, n, 1000 * (t1 - t0) / (last - first), c }' \
+      "$run/metrics.csv" || status=1
   done
   # The same training on the GPU as on the CPU (the CPU's noise): Adam and
   # the averages run there too (f64, 50 iterations).
@@ -111,7 +120,7 @@ time_training() {
 kernel_forms() {
   local status=0
   echo
-  echo "# Kernel forms (moons; above: 64 and 16 particles per block of 256 threads)"
+  echo "# Kernel forms (moons; above: 64, 16 and 4 particles per block of 256 threads)"
   echo
   echo "| build | entry | form | batch | GPU ms | GPU particles/s | CPU ms | GPU/CPU |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -231,11 +231,16 @@ ade::compileCUDAKernels(ModuleOp module, const CUDAPipelineOptions &options,
     forms.push_back(form);
     smallest = std::min(smallest, tileSize);
   }
-  // The VJPs' blocks loop over the tiles: the smallest tile, the most
-  // blocks for a small batch, serves every batch (and their large kernels
-  // are compiled once).
+  // The VJPs' blocks loop over the tiles, so one form serves every batch.
+  // They get the requested tiles of at most kLargestVJPTile particles (the
+  // smallest alone where all are larger): larger tiles did not fit in
+  // shared memory, and a small one gives a small batch more blocks (moons'
+  // sample_vjp at B = 100: 25 blocks of 4 particles, 99 KiB each, against
+  // 7 blocks of 16, 226 KiB each with the rest in scratch memory).
+  constexpr unsigned kLargestVJPTile = 16;
   for (ade::CUDAKernelForm &form : forms)
-    form.withVJPs = form.tileSize == smallest;
+    form.withVJPs = form.tileSize == smallest ||
+                    (form.tileSize <= kLargestVJPTile && form.tileSize > 1);
   size_t requested = forms.size();
   bool blocks = requested > 0;
   if (blocks && smallest > 8) {

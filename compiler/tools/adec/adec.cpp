@@ -75,7 +75,7 @@ struct Options {
   std::string target = "cpu";
   std::string cudaArch = "sm_90";
   int32_t cudaBlockSize = 256;
-  std::vector<unsigned> cudaTileSizes = {64, 16};
+  std::vector<unsigned> cudaTileSizes = {64, 16, 4};
   bool cudaEmulator = false;
   std::string cudaCubin = "auto";
   std::string cpu = "native";
@@ -734,7 +734,7 @@ int main(int argc, char **argv) {
                  "Particles per block of the GPU kernels whose blocks share "
                  "a tile in shared memory: a comma-separated list, one "
                  "kernel per entry and size, the runtime keeps the fastest "
-                 "(default 64,16; entries whose tile fits none get 8, then "
+                 "(default 64,16,4; entries whose tile fits none get 8, then "
                  "one thread per particle; 1: one thread per particle "
                  "everywhere)")
       ->delimiter(',')

@@ -434,7 +434,9 @@ void printInfo(const std::string &path) {
   }
   if (const ade_cuda_info *cuda = info.cuda) {
     std::printf("\nGPU kernels (PTX for %s%s; of an entry's tile sizes, "
-                "the runtime keeps the fastest):\n",
+                "the runtime keeps the fastest; of a VJP's, the largest "
+                "that gives every multiprocessor a block, else the "
+                "smallest):\n",
                 cuda->arch, cuda->cubin ? " and its cubin" : ", no cubin");
     std::vector<const ade_cuda_kernel *> kernels;
     std::string runtimeKernels;

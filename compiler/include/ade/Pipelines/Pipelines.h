@@ -70,7 +70,7 @@ struct CUDAPipelineOptions {
   /// memory: one kernel per entry and size (the runtime keeps the fastest).
   /// Entries whose tile fits none get 8 particles per block, then one
   /// thread per particle. {1}: one thread per particle everywhere.
-  std::vector<unsigned> tileSizes = {64, 16};
+  std::vector<unsigned> tileSizes = {64, 16, 4};
   /// libdevice bitcode, linked when kernels call math functions.
   std::string libdevice;
   /// The entries' element type ("f32" or "f64"): of the runtime kernels'

@@ -110,8 +110,9 @@ public:
   /// power-of-two class (each form launched once to warm up, then timed;
   /// the forms write the same bits, which ade-gpu-check checks, and an
   /// entry overwrites its outputs, so the extra launches change nothing).
-  /// find()'s choice, untimed, with ADE_CUDA_TUNE=0. Null when the entry
-  /// runs on the CPU only.
+  /// find()'s choice, untimed, with ADE_CUDA_TUNE=0 and for the VJPs (their
+  /// forms sum the batch in different orders). Null when the entry runs on
+  /// the CPU only.
   const ade_cuda_kernel *pick(const std::string &owner,
                               const std::string &entry,
                               const std::vector<DevicePtr> &buffers,
