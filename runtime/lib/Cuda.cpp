@@ -64,6 +64,7 @@ Device::Device() : driver(std::make_unique<DriverApi>()) {
   resolve(d.library, "cuMemFree_v2", d.memFree);
   resolve(d.library, "cuMemcpyHtoD_v2", d.memcpyHtoD);
   resolve(d.library, "cuMemcpyDtoH_v2", d.memcpyDtoH);
+  resolve(d.library, "cuMemcpyDtoD_v2", d.memcpyDtoD);
   resolve(d.library, "cuModuleLoadDataEx", d.moduleLoadDataEx);
   resolve(d.library, "cuModuleUnload", d.moduleUnload);
   resolve(d.library, "cuModuleGetFunction", d.moduleGetFunction);
@@ -153,6 +154,11 @@ void Device::download(void *to, DevicePtr from, size_t bytes) {
   check(driver->memcpyDtoH(to, from, bytes), "cuMemcpyDtoH");
   ++copied.downloads;
   copied.downloadedBytes += int64_t(bytes);
+}
+
+void Device::copy(DevicePtr to, DevicePtr from, size_t bytes) {
+  if (bytes)
+    check(driver->memcpyDtoD(to, from, bytes), "cuMemcpyDtoD");
 }
 
 void Device::synchronize() {

@@ -28,6 +28,7 @@ struct DriverApi {
   int (*memFree)(DevicePtr);
   int (*memcpyHtoD)(DevicePtr, const void *, size_t);
   int (*memcpyDtoH)(void *, DevicePtr, size_t);
+  int (*memcpyDtoD)(DevicePtr, DevicePtr, size_t);
   int (*moduleLoadDataEx)(void **, const void *, unsigned, int *, void **);
   int (*moduleUnload)(void *);
   int (*moduleGetFunction)(void **, void *, const char *);

@@ -321,6 +321,11 @@ void installEmulator(DriverApi &d) {
     std::memcpy(to, reinterpret_cast<const void *>(uintptr_t(from)), bytes);
     return 0;
   };
+  d.memcpyDtoD = [](DevicePtr to, DevicePtr from, size_t bytes) {
+    std::memcpy(reinterpret_cast<void *>(uintptr_t(to)),
+                reinterpret_cast<const void *>(uintptr_t(from)), bytes);
+    return 0;
+  };
   // Kernels come from the library's emulated functions, not from its PTX.
   d.moduleLoadDataEx = [](void **module, const void *, unsigned, int *,
                           void **) {

@@ -723,9 +723,9 @@ struct SamplerBatch {
   TypedBuffer noise{ADE_F64, 0};
   /// The noise is on the GPU instead (Session::Resident::noise).
   bool noiseOnDevice = false;
-  /// x0 is the training batch on the GPU (Session::Resident::data): x0
-  /// itself is then empty.
-  bool x0OnDevice = false;
+  /// Where x0 is on the GPU, when it is there (the training batch,
+  /// Session::Resident::data, or pcd's chains): x0 itself is then empty.
+  cuda::DevicePtr x0OnDevice = 0;
   std::vector<double> x0, x, v, logQ, kinetic;
   std::vector<double> stats; // size * num_stats, particle-major
   std::vector<double> f; // f at x
@@ -1182,7 +1182,7 @@ public:
   GpuEntries::Arg initialStateArgument(const SamplerBatch &b,
                                        TypedBuffer &host) const {
     if (b.x0OnDevice && sampler.takes_initial_state)
-      return {nullptr, false, resident->data};
+      return {nullptr, false, b.x0OnDevice};
     return {initialState(host)};
   }
 
@@ -1207,12 +1207,18 @@ public:
   std::unique_ptr<GpuEntries> gpu;
 };
 
+/// pcd keeps one persistent particle per batch row.
+int64_t chainsSize(const TrainConfig &c, const ade_model_info &model) {
+  return c.estimator == "pcd" ? c.batch * model.data_size : 0;
+}
+
 /// The parameters and Adam's moments of a run on the GPU (--device cuda,
 /// where every entry has a kernel): f64 masters and moments as on the host,
 /// the entries' copies, the gradients the entries write, and --ema's
-/// averages. The runtime kernels update them in place; the host's RunState
-/// is brought up to date (download) before it is checkpointed, evaluated or
-/// logged, and sent back (upload) after a restore.
+/// averages, and pcd's chains. The runtime kernels update them in place; the
+/// host's RunState is brought up to date (download) before it is
+/// checkpointed, evaluated or logged, and sent back (upload) after a
+/// restore.
 class DeviceParameters {
 public:
   /// `batch` particles per entry call.
@@ -1228,7 +1234,8 @@ public:
         rows(buffer(entryBytes(size_t(2 * batch * model.data_size)))),
         cotangents(buffer(entryBytes(size_t(batch * (model.data_size + 4))))),
         values(buffer(entryBytes(size_t(batch * (4 + sampler.num_stats))))),
-        batch(batch), numStats(sampler.num_stats),
+        chains(buffer(entryBytes(size_t(chainsSize(c, model))))), batch(batch),
+        numStats(sampler.num_stats),
         batchValues(size_t(batch * model.data_size)) {
     // The noise kernel's layout: the key (set per iteration), the values per
     // particle, then each value's kind (0 normal, 1 uniform).
@@ -1296,13 +1303,6 @@ public:
     q.stats = part(4, size_t(numStats));
   }
 
-  /// The samples the entries left in Session::Resident::samples.
-  std::vector<double> downloadSamples() {
-    TypedBuffer values(dtype, batchValues);
-    gpu.gpu().download(values.data(), resident.samples, values.bytes());
-    return values.values();
-  }
-
   /// Keeps `source`'s rows on the GPU, from which drawData draws the
   /// training batches there; false (batches are sent) where it has none
   /// (a generator), they do not fit in 32-bit counts or the library has no
@@ -1361,11 +1361,26 @@ public:
   void upload(const RunState &s) {
     upload(model, s.modelParams, s.modelAdam, s.modelEma);
     upload(sampler, s.samplerParams, s.samplerAdam, s.samplerEma);
+    TypedBuffer values(dtype, s.chains.size());
+    values.assign(s.chains);
+    gpu.gpu().upload(chains->get(), values.data(), values.bytes());
   }
 
   void download(RunState &s) {
     download(model, s.modelParams, s.modelAdam, s.modelEma);
     download(sampler, s.samplerParams, s.samplerAdam, s.samplerEma);
+    TypedBuffer values(dtype, s.chains.size());
+    gpu.gpu().download(values.data(), chains->get(), values.bytes());
+    s.chains = values.values();
+  }
+
+  /// pcd's chains, which start the sampler (x0) on the GPU.
+  cuda::DevicePtr chainsOnDevice() const { return chains->get(); }
+
+  /// Moves pcd's chains to the samples the entries left in
+  /// Session::Resident::samples, within the GPU.
+  void advanceChains() {
+    gpu.gpu().copy(chains->get(), resident.samples, chains->bytes());
   }
 
   /// The sampler's parameters alone (its step sizes are logged).
@@ -1556,17 +1571,13 @@ private:
   size_t noisePerBatch = 0;
   /// Session::Resident's data and samples, its cotangents and the batch's
   /// values; keepData's data set and ade_runtime_rows' parameters.
-  std::unique_ptr<cuda::Buffer> rows, cotangents, values, dataSet, dataParams;
+  std::unique_ptr<cuda::Buffer> rows, cotangents, values, chains, dataSet,
+      dataParams;
   int64_t batch;
   int32_t numStats;
   size_t batchValues;
   Session::Resident resident{};
 };
-
-/// pcd keeps one persistent particle per batch row.
-int64_t chainsSize(const TrainConfig &c, const ade_model_info &model) {
-  return c.estimator == "pcd" ? c.batch * model.data_size : 0;
-}
 
 /// The parameters to evaluate, sample and plot: --ema's averages when the
 /// run keeps them.
@@ -1923,10 +1934,10 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
   // --host-noise.
   bool noiseOnDevice = device && !config.hostNoise && sampler.noise_size > 0;
   int64_t noiseBatch = 0; // the iteration's batches drawn so far
-  // A training batch of n particles from x0; on the GPU, x0 the training
-  // batch is the one sent there (`x0IsData`).
+  // A training batch of n particles from x0, or from `x0OnDevice` (the
+  // training batch or pcd's chains on the GPU).
   auto drawBatch = [&](int64_t n, const std::vector<double> &x0,
-                       bool x0IsData) {
+                       cuda::DevicePtr x0OnDevice) {
     SamplerBatch batch;
     if (!noiseOnDevice) {
       batch = session.draw(n, noiseRng, x0);
@@ -1936,9 +1947,9 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       batch.noiseOnDevice = true;
       device->useNoise(noiseBatch++);
     }
-    if (device && x0IsData) {
+    if (x0OnDevice) {
       batch.x0.clear();
-      batch.x0OnDevice = true;
+      batch.x0OnDevice = x0OnDevice;
     }
     return batch;
   };
@@ -1992,7 +2003,13 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     }
     bool pcd = config.estimator == "pcd";
     bool x0IsData = sampler.takes_initial_state && !pcd;
-    std::vector<double> x0 = pcd        ? s.chains
+    // On the GPU, pcd's chains stay there between iterations.
+    cuda::DevicePtr x0OnDevice = !device    ? 0
+                                 : pcd      ? device->chainsOnDevice()
+                                 : x0IsData ? device->buffers().data
+                                            : 0;
+    std::vector<double> x0 = x0OnDevice ? std::vector<double>()
+                             : pcd      ? s.chains
                              : x0IsData ? batch
                                         : std::vector<double>();
     // The steps' entries take the parameters from the GPU and leave the
@@ -2004,15 +2021,17 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     SamplerBatch q;
     std::vector<double> sampledGrad;
     if (throughSampler && !sampler.returns_momentum) {
-      q = drawBatch(B, x0, x0IsData);
+      q = drawBatch(B, x0, x0OnDevice);
       sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     } else {
-      q = session.sample(s, drawBatch(B, x0, x0IsData), /*withEnergy=*/true);
+      q = session.sample(s, drawBatch(B, x0, x0OnDevice), /*withEnergy=*/true);
       if (throughSampler)
         sampledGrad = session.objectiveVjp(s, q, /*samplerSide=*/false);
     }
-    if (pcd)
-      s.chains = device ? device->downloadSamples() : q.x;
+    if (pcd && device)
+      device->advanceChains();
+    else if (pcd)
+      s.chains = q.x;
     std::vector<double> dataF =
         device ? session.energy(s.modelParams, {}, B, device->buffers().data,
                                 &Session::BatchValues::dataEnergy)
@@ -2097,9 +2116,11 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       }
       // The sampler runs inside sampler_vjp; a returned momentum's
       // cotangent needs its value first.
+      cuda::DevicePtr xkOnDevice =
+          device && xkIsData ? device->buffers().data : 0;
       SamplerBatch qk = sampler.returns_momentum
-                            ? session.sample(s, drawBatch(B, xk, xkIsData))
-                            : drawBatch(B, xk, xkIsData);
+                            ? session.sample(s, drawBatch(B, xk, xkOnDevice))
+                            : drawBatch(B, xk, xkOnDevice);
       std::vector<double> grad =
           session.objectiveVjp(s, qk, /*samplerSide=*/true);
       if (device) {

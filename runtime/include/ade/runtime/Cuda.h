@@ -52,6 +52,9 @@ public:
   void free(DevicePtr ptr);
   void upload(DevicePtr to, const void *from, size_t bytes);
   void download(void *to, DevicePtr from, size_t bytes);
+  /// A copy within the device, in order with the kernels; not one of
+  /// copies().
+  void copy(DevicePtr to, DevicePtr from, size_t bytes);
   void synchronize();
 
   /// The copies between host and device so far: each one waits for the
