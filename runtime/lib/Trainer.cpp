@@ -171,7 +171,7 @@ void validateConfig(const TrainConfig &c) {
   positive("eval-every", c.evalEvery);
   positive("log-every", c.logEvery);
   if (c.evalSamples < 2)
-    throw Error("--eval-samples must be at least 2");
+    throw Error("--samples must be at least 2 and --reps positive");
   if (c.samplerSteps < 0)
     throw Error("--sampler-steps must not be negative");
   if (!isEstimator(c.estimator))
@@ -2477,12 +2477,11 @@ struct TrainedRun {
 
 } // namespace
 
-void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
-                     const std::vector<std::string> &outputs,
-                     const ChainStart &start) {
-  if (count <= 0)
-    throw Error("-n must be positive");
-  TrainedRun run(runDir, start.sampler, start.device);
+namespace {
+
+void writeSamples(const TrainedRun &run, int64_t count, uint64_t seed,
+                  const std::vector<std::string> &outputs,
+                  const ChainStart &start) {
   Rng rng(seed, EvalStream), startRng(seed, StartStream);
   Matrix m;
   m.rows = count;
@@ -2501,12 +2500,8 @@ void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
   }
 }
 
-std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
-                                int64_t reps, uint64_t seed,
-                                const ChainStart &start) {
-  if (count < 2 || reps <= 0)
-    throw Error("--samples must be at least 2 and --reps positive");
-  TrainedRun run(runDir, start.sampler, start.device);
+std::vector<double> evaluate(const TrainedRun &run, int64_t count, int64_t reps,
+                             uint64_t seed, const ChainStart &start) {
   Rng rng(seed, FinalEvalStream), dataRng(seed, FinalReferenceStream);
   Rng startRng(seed, StartStream);
   std::vector<double> values;
@@ -2517,6 +2512,26 @@ std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
     values.push_back(mmd2Unbiased(x.data(), count, reference.data(), count, d));
   }
   return values;
+}
+
+} // namespace
+
+void writeRunSamples(const std::string &runDir, int64_t count, uint64_t seed,
+                     const std::vector<std::string> &outputs,
+                     const ChainStart &start) {
+  if (count <= 0)
+    throw Error("-n must be positive");
+  writeSamples(TrainedRun(runDir, start.sampler, start.device), count, seed,
+               outputs, start);
+}
+
+std::vector<double> evaluateRun(const std::string &runDir, int64_t count,
+                                int64_t reps, uint64_t seed,
+                                const ChainStart &start) {
+  if (count < 2 || reps <= 0)
+    throw Error("--samples must be at least 2 and --reps positive");
+  return evaluate(TrainedRun(runDir, start.sampler, start.device), count, reps,
+                  seed, start);
 }
 
 NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
@@ -2610,10 +2625,7 @@ std::vector<SamplesPanel> samplePanels(const TrainedRun &run,
   return {panel, density};
 }
 
-} // namespace
-
-std::vector<std::string> plotRun(const std::string &runDir) {
-  TrainedRun run(runDir);
+std::vector<std::string> plot(const TrainedRun &run) {
   std::vector<std::string> written;
   const Session &session = *run.session;
   std::string title = std::string(session.model.name) + " / " +
@@ -2696,6 +2708,28 @@ std::vector<std::string> plotRun(const std::string &runDir) {
   writeCurvesFigure(path, curves);
   written.push_back(path);
   return written;
+}
+
+} // namespace
+
+std::vector<std::string> plotRun(const std::string &runDir) {
+  return plot(TrainedRun(runDir));
+}
+
+FinishedRun finishRun(const std::string &runDir, int64_t count, int64_t reps,
+                      uint64_t seed, const std::vector<std::string> &samples,
+                      const std::string &device) {
+  if (count < 2 || reps <= 0)
+    throw Error("--samples must be at least 2 and --reps positive");
+  ChainStart start;
+  start.device = device;
+  TrainedRun run(runDir, "", device);
+  FinishedRun finished;
+  writeSamples(run, count, seed, samples, start);
+  // The figures as plotRun draws them: with the CPU's entries.
+  finished.figures = device == "cpu" ? plot(run) : plotRun(runDir);
+  finished.mmd = evaluate(run, count, reps, seed, start);
+  return finished;
 }
 
 void plotRuns(const std::vector<std::string> &runDirs, const std::string &path,

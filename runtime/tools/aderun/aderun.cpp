@@ -936,13 +936,11 @@ int main(int argc, char **argv) {
           [] { return stopSignal != 0; });
       output.endBar();
       std::string samples = config.out + "/samples.csv";
-      ChainStart onDevice;
-      onDevice.device = config.device;
-      writeRunSamples(config.out, config.evalSamples, config.seed,
-                      {samples, config.out + "/samples.npy"}, onDevice);
-      std::vector<std::string> files = plotRun(config.out);
-      std::vector<double> mmd =
-          evaluateRun(config.out, config.evalSamples, 5, config.seed, onDevice);
+      FinishedRun finished =
+          finishRun(config.out, config.evalSamples, 5, config.seed,
+                    {samples, config.out + "/samples.npy"}, config.device);
+      const std::vector<std::string> &files = finished.figures;
+      const std::vector<double> &mmd = finished.mmd;
       auto [m, sd] = meanAndSd(mmd);
       // The reference code reports the minimum over evaluations: biased
       // low, so labelled as such next to the final value.

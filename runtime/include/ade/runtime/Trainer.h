@@ -185,6 +185,20 @@ NoiseFloor evaluateData(const std::string &data, int64_t count, int64_t reps,
 /// returns the files written.
 std::vector<std::string> plotRun(const std::string &runDir);
 
+/// What `aderun train` writes after training, from one load of the run
+/// (which writeRunSamples, plotRun and evaluateRun each load): `count`
+/// samples from the trained sampler into each of `samples` (as
+/// writeRunSamples), the figures (as plotRun), and the MMD^2 values of
+/// `reps` fresh draws (as evaluateRun); the samples and the evaluation with
+/// the entries of `device`.
+struct FinishedRun {
+  std::vector<std::string> figures;
+  std::vector<double> mmd;
+};
+FinishedRun finishRun(const std::string &runDir, int64_t count, int64_t reps,
+                      uint64_t seed, const std::vector<std::string> &samples,
+                      const std::string &device);
+
 /// One figure of several 2-D runs, two panels each (data and samples, the
 /// learned density), titled by data set and estimator: the paper's
 /// Figure 1 for a set of runs.
