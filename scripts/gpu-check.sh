@@ -76,13 +76,15 @@ time_training() {
   echo
   echo "Milliseconds per iteration between the first and the last logged"
   echo "row of metrics.csv (the evaluations come after them), and the"
-  echo "copies between host and GPU per iteration (aderun's count)."
+  echo "copies between host and GPU per iteration and the times the host"
+  echo "waited for the GPU (aderun's counts; the copies to the GPU go"
+  echo "through pinned memory without waiting since 2026-12-02)."
   echo
   echo "(moons_tiles64-16: the GPU kernels of tiles of 64 and 16 alone, the"
   echo "VJPs' of 16, as before 2026-12-02; moons: 64, 16 and 4, the VJPs' of 16"
   echo "and 4.)"
   echo
-  echo "| library | device | batch | iterations | ms per iteration | copies to the GPU / back |"
+  echo "| library | device | batch | iterations | ms per iteration | copies to the GPU / back / waits |"
   echo "|---|---|---|---|---|---|"
   runs=$(mktemp -d)
   for spec in moons:cuda:100:300 moons_tiles64-16:cuda:100:300 \
@@ -93,7 +95,7 @@ time_training() {
       --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
       --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
       --quiet --out "$run" >"$run.log" || status=1
-    copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.*|\1 / \2|p' \
+    copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.* \([0-9.]*\) times$|\1 / \2 / \3|p' \
       "$run.log")
     awk -F, -v l="$library" -v d="$device" -v b="$batch" -v n="$iters" -v c="${copies:--}" '
       NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace ade::cuda {
 
@@ -65,6 +66,9 @@ Device::Device() : driver(std::make_unique<DriverApi>()) {
   resolve(d.library, "cuMemcpyHtoD_v2", d.memcpyHtoD);
   resolve(d.library, "cuMemcpyDtoH_v2", d.memcpyDtoH);
   resolve(d.library, "cuMemcpyDtoD_v2", d.memcpyDtoD);
+  resolve(d.library, "cuMemcpyHtoDAsync_v2", d.memcpyHtoDAsync);
+  resolve(d.library, "cuMemAllocHost_v2", d.memAllocHost);
+  resolve(d.library, "cuMemFreeHost", d.memFreeHost);
   resolve(d.library, "cuModuleLoadDataEx", d.moduleLoadDataEx);
   resolve(d.library, "cuModuleUnload", d.moduleUnload);
   resolve(d.library, "cuModuleGetFunction", d.moduleGetFunction);
@@ -87,6 +91,10 @@ Device::Device() : driver(std::make_unique<DriverApi>()) {
 }
 
 Device::~Device() {
+  if (staging) {
+    driver->ctxSynchronize(); // no copy from it still pending
+    driver->memFreeHost(staging);
+  }
   if (context)
     driver->primaryCtxRelease(0);
   // libcuda stays loaded: unloading a driver with live state is unsafe.
@@ -143,16 +151,50 @@ void Device::free(DevicePtr ptr) {
 void Device::upload(DevicePtr to, const void *from, size_t bytes) {
   if (!bytes)
     return;
-  check(driver->memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
   ++copied.uploads;
   copied.uploadedBytes += int64_t(bytes);
+  if (!sendStaged(to, from, bytes)) {
+    check(driver->memcpyHtoD(to, from, bytes), "cuMemcpyHtoD");
+    ++copied.waits;
+  }
+}
+
+bool Device::sendStaged(DevicePtr to, const void *from, size_t bytes) {
+  size_t padded =
+      (bytes + kStagingAlignment - 1) / kStagingAlignment * kStagingAlignment;
+  if (padded > kMaxStagingBytes)
+    return false;
+  if (stagingUsed + padded > stagingCapacity) {
+    // The staging memory is free again once the GPU has caught up.
+    synchronize();
+    if (padded > stagingCapacity) {
+      if (staging)
+        driver->memFreeHost(staging);
+      stagingCapacity =
+          std::min(kMaxStagingBytes,
+                   std::max({padded, 2 * stagingCapacity, kMinStagingBytes}));
+      if (driver->memAllocHost(&staging, stagingCapacity) != 0) {
+        staging = nullptr;
+        stagingCapacity = 0;
+        return false;
+      }
+    }
+  }
+  char *stage = static_cast<char *>(staging) + stagingUsed;
+  std::memcpy(stage, from, bytes);
+  check(driver->memcpyHtoDAsync(to, stage, bytes, nullptr),
+        "cuMemcpyHtoDAsync");
+  stagingUsed += padded;
+  return true;
 }
 
 void Device::download(void *to, DevicePtr from, size_t bytes) {
   if (!bytes)
     return;
   check(driver->memcpyDtoH(to, from, bytes), "cuMemcpyDtoH");
+  stagingUsed = 0;
   ++copied.downloads;
+  ++copied.waits;
   copied.downloadedBytes += int64_t(bytes);
 }
 
@@ -163,6 +205,8 @@ void Device::copy(DevicePtr to, DevicePtr from, size_t bytes) {
 
 void Device::synchronize() {
   check(driver->ctxSynchronize(), "cuCtxSynchronize");
+  stagingUsed = 0;
+  ++copied.waits;
 }
 
 Buffer::Buffer(Device &device, size_t bytes)

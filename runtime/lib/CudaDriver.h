@@ -29,6 +29,9 @@ struct DriverApi {
   int (*memcpyHtoD)(DevicePtr, const void *, size_t);
   int (*memcpyDtoH)(void *, DevicePtr, size_t);
   int (*memcpyDtoD)(DevicePtr, DevicePtr, size_t);
+  int (*memcpyHtoDAsync)(DevicePtr, const void *, size_t, void *);
+  int (*memAllocHost)(void **, size_t);
+  int (*memFreeHost)(void *);
   int (*moduleLoadDataEx)(void **, const void *, unsigned, int *, void **);
   int (*moduleUnload)(void *);
   int (*moduleGetFunction)(void **, void *, const char *);

@@ -321,6 +321,20 @@ void installEmulator(DriverApi &d) {
     std::memcpy(to, reinterpret_cast<const void *>(uintptr_t(from)), bytes);
     return 0;
   };
+  // The emulator's kernels run at their launch: a copy in order with them
+  // is done at once.
+  d.memcpyHtoDAsync = [](DevicePtr to, const void *from, size_t bytes, void *) {
+    std::memcpy(reinterpret_cast<void *>(uintptr_t(to)), from, bytes);
+    return 0;
+  };
+  d.memAllocHost = [](void **ptr, size_t bytes) {
+    *ptr = std::malloc(bytes);
+    return *ptr ? 0 : fail("out of host memory");
+  };
+  d.memFreeHost = [](void *ptr) {
+    std::free(ptr);
+    return 0;
+  };
   d.memcpyDtoD = [](DevicePtr to, DevicePtr from, size_t bytes) {
     std::memcpy(reinterpret_cast<void *>(uintptr_t(to)),
                 reinterpret_cast<const void *>(uintptr_t(from)), bytes);

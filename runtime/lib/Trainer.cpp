@@ -2204,6 +2204,7 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
           now.uploadedBytes - copiesBefore.uploadedBytes;
       stepCopies.downloadedBytes +=
           now.downloadedBytes - copiesBefore.downloadedBytes;
+      stepCopies.waits += now.waits - copiesBefore.waits;
       ++iterationsCopied;
     }
     s.sums.objective += objective;
@@ -2304,14 +2305,15 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     progress(Message::Status, "GPU kernel forms, timed at first use: " + timed);
   if (iterationsCopied > 0) {
     double n = double(iterationsCopied);
-    char line[160];
-    std::snprintf(line, sizeof line,
-                  "host-device copies per training iteration: %.4g uploads "
-                  "(%.4g bytes), %.4g downloads (%.4g bytes)",
-                  double(stepCopies.uploads) / n,
-                  double(stepCopies.uploadedBytes) / n,
-                  double(stepCopies.downloads) / n,
-                  double(stepCopies.downloadedBytes) / n);
+    char line[224];
+    std::snprintf(
+        line, sizeof line,
+        "host-device copies per training iteration: %.4g uploads "
+        "(%.4g bytes), %.4g downloads (%.4g bytes); the host waited "
+        "for the GPU %.4g times",
+        double(stepCopies.uploads) / n, double(stepCopies.uploadedBytes) / n,
+        double(stepCopies.downloads) / n,
+        double(stepCopies.downloadedBytes) / n, double(stepCopies.waits) / n);
     progress(Message::Status, line);
   }
   std::vector<Evaluation> evaluations;

@@ -50,25 +50,44 @@ public:
 
   DevicePtr allocate(size_t bytes);
   void free(DevicePtr ptr);
+  /// Sends `bytes` from `from` (which may change or go once this returns)
+  /// to `to`, in order with the kernels. Up to 16 MiB go through pinned
+  /// staging memory, and the host does not wait for the GPU unless that
+  /// memory is full; larger copies (a data set's rows, the parameters at
+  /// the start) wait.
   void upload(DevicePtr to, const void *from, size_t bytes);
+  /// Waits for the GPU to finish what was launched and sent before.
   void download(void *to, DevicePtr from, size_t bytes);
   /// A copy within the device, in order with the kernels; not one of
   /// copies().
   void copy(DevicePtr to, DevicePtr from, size_t bytes);
   void synchronize();
 
-  /// The copies between host and device so far: each one waits for the
-  /// GPU, which is what a training iteration at a small batch spends its
-  /// time on.
+  /// The copies between host and device so far, and the times the host
+  /// waited for the GPU (downloads and synchronizations): each wait leaves
+  /// the GPU idle until the host launches again, which is what a training
+  /// iteration at a small batch spends its time on.
   struct Copies {
     int64_t uploads = 0, downloads = 0;
     int64_t uploadedBytes = 0, downloadedBytes = 0;
+    int64_t waits = 0;
   };
   const Copies &copies() const { return copied; }
 
 private:
+  /// Copies `from` into the staging memory and sends it from there; false
+  /// where it is too large or there is no pinned memory.
+  bool sendStaged(DevicePtr to, const void *from, size_t bytes);
+
+  static constexpr size_t kStagingAlignment = 256;
+  static constexpr size_t kMinStagingBytes = size_t(1) << 20;
+  static constexpr size_t kMaxStagingBytes = size_t(16) << 20;
   std::unique_ptr<DriverApi> driver;
   Copies copied;
+  /// Pinned host memory that uploads copy from, and how much of it copies
+  /// not yet known to be done use.
+  void *staging = nullptr;
+  size_t stagingCapacity = 0, stagingUsed = 0;
   void *context = nullptr;
   bool emulator = false;
 };
