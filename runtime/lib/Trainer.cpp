@@ -171,7 +171,7 @@ void validateConfig(const TrainConfig &c) {
   positive("eval-every", c.evalEvery);
   positive("log-every", c.logEvery);
   if (c.evalSamples < 2)
-    throw Error("--samples must be at least 2 and --reps positive");
+    throw Error("--eval-samples must be at least 2");
   if (c.samplerSteps < 0)
     throw Error("--sampler-steps must not be negative");
   if (!isEstimator(c.estimator))
@@ -2722,7 +2722,7 @@ FinishedRun finishRun(const std::string &runDir, int64_t count, int64_t reps,
                       uint64_t seed, const std::vector<std::string> &samples,
                       const std::string &device) {
   if (count < 2 || reps <= 0)
-    throw Error("--samples must be at least 2 and --reps positive");
+    throw Error("the final evaluation needs at least 2 samples and a draw");
   ChainStart start;
   start.device = device;
   TrainedRun run(runDir, "", device);
