@@ -95,7 +95,7 @@ time_training() {
       --estimator ade --no-adam-clip --lr-decay none --ema 0 --batch "$batch" \
       --iters "$iters" --log-every 50 --eval-every "$iters" --device "$device" \
       --quiet --out "$run" >"$run.log" || status=1
-    copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.* \([0-9.]*\) times$|\1 / \2 / \3|p' \
+    copies=$(sed -n 's|^host-device copies per training iteration: \([0-9.]*\) uploads.*, \([0-9.]*\) downloads.*: \([0-9.]*\)$|\1 / \2 / \3|p' \
       "$run.log")
     awk -F, -v l="$library" -v d="$device" -v b="$batch" -v n="$iters" -v c="${copies:--}" '
       NR > 1 && $1 > 0 { if (!first) { first = $1; t0 = $2 } last = $1; t1 = $2 }

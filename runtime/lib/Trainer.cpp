@@ -1229,11 +1229,12 @@ public:
         model(makeSide(size_t(model.params_size))),
         sampler(makeSide(size_t(sampler.params_size))),
         sampledModelGrad(buffer(entryBytes(model.params_size))),
-        hyper(buffer(((1 + size_t(c.samplerSteps)) * kAdamValues + 4) *
-                     sizeof(double))),
+        hyperBytes(((1 + size_t(c.samplerSteps)) * kAdamValues + 4) *
+                   sizeof(double)),
+        valuesBytes(entryBytes(size_t(batch * (4 + sampler.num_stats)))),
+        hyper(buffer(hyperBytes + valuesBytes)),
         rows(buffer(entryBytes(size_t(2 * batch * model.data_size)))),
         cotangents(buffer(entryBytes(size_t(batch * (model.data_size + 4))))),
-        values(buffer(entryBytes(size_t(batch * (4 + sampler.num_stats))))),
         chains(buffer(entryBytes(size_t(chainsSize(c, model))))), batch(batch),
         numStats(sampler.num_stats),
         batchValues(size_t(batch * model.data_size)) {
@@ -1279,7 +1280,7 @@ public:
     at = 0;
     for (cuda::DevicePtr *on :
          {&v.logQ, &v.kinetic, &v.sampleEnergy, &v.dataEnergy, &v.stats}) {
-      *on = this->values->get() + entryBytes(at);
+      *on = hyper->get() + hyperBytes + entryBytes(at);
       at += size_t(batch);
     }
   }
@@ -1288,9 +1289,28 @@ public:
   /// (Session::BatchValues) in one copy: log q, K, f and the statistics of
   /// the samples `q`, and f at the data batch.
   void fetchValues(SamplerBatch &q, std::vector<double> &dataF) {
+    TypedBuffer all(dtype, valuesBytes / entryBytes(1));
+    gpu.gpu().download(all.data(), hyper->get() + hyperBytes, all.bytes());
+    unpackValues(all, q, dataF);
+  }
+
+  /// fetchValues and stepResults in one copy: after the iteration's last
+  /// step, when the steps did not need the values.
+  std::vector<std::pair<double, bool>>
+  fetchValuesAndStepResults(SamplerBatch &q, std::vector<double> &dataF) {
+    std::vector<char> bytes(hyperBytes + valuesBytes);
+    gpu.gpu().download(bytes.data(), hyper->get(), bytes.size());
+    TypedBuffer all(dtype, valuesBytes / entryBytes(1));
+    std::memcpy(all.data(), bytes.data() + hyperBytes, valuesBytes);
+    unpackValues(all, q, dataF);
+    std::vector<double> steps(hyperBytes / sizeof(double));
+    std::memcpy(steps.data(), bytes.data(), hyperBytes);
+    return unpackSteps(steps);
+  }
+
+  void unpackValues(const TypedBuffer &all, SamplerBatch &q,
+                    std::vector<double> &dataF) const {
     size_t n = size_t(batch);
-    TypedBuffer all(dtype, n * (4 + size_t(numStats)));
-    gpu.gpu().download(all.data(), values->get(), all.bytes());
     std::vector<double> v = all.values();
     auto part = [&](size_t from, size_t count) {
       return std::vector<double>(v.begin() + from * n,
@@ -1448,6 +1468,11 @@ public:
     std::vector<double> values(size_t(plannedSteps) * kAdamValues);
     gpu.gpu().download(values.data(), hyper->get(),
                        values.size() * sizeof(double));
+    return unpackSteps(values);
+  }
+
+  std::vector<std::pair<double, bool>>
+  unpackSteps(const std::vector<double> &values) const {
     std::vector<std::pair<double, bool>> results;
     for (int64_t slot = 0; slot < plannedSteps; ++slot) {
       const double *sums = &values[size_t(slot) * kAdamValues + 8];
@@ -1563,16 +1588,20 @@ private:
   GpuEntries &gpu;
   int32_t dtype;
   Side model, sampler;
-  std::unique_ptr<cuda::Buffer> sampledModelGrad, hyper;
+  std::unique_ptr<cuda::Buffer> sampledModelGrad;
+  /// `hyper`: the iteration's Adam and average hyperparameters and the
+  /// steps' sums (f64), then the batch's values (Session::BatchValues),
+  /// which fetchValuesAndStepResults fetches in one copy.
+  size_t hyperBytes, valuesBytes;
+  std::unique_ptr<cuda::Buffer> hyper;
   std::vector<int32_t> noiseLayout;
   std::unique_ptr<cuda::Buffer> layout, noise;
   int64_t plannedSteps = 0;
   bool plannedSubtract = false;
   size_t noisePerBatch = 0;
-  /// Session::Resident's data and samples, its cotangents and the batch's
-  /// values; keepData's data set and ade_runtime_rows' parameters.
-  std::unique_ptr<cuda::Buffer> rows, cotangents, values, chains, dataSet,
-      dataParams;
+  /// Session::Resident's data and samples, its cotangents, pcd's chains;
+  /// keepData's data set and ade_runtime_rows' parameters.
+  std::unique_ptr<cuda::Buffer> rows, cotangents, chains, dataSet, dataParams;
   int64_t batch;
   int32_t numStats;
   size_t batchValues;
@@ -2036,11 +2065,17 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
         device ? session.energy(s.modelParams, {}, B, device->buffers().data,
                                 &Session::BatchValues::dataEnergy)
                : session.energy(s.modelParams, batch);
-    if (device)
+    // On the GPU, the batch's values are fetched with the steps' results at
+    // the end of the iteration (one wait for the GPU per iteration), unless
+    // the model step's weights need them (--energy-penalty) or score
+    // matching's loss comes back before the step anyway.
+    double alpha = config.energyPenalty;
+    bool valuesLater = device && alpha == 0 && config.estimator != "sm";
+    if (device && !valuesLater)
       device->fetchValues(q, dataF);
     // The model step ascends `objective` (less --energy-penalty's term,
     // which is not logged), whose gradient is modelGrad.
-    double objective;
+    double objective = 0;
     std::vector<double> modelGrad;
     if (config.estimator == "sm") {
       auto [loss, grad] =
@@ -2050,17 +2085,17 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
       objective = -mean(loss);
       modelGrad = std::move(grad);
     } else {
-      objective = mean(dataF) - session.samplerObjective(q);
+      if (!valuesLater)
+        objective = mean(dataF) - session.samplerObjective(q);
       // The gradient of mean f(data) - mean f(samples) - the penalty, as
       // weights of grad f at data and samples (held constant).
       // On the GPU, the samples follow the batch already.
-      double alpha = config.energyPenalty;
       std::vector<double> points, w(2 * B);
       if (!device) {
         points = batch;
         points.insert(points.end(), q.x.begin(), q.x.end());
       }
-      for (int64_t i = 0; i < B; ++i) {
+      for (int64_t i = 0; !valuesLater && i < B; ++i) {
         w[i] = (1 - 2 * alpha * dataF[i]) / double(B);
         w[B + i] = (-1 - 2 * alpha * q.f[i]) / double(B);
       }
@@ -2145,9 +2180,18 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     session.resident = nullptr;
     if (device && finite) {
       // The GPU's steps, in the order they were taken.
-      std::vector<std::pair<double, bool>> steps = device->stepResults();
+      std::vector<std::pair<double, bool>> steps =
+          valuesLater ? device->fetchValuesAndStepResults(q, dataF)
+                      : device->stepResults();
+      if (valuesLater) {
+        objective = mean(dataF) - session.samplerObjective(q);
+        if (!std::isfinite(objective)) {
+          finite = false;
+          nonFinite = "the objective";
+        }
+      }
       modelNorm = steps[0].first;
-      if (!steps[0].second) {
+      if (finite && !steps[0].second) {
         finite = false;
         nonFinite = "the model's gradient or parameters";
       }
@@ -2309,8 +2353,8 @@ std::vector<Evaluation> train(const TrainConfig &config, bool resume,
     std::snprintf(
         line, sizeof line,
         "host-device copies per training iteration: %.4g uploads "
-        "(%.4g bytes), %.4g downloads (%.4g bytes); the host waited "
-        "for the GPU %.4g times",
+        "(%.4g bytes), %.4g downloads (%.4g bytes); waits for the GPU: "
+        "%.4g",
         double(stepCopies.uploads) / n, double(stepCopies.uploadedBytes) / n,
         double(stepCopies.downloads) / n,
         double(stepCopies.downloadedBytes) / n, double(stepCopies.waits) / n);
